@@ -1,0 +1,1 @@
+"""Activities: the I/O the workflows ask for (Postgres, registries), idempotent under retry."""

@@ -1,0 +1,1 @@
+"""Thin HTTP layer: FastAPI routes that authenticate, authorize and hand off to workflows."""

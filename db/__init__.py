@@ -1,0 +1,1 @@
+"""Postgres: plain-SQL migrations, reference-data seed, connection pools, repositories."""

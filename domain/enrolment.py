@@ -1,0 +1,286 @@
+"""Process A, programme enrolment: the vocabulary its workflow, activities and API share.
+
+One model in and one out for the workflow, every update, the query and the projection
+activity, so fields can be added backwards-compatibly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.identity import Actor, Role, Scope
+from domain.policy import EnrolmentPolicy
+from domain.reference import Programme
+
+WORKFLOW_KIND = "enrolment"
+TASK_QUEUE = "sinergi-enrolment"
+
+# Activity names: workflows call activities by name so they never import the I/O code.
+RECORD_ENROLMENT_EVENT = "record_enrolment_event"
+SUBMIT_CERTIFICATION = "submit_certification"
+LOOKUP_CERTIFICATE = "lookup_certificate"
+
+
+def enrolment_workflow_id(enrolment_id: str) -> str:
+    return f"enrolment-{enrolment_id}"
+
+
+class Stage(StrEnum):
+    PLACEMENT_REVIEW = "placement_review"
+    PLACEMENT_DEFERRED = "placement_deferred"
+    TRAINING = "training"
+    ASSESSMENT = "assessment"
+    REMEDIAL = "remedial"
+    AWAITING_APPEAL = "awaiting_appeal"  # final BK: the appeal window is the last chance
+    APPEAL_REVIEW = "appeal_review"
+    CERTIFICATION = "certification"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    CERTIFIED = "certified"
+    NOT_COMPETENT = "not_competent"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+
+class UnitResult(StrEnum):
+    K = "K"  # Kompeten
+    BK = "BK"  # Belum Kompeten
+
+
+class PlacementChoice(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    DEFER = "defer"
+
+
+class AppealOutcome(StrEnum):
+    UPHOLD = "uphold"
+    REASSESS = "reassess"
+
+
+# ---------------------------------------------------------------- workflow input
+
+
+class EnrolmentRequest(BaseModel):
+    """Everything the workflow needs, snapshotted at request time (after eligibility passed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    enrolment_id: str
+    inmate_sdp_no: str
+    programme: Programme
+    upt_code: str
+    lsp_code: str
+    planned_start: date
+    planned_end: date
+    expected_release: date | None
+    release_flagged: bool  # release before planned end + assessment window: TPP exception
+    requested_by: Actor
+    reason: str
+    policy: EnrolmentPolicy = EnrolmentPolicy()
+
+
+# ---------------------------------------------------------------- human inputs (updates)
+
+
+class HumanInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    actor: Actor
+
+
+class PlacementDecision(HumanInput):
+    decision: PlacementChoice
+    reason: str = Field(min_length=3, max_length=2000)
+    exception_granted: bool = False  # must be explicit when the request was release-flagged
+    defer_until: date | None = None
+
+
+class AttendanceInput(HumanInput):
+    session_no: int = Field(ge=1)
+    session_date: date
+    present: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class ModuleCompletionInput(HumanInput):
+    module_code: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+class TrainingCompletionInput(HumanInput):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class AssessmentInput(HumanInput):
+    tuk_code: str = Field(min_length=1, max_length=64)
+    results: dict[str, UnitResult] = Field(min_length=1)
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class AppealFiling(HumanInput):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class AppealDecisionInput(HumanInput):
+    panel: tuple[str, ...]
+    outcome: AppealOutcome
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class WithdrawalInput(HumanInput):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+# ---------------------------------------------------------------- state
+
+
+class AttendanceEntry(BaseModel):
+    session_no: int
+    session_date: date
+    present: bool
+    recorded_by: str
+
+
+class AssessmentAttempt(BaseModel):
+    attempt: int
+    counted: bool  # False for a reassessment ordered by an appeal panel
+    results: dict[str, UnitResult]
+    assessor: str
+    tuk_code: str
+    decided_at: datetime
+
+    @property
+    def failed_units(self) -> tuple[str, ...]:
+        return tuple(code for code, r in self.results.items() if r is UnitResult.BK)
+
+
+class Appeal(BaseModel):
+    against_attempt: int
+    filed_by: str
+    filed_at: datetime
+    reason: str
+    outcome: AppealOutcome | None = None
+    panel: tuple[str, ...] = ()
+    decided_at: datetime | None = None
+
+
+class AwaitedWork(BaseModel):
+    """Who the case is waiting on right now: the seed of an inbox task."""
+
+    kind: str
+    role: Role
+    scope: Scope
+    since: datetime
+    due: datetime | None = None
+
+
+class Escalation(BaseModel):
+    kind: str
+    routed_to: Role
+    raised_at: datetime
+    detail: str
+
+
+class Certificate(BaseModel):
+    number: str
+    issued_on: date
+    valid_until: date
+
+
+class EnrolmentState(BaseModel):
+    """The whole case as the query returns it and the API answers with it."""
+
+    enrolment_id: str
+    inmate_sdp_no: str
+    programme_code: str
+    upt_code: str
+    lsp_code: str
+    stage: Stage
+    outcome: Outcome | None = None
+    release_flagged: bool
+    exception_granted: bool = False
+    planned_end: date
+    deferred_until: date | None = None
+    attendance: list[AttendanceEntry] = []
+    modules_completed: list[str] = []
+    training_completed_at: datetime | None = None
+    units_due: list[str] = []  # units the next assessment must decide
+    attempts: list[AssessmentAttempt] = []
+    appeals: list[Appeal] = []
+    appeal_open_until: datetime | None = None
+    certification_ref: str | None = None
+    certificate: Certificate | None = None
+    awaiting: AwaitedWork | None = None
+    escalations: list[Escalation] = []
+    closed_reason: str | None = None
+
+    @property
+    def attendance_present(self) -> int:
+        return sum(1 for a in self.attendance if a.present)
+
+    @property
+    def reassessments_used(self) -> int:
+        return sum(1 for a in self.attempts[1:] if a.counted)
+
+
+# ---------------------------------------------------------------- read-model projection
+
+
+class EventKind(StrEnum):
+    REQUESTED = "requested"
+    STAGE_CHANGED = "stage_changed"
+    PLACEMENT_DECIDED = "placement_decided"
+    ATTENDANCE_RECORDED = "attendance_recorded"
+    MODULE_COMPLETED = "module_completed"
+    TRAINING_COMPLETED = "training_completed"
+    ASSESSMENT_RECORDED = "assessment_recorded"
+    APPEAL_FILED = "appeal_filed"
+    APPEAL_DECIDED = "appeal_decided"
+    CERTIFICATION_SUBMITTED = "certification_submitted"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    ESCALATED = "escalated"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class EnrolmentSummary(BaseModel):
+    """The scalar columns of the read model's enrolments row after an event."""
+
+    stage: Stage
+    outcome: Outcome | None
+    attendance_present: int
+    attendance_recorded: int
+    modules_completed: int
+    reassessments_used: int
+    exception_granted: bool
+    awaiting_kind: str | None
+    awaiting_role: Role | None
+    awaiting_due: datetime | None
+
+
+class EnrolmentEvent(BaseModel):
+    """One change of one case. event_id is deterministic, so a retried write lands once."""
+
+    event_id: str
+    enrolment_id: str
+    workflow_id: str
+    seq: int
+    kind: EventKind
+    at: datetime
+    summary: EnrolmentSummary
+    actor: Actor | None = None
+    reason: str | None = None
+    decision: str | None = None  # the decision's name where the event is one
+    request: EnrolmentRequest | None = None
+    attendance: AttendanceEntry | None = None
+    module_code: str | None = None
+    attempt: AssessmentAttempt | None = None
+    appeal: Appeal | None = None
+    certificate: Certificate | None = None
+    escalation: Escalation | None = None

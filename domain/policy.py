@@ -1,0 +1,24 @@
+"""Durations and thresholds that are policy choices: configuration with domain.md's defaults.
+
+A workflow receives the policy in its input, so changing configuration affects new cases
+only and never changes the decisions a running workflow replays.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EnrolmentPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    min_attendance_ratio: float = Field(default=0.8, ge=0, le=1)
+    training_overrun_grace_days: int = Field(default=14, ge=0)
+    remedial_days: int = Field(default=14, ge=0)
+    max_reassessments: int = Field(default=2, ge=0)
+    appeal_window_days: int = Field(default=14, ge=1)
+    appeal_panel_size: int = Field(default=3, ge=3)
+    bnsp_sla_days: int = Field(default=30, ge=1)
+    bnsp_poll_interval_hours: int = Field(default=24, ge=1)
+    # Added to a programme's planned end when deciding whether release comes too early.
+    assessment_window_days: int = Field(default=30, ge=0)

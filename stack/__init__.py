@@ -1,0 +1,1 @@
+"""Running the stack: the bundled binaries and the embedded local deployment."""

@@ -1,0 +1,1 @@
+"""Worker processes: wire task queues to workflows and activities."""

@@ -1,0 +1,1 @@
+"""Deterministic orchestration: Temporal workflows. No I/O library is imported here."""

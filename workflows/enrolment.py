@@ -1,0 +1,576 @@
+"""Process A, programme enrolment: placement -> training -> assessment -> BNSP certification.
+
+The rules live in `domain/enrolment_rules.py`; this file is the orchestration: which stage
+follows which, what each stage waits for, and when a wait escalates. Every human decision
+arrives as an Update whose validator runs the matching rule, so a refused decision never
+enters history. Every wait on a person goes through `_await_person`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import enrolment_rules as rules
+    from domain import search
+    from domain.clock import local_date, start_of
+    from domain.enrolment import (
+        LOOKUP_CERTIFICATE,
+        RECORD_ENROLMENT_EVENT,
+        SUBMIT_CERTIFICATION,
+        WORKFLOW_KIND,
+        Appeal,
+        AppealDecisionInput,
+        AppealFiling,
+        AppealOutcome,
+        AssessmentAttempt,
+        AssessmentInput,
+        AttendanceEntry,
+        AttendanceInput,
+        AwaitedWork,
+        Certificate,
+        EnrolmentEvent,
+        EnrolmentRequest,
+        EnrolmentState,
+        EnrolmentSummary,
+        Escalation,
+        EventKind,
+        ModuleCompletionInput,
+        Outcome,
+        PlacementChoice,
+        PlacementDecision,
+        Stage,
+        TrainingCompletionInput,
+        WithdrawalInput,
+    )
+    from domain.errors import DomainError, conflict
+    from domain.identity import Ministry, Role, Scope
+    from domain.registries import (
+        CertificateLookup,
+        CertificateLookupResult,
+        CertificationSubmission,
+        SubmissionReceipt,
+    )
+
+# Projection writes are cheap and idempotent: retry them for as long as Postgres is away.
+_PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+# Registry calls cross an organisation's network: back off further.
+_REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
+
+
+class _Withdrawn(Exception):
+    """Raised out of any wait once the TPP withdrew the enrolment; caught in `run`."""
+
+
+def _refuse(error: DomainError) -> ApplicationError:
+    # The type carries the refusal kind to the API, which maps it to 403/404/409/422.
+    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
+
+
+@workflow.defn
+class EnrolmentWorkflow:
+    @workflow.init
+    def __init__(self, request: EnrolmentRequest) -> None:
+        self._request = request
+        self._programme = request.programme
+        self._policy = request.policy
+        self._state = EnrolmentState(
+            enrolment_id=request.enrolment_id,
+            inmate_sdp_no=request.inmate_sdp_no,
+            programme_code=request.programme.code,
+            upt_code=request.upt_code,
+            lsp_code=request.lsp_code,
+            stage=Stage.PLACEMENT_REVIEW,
+            release_flagged=request.release_flagged,
+            planned_end=request.planned_end,
+            units_due=list(request.programme.unit_codes),
+        )
+        self._seq = 0
+        self._placement: PlacementDecision | None = None
+        self._training_done = False
+        self._assessment_recorded = False
+        self._next_attempt_counted = True
+        self._appeal_filed = False
+        self._appeal_decided: AppealDecisionInput | None = None
+        self._withdrawal: WithdrawalInput | None = None
+
+    # ------------------------------------------------------------ main flow
+
+    @workflow.run
+    async def run(self, request: EnrolmentRequest) -> EnrolmentState:
+        workflow.upsert_search_attributes(
+            [
+                search.KIND.value_set(WORKFLOW_KIND),
+                search.STAGE.value_set(self._state.stage.value),
+                search.UPT.value_set(request.upt_code),
+                search.PROGRAMME.value_set(request.programme.code),
+            ]
+        )
+        await self._emit(
+            EventKind.REQUESTED, actor=request.requested_by, reason=request.reason, request=request
+        )
+        try:
+            outcome, why = await self._stages()
+        except _Withdrawn:
+            assert self._withdrawal is not None
+            outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
+        await self._close(outcome, why)
+        # Handlers answer with the closed state; let them finish before the run completes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _stages(self) -> tuple[Outcome, str]:
+        rejection = await self._placement_review()
+        if rejection is not None:
+            return Outcome.REJECTED, rejection
+        await self._training()
+        if not await self._assessment():
+            return Outcome.NOT_COMPETENT, "not yet competent after the allowed reassessments"
+        certificate = await self._certification()
+        return Outcome.CERTIFIED, f"certificate {certificate.number}"
+
+    async def _placement_review(self) -> str | None:
+        """Stage 2. Returns the rejection reason, or None once approved."""
+        while True:
+            self._placement = None
+            await self._enter(
+                Stage.PLACEMENT_REVIEW,
+                self._work("placement_review", Role.TPP_MEMBER, Scope(upt=self._state.upt_code)),
+            )
+            await self._await_person(lambda: self._placement is not None)
+            decision = self._placement
+            assert decision is not None
+            if decision.decision is PlacementChoice.APPROVE:
+                self._state.exception_granted = decision.exception_granted
+                return None
+            if decision.decision is PlacementChoice.REJECT:
+                return decision.reason
+            assert decision.defer_until is not None
+            self._state.deferred_until = decision.defer_until
+            await self._enter(Stage.PLACEMENT_DEFERRED)
+            await self._wait(lambda: False, start_of(decision.defer_until) - workflow.now())
+            self._state.deferred_until = None
+
+    async def _training(self) -> None:
+        """Stage 3. Ends when the instructor closes training; overrun escalates once."""
+        grace = self._policy.training_overrun_grace_days
+        await self._enter(
+            Stage.TRAINING,
+            self._work(
+                "training_completion",
+                Role.KEMNAKER_INSTRUCTOR,
+                Scope(ministry=Ministry.KEMNAKER),
+                due=start_of(self._state.planned_end + timedelta(days=grace + 1)),
+            ),
+        )
+        await self._await_person(
+            lambda: self._training_done,
+            overdue=(
+                "training_overrun",
+                Role.KEMNAKER_OFFICER,
+                f"training planned to end {self._state.planned_end} is still open "
+                f"{grace} days later",
+            ),
+        )
+
+    async def _assessment(self) -> bool:
+        """Stage 4, with remedial training, reassessments and appeals. True when competent."""
+        policy = self._policy
+        while True:
+            self._assessment_recorded = False
+            await self._enter(
+                Stage.ASSESSMENT,
+                self._work("assessment", Role.LSP_ASSESSOR, Scope(lsp=self._state.lsp_code)),
+            )
+            await self._await_person(lambda: self._assessment_recorded)
+            failed = self._state.attempts[-1].failed_units
+            if not failed:
+                return True
+            attempts_left = self._state.reassessments_used < policy.max_reassessments
+            decided_at = workflow.now()
+            self._state.units_due = list(failed)
+            self._state.appeal_open_until = decided_at + timedelta(days=policy.appeal_window_days)
+            remedial_until = decided_at + timedelta(days=policy.remedial_days)
+            if attempts_left:
+                await self._enter(Stage.REMEDIAL)
+                appealed = await self._wait(lambda: self._appeal_filed, remedial_until - decided_at)
+            else:
+                await self._enter(Stage.AWAITING_APPEAL)
+                appealed = await self._wait(
+                    lambda: self._appeal_filed, self._state.appeal_open_until - decided_at
+                )
+            self._state.appeal_open_until = None
+            if appealed:
+                if await self._appeal_review():
+                    self._next_attempt_counted = False  # a panel-ordered retry costs no attempt
+                    continue
+                if not attempts_left:
+                    return False
+                if remedial_until > workflow.now():  # upheld: finish the remedial period
+                    await self._enter(Stage.REMEDIAL)
+                    await self._wait(lambda: False, remedial_until - workflow.now())
+            elif not attempts_left:
+                return False
+            self._next_attempt_counted = True
+
+    async def _appeal_review(self) -> bool:
+        """Banding before an independent panel. True when it orders a reassessment."""
+        self._appeal_filed = False
+        self._appeal_decided = None
+        await self._enter(
+            Stage.APPEAL_REVIEW,
+            self._work("appeal_review", Role.LSP_ASSESSOR, Scope(lsp=self._state.lsp_code)),
+        )
+        await self._await_person(lambda: self._appeal_decided is not None)
+        assert self._appeal_decided is not None
+        return self._appeal_decided.outcome is AppealOutcome.REASSESS
+
+    async def _certification(self) -> Certificate:
+        """Stage 5: submit through the LSP, then poll BNSP; past the SLA, escalate once."""
+        await self._enter(Stage.CERTIFICATION)
+        last = self._state.attempts[-1]
+        receipt = await workflow.execute_activity(
+            SUBMIT_CERTIFICATION,
+            CertificationSubmission(
+                idempotency_key=f"{self._state.enrolment_id}:bnsp",
+                enrolment_id=self._state.enrolment_id,
+                scheme_code=self._programme.scheme_code,
+                lsp_code=self._state.lsp_code,
+                unit_codes=self._programme.unit_codes,
+                assessed_on=local_date(last.decided_at),
+            ),
+            result_type=SubmissionReceipt,
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=_REGISTRY_RETRY,
+        )
+        self._state.certification_ref = receipt.submission_ref
+        await self._emit(EventKind.CERTIFICATION_SUBMITTED)
+        sla_at = workflow.now() + timedelta(days=self._policy.bnsp_sla_days)
+        escalated = False
+        while True:
+            answer = await workflow.execute_activity(
+                LOOKUP_CERTIFICATE,
+                CertificateLookup(submission_ref=receipt.submission_ref),
+                result_type=CertificateLookupResult,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=_REGISTRY_RETRY,
+            )
+            if answer.certificate is not None:
+                issued = answer.certificate
+                certificate = Certificate(
+                    number=issued.number, issued_on=issued.issued_on, valid_until=issued.valid_until
+                )
+                self._state.certificate = certificate
+                await self._emit(EventKind.CERTIFICATE_ISSUED, certificate=certificate)
+                return certificate
+            if not escalated and workflow.now() >= sla_at:
+                escalated = True
+                await self._escalate(
+                    Escalation(
+                        kind="bnsp_sla",
+                        routed_to=Role.KEMNAKER_OFFICER,
+                        raised_at=workflow.now(),
+                        detail=(
+                            f"BNSP has not answered submission {receipt.submission_ref} "
+                            f"within {self._policy.bnsp_sla_days} days"
+                        ),
+                    )
+                )
+            await self._wait(
+                lambda: False, timedelta(hours=self._policy.bnsp_poll_interval_hours)
+            )
+
+    async def _close(self, outcome: Outcome, why: str) -> None:
+        self._state.outcome = outcome
+        self._state.closed_reason = why
+        await self._enter(Stage.CLOSED)
+
+    # ------------------------------------------------------------ waiting
+
+    def _work(
+        self, kind: str, role: Role, scope: Scope, due: datetime | None = None
+    ) -> AwaitedWork:
+        return AwaitedWork(kind=kind, role=role, scope=scope, since=workflow.now(), due=due)
+
+    async def _await_person(
+        self,
+        ready: Callable[[], bool],
+        overdue: tuple[str, Role, str] | None = None,
+    ) -> None:
+        """The one place the workflow waits on a person (the reviewer inbox builds on it).
+
+        The stage entered last says who is awaited and by when. Past that due time the
+        `overdue` escalation (kind, routed-to role, detail) is raised once and the wait goes
+        on: a late decision is still a decision.
+        """
+        work = self._state.awaiting
+        if overdue is not None and work is not None and work.due is not None:
+            if await self._wait(ready, work.due - workflow.now()):
+                return
+            kind, routed_to, detail = overdue
+            await self._escalate(
+                Escalation(kind=kind, routed_to=routed_to, raised_at=workflow.now(), detail=detail)
+            )
+        await self._wait(ready, None)
+
+    async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> bool:
+        """Wait for `ready` or the timeout (False). A withdrawal ends every wait."""
+        if timeout is not None and timeout <= timedelta(0):
+            timeout = timedelta(seconds=1)
+        try:
+            await workflow.wait_condition(
+                lambda: ready() or self._withdrawal is not None, timeout=timeout
+            )
+        except TimeoutError:
+            return False
+        if self._withdrawal is not None:
+            raise _Withdrawn
+        return True
+
+    async def _escalate(self, escalation: Escalation) -> None:
+        self._state.escalations.append(escalation)
+        await self._emit(EventKind.ESCALATED, escalation=escalation)
+
+    # ------------------------------------------------------------ read model
+
+    async def _enter(self, stage: Stage, work: AwaitedWork | None = None) -> None:
+        # State changes happen before the first await so update handlers answer with them.
+        self._state.stage = stage
+        self._state.awaiting = work
+        workflow.upsert_search_attributes([search.STAGE.value_set(stage.value)])
+        kind = EventKind.CLOSED if stage is Stage.CLOSED else EventKind.STAGE_CHANGED
+        await self._emit(kind, reason=self._state.closed_reason)
+
+    def _summary(self) -> EnrolmentSummary:
+        s = self._state
+        return EnrolmentSummary(
+            stage=s.stage,
+            outcome=s.outcome,
+            attendance_present=s.attendance_present,
+            attendance_recorded=len(s.attendance),
+            modules_completed=len(s.modules_completed),
+            reassessments_used=s.reassessments_used,
+            exception_granted=s.exception_granted,
+            awaiting_kind=s.awaiting.kind if s.awaiting else None,
+            awaiting_role=s.awaiting.role if s.awaiting else None,
+            awaiting_due=s.awaiting.due if s.awaiting else None,
+        )
+
+    async def _emit(self, kind: EventKind, **detail: object) -> None:
+        """Project one change to Postgres. The event id is deterministic: retries write once."""
+        self._seq += 1
+        event = EnrolmentEvent.model_validate(
+            {
+                "event_id": f"{self._state.enrolment_id}:{self._seq}",
+                "enrolment_id": self._state.enrolment_id,
+                "workflow_id": workflow.info().workflow_id,
+                "seq": self._seq,
+                "kind": kind,
+                "at": workflow.now(),
+                "summary": self._summary(),
+                **detail,
+            }
+        )
+        await workflow.execute_activity(
+            RECORD_ENROLMENT_EVENT,
+            event,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_PROJECTION_RETRY,
+        )
+
+    # ------------------------------------------------------------ query
+
+    @workflow.query
+    def state(self) -> EnrolmentState:
+        return self._state
+
+    # ------------------------------------------------------------ human decisions
+
+    def _check(self, rule: Callable[[], None]) -> None:
+        try:
+            rule()
+        except DomainError as error:
+            raise _refuse(error) from None
+
+    @workflow.update
+    async def decide_placement(self, decision: PlacementDecision) -> EnrolmentState:
+        self.validate_placement(decision)  # two updates may pass validation in one task
+        self._placement = decision
+        await self._emit(
+            EventKind.PLACEMENT_DECIDED,
+            actor=decision.actor,
+            reason=decision.reason,
+            decision=decision.decision.value,
+        )
+        return self._state
+
+    @decide_placement.validator
+    def validate_placement(self, decision: PlacementDecision) -> None:
+        def rule() -> None:
+            rules.check_placement(self._state, decision, local_date(workflow.now()))
+            if self._placement is not None:
+                raise conflict("the placement review was already decided")
+
+        self._check(rule)
+
+    @workflow.update
+    async def record_attendance(self, entry: AttendanceInput) -> EnrolmentState:
+        self.validate_attendance(entry)
+        record = AttendanceEntry(
+            session_no=entry.session_no,
+            session_date=entry.session_date,
+            present=entry.present,
+            recorded_by=entry.actor.subject,
+        )
+        self._state.attendance.append(record)
+        await self._emit(
+            EventKind.ATTENDANCE_RECORDED, actor=entry.actor, reason=entry.note, attendance=record
+        )
+        return self._state
+
+    @record_attendance.validator
+    def validate_attendance(self, entry: AttendanceInput) -> None:
+        self._check(lambda: rules.check_attendance(self._state, self._programme, entry))
+
+    @workflow.update
+    async def complete_module(self, entry: ModuleCompletionInput) -> EnrolmentState:
+        self.validate_module(entry)
+        self._state.modules_completed.append(entry.module_code)
+        await self._emit(
+            EventKind.MODULE_COMPLETED,
+            actor=entry.actor,
+            reason=entry.note,
+            module_code=entry.module_code,
+        )
+        return self._state
+
+    @complete_module.validator
+    def validate_module(self, entry: ModuleCompletionInput) -> None:
+        self._check(lambda: rules.check_module(self._state, self._programme, entry))
+
+    @workflow.update
+    async def complete_training(self, entry: TrainingCompletionInput) -> EnrolmentState:
+        self.validate_training_completion(entry)
+        self._training_done = True
+        self._state.training_completed_at = workflow.now()
+        await self._emit(
+            EventKind.TRAINING_COMPLETED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision="complete_training",
+        )
+        return self._state
+
+    @complete_training.validator
+    def validate_training_completion(self, entry: TrainingCompletionInput) -> None:
+        def rule() -> None:
+            rules.check_training_completion(self._state, self._programme, self._policy, entry)
+            if self._training_done:
+                raise conflict("training was already completed")
+
+        self._check(rule)
+
+    @workflow.update
+    async def record_assessment(self, entry: AssessmentInput) -> EnrolmentState:
+        self.validate_assessment(entry)
+        attempt = AssessmentAttempt(
+            attempt=len(self._state.attempts) + 1,
+            counted=self._next_attempt_counted,
+            results=dict(entry.results),
+            assessor=entry.actor.subject,
+            tuk_code=entry.tuk_code,
+            decided_at=workflow.now(),
+        )
+        self._state.attempts.append(attempt)
+        self._assessment_recorded = True
+        await self._emit(
+            EventKind.ASSESSMENT_RECORDED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision="competent" if not attempt.failed_units else "not_yet_competent",
+            attempt=attempt,
+        )
+        return self._state
+
+    @record_assessment.validator
+    def validate_assessment(self, entry: AssessmentInput) -> None:
+        def rule() -> None:
+            rules.check_assessment(self._state, entry)
+            if self._assessment_recorded:
+                raise conflict("this assessment was already recorded")
+
+        self._check(rule)
+
+    @workflow.update
+    async def file_appeal(self, entry: AppealFiling) -> EnrolmentState:
+        self.validate_appeal_filing(entry)
+        appeal = Appeal(
+            against_attempt=self._state.attempts[-1].attempt,
+            filed_by=entry.actor.subject,
+            filed_at=workflow.now(),
+            reason=entry.reason,
+        )
+        self._state.appeals.append(appeal)
+        self._appeal_filed = True
+        await self._emit(
+            EventKind.APPEAL_FILED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision="file_appeal",
+            appeal=appeal,
+        )
+        return self._state
+
+    @file_appeal.validator
+    def validate_appeal_filing(self, entry: AppealFiling) -> None:
+        self._check(lambda: rules.check_appeal_filing(self._state, entry, workflow.now()))
+
+    @workflow.update
+    async def decide_appeal(self, entry: AppealDecisionInput) -> EnrolmentState:
+        self.validate_appeal_decision(entry)
+        appeal = self._state.appeals[-1]
+        appeal.outcome = entry.outcome
+        appeal.panel = entry.panel
+        appeal.decided_at = workflow.now()
+        self._appeal_decided = entry
+        await self._emit(
+            EventKind.APPEAL_DECIDED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision=entry.outcome.value,
+            appeal=appeal,
+        )
+        return self._state
+
+    @decide_appeal.validator
+    def validate_appeal_decision(self, entry: AppealDecisionInput) -> None:
+        def rule() -> None:
+            rules.check_appeal_decision(self._state, entry, self._policy)
+            if self._appeal_decided is not None:
+                raise conflict("the appeal was already decided")
+
+        self._check(rule)
+
+    @workflow.update
+    async def withdraw(self, entry: WithdrawalInput) -> EnrolmentState:
+        self.validate_withdrawal(entry)
+        self._withdrawal = entry
+        await self._emit(
+            EventKind.WITHDRAWN, actor=entry.actor, reason=entry.reason, decision="withdraw"
+        )
+        await workflow.wait_condition(lambda: self._state.outcome is not None)
+        return self._state
+
+    @withdraw.validator
+    def validate_withdrawal(self, entry: WithdrawalInput) -> None:
+        def rule() -> None:
+            rules.check_withdrawal(self._state, entry)
+            if self._withdrawal is not None:
+                raise conflict("the enrolment is already being withdrawn")
+
+        self._check(rule)
