@@ -1,0 +1,158 @@
+"""BNSP adapters: an in-memory simulator and an HTTP client.
+
+HTTP contract:
+- `POST {base}/bnsp/submissions`, header `Idempotency-Key: <key>`, body a
+  CertificationSubmission: 201 with a SubmissionReceipt when registered, 200 with the same
+  receipt when the key was seen before. The same key with a different body is a 409.
+- `GET {base}/bnsp/submissions/{ref}/certificate`: 200 with a CertificateLookupResult (its
+  certificate is null while BNSP is still processing), 404 for an unknown reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+import httpx
+import structlog
+from pydantic import BaseModel
+
+from domain.registries import (
+    CertificateLookup,
+    CertificateLookupResult,
+    CertificationSubmission,
+    IssuedCertificate,
+    SubmissionReceipt,
+)
+from registries._http import RegistryHttpClient
+from registries.errors import RegistryRejected
+
+log = structlog.get_logger(__name__)
+
+BNSP = "BNSP"
+SUBMISSIONS_PATH = "/bnsp/submissions"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+DEFAULT_VALIDITY_YEARS = 3
+
+
+def certificate_path(submission_ref: str) -> str:
+    return f"{SUBMISSIONS_PATH}/{quote(submission_ref, safe='')}/certificate"
+
+
+def submission_ref_for(idempotency_key: str) -> str:
+    """The reference BNSP gives a submission: a function of its key, so a resubmit matches."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return f"BNSP-SUB-{digest[:12].upper()}"
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class _LookupAnswer(BaseModel):
+    """A lookup answer as read off the wire. Unlike CertificateLookupResult, `certificate`
+    must be present (null while pending), so an unrelated 200 body (a proxy page, an error
+    object) is not mistaken for "BNSP is still processing" and polled until the SLA."""
+
+    certificate: IssuedCertificate | None
+
+
+@dataclass
+class _Registered:
+    submission: CertificationSubmission
+    certificate: IssuedCertificate | None = None
+
+
+class BnspSimulator:
+    """BNSP in memory. Set `answering = False` to play a BNSP that has not decided yet."""
+
+    def __init__(
+        self,
+        today: Callable[[], date] = date.today,
+        validity_years: int = DEFAULT_VALIDITY_YEARS,
+    ) -> None:
+        if validity_years < 1:
+            raise ValueError("a certificate is valid for at least one year")
+        self._today = today
+        self._validity_years = validity_years
+        self._registered: dict[str, _Registered] = {}
+        self.answering: bool = True
+
+    def submission(self, submission_ref: str) -> CertificationSubmission | None:
+        """What was registered under a reference, or None."""
+        registered = self._registered.get(submission_ref)
+        return None if registered is None else registered.submission
+
+    @property
+    def submission_count(self) -> int:
+        return len(self._registered)
+
+    async def submit(self, submission: CertificationSubmission) -> SubmissionReceipt:
+        ref = submission_ref_for(submission.idempotency_key)
+        registered = self._registered.get(ref)
+        if registered is None:
+            self._registered[ref] = _Registered(submission)
+            log.info("bnsp_submission_registered", submission_ref=ref)
+        elif registered.submission != submission:
+            # Answering with the first receipt would silently drop the new content.
+            raise RegistryRejected(
+                BNSP, f"idempotency key of submission {ref} was reused for a different submission"
+            )
+        return SubmissionReceipt(submission_ref=ref)
+
+    async def lookup(self, lookup: CertificateLookup) -> CertificateLookupResult:
+        ref = lookup.submission_ref
+        registered = self._registered.get(ref)
+        if registered is None:
+            raise RegistryRejected(BNSP, f"no submission with reference {ref}")
+        if registered.certificate is None and self.answering:
+            registered.certificate = self._issue(ref, registered.submission)
+            log.info("bnsp_certificate_issued", submission_ref=ref)
+        return CertificateLookupResult(certificate=registered.certificate)
+
+    def _issue(self, ref: str, submission: CertificationSubmission) -> IssuedCertificate:
+        issued_on = self._today()
+        serial = hashlib.sha256(ref.encode()).hexdigest()[:6].upper()
+        return IssuedCertificate(
+            number=f"BNSP/{submission.scheme_code}/{issued_on.year}/{serial}",
+            issued_on=issued_on,
+            valid_until=add_years(issued_on, self._validity_years),
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release; present so every adapter closes the same way."""
+
+
+class BnspHttpClient(RegistryHttpClient):
+    """BNSP over HTTP. Raises RegistryUnavailable (retry) or RegistryRejected (don't)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(BNSP, base_url, timeout, transport)
+
+    async def submit(self, submission: CertificationSubmission) -> SubmissionReceipt:
+        response = await self._send(
+            "submit",
+            "POST",
+            SUBMISSIONS_PATH,
+            json=submission.model_dump(mode="json"),
+            headers={IDEMPOTENCY_HEADER: submission.idempotency_key},
+        )
+        return self._parse("submit", response, SubmissionReceipt)
+
+    async def lookup(self, lookup: CertificateLookup) -> CertificateLookupResult:
+        # No `not_found_is_answer`: a 404 means an unknown reference, which no retry will fix.
+        response = await self._send("lookup", "GET", certificate_path(lookup.submission_ref))
+        answer = self._parse("lookup", response, _LookupAnswer)
+        return CertificateLookupResult(certificate=answer.certificate)

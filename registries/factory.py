@@ -1,0 +1,35 @@
+"""Choose each registry's adapter from settings: the in-process simulator or the HTTP client."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from config.settings import RegistryMode, Settings
+from domain.registries import BnspRegistry, SdpRegistry
+from registries.bnsp import BnspHttpClient, BnspSimulator
+from registries.sdp import SdpHttpClient, SdpSimulator
+
+
+class ClosableSdpRegistry(SdpRegistry, Protocol):
+    """An SdpRegistry the process owns: close it with `aclose()` at shutdown."""
+
+    async def aclose(self) -> None: ...
+
+
+class ClosableBnspRegistry(BnspRegistry, Protocol):
+    """A BnspRegistry the process owns: close it with `aclose()` at shutdown."""
+
+    async def aclose(self) -> None: ...
+
+
+def build_sdp(settings: Settings) -> ClosableSdpRegistry:
+    if settings.sdp_mode is RegistryMode.HTTP:
+        return SdpHttpClient(settings.sdp_url, settings.registry_timeout_seconds)
+    return SdpSimulator.default()
+
+
+def build_bnsp(settings: Settings) -> ClosableBnspRegistry:
+    if settings.bnsp_mode is RegistryMode.HTTP:
+        return BnspHttpClient(settings.bnsp_url, settings.registry_timeout_seconds)
+    # In-process, a BNSP simulator lives and forgets with the process that built it.
+    return BnspSimulator()

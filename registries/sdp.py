@@ -1,0 +1,78 @@
+"""SDP (Sistem Database Pemasyarakatan) adapters: an in-memory simulator and an HTTP client.
+
+HTTP contract: `GET {base}/sdp/inmates/{sdp_no}` answers 200 with an InmateRecord, or 404
+when SDP does not know the number (then `get_inmate` returns None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from urllib.parse import quote
+
+import httpx
+import structlog
+
+from domain.registries import InmateRecord
+from registries._http import RegistryHttpClient
+from registries.sdp_seed import demo_inmates
+
+log = structlog.get_logger(__name__)
+
+SDP = "SDP"
+
+
+def inmate_path(sdp_no: str) -> str:
+    # Quoted whole, so a number can never reach another path of the registry.
+    return f"/sdp/inmates/{quote(sdp_no, safe='')}"
+
+
+class SdpSimulator:
+    """SDP in memory: the embedded default, and the source behind the HTTP simulator."""
+
+    def __init__(self, records: Iterable[InmateRecord] = ()) -> None:
+        self._records: dict[str, InmateRecord] = {}
+        for record in records:
+            self.add(record)
+
+    @classmethod
+    def default(cls, today: date | None = None) -> SdpSimulator:
+        """The demo inmates of `registries.sdp_seed`, dated from `today` (default: now)."""
+        return cls(demo_inmates(today or date.today()))
+
+    def add(self, record: InmateRecord) -> None:
+        """Register a new inmate; an SDP number is registered once."""
+        if record.sdp_no in self._records:
+            raise ValueError(f"SDP number {record.sdp_no} is already registered")
+        self._records[record.sdp_no] = record
+
+    def set(self, record: InmateRecord) -> None:
+        """Register or replace an inmate, as SDP does after a transfer or a release."""
+        self._records[record.sdp_no] = record
+
+    async def get_inmate(self, sdp_no: str) -> InmateRecord | None:
+        return self._records.get(sdp_no)
+
+    async def aclose(self) -> None:
+        """Nothing to release; present so every adapter closes the same way."""
+
+
+class SdpHttpClient(RegistryHttpClient):
+    """SDP over HTTP. Raises RegistryUnavailable (retry) or RegistryRejected (don't)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(SDP, base_url, timeout, transport)
+
+    async def get_inmate(self, sdp_no: str) -> InmateRecord | None:
+        response = await self._send(
+            "get_inmate", "GET", inmate_path(sdp_no), not_found_is_answer=True
+        )
+        if response.status_code == httpx.codes.NOT_FOUND:
+            log.info("sdp_inmate_not_found", sdp_no=sdp_no)
+            return None
+        return self._parse("get_inmate", response, InmateRecord)

@@ -1,0 +1,88 @@
+"""SDP and BNSP simulators behind their HTTP contract, for the HTTP clients and the demo.
+
+Run: `python -m registries.simulator_server --host 127.0.0.1 --port 8100`, then set
+SINERGI_SDP_MODE=http and SINERGI_BNSP_MODE=http (the default URLs point here).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Annotated
+
+import uvicorn
+from fastapi import FastAPI, Header, HTTPException, Response, status
+
+from config.log import configure_logging
+from config.settings import get_settings
+from domain.registries import (
+    CertificateLookup,
+    CertificateLookupResult,
+    CertificationSubmission,
+    InmateRecord,
+    SubmissionReceipt,
+)
+from registries.bnsp import IDEMPOTENCY_HEADER, BnspSimulator, submission_ref_for
+from registries.errors import RegistryRejected
+from registries.sdp import SdpSimulator
+
+
+def create_simulator_app(sdp: SdpSimulator, bnsp: BnspSimulator) -> FastAPI:
+    """One app serving both registries from the given simulators (shared, not copied)."""
+    app = FastAPI(title="Sinergi registry simulators (SDP, BNSP)")
+
+    @app.get("/healthz", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/sdp/inmates/{sdp_no}", tags=["sdp"])
+    async def get_inmate(sdp_no: str) -> InmateRecord:
+        record = await sdp.get_inmate(sdp_no)
+        if record is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "SDP has no inmate with this number")
+        return record
+
+    @app.post("/bnsp/submissions", tags=["bnsp"], status_code=status.HTTP_201_CREATED)
+    async def submit(
+        submission: CertificationSubmission,
+        idempotency_key: Annotated[str, Header(alias=IDEMPOTENCY_HEADER, min_length=1)],
+        response: Response,
+    ) -> SubmissionReceipt:
+        if idempotency_key != submission.idempotency_key:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"the {IDEMPOTENCY_HEADER} header must equal the body's idempotency_key",
+            )
+        seen = bnsp.submission(submission_ref_for(idempotency_key)) is not None
+        try:
+            receipt = await bnsp.submit(submission)
+        except RegistryRejected as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+        if seen:
+            response.status_code = status.HTTP_200_OK  # a replay: same receipt, nothing new
+        return receipt
+
+    @app.get("/bnsp/submissions/{submission_ref}/certificate", tags=["bnsp"])
+    async def lookup(submission_ref: str) -> CertificateLookupResult:
+        try:
+            return await bnsp.lookup(CertificateLookup(submission_ref=submission_ref))
+        except RegistryRejected:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, "BNSP has no submission with this reference"
+            ) from None
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8100)
+    args = parser.parse_args(argv)
+    configure_logging(get_settings().log_json)
+    app = create_simulator_app(SdpSimulator.default(), BnspSimulator())
+    # log_config=None keeps uvicorn on the structlog handler configure_logging installed.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()
