@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
 from domain.policy import EnrolmentPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
+    enrolment_task_queue: str = ENROLMENT_TASK_QUEUE
 
     # Embedded stack ports (127.0.0.1 only).
     temporal_port: int = 7233

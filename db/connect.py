@@ -5,6 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# A connection, whether held directly or borrowed from a pool.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 def with_database(dsn: str, database: str) -> str:

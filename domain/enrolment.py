@@ -94,47 +94,87 @@ class HumanInput(BaseModel):
     actor: Actor
 
 
-class PlacementDecision(HumanInput):
+# Each decision is its fields (what the person sends over HTTP) plus the actor (who they are,
+# taken from their token, never from the body).
+
+
+class PlacementDecisionFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     decision: PlacementChoice
     reason: str = Field(min_length=3, max_length=2000)
     exception_granted: bool = False  # must be explicit when the request was release-flagged
     defer_until: date | None = None
 
 
-class AttendanceInput(HumanInput):
+class PlacementDecision(PlacementDecisionFields, HumanInput):
+    pass
+
+
+class AttendanceFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     session_no: int = Field(ge=1)
     session_date: date
     present: bool
     note: str = Field(default="", max_length=2000)
 
 
-class ModuleCompletionInput(HumanInput):
+class AttendanceInput(AttendanceFields, HumanInput):
+    pass
+
+
+class ModuleCompletionFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     module_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=2000)
 
 
-class TrainingCompletionInput(HumanInput):
+class ModuleCompletionInput(ModuleCompletionFields, HumanInput):
+    pass
+
+
+class ReasonFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class AssessmentInput(HumanInput):
+class TrainingCompletionInput(ReasonFields, HumanInput):
+    pass
+
+
+class AssessmentFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     tuk_code: str = Field(min_length=1, max_length=64)
     results: dict[str, UnitResult] = Field(min_length=1)
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class AppealFiling(HumanInput):
-    reason: str = Field(min_length=3, max_length=2000)
+class AssessmentInput(AssessmentFields, HumanInput):
+    pass
 
 
-class AppealDecisionInput(HumanInput):
+class AppealFiling(ReasonFields, HumanInput):
+    pass
+
+
+class AppealDecisionFields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     panel: tuple[str, ...]
     outcome: AppealOutcome
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class WithdrawalInput(HumanInput):
-    reason: str = Field(min_length=3, max_length=2000)
+class AppealDecisionInput(AppealDecisionFields, HumanInput):
+    pass
+
+
+class WithdrawalInput(ReasonFields, HumanInput):
+    pass
 
 
 # ---------------------------------------------------------------- state
@@ -219,6 +259,9 @@ class EnrolmentState(BaseModel):
     awaiting: AwaitedWork | None = None
     escalations: list[Escalation] = []
     closed_reason: str | None = None
+    # Events the workflow has sent to the read model so far: the read model has caught up
+    # once it holds this many for the case.
+    event_count: int = 0
 
     @property
     def attendance_present(self) -> int:

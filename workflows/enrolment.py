@@ -90,7 +90,9 @@ class EnrolmentWorkflow:
             planned_end=request.planned_end,
             units_due=list(request.programme.unit_codes),
         )
-        self._seq = 0
+        # Seq 1 is the request's: an update delivered with the start runs before `run` does.
+        self._seq = 1
+        self._state.event_count = 1
         self._placement: PlacementDecision | None = None
         self._training_done = False
         self._assessment_recorded = False
@@ -112,12 +114,20 @@ class EnrolmentWorkflow:
             ]
         )
         await self._emit(
-            EventKind.REQUESTED, actor=request.requested_by, reason=request.reason, request=request
+            EventKind.REQUESTED,
+            seq=1,
+            actor=request.requested_by,
+            reason=request.reason,
+            request=request,
         )
         try:
             outcome, why = await self._stages()
         except _Withdrawn:
             assert self._withdrawal is not None
+            outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
+        if self._withdrawal is not None:
+            # Accepted while the last step was finishing (a BNSP answer in flight, a final
+            # timer firing): the update already told the TPP yes, so the withdrawal stands.
             outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
         await self._close(outcome, why)
         # Handlers answer with the closed state; let them finish before the run completes.
@@ -137,7 +147,8 @@ class EnrolmentWorkflow:
     async def _placement_review(self) -> str | None:
         """Stage 2. Returns the rejection reason, or None once approved."""
         while True:
-            self._placement = None
+            # No reset here: a decision may already have arrived (the stage starts as
+            # placement review) while the request was still being projected.
             await self._enter(
                 Stage.PLACEMENT_REVIEW,
                 self._work("placement_review", Role.TPP_MEMBER, Scope(upt=self._state.upt_code)),
@@ -151,6 +162,7 @@ class EnrolmentWorkflow:
             if decision.decision is PlacementChoice.REJECT:
                 return decision.reason
             assert decision.defer_until is not None
+            self._placement = None  # the review reopens after the deferral
             self._state.deferred_until = decision.defer_until
             await self._enter(Stage.PLACEMENT_DEFERRED)
             await self._wait(lambda: False, start_of(decision.defer_until) - workflow.now())
@@ -281,9 +293,7 @@ class EnrolmentWorkflow:
                         ),
                     )
                 )
-            await self._wait(
-                lambda: False, timedelta(hours=self._policy.bnsp_poll_interval_hours)
-            )
+            await self._wait(lambda: False, timedelta(hours=self._policy.bnsp_poll_interval_hours))
 
     async def _close(self, outcome: Outcome, why: str) -> None:
         self._state.outcome = outcome
@@ -318,13 +328,13 @@ class EnrolmentWorkflow:
             )
         await self._wait(ready, None)
 
-    async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> bool:
-        """Wait for `ready` or the timeout (False). A withdrawal ends every wait."""
-        if timeout is not None and timeout <= timedelta(0):
-            timeout = timedelta(seconds=1)
+    async def _wait(self, ready: Callable[[], bool], limit: timedelta | None) -> bool:
+        """Wait for `ready` or until `limit` passes (False). A withdrawal ends every wait."""
+        if limit is not None and limit <= timedelta(0):
+            limit = timedelta(seconds=1)
         try:
             await workflow.wait_condition(
-                lambda: ready() or self._withdrawal is not None, timeout=timeout
+                lambda: ready() or self._withdrawal is not None, timeout=limit
             )
         except TimeoutError:
             return False
@@ -361,15 +371,17 @@ class EnrolmentWorkflow:
             awaiting_due=s.awaiting.due if s.awaiting else None,
         )
 
-    async def _emit(self, kind: EventKind, **detail: object) -> None:
+    async def _emit(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
         """Project one change to Postgres. The event id is deterministic: retries write once."""
-        self._seq += 1
+        if seq is None:
+            self._seq += 1
+            self._state.event_count = seq = self._seq
         event = EnrolmentEvent.model_validate(
             {
-                "event_id": f"{self._state.enrolment_id}:{self._seq}",
+                "event_id": f"{self._state.enrolment_id}:{seq}",
                 "enrolment_id": self._state.enrolment_id,
                 "workflow_id": workflow.info().workflow_id,
-                "seq": self._seq,
+                "seq": seq,
                 "kind": kind,
                 "at": workflow.now(),
                 "summary": self._summary(),
@@ -391,6 +403,11 @@ class EnrolmentWorkflow:
 
     # ------------------------------------------------------------ human decisions
 
+    async def _answer_once_past(self, *stages: Stage) -> EnrolmentState:
+        """Answer a decision with the case's new state: once the flow has left `stages`."""
+        await workflow.wait_condition(lambda: self._state.stage not in stages)
+        return self._state
+
     def _check(self, rule: Callable[[], None]) -> None:
         try:
             rule()
@@ -407,7 +424,7 @@ class EnrolmentWorkflow:
             reason=decision.reason,
             decision=decision.decision.value,
         )
-        return self._state
+        return await self._answer_once_past(Stage.PLACEMENT_REVIEW)
 
     @decide_placement.validator
     def validate_placement(self, decision: PlacementDecision) -> None:
@@ -464,7 +481,7 @@ class EnrolmentWorkflow:
             reason=entry.reason,
             decision="complete_training",
         )
-        return self._state
+        return await self._answer_once_past(Stage.TRAINING)
 
     @complete_training.validator
     def validate_training_completion(self, entry: TrainingCompletionInput) -> None:
@@ -495,7 +512,7 @@ class EnrolmentWorkflow:
             decision="competent" if not attempt.failed_units else "not_yet_competent",
             attempt=attempt,
         )
-        return self._state
+        return await self._answer_once_past(Stage.ASSESSMENT)
 
     @record_assessment.validator
     def validate_assessment(self, entry: AssessmentInput) -> None:
@@ -524,7 +541,7 @@ class EnrolmentWorkflow:
             decision="file_appeal",
             appeal=appeal,
         )
-        return self._state
+        return await self._answer_once_past(Stage.REMEDIAL, Stage.AWAITING_APPEAL)
 
     @file_appeal.validator
     def validate_appeal_filing(self, entry: AppealFiling) -> None:
@@ -545,7 +562,7 @@ class EnrolmentWorkflow:
             decision=entry.outcome.value,
             appeal=appeal,
         )
-        return self._state
+        return await self._answer_once_past(Stage.APPEAL_REVIEW)
 
     @decide_appeal.validator
     def validate_appeal_decision(self, entry: AppealDecisionInput) -> None:

@@ -1,0 +1,64 @@
+"""Request dependencies: the process-wide clients, and who is acting in which role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+from temporalio.client import Client
+
+from api.auth import CurrentPrincipal
+from config.settings import Settings
+from domain.errors import forbidden
+from domain.identity import Actor, Principal, Role
+from domain.registries import SdpRegistry
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def _temporal(request: Request) -> Client:
+    client: Client = request.app.state.temporal
+    return client
+
+
+def _sdp(request: Request) -> SdpRegistry:
+    sdp: SdpRegistry = request.app.state.sdp
+    return sdp
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
+TemporalDep = Annotated[Client, Depends(_temporal)]
+SdpDep = Annotated[SdpRegistry, Depends(_sdp)]
+
+
+ActorDependency = Callable[[Principal], Coroutine[Any, Any, Actor]]
+
+
+def acting_as(*roles: Role) -> ActorDependency:
+    """Route permission: the caller must hold one of `roles`; yields the Actor to record.
+
+    The allowed roles are kept on the dependency so a test can list every route's
+    permissions (and fail when a route has none).
+    """
+    allowed = frozenset(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Actor:
+        for role in roles:  # declaration order decides when a person holds several
+            if principal.has_role(role):
+                return principal.acting_as(role)
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise forbidden(f"this action needs one of the roles: {names}")
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return dependency

@@ -1,0 +1,360 @@
+"""Programme enrolments over HTTP: request, read, and every human decision as an Update.
+
+Views are thin: permissions are declared with `acting_as(...)` on each route, the rules run
+in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's validators).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
+
+from api.auth import CurrentPrincipal
+from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.errors import refusal_from_rpc, refusal_from_update
+from db import enrolments as enrolment_db
+from db import reference as reference_db
+from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
+from domain.enrolment import (
+    AppealDecisionFields,
+    AppealDecisionInput,
+    AppealFiling,
+    AssessmentFields,
+    AssessmentInput,
+    AttendanceFields,
+    AttendanceInput,
+    EnrolmentRequest,
+    EnrolmentState,
+    ModuleCompletionFields,
+    ModuleCompletionInput,
+    PlacementDecision,
+    PlacementDecisionFields,
+    ReasonFields,
+    Stage,
+    TrainingCompletionInput,
+    WithdrawalInput,
+    enrolment_workflow_id,
+)
+from domain.enrolment_rules import check_eligibility
+from domain.errors import conflict, forbidden, invalid, not_found
+from domain.identity import Actor, Ministry, Principal, Role
+from workflows.enrolment import EnrolmentWorkflow
+
+router = APIRouter(prefix="/enrolments", tags=["enrolments"])
+log = structlog.get_logger(__name__)
+
+_KEMNAKER_READERS = {
+    Role.KEMNAKER_INSTRUCTOR,
+    Role.KEMNAKER_OFFICER,
+    Role.KEMNAKER_DIRECTOR,
+    Role.KEMNAKER_VERIFIER,
+}
+READERS = (
+    Role.CASEWORKER,
+    Role.TPP_MEMBER,
+    Role.LSP_ASSESSOR,
+    *sorted(_KEMNAKER_READERS),
+    Role.AUDITOR,
+)
+
+
+class EnrolmentCreate(BaseModel):
+    inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
+    programme_code: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=3, max_length=2000, description="why this inmate, now")
+
+
+class EnrolmentList(BaseModel):
+    items: list[EnrolmentRecord]
+    limit: int
+    offset: int
+
+
+def _read_filter(principal: Principal, actor: Actor) -> EnrolmentFilter:
+    """The part of the case list this reader may see."""
+    if actor.role in (Role.CASEWORKER, Role.TPP_MEMBER):
+        return EnrolmentFilter(upt_code=principal.scope.upt or "-")
+    if actor.role is Role.LSP_ASSESSOR:
+        return EnrolmentFilter(lsp_code=principal.scope.lsp or "-")
+    if actor.role in _KEMNAKER_READERS and principal.scope.ministry is not Ministry.KEMNAKER:
+        return EnrolmentFilter(upt_code="-")  # a Kemnaker role without Kemnaker scope sees none
+    return EnrolmentFilter()
+
+
+def _may_read(principal: Principal, actor: Actor, record: EnrolmentRecord) -> bool:
+    scope = _read_filter(principal, actor)
+    return (scope.upt_code in (None, record.upt_code)) and (
+        scope.lsp_code in (None, record.lsp_code)
+    )
+
+
+async def _load(pool: PoolDep, enrolment_id: str) -> EnrolmentRecord:
+    record = await enrolment_db.get_enrolment(pool, enrolment_id)
+    if record is None:
+        raise not_found(f"enrolment {enrolment_id} does not exist")
+    return record
+
+
+Reader = Annotated[Actor, Depends(acting_as(*READERS))]
+
+
+# ---------------------------------------------------------------- request and read
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnrolmentRecord)
+async def request_enrolment(
+    body: EnrolmentCreate,
+    principal: CurrentPrincipal,
+    actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER))],
+    settings: SettingsDep,
+    pool: PoolDep,
+    temporal: TemporalDep,
+    sdp: SdpDep,
+) -> EnrolmentRecord:
+    """Stage 1: a caseworker of the inmate's UPT requests an enrolment."""
+    programme = await reference_db.get_programme(pool, body.programme_code)
+    if programme is None:
+        raise not_found(f"programme {body.programme_code} does not exist")
+    inmate = await sdp.get_inmate(body.inmate_sdp_no)
+    if inmate is None:
+        raise not_found(f"inmate {body.inmate_sdp_no} is not registered in SDP")
+    if inmate.upt_code != principal.scope.upt:
+        raise forbidden(
+            f"inmate {inmate.sdp_no} is held at UPT {inmate.upt_code}; you are a caseworker "
+            f"of UPT {principal.scope.upt}"
+        )
+    if await enrolment_db.has_active_enrolment(pool, inmate.sdp_no, programme.code):
+        raise conflict(
+            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
+        )
+    offering = await reference_db.get_offering(pool, inmate.upt_code, programme.code)
+    policy = settings.enrolment_policy
+    eligibility = check_eligibility(inmate, programme, offering, False, policy)
+    if not eligibility.eligible:
+        raise invalid("not eligible: " + "; ".join(eligibility.reasons))
+    assert offering is not None  # an offering is part of eligibility
+    enrolment_id = f"ENR-{uuid.uuid4().hex[:12].upper()}"
+    request = EnrolmentRequest(
+        enrolment_id=enrolment_id,
+        inmate_sdp_no=inmate.sdp_no,
+        programme=programme,
+        upt_code=inmate.upt_code,
+        lsp_code=offering.lsp_code,
+        planned_start=offering.planned_start,
+        planned_end=offering.planned_end,
+        expected_release=inmate.expected_release,
+        release_flagged=eligibility.release_flagged,
+        requested_by=actor,
+        reason=body.reason,
+        policy=policy,
+    )
+    workflow_id = enrolment_workflow_id(enrolment_id)
+    # Reserve the row and start the workflow in one transaction: if the start fails, the
+    # reservation rolls back and nothing is stored.
+    async with pool.acquire() as conn, conn.transaction():
+        await enrolment_db.reserve(conn, request, workflow_id)
+        await temporal.start_workflow(
+            EnrolmentWorkflow.run,
+            request,
+            id=workflow_id,
+            task_queue=settings.enrolment_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    log.info("enrolment_requested", enrolment_id=enrolment_id, workflow_id=workflow_id)
+    return await _load(pool, enrolment_id)
+
+
+@router.get("", response_model=EnrolmentList)
+async def list_enrolments(
+    principal: CurrentPrincipal,
+    actor: Reader,
+    pool: PoolDep,
+    upt: str | None = None,
+    programme: str | None = None,
+    stage: Stage | None = None,
+    inmate_sdp_no: str | None = None,
+    open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EnrolmentList:
+    """The case list, limited to what the caller's role and scope may see."""
+    scope = _read_filter(principal, actor)
+    if upt is not None and scope.upt_code not in (None, upt):
+        raise forbidden(f"you may list enrolments of UPT {scope.upt_code} only")
+    where = scope.model_copy(
+        update={
+            "upt_code": scope.upt_code or upt,
+            "programme_code": programme,
+            "stage": stage,
+            "inmate_sdp_no": inmate_sdp_no,
+            "open_only": open_only,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+    items = await enrolment_db.list_enrolments(pool, where)
+    return EnrolmentList(items=items, limit=limit, offset=offset)
+
+
+@router.get("/{enrolment_id}", response_model=EnrolmentRecord)
+async def get_enrolment(
+    enrolment_id: str, principal: CurrentPrincipal, actor: Reader, pool: PoolDep
+) -> EnrolmentRecord:
+    record = await _load(pool, enrolment_id)
+    if not _may_read(principal, actor, record):
+        raise forbidden(f"enrolment {enrolment_id} is outside your scope")
+    return record
+
+
+@router.get("/{enrolment_id}/state", response_model=EnrolmentState)
+async def get_live_state(
+    enrolment_id: str,
+    principal: CurrentPrincipal,
+    actor: Reader,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    """The workflow's own view (query): attendance, attempts, appeals, what it waits on."""
+    record = await get_enrolment(enrolment_id, principal, actor, pool)
+    handle = temporal.get_workflow_handle(record.workflow_id)
+    return await handle.query(EnrolmentWorkflow.state)
+
+
+@router.get("/{enrolment_id}/decisions", response_model=list[DecisionRecord])
+async def list_decisions(
+    enrolment_id: str, principal: CurrentPrincipal, actor: Reader, pool: PoolDep
+) -> list[DecisionRecord]:
+    """Every change and decision: who, in which role, when and why."""
+    await get_enrolment(enrolment_id, principal, actor, pool)
+    return await enrolment_db.list_decisions(pool, enrolment_id)
+
+
+# ---------------------------------------------------------------- human decisions
+
+
+async def _decide(
+    pool: PoolDep, temporal: TemporalDep, enrolment_id: str, update: Any, payload: BaseModel
+) -> EnrolmentState:
+    """Send one decision to the case's workflow; its validator has the last word."""
+    record = await _load(pool, enrolment_id)
+    if record.outcome is not None:
+        raise conflict(
+            f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
+            "be decided on it"
+        )
+    structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
+    handle = temporal.get_workflow_handle(record.workflow_id)
+    try:
+        state: EnrolmentState = await handle.execute_update(update, payload)
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
+    except RPCError as error:
+        raise refusal_from_rpc(error, enrolment_id) from None
+    return state
+
+
+@router.post("/{enrolment_id}/placement", response_model=EnrolmentState)
+async def decide_placement(
+    enrolment_id: str,
+    body: PlacementDecisionFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.TPP_MEMBER))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    """Stage 2: the TPP approves (with an exception where flagged), rejects or defers."""
+    payload = PlacementDecision(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.decide_placement, payload)
+
+
+@router.post("/{enrolment_id}/attendance", response_model=EnrolmentState)
+async def record_attendance(
+    enrolment_id: str,
+    body: AttendanceFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    payload = AttendanceInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.record_attendance, payload)
+
+
+@router.post("/{enrolment_id}/modules", response_model=EnrolmentState)
+async def complete_module(
+    enrolment_id: str,
+    body: ModuleCompletionFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.KEMNAKER_INSTRUCTOR))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    payload = ModuleCompletionInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.complete_module, payload)
+
+
+@router.post("/{enrolment_id}/training-completion", response_model=EnrolmentState)
+async def complete_training(
+    enrolment_id: str,
+    body: ReasonFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.KEMNAKER_INSTRUCTOR))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    """Closes training; refused until attendance and modules qualify for assessment."""
+    payload = TrainingCompletionInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.complete_training, payload)
+
+
+@router.post("/{enrolment_id}/assessments", response_model=EnrolmentState)
+async def record_assessment(
+    enrolment_id: str,
+    body: AssessmentFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.LSP_ASSESSOR))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    """Stage 4: K/BK for every unit due in this assessment."""
+    payload = AssessmentInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.record_assessment, payload)
+
+
+@router.post("/{enrolment_id}/appeals", response_model=EnrolmentState)
+async def file_appeal(
+    enrolment_id: str,
+    body: ReasonFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    """Banding, filed by the caseworker on the inmate's behalf within the appeal window."""
+    payload = AppealFiling(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.file_appeal, payload)
+
+
+@router.post("/{enrolment_id}/appeal-decision", response_model=EnrolmentState)
+async def decide_appeal(
+    enrolment_id: str,
+    body: AppealDecisionFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.LSP_ASSESSOR))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    payload = AppealDecisionInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.decide_appeal, payload)
+
+
+@router.post("/{enrolment_id}/withdrawal", response_model=EnrolmentState)
+async def withdraw(
+    enrolment_id: str,
+    body: ReasonFields,
+    actor: Annotated[Actor, Depends(acting_as(Role.TPP_MEMBER))],
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> EnrolmentState:
+    payload = WithdrawalInput(actor=actor, **body.model_dump())
+    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.withdraw, payload)

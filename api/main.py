@@ -1,0 +1,103 @@
+"""The FastAPI application, and `python -m api.main` to serve it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from temporalio.client import Client
+
+from api import enrolments, reference
+from api.errors import install_error_handlers
+from config.log import configure_logging
+from config.settings import Settings, get_settings
+from db.connect import create_pool
+from domain.registries import SdpRegistry
+from registries.factory import build_sdp
+from workers.temporal_client import connect_temporal
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    pool: asyncpg.Pool | None = None,
+    temporal: Client | None = None,
+    sdp: SdpRegistry | None = None,
+) -> FastAPI:
+    """Clients passed in are used as they are (tests); missing ones are made from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_pool = None
+        if pool is None:
+            if settings.database_url is None:
+                raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
+            owned_pool = await create_pool(settings.database_url)
+        app.state.settings = settings
+        app.state.pool = pool or owned_pool
+        app.state.temporal = temporal or await connect_temporal(settings)
+        app.state.sdp = sdp or build_sdp(settings)
+        try:
+            yield
+        finally:
+            if owned_pool is not None:
+                await owned_pool.close()
+
+    app = FastAPI(
+        title="Sinergi",
+        summary="Joint Kemnaker-Kemenimipas processes: inmate vocational certification.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
+        response: Response = await call_next(request)
+        return response
+
+    @app.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        """200 when Postgres and Temporal answer; 503 naming what does not."""
+        problems: list[str] = []
+        try:
+            await request.app.state.pool.fetchval("SELECT 1")
+        except (OSError, asyncpg.PostgresError) as error:
+            problems.append(f"postgres: {error}")
+        try:
+            await request.app.state.temporal.service_client.check_health()
+        except Exception as error:  # any failure means "not healthy"; say which
+            problems.append(f"temporal: {error}")
+        if problems:
+            return JSONResponse(
+                status_code=503, content={"status": "unhealthy", "problems": problems}
+            )
+        return JSONResponse(content={"status": "ok"})
+
+    app.include_router(reference.router)
+    app.include_router(enrolments.router)
+    return app
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,  # keep our structlog configuration
+    )
+
+
+if __name__ == "__main__":
+    main()

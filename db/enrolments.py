@@ -1,0 +1,319 @@
+"""The enrolment read model: the API's reservation row, the projection of workflow events,
+and the reads behind the case list and a case's decision log.
+
+Every projection write is keyed by the event's deterministic id: an event applied twice
+(an activity retried after a lost reply) changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from db.connect import Connection
+from domain.enrolment import EnrolmentEvent, EnrolmentRequest, Outcome, Stage
+from domain.errors import conflict
+
+_ENROLMENT_COLUMNS = """
+    e.enrolment_id, e.workflow_id, e.inmate_sdp_no, e.programme_code, e.upt_code, e.lsp_code,
+    e.planned_end, e.release_flagged, e.exception_granted, e.stage, e.outcome, e.closed_reason,
+    e.attendance_present, e.attendance_recorded, e.modules_completed, e.reassessments_used,
+    e.awaiting_kind, e.awaiting_role, e.awaiting_due, e.requested_by, e.requested_at,
+    e.updated_at, c.number AS certificate_number, c.issued_on AS certificate_issued_on,
+    c.valid_until AS certificate_valid_until
+"""
+
+
+class EnrolmentRecord(BaseModel):
+    """One row of the case list, as the read model holds it."""
+
+    enrolment_id: str
+    workflow_id: str
+    inmate_sdp_no: str
+    programme_code: str
+    upt_code: str
+    lsp_code: str
+    planned_end: date
+    release_flagged: bool
+    exception_granted: bool
+    stage: Stage
+    outcome: Outcome | None
+    closed_reason: str | None
+    attendance_present: int
+    attendance_recorded: int
+    modules_completed: int
+    reassessments_used: int
+    awaiting_kind: str | None
+    awaiting_role: str | None
+    awaiting_due: datetime | None
+    requested_by: str
+    requested_at: datetime
+    updated_at: datetime
+    certificate_number: str | None
+    certificate_issued_on: date | None
+    certificate_valid_until: date | None
+
+
+class DecisionRecord(BaseModel):
+    """One line of a case's log: what happened, who did it, in which role, and why."""
+
+    seq: int
+    kind: str
+    at: datetime
+    stage: str
+    actor_subject: str | None
+    actor_role: str | None
+    decision: str | None
+    reason: str | None
+
+
+# ---------------------------------------------------------------- writes
+
+
+async def reserve(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
+    """The row the API writes before starting the workflow, inside the same transaction.
+
+    The partial unique index makes "one active enrolment per inmate and programme" hold even
+    when two caseworkers request at the same moment.
+    """
+    try:
+        await conn.execute(
+            """INSERT INTO enrolments (
+                   enrolment_id, workflow_id, inmate_sdp_no, programme_code, upt_code, lsp_code,
+                   planned_end, release_flagged, stage, requested_by, requested_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())""",
+            request.enrolment_id,
+            workflow_id,
+            request.inmate_sdp_no,
+            request.programme.code,
+            request.upt_code,
+            request.lsp_code,
+            request.planned_end,
+            request.release_flagged,
+            Stage.PLACEMENT_REVIEW.value,
+            request.requested_by.subject,
+        )
+    except asyncpg.UniqueViolationError:
+        raise conflict(
+            f"inmate {request.inmate_sdp_no} already has an active enrolment in "
+            f"{request.programme.code}"
+        ) from None
+
+
+async def apply_event(conn: Connection, event: EnrolmentEvent) -> bool:
+    """Project one workflow event. Returns False when it had already been applied."""
+    async with conn.transaction():
+        if event.request is not None:
+            await _ensure_enrolment_row(conn, event)
+        inserted = await conn.fetchval(
+            """INSERT INTO enrolment_events (
+                   event_id, enrolment_id, seq, kind, at, stage, actor_subject, actor_role,
+                   decision, reason)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               ON CONFLICT (event_id) DO NOTHING
+               RETURNING true""",
+            event.event_id,
+            event.enrolment_id,
+            event.seq,
+            event.kind.value,
+            event.at,
+            event.summary.stage.value,
+            event.actor.subject if event.actor else None,
+            event.actor.role.value if event.actor else None,
+            event.decision,
+            event.reason,
+        )
+        if not inserted:
+            return False
+        await _apply_details(conn, event)
+        await _apply_summary(conn, event)
+        return True
+
+
+async def _ensure_enrolment_row(conn: Connection, event: EnrolmentEvent) -> None:
+    # Normally the API's reservation row exists; this covers a start whose commit was lost.
+    request = event.request
+    assert request is not None
+    await conn.execute(
+        """INSERT INTO enrolments (
+               enrolment_id, workflow_id, inmate_sdp_no, programme_code, upt_code, lsp_code,
+               planned_end, release_flagged, stage, requested_by, requested_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+           ON CONFLICT (enrolment_id) DO NOTHING""",
+        request.enrolment_id,
+        event.workflow_id,
+        request.inmate_sdp_no,
+        request.programme.code,
+        request.upt_code,
+        request.lsp_code,
+        request.planned_end,
+        request.release_flagged,
+        event.summary.stage.value,
+        request.requested_by.subject,
+        event.at,
+    )
+
+
+async def _apply_details(conn: Connection, event: EnrolmentEvent) -> None:
+    eid = event.enrolment_id
+    if event.attendance is not None:
+        a = event.attendance
+        await conn.execute(
+            """INSERT INTO attendance (enrolment_id, session_no, session_date, present,
+                                       recorded_by, event_id)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+            eid, a.session_no, a.session_date, a.present, a.recorded_by, event.event_id,
+        )  # fmt: skip
+    if event.module_code is not None and event.actor is not None:
+        await conn.execute(
+            """INSERT INTO module_completions (enrolment_id, module_code, completed_by,
+                                               completed_at, event_id)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+            eid, event.module_code, event.actor.subject, event.at, event.event_id,
+        )  # fmt: skip
+    if event.attempt is not None:
+        t = event.attempt
+        await conn.executemany(
+            """INSERT INTO assessment_results (enrolment_id, attempt, unit_code, result, counted,
+                                               assessor, tuk_code, decided_at, event_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING""",
+            [
+                (eid, t.attempt, unit, result.value, t.counted, t.assessor, t.tuk_code,
+                 t.decided_at, event.event_id)
+                for unit, result in sorted(t.results.items())
+            ],
+        )  # fmt: skip
+    if event.appeal is not None:
+        p = event.appeal
+        await conn.execute(
+            """INSERT INTO appeals (enrolment_id, against_attempt, filed_by, filed_at, reason,
+                                    outcome, panel, decided_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (enrolment_id, against_attempt) DO UPDATE
+                  SET outcome = EXCLUDED.outcome, panel = EXCLUDED.panel,
+                      decided_at = EXCLUDED.decided_at""",
+            eid, p.against_attempt, p.filed_by, p.filed_at, p.reason,
+            p.outcome.value if p.outcome else None, list(p.panel), p.decided_at,
+        )  # fmt: skip
+    if event.certificate is not None:
+        c = event.certificate
+        await conn.execute(
+            """INSERT INTO certificates (enrolment_id, number, issued_on, valid_until, event_id)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+            eid, c.number, c.issued_on, c.valid_until, event.event_id,
+        )  # fmt: skip
+    if event.escalation is not None:
+        x = event.escalation
+        await conn.execute(
+            """INSERT INTO escalations (event_id, enrolment_id, kind, routed_to_role, raised_at,
+                                        detail)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+            event.event_id, eid, x.kind, x.routed_to.value, x.raised_at, x.detail,
+        )  # fmt: skip
+
+
+async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
+    # Events of one case can land out of order (an update handler's and the main flow's
+    # activities run side by side): only a newer event may overwrite the summary.
+    s = event.summary
+    await conn.execute(
+        """UPDATE enrolments
+              SET stage = $2, outcome = $3, attendance_present = $4, attendance_recorded = $5,
+                  modules_completed = $6, reassessments_used = $7, exception_granted = $8,
+                  awaiting_kind = $9, awaiting_role = $10, awaiting_due = $11,
+                  closed_reason = COALESCE($12, closed_reason), updated_at = $13,
+                  last_event_seq = $14
+            WHERE enrolment_id = $1 AND last_event_seq < $14""",
+        event.enrolment_id,
+        s.stage.value,
+        s.outcome.value if s.outcome else None,
+        s.attendance_present,
+        s.attendance_recorded,
+        s.modules_completed,
+        s.reassessments_used,
+        s.exception_granted,
+        s.awaiting_kind,
+        s.awaiting_role.value if s.awaiting_role else None,
+        s.awaiting_due,
+        event.reason if s.outcome is not None else None,
+        event.at,
+        event.seq,
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+class EnrolmentFilter(BaseModel):
+    upt_code: str | None = None
+    lsp_code: str | None = None
+    programme_code: str | None = None
+    stage: Stage | None = None
+    inmate_sdp_no: str | None = None
+    open_only: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+async def get_enrolment(
+    conn: Connection | asyncpg.Pool, enrolment_id: str
+) -> EnrolmentRecord | None:
+    row = await conn.fetchrow(
+        f"""SELECT {_ENROLMENT_COLUMNS}
+              FROM enrolments e LEFT JOIN certificates c USING (enrolment_id)
+             WHERE e.enrolment_id = $1""",  # noqa: S608 - fixed column list, values bound
+        enrolment_id,
+    )
+    return EnrolmentRecord(**dict(row)) if row is not None else None
+
+
+async def list_enrolments(
+    conn: Connection | asyncpg.Pool, where: EnrolmentFilter
+) -> list[EnrolmentRecord]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in (
+        ("e.upt_code", where.upt_code),
+        ("e.lsp_code", where.lsp_code),
+        ("e.programme_code", where.programme_code),
+        ("e.stage", where.stage.value if where.stage else None),
+        ("e.inmate_sdp_no", where.inmate_sdp_no),
+    ):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"{column} = ${len(args)}")
+    if where.open_only:
+        clauses.append("e.outcome IS NULL")
+    args += [where.limit, where.offset]
+    sql = f"""SELECT {_ENROLMENT_COLUMNS}
+                FROM enrolments e LEFT JOIN certificates c USING (enrolment_id)
+               {"WHERE " + " AND ".join(clauses) if clauses else ""}
+               ORDER BY e.requested_at DESC, e.enrolment_id
+               LIMIT ${len(args) - 1} OFFSET ${len(args)}"""  # noqa: S608 - placeholders only
+    return [EnrolmentRecord(**dict(r)) for r in await conn.fetch(sql, *args)]
+
+
+async def list_decisions(
+    conn: Connection | asyncpg.Pool, enrolment_id: str
+) -> list[DecisionRecord]:
+    rows = await conn.fetch(
+        """SELECT seq, kind, at, stage, actor_subject, actor_role, decision, reason
+             FROM enrolment_events WHERE enrolment_id = $1 ORDER BY seq""",
+        enrolment_id,
+    )
+    return [DecisionRecord(**dict(r)) for r in rows]
+
+
+async def has_active_enrolment(
+    conn: Connection | asyncpg.Pool, inmate_sdp_no: str, programme_code: str
+) -> bool:
+    found = await conn.fetchval(
+        """SELECT true FROM enrolments
+            WHERE inmate_sdp_no = $1 AND programme_code = $2 AND outcome IS NULL""",
+        inmate_sdp_no,
+        programme_code,
+    )
+    return bool(found)

@@ -1,0 +1,92 @@
+"""An API wired to a real Postgres, the Temporal dev server and a real enrolment worker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.auth import mint_dev_token
+from api.main import create_app
+from config.settings import Environment, Settings
+from domain.identity import Ministry, Role, Scope
+from registries.bnsp import BnspSimulator
+from registries.sdp import SdpSimulator
+from workers.enrolment import enrolment_worker
+
+
+@dataclass
+class ApiStack:
+    http: httpx.AsyncClient
+    settings: Settings
+    pool: asyncpg.Pool
+    sdp: SdpSimulator
+    bnsp: BnspSimulator
+
+    def headers(self, subject: str, role: Role, **scope: str | Ministry) -> dict[str, str]:
+        token = mint_dev_token(self.settings, subject, [role], Scope.model_validate(scope))
+        return {"Authorization": f"Bearer {token}"}
+
+    def caseworker(self, upt: str = "LP-CIPINANG") -> dict[str, str]:
+        return self.headers(f"cw-{upt}", Role.CASEWORKER, upt=upt)
+
+    def tpp(self, upt: str = "LP-CIPINANG") -> dict[str, str]:
+        return self.headers(f"tpp-{upt}", Role.TPP_MEMBER, upt=upt)
+
+    def instructor(self) -> dict[str, str]:
+        return self.headers("instr-1", Role.KEMNAKER_INSTRUCTOR, ministry=Ministry.KEMNAKER)
+
+    def assessor(self, subject: str = "asr-1", lsp: str = "LSP-PARIWISATA") -> dict[str, str]:
+        return self.headers(subject, Role.LSP_ASSESSOR, lsp=lsp)
+
+    async def settled(self, enrolment_id: str) -> None:
+        """Wait until the workflow waits on a person (or has closed) and the read model holds
+        every event it emitted."""
+        for _ in range(100):
+            state = await self.http.get(f"/enrolments/{enrolment_id}/state", headers=self.auditor())
+            stored = await self.pool.fetchval(
+                "SELECT count(*) FROM enrolment_events WHERE enrolment_id = $1", enrolment_id
+            )
+            live = state.json() if state.status_code == 200 else {}
+            waiting = live.get("awaiting") is not None or live.get("outcome") is not None
+            if waiting and stored == live["event_count"]:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"read model of {enrolment_id} did not catch up")
+
+    def auditor(self) -> dict[str, str]:
+        return self.headers("aud-1", Role.AUDITOR)
+
+    async def snapshot(self, enrolment_id: str) -> tuple[object, ...]:
+        """Everything stored about a case, to prove a refused input changed nothing."""
+        await self.settled(enrolment_id)
+        row = await self.pool.fetchrow(
+            "SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id
+        )
+        events = await self.pool.fetchval(
+            "SELECT count(*) FROM enrolment_events WHERE enrolment_id = $1", enrolment_id
+        )
+        return (dict(row) if row else None, events)
+
+
+@pytest.fixture
+async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
+    settings = Settings(
+        environment=Environment.TEST, enrolment_task_queue=f"enrolment-{uuid.uuid4().hex[:8]}"
+    )
+    sdp, bnsp = SdpSimulator.default(), BnspSimulator()
+    app = create_app(settings, pool=pool, temporal=dev_env.client, sdp=sdp)
+    worker = enrolment_worker(dev_env.client, pool, bnsp, settings.enrolment_task_queue)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        worker,
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
+    ):
+        yield ApiStack(http, settings, pool, sdp, bnsp)

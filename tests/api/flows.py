@@ -1,0 +1,67 @@
+"""Driving an enrolment through its stages over HTTP, as the people involved would."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import ApiStack
+
+
+async def ok(response: httpx.Response) -> Any:
+    """The JSON body of a successful answer (fails the test with the body otherwise)."""
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def request(api: ApiStack, sdp_no: str, programme: str = "BARISTA") -> str:
+    body = {"inmate_sdp_no": sdp_no, "programme_code": programme, "reason": "wants to work"}
+    created = await ok(await api.http.post("/enrolments", json=body, headers=api.caseworker()))
+    return str(created["enrolment_id"])
+
+
+async def approve(api: ApiStack, enrolment_id: str) -> Any:
+    decision = {"decision": "approve", "reason": "motivated and eligible"}
+    return await ok(
+        await api.http.post(
+            f"/enrolments/{enrolment_id}/placement", json=decision, headers=api.tpp()
+        )
+    )
+
+
+async def train(api: ApiStack, enrolment_id: str, programme_code: str = "BARISTA") -> Any:
+    programme = await ok(await api.http.get(f"/programmes/{programme_code}", headers=api.tpp()))
+    start = date(2026, 12, 8)
+    for n in range(1, programme["session_count"] + 1):
+        entry = {"session_no": n, "session_date": str(start + timedelta(days=n)), "present": True}
+        await ok(
+            await api.http.post(
+                f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()
+            )
+        )
+    for module in programme["modules"]:
+        await ok(
+            await api.http.post(
+                f"/enrolments/{enrolment_id}/modules",
+                json={"module_code": module},
+                headers=api.instructor(),
+            )
+        )
+    return await ok(
+        await api.http.post(
+            f"/enrolments/{enrolment_id}/training-completion",
+            json={"reason": "all sessions and modules done"},
+            headers=api.instructor(),
+        )
+    )
+
+
+async def assess(api: ApiStack, enrolment_id: str, results: dict[str, str]) -> Any:
+    body = {"tuk_code": "TUK-LAPAS-CIPINANG", "results": results, "reason": "observed practice"}
+    return await ok(
+        await api.http.post(
+            f"/enrolments/{enrolment_id}/assessments", json=body, headers=api.assessor()
+        )
+    )

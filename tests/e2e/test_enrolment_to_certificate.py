@@ -1,0 +1,98 @@
+"""End to end on the dev server, over real HTTP: request -> placement -> training ->
+assessment -> BNSP certificate, and the read model agrees with the workflow's query."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from config.settings import Environment, Settings
+from registries.bnsp import BnspSimulator
+from registries.sdp import SdpSimulator
+from registries.sdp_seed import DEMO_ELIGIBLE
+from tests.api import flows
+from tests.api.conftest import ApiStack
+from workers.enrolment import enrolment_worker
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def served(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
+    settings = Settings(
+        environment=Environment.TEST, enrolment_task_queue=f"e2e-{uuid.uuid4().hex[:8]}"
+    )
+    sdp, bnsp = SdpSimulator.default(), BnspSimulator()
+    app = create_app(settings, pool=pool, temporal=dev_env.client, sdp=sdp)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+            await asyncio.sleep(0.02)
+        async with (
+            enrolment_worker(dev_env.client, pool, bnsp, settings.enrolment_task_queue),
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+        ):
+            yield ApiStack(http, settings, pool, sdp, bnsp)
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def test_an_inmate_goes_from_request_to_a_bnsp_certificate(served: ApiStack) -> None:
+    api = served
+    enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
+    placed = await flows.approve(api, enrolment_id)
+    assert placed["stage"] == "training"
+    trained = await flows.train(api, enrolment_id)
+    assert trained["stage"] == "assessment"
+    units = trained["units_due"]
+    assert len(units) == 4
+    assessed = await flows.assess(api, enrolment_id, {u: "K" for u in units})
+    assert assessed["stage"] in ("certification", "closed")
+
+    # BNSP answers on the first lookup; wait for the workflow to close and the read model.
+    for _ in range(200):
+        state = await flows.ok(
+            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.tpp())
+        )
+        if state["outcome"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert state["outcome"] == "certified"
+    certificate = state["certificate"]
+    assert certificate["number"].startswith("BNSP/SKM-BARISTA-2024/")
+    await api.settled(enrolment_id)
+
+    record = await flows.ok(await api.http.get(f"/enrolments/{enrolment_id}", headers=api.tpp()))
+    assert record["outcome"] == state["outcome"] == "certified"
+    assert record["stage"] == state["stage"] == "closed"
+    assert record["certificate_number"] == certificate["number"]
+    assert record["certificate_valid_until"] == certificate["valid_until"]
+    assert record["attendance_present"] == sum(a["present"] for a in state["attendance"]) == 20
+    assert record["modules_completed"] == len(state["modules_completed"]) == 4
+    assert record["reassessments_used"] == 0
+    stored_results = await api.pool.fetch(
+        "SELECT unit_code, result FROM assessment_results WHERE enrolment_id = $1", enrolment_id
+    )
+    assert {r["unit_code"]: r["result"] for r in stored_results} == state["attempts"][0]["results"]
+    log = await flows.ok(
+        await api.http.get(f"/enrolments/{enrolment_id}/decisions", headers=api.tpp())
+    )
+    assert [e["seq"] for e in log] == list(range(1, state["event_count"] + 1))
+    assert log[-1]["kind"] == "closed"

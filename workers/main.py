@@ -1,0 +1,49 @@
+"""Worker process entry point: `python -m workers.main`. Stops cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from config.log import configure_logging
+from config.settings import get_settings
+from db.connect import create_pool
+from registries.factory import build_bnsp
+from workers.enrolment import enrolment_worker
+from workers.temporal_client import connect_temporal
+
+log = structlog.get_logger(__name__)
+
+
+async def run() -> None:
+    settings = get_settings()
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
+    client = await connect_temporal(settings)
+    pool = await create_pool(settings.database_url)
+    bnsp = build_bnsp(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = enrolment_worker(client, pool, bnsp, settings.enrolment_task_queue)
+    log.info(
+        "worker_started", task_queue=worker.task_queue, temporal=settings.effective_temporal_address
+    )
+    try:
+        async with worker:
+            await stop.wait()
+    finally:
+        await pool.close()
+        log.info("worker_stopped")
+
+
+def main() -> None:
+    configure_logging(get_settings().log_json)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
