@@ -6,7 +6,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.enrolment import LOOKUP_CERTIFICATE, SUBMIT_CERTIFICATION
+from domain.enrolment import BNSP_UNKNOWN_SUBMISSION, LOOKUP_CERTIFICATE, SUBMIT_CERTIFICATION
 from domain.registries import (
     BnspRegistry,
     CertificateLookup,
@@ -14,7 +14,7 @@ from domain.registries import (
     CertificationSubmission,
     SubmissionReceipt,
 )
-from registries.errors import RegistryRejected
+from registries.errors import RegistryRejected, UnknownSubmission
 
 log = structlog.get_logger(__name__)
 
@@ -42,5 +42,10 @@ class CertificationActivities:
     async def lookup(self, lookup: CertificateLookup) -> CertificateLookupResult:
         try:
             return await self._bnsp.lookup(lookup)
+        except UnknownSubmission as error:
+            # The workflow answers this one by resubmitting under the same key.
+            raise ApplicationError(
+                str(error), type=BNSP_UNKNOWN_SUBMISSION, non_retryable=True
+            ) from None
         except RegistryRejected as error:
             raise ApplicationError(str(error), type="BnspRejected", non_retryable=True) from None

@@ -22,6 +22,8 @@ TASK_QUEUE = "sinergi-enrolment"
 RECORD_ENROLMENT_EVENT = "record_enrolment_event"
 SUBMIT_CERTIFICATION = "submit_certification"
 LOOKUP_CERTIFICATE = "lookup_certificate"
+# Error type of a lookup BNSP could not match to a submission: the workflow resubmits.
+BNSP_UNKNOWN_SUBMISSION = "BnspUnknownSubmission"
 
 
 def enrolment_workflow_id(enrolment_id: str) -> str:

@@ -28,7 +28,7 @@ from domain.registries import (
     SubmissionReceipt,
 )
 from registries._http import RegistryHttpClient
-from registries.errors import RegistryRejected
+from registries.errors import RegistryRejected, UnknownSubmission
 
 log = structlog.get_logger(__name__)
 
@@ -111,7 +111,7 @@ class BnspSimulator:
         ref = lookup.submission_ref
         registered = self._registered.get(ref)
         if registered is None:
-            raise RegistryRejected(BNSP, f"no submission with reference {ref}")
+            raise UnknownSubmission(BNSP, f"no submission with reference {ref}", status_code=404)
         if registered.certificate is None and self.answering:
             registered.certificate = self._issue(ref, registered.submission)
             log.info("bnsp_certificate_issued", submission_ref=ref)
@@ -153,6 +153,13 @@ class BnspHttpClient(RegistryHttpClient):
 
     async def lookup(self, lookup: CertificateLookup) -> CertificateLookupResult:
         # No `not_found_is_answer`: a 404 means an unknown reference, which no retry will fix.
-        response = await self._send("lookup", "GET", certificate_path(lookup.submission_ref))
+        try:
+            response = await self._send("lookup", "GET", certificate_path(lookup.submission_ref))
+        except RegistryRejected as error:
+            if error.status_code == httpx.codes.NOT_FOUND:
+                raise UnknownSubmission(
+                    BNSP, f"no submission with reference {lookup.submission_ref}", 404
+                ) from None
+            raise
         answer = self._parse("lookup", response, _LookupAnswer)
         return CertificateLookupResult(certificate=answer.certificate)

@@ -27,3 +27,8 @@ class RegistryUnavailable(RegistryError):
 
 class RegistryRejected(RegistryError):
     """The registry refused the request (4xx other than 429). Retrying the same call won't help."""
+
+
+class UnknownSubmission(RegistryRejected):
+    """BNSP does not know a submission reference. The caller may resubmit under the same
+    idempotency key: BNSP registers it once either way."""

@@ -36,6 +36,7 @@ async def run() -> None:
         async with worker:
             await stop.wait()
     finally:
+        await bnsp.aclose()
         await pool.close()
         log.info("worker_stopped")
 

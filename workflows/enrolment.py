@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import enrolment_rules as rules
     from domain import search
     from domain.clock import local_date, start_of
     from domain.enrolment import (
+        BNSP_UNKNOWN_SUBMISSION,
         LOOKUP_CERTIFICATE,
         RECORD_ENROLMENT_EVENT,
         SUBMIT_CERTIFICATION,
@@ -246,32 +247,38 @@ class EnrolmentWorkflow:
         """Stage 5: submit through the LSP, then poll BNSP; past the SLA, escalate once."""
         await self._enter(Stage.CERTIFICATION)
         last = self._state.attempts[-1]
-        receipt = await workflow.execute_activity(
-            SUBMIT_CERTIFICATION,
-            CertificationSubmission(
-                idempotency_key=f"{self._state.enrolment_id}:bnsp",
-                enrolment_id=self._state.enrolment_id,
-                scheme_code=self._programme.scheme_code,
-                lsp_code=self._state.lsp_code,
-                unit_codes=self._programme.unit_codes,
-                assessed_on=local_date(last.decided_at),
-            ),
-            result_type=SubmissionReceipt,
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=_REGISTRY_RETRY,
+        submission = CertificationSubmission(
+            idempotency_key=f"{self._state.enrolment_id}:bnsp",
+            enrolment_id=self._state.enrolment_id,
+            scheme_code=self._programme.scheme_code,
+            lsp_code=self._state.lsp_code,
+            unit_codes=self._programme.unit_codes,
+            assessed_on=local_date(last.decided_at),
         )
+        receipt = await self._submit_to_bnsp(submission)
         self._state.certification_ref = receipt.submission_ref
         await self._emit(EventKind.CERTIFICATION_SUBMITTED)
         sla_at = workflow.now() + timedelta(days=self._policy.bnsp_sla_days)
         escalated = False
         while True:
-            answer = await workflow.execute_activity(
-                LOOKUP_CERTIFICATE,
-                CertificateLookup(submission_ref=receipt.submission_ref),
-                result_type=CertificateLookupResult,
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=_REGISTRY_RETRY,
-            )
+            try:
+                answer = await workflow.execute_activity(
+                    LOOKUP_CERTIFICATE,
+                    CertificateLookup(submission_ref=receipt.submission_ref),
+                    result_type=CertificateLookupResult,
+                    start_to_close_timeout=timedelta(minutes=1),
+                    retry_policy=_REGISTRY_RETRY,
+                )
+            except ActivityError as error:
+                cause = error.cause
+                if not (
+                    isinstance(cause, ApplicationError) and cause.type == BNSP_UNKNOWN_SUBMISSION
+                ):
+                    raise
+                # BNSP lost track of it: the same key registers it again, once.
+                workflow.logger.warning("BNSP did not know the submission; resubmitting")
+                receipt = await self._submit_to_bnsp(submission)
+                continue
             if answer.certificate is not None:
                 issued = answer.certificate
                 certificate = Certificate(
@@ -294,6 +301,16 @@ class EnrolmentWorkflow:
                     )
                 )
             await self._wait(lambda: False, timedelta(hours=self._policy.bnsp_poll_interval_hours))
+
+    async def _submit_to_bnsp(self, submission: CertificationSubmission) -> SubmissionReceipt:
+        receipt: SubmissionReceipt = await workflow.execute_activity(
+            SUBMIT_CERTIFICATION,
+            submission,
+            result_type=SubmissionReceipt,
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=_REGISTRY_RETRY,
+        )
+        return receipt
 
     async def _close(self, outcome: Outcome, why: str) -> None:
         self._state.outcome = outcome

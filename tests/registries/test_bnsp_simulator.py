@@ -8,7 +8,7 @@ import pytest
 
 from domain.registries import CertificateLookup, CertificationSubmission
 from registries.bnsp import BnspSimulator, add_years, submission_ref_for
-from registries.errors import RegistryRejected
+from registries.errors import RegistryRejected, UnknownSubmission
 from tests.registries.support import TODAY, Clock
 
 
@@ -108,7 +108,7 @@ async def test_certificate_number_names_the_scheme_and_is_deterministic() -> Non
     assert numbers[0].startswith("BNSP/SKM-BARISTA-2024/2025/")
 
 
-async def test_lookup_of_an_unknown_reference_is_rejected() -> None:
+async def test_lookup_of_an_unknown_reference_is_rejected_as_unknown_submission() -> None:
     bnsp = BnspSimulator(today=Clock(TODAY))
-    with pytest.raises(RegistryRejected):
+    with pytest.raises(UnknownSubmission):
         await bnsp.lookup(CertificateLookup(submission_ref="BNSP-SUB-000000000000"))

@@ -7,7 +7,7 @@ import pytest
 
 from domain.registries import CertificateLookup, CertificationSubmission
 from registries.bnsp import IDEMPOTENCY_HEADER, BnspHttpClient, BnspSimulator
-from registries.errors import RegistryRejected
+from registries.errors import RegistryRejected, UnknownSubmission
 from registries.sdp import SdpHttpClient, SdpSimulator
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_PRETRIAL
 from tests.registries.support import TODAY
@@ -96,9 +96,9 @@ async def test_certificate_over_http_waits_for_bnsp_then_arrives(
     assert (certificate.issued_on, certificate.valid_until) == (TODAY, TODAY.replace(year=2028))
 
 
-async def test_lookup_of_an_unknown_reference_over_http_is_rejected(
+async def test_lookup_of_an_unknown_reference_over_http_is_an_unknown_submission(
     bnsp_client: BnspHttpClient,
 ) -> None:
-    with pytest.raises(RegistryRejected) as raised:
+    with pytest.raises(UnknownSubmission) as raised:
         await bnsp_client.lookup(CertificateLookup(submission_ref="BNSP-SUB-000000000000"))
     assert raised.value.status_code == 404
