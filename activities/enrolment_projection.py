@@ -24,8 +24,6 @@ class EnrolmentProjection:
         log.info(
             "enrolment_event_projected" if applied else "enrolment_event_already_projected",
             enrolment_id=event.enrolment_id,
-            workflow_id=event.workflow_id,
             seq=event.seq,
             kind=event.kind.value,
-            attempt=activity.info().attempt,
         )

@@ -10,6 +10,7 @@ from activities.certification import CertificationActivities
 from activities.enrolment_projection import EnrolmentProjection
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
+from workers.log_context import LogContextInterceptor
 from workflows.enrolment import EnrolmentWorkflow
 
 
@@ -23,4 +24,5 @@ def enrolment_worker(
         task_queue=task_queue,
         workflows=[EnrolmentWorkflow],
         activities=[projection.record_event, certification.submit, certification.lookup],
+        interceptors=[LogContextInterceptor()],
     )

@@ -15,6 +15,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
+from cli.demo import run_demo
 from config.settings import Environment, Settings
 from registries.bnsp import BnspSimulator
 from registries.sdp import SdpSimulator
@@ -96,3 +97,14 @@ async def test_an_inmate_goes_from_request_to_a_bnsp_certificate(served: ApiStac
     )
     assert [e["seq"] for e in log] == list(range(1, state["event_count"] + 1))
     assert log[-1]["kind"] == "closed"
+
+
+async def test_the_demo_job_reaches_a_certificate(served: ApiStack) -> None:
+    said: list[str] = []
+    record = await run_demo(str(served.http.base_url), served.settings, said.append)
+    assert record["outcome"] == "certified"
+    assert record["certificate_number"].startswith("BNSP/SKM-BARISTA-2024/")
+    assert said[-1].startswith("BNSP certificate ")
+    # The demo inmate can take the programme again once the first enrolment closed.
+    again = await run_demo(str(served.http.base_url), served.settings, said.append)
+    assert again["enrolment_id"] != record["enrolment_id"]

@@ -1,0 +1,109 @@
+"""The demo job: one inmate from enrolment request to BNSP certificate, through the live API.
+
+Every step is an HTTP call a real user would make, with a development token for the role
+that makes it, so the demo exercises the same permissions, rules and workflow as production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from api.auth import mint_dev_token
+from config.settings import Settings
+from domain.identity import Ministry, Role, Scope
+from registries.sdp_seed import DEMO_LIFE_SENTENCE
+
+UPT = "LP-CIPINANG"
+PROGRAMME = "BARISTA"
+LSP = "LSP-PARIWISATA"
+
+
+class DemoFailed(Exception):
+    """A step was refused: the message carries the API's own explanation."""
+
+
+class _Client:
+    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+        self._http = http
+        self._settings = settings
+
+    def _headers(self, subject: str, role: Role, scope: Scope) -> dict[str, str]:
+        token = mint_dev_token(self._settings, subject, [role], scope, timedelta(minutes=30))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def call(
+        self, method: str, path: str, as_: tuple[str, Role, Scope], body: dict[str, Any] | None
+    ) -> Any:
+        response = await self._http.request(method, path, json=body, headers=self._headers(*as_))
+        if response.status_code >= 400:
+            raise DemoFailed(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json()
+
+
+CASEWORKER = ("demo-caseworker", Role.CASEWORKER, Scope(upt=UPT))
+TPP = ("demo-tpp", Role.TPP_MEMBER, Scope(upt=UPT))
+INSTRUCTOR = ("demo-instructor", Role.KEMNAKER_INSTRUCTOR, Scope(ministry=Ministry.KEMNAKER))
+ASSESSOR = ("demo-assessor", Role.LSP_ASSESSOR, Scope(lsp=LSP))
+
+
+async def run_demo(
+    base_url: str, settings: Settings, say: Callable[[str], None], sdp_no: str = DEMO_LIFE_SENTENCE
+) -> dict[str, Any]:
+    """Drive one enrolment to its certificate; returns the final read-model record."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        api = _Client(http, settings)
+        programme = await api.call("GET", f"/programmes/{PROGRAMME}", CASEWORKER, None)
+        created = await api.call(
+            "POST",
+            "/enrolments",
+            CASEWORKER,
+            {"inmate_sdp_no": sdp_no, "programme_code": PROGRAMME, "reason": "demo enrolment"},
+        )
+        eid = created["enrolment_id"]
+        say(f"requested {eid}: inmate {sdp_no} in {programme['name']} at {UPT}")
+        decision = {"decision": "approve", "reason": "eligible; cohort has places"}
+        await api.call("POST", f"/enrolments/{eid}/placement", TPP, decision)
+        say("TPP approved the placement")
+        start = date.today()
+        for n in range(1, programme["session_count"] + 1):
+            entry = {
+                "session_no": n,
+                "session_date": str(start + timedelta(days=n)),
+                "present": True,
+            }
+            await api.call("POST", f"/enrolments/{eid}/attendance", CASEWORKER, entry)
+        for module in programme["modules"]:
+            await api.call(
+                "POST", f"/enrolments/{eid}/modules", INSTRUCTOR, {"module_code": module}
+            )
+        sessions, modules = programme["session_count"], len(programme["modules"])
+        say(f"recorded {sessions} sessions and {modules} modules")
+        state = await api.call(
+            "POST",
+            f"/enrolments/{eid}/training-completion",
+            INSTRUCTOR,
+            {"reason": "attendance and modules complete"},
+        )
+        results = {unit: "K" for unit in state["units_due"]}
+        await api.call(
+            "POST",
+            f"/enrolments/{eid}/assessments",
+            ASSESSOR,
+            {"tuk_code": "TUK-LAPAS-CIPINANG", "results": results, "reason": "demo assessment"},
+        )
+        say(f"LSP assessor found the inmate competent in all {len(results)} units")
+        for _ in range(600):
+            record: dict[str, Any] = await api.call("GET", f"/enrolments/{eid}", TPP, None)
+            if record["certificate_number"] is not None:
+                say(
+                    f"BNSP certificate {record['certificate_number']}, valid until "
+                    f"{record['certificate_valid_until']}"
+                )
+                return record
+            await asyncio.sleep(0.1)
+        raise DemoFailed(f"no certificate for {eid} after 60 s: see the Temporal UI")
