@@ -33,7 +33,10 @@ class RegistryMode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SINERGI_", extra="ignore")
+    # Nested values by double underscore, e.g. SINERGI_ENROLMENT_POLICY__REMEDIAL_DAYS=10.
+    model_config = SettingsConfigDict(
+        env_prefix="SINERGI_", env_nested_delimiter="__", extra="ignore"
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     state_dir: Path = PROJECT_ROOT / ".sinergi"

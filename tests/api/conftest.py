@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from api.auth import mint_dev_token
@@ -28,6 +29,7 @@ class ApiStack:
     pool: asyncpg.Pool
     sdp: SdpSimulator
     bnsp: BnspSimulator
+    app: FastAPI | None = None
 
     def headers(self, subject: str, role: Role, **scope: str | Ministry) -> dict[str, str]:
         token = mint_dev_token(self.settings, subject, [role], Scope.model_validate(scope))
@@ -89,4 +91,4 @@ async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):
-        yield ApiStack(http, settings, pool, sdp, bnsp)
+        yield ApiStack(http, settings, pool, sdp, bnsp, app)
