@@ -1,24 +1,35 @@
 """Bearer tokens (JWT) naming the subject, roles and scope.
 
-Development tokens are HS256-signed with the configured secret (the CLI mints them).
-Claims: sub, roles (list of Role values), and the scope claims upt / lsp / bapas / ministry /
-employer_nib, each optional.
+Two verifiers, chosen per token by `principal_from_token`:
+- OIDC (staging, production, and development when configured): a token whose `iss` is
+  SINERGI_OIDC_ISSUER is verified with that issuer's JWKS (`api/oidc.py`), reading the
+  configured role and scope claim names.
+- Development: HS256 tokens signed with SINERGI_JWT_SECRET (the CLI mints them), with the
+  claims sub, roles and upt / lsp / bapas / ministry / employer_nib. Accepted only when
+  `Settings.dev_tokens_accepted` (by default in development and test, never in production).
+Tokens are never logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import jwt
+import structlog
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
 
+from api.oidc import ClaimsError, principal_from_claims, verify_oidc_token
 from config.settings import Settings
 from domain.identity import Principal, Role, Scope
 
+log = structlog.get_logger(__name__)
+
 _SCOPE_CLAIMS = ("upt", "lsp", "bapas", "ministry", "employer_nib")
+DEV_ROLES_CLAIM = "roles"
+DEV_SCOPE_CLAIMS = {name: name for name in _SCOPE_CLAIMS}  # fixed: the CLI writes these
 
 
 def mint_dev_token(
@@ -45,6 +56,7 @@ def mint_dev_token(
 
 
 def _unauthorized(message: str) -> HTTPException:
+    log.info("token_refused", reason=message)
     return HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail=message,
@@ -52,28 +64,76 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+def _refusal(error: jwt.PyJWTError) -> HTTPException:
+    """What is wrong with a token, in words a client can act on, without internals."""
+    if isinstance(error, jwt.PyJWKClientConnectionError | jwt.PyJWKSetError):
+        # The identity provider is unreachable or misconfigured: not the caller's fault.
+        log.warning("jwks_unavailable", error_type=type(error).__name__)
+        return HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="the identity provider's signing keys cannot be fetched: try again later",
+        )
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return _unauthorized("the token has expired: get a new one")
+    if isinstance(error, jwt.InvalidAudienceError):
+        return _unauthorized("the token is not valid for this API (wrong audience)")
+    if isinstance(error, jwt.InvalidIssuerError):
+        return _unauthorized("the token is not valid: its issuer is not trusted")
+    if isinstance(error, jwt.PyJWKClientError):
+        return _unauthorized("the token is not valid: its signing key is unknown to the issuer")
+    if isinstance(error, jwt.InvalidSignatureError):
+        return _unauthorized("the token is not valid: bad signature")
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return _unauthorized("the token is not valid: its signing algorithm is not accepted")
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return _unauthorized(f"the token is not valid: it has no '{error.claim}' claim")
+    if isinstance(error, jwt.ImmatureSignatureError):
+        return _unauthorized("the token is not valid yet: check the clocks")
+    return _unauthorized("the token is not valid: it is not a well-formed JWT")
+
+
+def _verify_dev_token(settings: Settings, token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.jwt_secret,
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"require": ["sub", "exp", "iss", "aud"]},
+    )
+    return claims
+
+
 def principal_from_token(settings: Settings, token: str) -> Principal:
+    """The person a bearer token names, or HTTPException 401 (503 if the IdP is down).
+
+    Blocking: an OIDC token may need the issuer's JWKS fetched. Async callers run it in a
+    thread (see current_principal).
+    """
     try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require": ["sub", "exp", "iss", "aud"]},
+        header = jwt.get_unverified_header(token)
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        raise _unauthorized("the token is not valid: it is not a well-formed JWT") from None
+    oidc = settings.oidc_issuer is not None and issuer == settings.oidc_issuer
+    looks_dev = issuer == settings.jwt_issuer or str(header.get("alg", "")).startswith("HS")
+    if not oidc and not looks_dev:
+        raise _unauthorized("the token is not valid: its issuer is not trusted")
+    if not oidc and not settings.dev_tokens_accepted:
+        raise _unauthorized(
+            f"development tokens are not accepted in {settings.environment.value}: "
+            "sign in with the identity provider"
         )
-    except jwt.ExpiredSignatureError:
-        raise _unauthorized("the token has expired: get a new one") from None
+    try:
+        if oidc:
+            claims = verify_oidc_token(settings, token)
+            return principal_from_claims(claims, settings.roles_claim, settings.scope_claims)
+        claims = _verify_dev_token(settings, token)
+        return principal_from_claims(claims, DEV_ROLES_CLAIM, DEV_SCOPE_CLAIMS)
     except jwt.PyJWTError as error:
-        raise _unauthorized(f"the token is not valid: {error}") from None
-    try:
-        return Principal(
-            subject=claims["sub"],
-            roles=frozenset(Role(r) for r in claims.get("roles", [])),
-            scope=Scope(**{k: claims[k] for k in _SCOPE_CLAIMS if k in claims}),
-        )
-    except (ValueError, ValidationError) as error:
-        raise _unauthorized(f"the token's roles or scope are not valid: {error}") from None
+        raise _refusal(error) from None
+    except ClaimsError as error:
+        raise _unauthorized(str(error)) from None
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -86,7 +146,9 @@ async def current_principal(
     if credentials is None:
         raise _unauthorized("this endpoint needs a bearer token (Authorization: Bearer <jwt>)")
     settings: Settings = request.app.state.settings
-    return principal_from_token(settings, credentials.credentials)
+    # In a thread: verifying an OIDC token may fetch the issuer's JWKS with a blocking HTTP
+    # call (PyJWKClient is synchronous), which must not stall the event loop.
+    return await asyncio.to_thread(principal_from_token, settings, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -6,11 +6,12 @@ Outside development, default secrets are refused at start-up.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
@@ -57,6 +58,41 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "sinergi-dev"
     jwt_audience: str = "sinergi-api"
+    # None: development tokens are accepted in development and test only. Production
+    # refuses them outright; staging may opt in explicitly (e.g. while it has no IdP).
+    dev_tokens_enabled: bool | None = None
+
+    # Identity: production tokens come from an OIDC issuer, verified with its JWKS.
+    # Tokens whose `iss` equals oidc_issuer are verified against oidc_jwks_url's keys.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: list[str] = ["RS256"]  # asymmetric only: HS*/none are refused
+    # Claim names as the identity provider spells them. The roles claim may be a list or a
+    # space-separated string; a name with dots ("realm_access.roles") walks nested objects
+    # when no top-level claim has that exact name.
+    roles_claim: str = "roles"
+    # Scope field -> claim name, e.g. SINERGI_SCOPE_CLAIMS='{"upt": "sinergi_upt"}'.
+    scope_claims: dict[str, str] = {
+        "upt": "upt",
+        "lsp": "lsp",
+        "bapas": "bapas",
+        "ministry": "ministry",
+        "employer_nib": "employer_nib",
+    }
+
+    # Working-day calendar. Collective leave ("cuti bersama") is decreed by the government
+    # each year and changes mid-year; operators set it as a JSON list, e.g.
+    # SINERGI_COLLECTIVE_LEAVE_DAYS='["2026-03-20","2026-03-23"]'. National holidays come
+    # from the `holidays` package. Running workflows keep the due dates already computed.
+    collective_leave_days: list[date] = []
+    # SLA per reviewer task kind, in working days; kinds missing from the map have no SLA.
+    sla_working_days: dict[str, int] = {
+        "placement_review": 10,
+        "assessment": 10,
+        "appeal_review": 10,
+        "training_completion": 10,
+    }
 
     # Registries.
     sdp_mode: RegistryMode = RegistryMode.SIMULATOR
@@ -78,6 +114,44 @@ class Settings(BaseSettings):
                 f"environment {self.environment.value}"
             )
         return self
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_algorithms_only(cls, algorithms: list[str]) -> list[str]:
+        # A shared-secret or unsigned algorithm would let anyone holding the public JWKS
+        # forge tokens (algorithm confusion): refuse it at start-up.
+        refused = [a for a in algorithms if a.upper().startswith("HS") or a.lower() == "none"]
+        if refused or not algorithms:
+            raise ValueError(f"SINERGI_OIDC_ALGORITHMS must be asymmetric, got {algorithms}")
+        return algorithms
+
+    @field_validator("scope_claims")
+    @classmethod
+    def _known_scope_fields(cls, claims: dict[str, str]) -> dict[str, str]:
+        known = {"upt", "lsp", "bapas", "ministry", "employer_nib"}
+        unknown = sorted(set(claims) - known)
+        if unknown:
+            raise ValueError(f"SINERGI_SCOPE_CLAIMS names unknown scope fields {unknown}")
+        return claims
+
+    @model_validator(mode="after")
+    def _check_identity(self) -> Settings:
+        if self.oidc_issuer is not None and (
+            self.oidc_audience is None or self.oidc_jwks_url is None
+        ):
+            raise ValueError(
+                "SINERGI_OIDC_ISSUER needs SINERGI_OIDC_AUDIENCE and SINERGI_OIDC_JWKS_URL"
+            )
+        if self.environment is Environment.PRODUCTION and self.dev_tokens_enabled:
+            raise ValueError("SINERGI_DEV_TOKENS_ENABLED cannot be true in production")
+        return self
+
+    @property
+    def dev_tokens_accepted(self) -> bool:
+        """Whether HS256 development tokens are accepted (see dev_tokens_enabled)."""
+        if self.dev_tokens_enabled is not None:
+            return self.dev_tokens_enabled
+        return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
 
     @property
     def embedded_postgres(self) -> bool:

@@ -19,6 +19,9 @@ class Role(StrEnum):
     KEMNAKER_DIRECTOR = "kemnaker_director"
     IMIGRASI_OFFICER = "imigrasi_officer"
     AUDITOR = "auditor"
+    # Oversees reviewers of one scope (a UPT, an LSP, a Bapas or a ministry): receives their
+    # overdue tasks and may reassign them.
+    SUPERVISOR = "supervisor"
 
 
 class Ministry(StrEnum):
@@ -49,6 +52,7 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
     Role.KEMNAKER_DIRECTOR: ScopeKind.MINISTRY,
     Role.IMIGRASI_OFFICER: ScopeKind.MINISTRY,
     Role.AUDITOR: ScopeKind.MINISTRY,
+    Role.SUPERVISOR: ScopeKind.ALL,  # the scope kind of whatever they supervise
 }
 
 
