@@ -1,0 +1,311 @@
+"""Reviewer tasks as the workflow writes them: opened when it starts waiting on a person,
+escalated when overdue, closed when it stops waiting; and the reads of a task, its
+who-did-what log and the notification outbox.
+
+Every write here comes from a workflow activity and is idempotent: the transition is a
+conditional UPDATE (or INSERT ... ON CONFLICT DO NOTHING) and the history row carries a
+deterministic key, so a retried activity changes nothing the second time. A closed task is
+never reopened. What people do to a task (claim, unclaim, reassign) is in `db/inbox.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from db.connect import Connection
+from domain.errors import invalid
+from domain.identity import ROLE_SCOPE, Role, Scope, ScopeKind
+from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
+
+# The Scope field and tasks/outbox column of each scope kind.
+SCOPE_FIELDS: dict[ScopeKind, tuple[str, str]] = {
+    ScopeKind.UPT: ("upt", "scope_upt"),
+    ScopeKind.LSP: ("lsp", "scope_lsp"),
+    ScopeKind.BAPAS: ("bapas", "scope_bapas"),
+    ScopeKind.MINISTRY: ("ministry", "scope_ministry"),
+    ScopeKind.EMPLOYER: ("employer_nib", "scope_employer_nib"),
+}
+
+TASK_COLUMNS = """
+    t.task_id, t.case_kind, t.case_id, t.workflow_id, t.kind, t.stage, t.required_role,
+    t.scope_upt, t.scope_lsp, t.scope_bapas, t.scope_ministry, t.scope_employer_nib, t.state,
+    t.assignee, t.claimed_at, t.opened_at, t.due_at, t.escalated_at, t.routed_to_role,
+    t.closed_at, t.decision, t.decided_by, t.decided_role, t.reason
+"""
+
+ESCALATION_TOPIC = "task.escalated"
+
+
+class HistoryAction(StrEnum):
+    OPENED = "opened"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    REASSIGNED = "reassigned"
+    ESCALATED = "escalated"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+
+
+class TaskRecord(BaseModel):
+    """One task as the inbox shows it."""
+
+    task_id: str
+    case_kind: str
+    case_id: str
+    workflow_id: str
+    kind: str
+    stage: str
+    required_role: Role
+    scope: Scope
+    state: TaskState
+    assignee: str | None
+    claimed_at: datetime | None
+    opened_at: datetime
+    due_at: datetime | None
+    escalated_at: datetime | None
+    routed_to_role: Role | None
+    closed_at: datetime | None
+    decision: str | None
+    decided_by: str | None
+    decided_role: Role | None
+    reason: str | None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.closed_at is None and self.due_at is not None and self.due_at < now
+
+
+class TaskHistoryEntry(BaseModel):
+    """One line of a task's log: what happened, who did it, in which role, when."""
+
+    at: datetime
+    action: HistoryAction
+    actor_subject: str | None
+    actor_role: Role | None
+    detail: str | None
+
+
+class OutboxMessage(BaseModel):
+    message_id: str
+    topic: str
+    recipient_role: Role
+    scope: Scope
+    payload: dict[str, Any]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def scope_values(scope: Scope) -> dict[ScopeKind, str]:
+    """The scope's set fields, by kind, as the text stored in the scope columns."""
+    found: dict[ScopeKind, str] = {}
+    for kind, (field, _) in SCOPE_FIELDS.items():
+        value = getattr(scope, field)
+        if value is not None:
+            found[kind] = str(value)
+    return found
+
+
+def governing_kinds(role: Role) -> tuple[ScopeKind, ...]:
+    """The scope kinds that decide who may work on a task for `role`: the role's own scope
+    kind (a caseworker's UPT, an assessor's LSP); any kind for a supervisor."""
+    kind = ROLE_SCOPE[role]
+    return tuple(SCOPE_FIELDS) if kind is ScopeKind.ALL else (kind,)
+
+
+def row_to_task(row: asyncpg.Record) -> TaskRecord:
+    data = dict(row)
+    scope = Scope(**{field: data.pop(column) for field, column in SCOPE_FIELDS.values()})
+    return TaskRecord(scope=scope, **data)
+
+
+async def write_history(
+    conn: Connection,
+    task_id: str,
+    action: HistoryAction,
+    at: datetime,
+    *,
+    actor_subject: str | None = None,
+    actor_role: Role | None = None,
+    detail: str | None = None,
+    idempotency_key: str | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO task_history (task_id, at, action, actor_subject, actor_role, detail,
+                                     idempotency_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (idempotency_key) DO NOTHING""",
+        task_id, at, action.value, actor_subject,
+        actor_role.value if actor_role else None, detail, idempotency_key,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- workflow writes
+
+
+async def open_task(conn: Connection, opening: TaskOpening) -> bool:
+    """Open the task once. Returns False when it already existed (even if closed since)."""
+    if not any(k in scope_values(opening.scope) for k in governing_kinds(opening.required_role)):
+        # Nobody could ever see or claim it: refuse rather than strand the case.
+        kinds = "/".join(k.value for k in governing_kinds(opening.required_role))
+        raise invalid(f"task {opening.task_id} for {opening.required_role} needs a {kinds} scope")
+    s = opening.scope
+    async with conn.transaction():
+        inserted = await conn.fetchval(
+            """INSERT INTO tasks (
+                   task_id, case_kind, case_id, workflow_id, kind, stage, required_role,
+                   scope_upt, scope_lsp, scope_bapas, scope_ministry, scope_employer_nib,
+                   state, opened_at, due_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14)
+               ON CONFLICT (task_id) DO NOTHING
+               RETURNING true""",
+            opening.task_id, opening.case_kind, opening.case_id, opening.workflow_id,
+            opening.kind, opening.stage, opening.required_role.value,
+            s.upt, s.lsp, s.bapas, s.ministry.value if s.ministry else None, s.employer_nib,
+            opening.opened_at, opening.due_at,
+        )  # fmt: skip
+        if not inserted:
+            return False
+        await write_history(
+            conn, opening.task_id, HistoryAction.OPENED, opening.opened_at,
+            detail=f"awaits {opening.required_role}", idempotency_key=f"{opening.task_id}:opened",
+        )  # fmt: skip
+        return True
+
+
+async def close_task(conn: Connection, closing: TaskClosing) -> bool:
+    """Decide or cancel a task still open. Returns False when it was already closed (or
+    never opened): a closed task keeps its first outcome and is never reopened."""
+    if closing.state not in (TaskState.DECIDED, TaskState.CANCELLED):
+        raise invalid(f"a task closes as decided or cancelled, not {closing.state}")
+    actor = closing.actor
+    if closing.state is TaskState.DECIDED and actor is None:
+        raise invalid(f"task {closing.task_id}: a decision must say who made it")
+    async with conn.transaction():
+        closed = await conn.fetchval(
+            """UPDATE tasks
+                  SET state = $2, closed_at = $3, decision = $4, decided_by = $5,
+                      decided_role = $6, reason = $7
+                WHERE task_id = $1 AND state IN ('open', 'claimed', 'escalated')
+            RETURNING true""",
+            closing.task_id, closing.state.value, closing.closed_at, closing.decision,
+            actor.subject if actor else None, actor.role.value if actor else None,
+            closing.reason,
+        )  # fmt: skip
+        if not closed:
+            return False
+        decided = closing.state is TaskState.DECIDED
+        detail = " - ".join(p for p in (closing.decision, closing.reason) if p) or None
+        await write_history(
+            conn, closing.task_id,
+            HistoryAction.DECIDED if decided else HistoryAction.CANCELLED, closing.closed_at,
+            actor_subject=actor.subject if actor else None,
+            actor_role=actor.role if actor else None,
+            detail=detail, idempotency_key=f"{closing.task_id}:closed",
+        )  # fmt: skip
+        return True
+
+
+async def escalate_task(conn: Connection, escalation: TaskEscalation) -> bool:
+    """Flag an overdue task still open, route it to `routed_to` of the same scope and write
+    one notification, all or nothing. The assignee, if any, keeps it: an escalated task can
+    still be claimed and decided. Returns False when already escalated or closed."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"""UPDATE tasks t
+                   SET state = 'escalated', escalated_at = $2, routed_to_role = $3
+                 WHERE t.task_id = $1 AND t.state IN ('open', 'claimed')
+             RETURNING {TASK_COLUMNS}""",  # noqa: S608 - fixed column list, values bound
+            escalation.task_id,
+            escalation.escalated_at,
+            escalation.routed_to.value,
+        )
+        if row is None:
+            return False
+        task = row_to_task(row)
+        payload = {
+            "task_id": task.task_id,
+            "case_kind": task.case_kind,
+            "case_id": task.case_id,
+            "workflow_id": task.workflow_id,
+            "kind": task.kind,
+            "stage": task.stage,
+            "required_role": task.required_role.value,
+            "assignee": task.assignee,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+            "escalated_at": escalation.escalated_at.isoformat(),
+            "message": escalation.message,
+        }
+        s = task.scope
+        await conn.execute(
+            """INSERT INTO outbox (message_id, topic, recipient_role, scope_upt, scope_lsp,
+                                   scope_bapas, scope_ministry, scope_employer_nib, payload)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+               ON CONFLICT (message_id) DO NOTHING""",
+            f"escalation:{task.task_id}", ESCALATION_TOPIC, escalation.routed_to.value,
+            s.upt, s.lsp, s.bapas, s.ministry.value if s.ministry else None, s.employer_nib,
+            json.dumps(payload),
+        )  # fmt: skip
+        await write_history(
+            conn, task.task_id, HistoryAction.ESCALATED, escalation.escalated_at,
+            detail=f"overdue; routed to {escalation.routed_to}",
+            idempotency_key=f"{task.task_id}:escalated",
+        )  # fmt: skip
+        return True
+
+
+# ---------------------------------------------------------------- reads
+
+
+async def get_task(conn: Connection | asyncpg.Pool, task_id: str) -> TaskRecord | None:
+    row = await conn.fetchrow(
+        f"SELECT {TASK_COLUMNS} FROM tasks t WHERE t.task_id = $1",  # noqa: S608 - fixed columns
+        task_id,
+    )
+    return row_to_task(row) if row is not None else None
+
+
+async def task_history(conn: Connection | asyncpg.Pool, task_id: str) -> list[TaskHistoryEntry]:
+    """The log in the order the database applied it. Every write holds the task row's lock,
+    so this is the causal order, whatever the clocks of workers and API say in `at`."""
+    rows = await conn.fetch(
+        """SELECT at, action, actor_subject, actor_role, detail
+             FROM task_history WHERE task_id = $1 ORDER BY id""",
+        task_id,
+    )
+    return [TaskHistoryEntry(**dict(r)) for r in rows]
+
+
+async def pending_outbox(conn: Connection | asyncpg.Pool, limit: int = 100) -> list[OutboxMessage]:
+    """Undelivered notifications, oldest first."""
+    rows = await conn.fetch(
+        """SELECT message_id, topic, recipient_role, scope_upt, scope_lsp, scope_bapas,
+                  scope_ministry, scope_employer_nib, payload, created_at, delivered_at
+             FROM outbox WHERE delivered_at IS NULL
+            ORDER BY created_at, message_id LIMIT $1""",
+        limit,
+    )
+    messages: list[OutboxMessage] = []
+    for row in rows:
+        data = dict(row)
+        scope = Scope(**{field: data.pop(column) for field, column in SCOPE_FIELDS.values()})
+        data["payload"] = json.loads(data["payload"])
+        messages.append(OutboxMessage(scope=scope, **data))
+    return messages
+
+
+async def mark_delivered(
+    conn: Connection | asyncpg.Pool, message_id: str, at: datetime | None = None
+) -> bool:
+    """Record a delivery once. Returns False when unknown or already delivered."""
+    done = await conn.fetchval(
+        """UPDATE outbox SET delivered_at = COALESCE($2, now())
+            WHERE message_id = $1 AND delivered_at IS NULL RETURNING true""",
+        message_id,
+        at,
+    )
+    return bool(done)
