@@ -84,8 +84,7 @@ async def pool(database_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     await created.close()
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+async def start_time_skipping_server() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
         data_converter=pydantic_data_converter,
@@ -99,6 +98,18 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
             },
         )
     )
+    return env
+
+
+@pytest.fixture
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this test's own (about a second to start).
+
+    One clock per test: the test server skips time for all its workflows at once, and a
+    workflow left behind by an earlier test (or terminated under a running activity, which
+    locks the clock for good) would otherwise stall or distort later tests' skips.
+    """
+    env = await start_time_skipping_server()
     yield env
     await env.shutdown()
 

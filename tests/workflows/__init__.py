@@ -1,0 +1,1 @@
+"""Time-skipping tests of the Temporal workflows, one module per process stage."""
