@@ -20,6 +20,7 @@ from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
 from db import enrolments as enrolment_db
+from db import inbox as inbox_db
 from db import reference as reference_db
 from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
 from domain.enrolment import (
@@ -32,6 +33,7 @@ from domain.enrolment import (
     AttendanceInput,
     EnrolmentRequest,
     EnrolmentState,
+    HumanInput,
     ModuleCompletionFields,
     ModuleCompletionInput,
     PlacementDecision,
@@ -239,16 +241,35 @@ async def list_decisions(
 # ---------------------------------------------------------------- human decisions
 
 
-async def _decide(
-    pool: PoolDep, temporal: TemporalDep, enrolment_id: str, update: Any, payload: BaseModel
+# The update that settles each kind of inbox task.
+UPDATE_BY_TASK_KIND: dict[str, Any] = {
+    "placement_review": EnrolmentWorkflow.decide_placement,
+    "training_completion": EnrolmentWorkflow.complete_training,
+    "assessment": EnrolmentWorkflow.record_assessment,
+    "appeal_review": EnrolmentWorkflow.decide_appeal,
+}
+_TASK_KIND_BY_UPDATE = {update: kind for kind, update in UPDATE_BY_TASK_KIND.items()}
+
+
+async def send_decision(
+    pool: PoolDep, temporal: TemporalDep, enrolment_id: str, update: Any, payload: HumanInput
 ) -> EnrolmentState:
-    """Send one decision to the case's workflow; its validator has the last word."""
+    """Send one decision to the case's workflow; its validator has the last word.
+
+    Whoever decides, through the inbox or here, must not overrule a colleague who has
+    claimed the task: a task claimed by someone else is a 409 naming them.
+    """
     record = await _load(pool, enrolment_id)
     if record.outcome is not None:
         raise conflict(
             f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
             "be decided on it"
         )
+    task_kind = _TASK_KIND_BY_UPDATE.get(update)
+    if task_kind is not None:
+        for task in await inbox_db.open_tasks_of_case(pool, enrolment_id):
+            if task.kind == task_kind and task.assignee not in (None, payload.actor.subject):
+                raise conflict(inbox_db.held_refusal(task))
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
@@ -270,7 +291,9 @@ async def decide_placement(
 ) -> EnrolmentState:
     """Stage 2: the TPP approves (with an exception where flagged), rejects or defers."""
     payload = PlacementDecision(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.decide_placement, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.decide_placement, payload
+    )
 
 
 @router.post("/{enrolment_id}/attendance", response_model=EnrolmentState)
@@ -282,7 +305,9 @@ async def record_attendance(
     temporal: TemporalDep,
 ) -> EnrolmentState:
     payload = AttendanceInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.record_attendance, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.record_attendance, payload
+    )
 
 
 @router.post("/{enrolment_id}/modules", response_model=EnrolmentState)
@@ -294,7 +319,9 @@ async def complete_module(
     temporal: TemporalDep,
 ) -> EnrolmentState:
     payload = ModuleCompletionInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.complete_module, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.complete_module, payload
+    )
 
 
 @router.post("/{enrolment_id}/training-completion", response_model=EnrolmentState)
@@ -307,7 +334,9 @@ async def complete_training(
 ) -> EnrolmentState:
     """Closes training; refused until attendance and modules qualify for assessment."""
     payload = TrainingCompletionInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.complete_training, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.complete_training, payload
+    )
 
 
 @router.post("/{enrolment_id}/assessments", response_model=EnrolmentState)
@@ -320,7 +349,9 @@ async def record_assessment(
 ) -> EnrolmentState:
     """Stage 4: K/BK for every unit due in this assessment."""
     payload = AssessmentInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.record_assessment, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.record_assessment, payload
+    )
 
 
 @router.post("/{enrolment_id}/appeals", response_model=EnrolmentState)
@@ -333,7 +364,7 @@ async def file_appeal(
 ) -> EnrolmentState:
     """Banding, filed by the caseworker on the inmate's behalf within the appeal window."""
     payload = AppealFiling(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.file_appeal, payload)
+    return await send_decision(pool, temporal, enrolment_id, EnrolmentWorkflow.file_appeal, payload)
 
 
 @router.post("/{enrolment_id}/appeal-decision", response_model=EnrolmentState)
@@ -345,7 +376,9 @@ async def decide_appeal(
     temporal: TemporalDep,
 ) -> EnrolmentState:
     payload = AppealDecisionInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.decide_appeal, payload)
+    return await send_decision(
+        pool, temporal, enrolment_id, EnrolmentWorkflow.decide_appeal, payload
+    )
 
 
 @router.post("/{enrolment_id}/withdrawal", response_model=EnrolmentState)
@@ -357,4 +390,4 @@ async def withdraw(
     temporal: TemporalDep,
 ) -> EnrolmentState:
     payload = WithdrawalInput(actor=actor, **body.model_dump())
-    return await _decide(pool, temporal, enrolment_id, EnrolmentWorkflow.withdraw, payload)
+    return await send_decision(pool, temporal, enrolment_id, EnrolmentWorkflow.withdraw, payload)

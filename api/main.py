@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import enrolments, reference
+from api import enrolments, inbox, reference
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -85,6 +85,7 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(inbox.router)
     return app
 
 

@@ -99,11 +99,13 @@ async def run_demo(
         say(f"LSP assessor found the inmate competent in all {len(results)} units")
         for _ in range(600):
             record: dict[str, Any] = await api.call("GET", f"/enrolments/{eid}", TPP, None)
-            if record["certificate_number"] is not None:
+            if record["outcome"] is not None:
+                if record["outcome"] != "certified":
+                    raise DemoFailed(f"{eid} closed as {record['outcome']}: {record}")
                 say(
                     f"BNSP certificate {record['certificate_number']}, valid until "
                     f"{record['certificate_valid_until']}"
                 )
                 return record
             await asyncio.sleep(0.1)
-        raise DemoFailed(f"no certificate for {eid} after 60 s: see the Temporal UI")
+        raise DemoFailed(f"{eid} did not close within 60 s: see the Temporal UI")

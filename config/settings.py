@@ -86,13 +86,8 @@ class Settings(BaseSettings):
     # SINERGI_COLLECTIVE_LEAVE_DAYS='["2026-03-20","2026-03-23"]'. National holidays come
     # from the `holidays` package. Running workflows keep the due dates already computed.
     collective_leave_days: list[date] = []
-    # SLA per reviewer task kind, in working days; kinds missing from the map have no SLA.
-    sla_working_days: dict[str, int] = {
-        "placement_review": 10,
-        "assessment": 10,
-        "appeal_review": 10,
-        "training_completion": 10,
-    }
+    # Reviewer SLAs in working days are part of the enrolment policy (snapshotted into each
+    # case): SINERGI_ENROLMENT_POLICY__SLA_WORKING_DAYS='{"placement_review": 5}'.
 
     # Registries.
     sdp_mode: RegistryMode = RegistryMode.SIMULATOR

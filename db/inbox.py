@@ -264,3 +264,15 @@ async def reassign(
             detail=f"from {task.assignee or 'nobody'} to {to_subject}",
         )  # fmt: skip
         return moved
+
+
+async def open_tasks_of_case(conn: Connection | asyncpg.Pool, case_id: str) -> list[TaskRecord]:
+    """The tasks of one case that can still be worked on."""
+    rows = await conn.fetch(
+        f"""SELECT {TASK_COLUMNS} FROM tasks t
+             WHERE t.case_id = $1 AND t.state = ANY($2::text[])
+             ORDER BY t.opened_at""",  # noqa: S608 - fixed column list, values bound
+        case_id,
+        [s.value for s in OPEN_STATES],
+    )
+    return [row_to_task(r) for r in rows]

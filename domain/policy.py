@@ -22,3 +22,8 @@ class EnrolmentPolicy(BaseModel):
     bnsp_poll_interval_hours: int = Field(default=24, ge=1)
     # Added to a programme's planned end when deciding whether release comes too early.
     assessment_window_days: int = Field(default=30, ge=0)
+    # Reviewer task SLAs, in Indonesian working days, per task kind; a kind missing here has
+    # no SLA (training completion has its own: the planned end plus the grace period).
+    sla_working_days: dict[str, int] = Field(
+        default_factory=lambda: {"placement_review": 10, "assessment": 10, "appeal_review": 10}
+    )

@@ -8,6 +8,8 @@ from temporalio.worker import Worker
 
 from activities.certification import CertificationActivities
 from activities.enrolment_projection import EnrolmentProjection
+from activities.tasks import TaskActivities
+from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
 from workers.log_context import LogContextInterceptor
@@ -15,14 +17,28 @@ from workflows.enrolment import EnrolmentWorkflow
 
 
 def enrolment_worker(
-    client: Client, pool: asyncpg.Pool, bnsp: BnspRegistry, task_queue: str = TASK_QUEUE
+    client: Client,
+    pool: asyncpg.Pool,
+    bnsp: BnspRegistry,
+    calendar: WorkingCalendar,
+    task_queue: str = TASK_QUEUE,
 ) -> Worker:
     projection = EnrolmentProjection(pool)
     certification = CertificationActivities(bnsp)
+    tasks = TaskActivities(pool)
+    due_dates = CalendarActivities(calendar)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[EnrolmentWorkflow],
-        activities=[projection.record_event, certification.submit, certification.lookup],
+        activities=[
+            projection.record_event,
+            certification.submit,
+            certification.lookup,
+            tasks.open_task,
+            tasks.close_task,
+            tasks.escalate_task,
+            due_dates.compute_due_date,
+        ],
         interceptors=[LogContextInterceptor()],
     )

@@ -7,6 +7,7 @@ import signal
 
 import structlog
 
+from activities.working_calendar import WorkingCalendar
 from config.log import configure_logging
 from config.settings import get_settings
 from db.connect import create_pool
@@ -28,7 +29,8 @@ async def run() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = enrolment_worker(client, pool, bnsp, settings.enrolment_task_queue)
+    calendar = WorkingCalendar.from_settings(settings)
+    worker = enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue)
     log.info(
         "worker_started", task_queue=worker.task_queue, temporal=settings.effective_temporal_address
     )

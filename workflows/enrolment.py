@@ -64,6 +64,10 @@ _PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 _REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 
 
+with workflow.unsafe.imports_passed_through():
+    from workflows.reviewer_tasks import INBOX_TASKS_PATCH, ReviewerTasks, Settlement
+
+
 class _Withdrawn(Exception):
     """Raised out of any wait once the TPP withdrew the enrolment; caught in `run`."""
 
@@ -101,6 +105,10 @@ class EnrolmentWorkflow:
         self._appeal_filed = False
         self._appeal_decided: AppealDecisionInput | None = None
         self._withdrawal: WithdrawalInput | None = None
+        self._settled_by: Settlement | None = None  # who settled the current wait on a person
+        self._tasks = ReviewerTasks(
+            WORKFLOW_KIND, request.enrolment_id, request.policy.sla_working_days
+        )
 
     # ------------------------------------------------------------ main flow
 
@@ -278,7 +286,10 @@ class EnrolmentWorkflow:
                 # BNSP lost track of it: the same key registers it again, once.
                 workflow.logger.warning("BNSP did not know the submission; resubmitting")
                 receipt = await self._submit_to_bnsp(submission)
-                continue
+                self._state.certification_ref = receipt.submission_ref
+                # Ask again at the usual pace (and keep the SLA clock): a BNSP that keeps
+                # forgetting must not be hammered by an unbounded loop filling the history.
+                answer = CertificateLookupResult()
             if answer.certificate is not None:
                 issued = answer.certificate
                 certificate = Certificate(
@@ -329,20 +340,55 @@ class EnrolmentWorkflow:
         ready: Callable[[], bool],
         overdue: tuple[str, Role, str] | None = None,
     ) -> None:
-        """The one place the workflow waits on a person (the reviewer inbox builds on it).
+        """The one place the workflow waits on a person.
 
-        The stage entered last says who is awaited and by when. Past that due time the
-        `overdue` escalation (kind, routed-to role, detail) is raised once and the wait goes
-        on: a late decision is still a decision.
+        The stage entered last says who is awaited and by when. While waiting, an inbox task
+        exists for it. Past the due time the task escalates (to the `overdue` role, else the
+        scope's supervisor), the `overdue` escalation (kind, routed-to role, detail) is raised
+        once, and the wait goes on: a late decision is still a decision.
         """
         work = self._state.awaiting
-        if overdue is not None and work is not None and work.due is not None:
+        task_id = None
+        if work is not None and workflow.patched(INBOX_TASKS_PATCH):
+            # No reset of `_settled_by` here: the decision may already have arrived.
+            task_id = await self._tasks.open(work, self._state.stage.value)
+        try:
+            await self._wait_with_escalation(ready, work, task_id, overdue)
+        except _Withdrawn:
+            # Not `finally`: an eviction from the worker's cache cancels this coroutine too,
+            # and must not schedule activities.
+            if task_id is not None:
+                assert self._withdrawal is not None
+                await self._tasks.close(task_id, None, f"withdrawn: {self._withdrawal.reason}")
+            raise
+        settled, self._settled_by = self._settled_by, None  # consumed by this wait
+        if task_id is not None:
+            await self._tasks.close(task_id, settled, "the case moved on")
+
+    async def _wait_with_escalation(
+        self,
+        ready: Callable[[], bool],
+        work: AwaitedWork | None,
+        task_id: str | None,
+        overdue: tuple[str, Role, str] | None,
+    ) -> None:
+        if work is not None and work.due is not None and (overdue or task_id):
             if await self._wait(ready, work.due - workflow.now()):
                 return
-            kind, routed_to, detail = overdue
-            await self._escalate(
-                Escalation(kind=kind, routed_to=routed_to, raised_at=workflow.now(), detail=detail)
-            )
+            if overdue is not None:
+                kind, routed_to, detail = overdue
+                await self._escalate(
+                    Escalation(
+                        kind=kind, routed_to=routed_to, raised_at=workflow.now(), detail=detail
+                    )
+                )
+            if task_id is not None:
+                await self._tasks.escalate(
+                    task_id,
+                    overdue[1] if overdue is not None else Role.SUPERVISOR,
+                    f"{work.kind} for enrolment {self._state.enrolment_id} is overdue "
+                    f"(due {work.due.isoformat()})",
+                )
         await self._wait(ready, None)
 
     async def _wait(self, ready: Callable[[], bool], limit: timedelta | None) -> bool:
@@ -435,6 +481,7 @@ class EnrolmentWorkflow:
     async def decide_placement(self, decision: PlacementDecision) -> EnrolmentState:
         self.validate_placement(decision)  # two updates may pass validation in one task
         self._placement = decision
+        self._settled_by = Settlement(decision.decision.value, decision.actor, decision.reason)
         await self._emit(
             EventKind.PLACEMENT_DECIDED,
             actor=decision.actor,
@@ -491,6 +538,7 @@ class EnrolmentWorkflow:
     async def complete_training(self, entry: TrainingCompletionInput) -> EnrolmentState:
         self.validate_training_completion(entry)
         self._training_done = True
+        self._settled_by = Settlement("complete_training", entry.actor, entry.reason)
         self._state.training_completed_at = workflow.now()
         await self._emit(
             EventKind.TRAINING_COMPLETED,
@@ -522,11 +570,13 @@ class EnrolmentWorkflow:
         )
         self._state.attempts.append(attempt)
         self._assessment_recorded = True
+        verdict = "competent" if not attempt.failed_units else "not_yet_competent"
+        self._settled_by = Settlement(verdict, entry.actor, entry.reason)
         await self._emit(
             EventKind.ASSESSMENT_RECORDED,
             actor=entry.actor,
             reason=entry.reason,
-            decision="competent" if not attempt.failed_units else "not_yet_competent",
+            decision=verdict,
             attempt=attempt,
         )
         return await self._answer_once_past(Stage.ASSESSMENT)
@@ -572,6 +622,7 @@ class EnrolmentWorkflow:
         appeal.panel = entry.panel
         appeal.decided_at = workflow.now()
         self._appeal_decided = entry
+        self._settled_by = Settlement(entry.outcome.value, entry.actor, entry.reason)
         await self._emit(
             EventKind.APPEAL_DECIDED,
             actor=entry.actor,

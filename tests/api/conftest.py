@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
+from activities.working_calendar import WorkingCalendar
 from api.auth import mint_dev_token
 from api.main import create_app
 from config.settings import Environment, Settings
@@ -84,7 +85,8 @@ async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator
     )
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
     app = create_app(settings, pool=pool, temporal=dev_env.client, sdp=sdp)
-    worker = enrolment_worker(dev_env.client, pool, bnsp, settings.enrolment_task_queue)
+    calendar = WorkingCalendar.from_settings(settings)
+    worker = enrolment_worker(dev_env.client, pool, bnsp, calendar, settings.enrolment_task_queue)
     transport = httpx.ASGITransport(app=app)
     async with (
         worker,

@@ -60,11 +60,10 @@ async def test_a_naive_start_fails_without_retrying() -> None:
 def test_sla_defaults_are_ten_working_days_per_reviewer_task_kind(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert Settings().sla_working_days == {
+    assert Settings().enrolment_policy.sla_working_days == {
         "placement_review": 10,
         "assessment": 10,
         "appeal_review": 10,
-        "training_completion": 10,
     }
-    monkeypatch.setenv("SINERGI_SLA_WORKING_DAYS", '{"placement_review": 5}')
-    assert Settings().sla_working_days == {"placement_review": 5}
+    monkeypatch.setenv("SINERGI_ENROLMENT_POLICY__SLA_WORKING_DAYS", '{"placement_review": 5}')
+    assert Settings().enrolment_policy.sla_working_days == {"placement_review": 5}

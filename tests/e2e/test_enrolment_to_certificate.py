@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
+from activities.working_calendar import WorkingCalendar
 from api.main import create_app
 from cli.demo import run_demo
 from config.settings import Environment, Settings
@@ -46,7 +47,13 @@ async def served(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncItera
         while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
             await asyncio.sleep(0.02)
         async with (
-            enrolment_worker(dev_env.client, pool, bnsp, settings.enrolment_task_queue),
+            enrolment_worker(
+                dev_env.client,
+                pool,
+                bnsp,
+                WorkingCalendar.from_settings(settings),
+                settings.enrolment_task_queue,
+            ),
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
         ):
             yield ApiStack(http, settings, pool, sdp, bnsp)

@@ -158,3 +158,13 @@ async def test_a_task_nobody_could_see_is_refused(pool: asyncpg.Pool) -> None:
         await ActivityEnvironment().run(TaskActivities(pool).open_task, stranded)
     assert failed.value.non_retryable
     assert await count(pool, "tasks") == 0
+
+
+async def test_a_cases_open_tasks_exclude_closed_ones_and_other_cases(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        await task_db.open_task(conn, opening("ENR-1:1"))
+        await task_db.open_task(conn, opening("ENR-1:2", kind="assessment"))
+        await task_db.open_task(conn, opening("ENR-2:1"))
+        await task_db.close_task(conn, decided("ENR-1:1"))
+    open_ids = [t.task_id for t in await inbox.open_tasks_of_case(pool, "ENR-1")]
+    assert open_ids == ["ENR-1:2"]

@@ -1,0 +1,118 @@
+"""The inbox task behind every wait on a person, for any workflow.
+
+A workflow opens a task when it starts waiting (with a due date in working days, computed
+by an activity so a calendar change never alters a replay), escalates it once when it is
+overdue, and closes it when it stops waiting: decided (who, role, why) or cancelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.enrolment import AwaitedWork
+    from domain.identity import Actor, Role
+    from domain.tasks import (
+        CLOSE_TASK,
+        COMPUTE_DUE_DATE,
+        ESCALATE_TASK,
+        OPEN_TASK,
+        DueDate,
+        DueDateRequest,
+        TaskClosing,
+        TaskEscalation,
+        TaskOpening,
+        TaskState,
+    )
+
+# Added to every workflow that waits on people; histories from before it replay without tasks.
+INBOX_TASKS_PATCH = "inbox-tasks-v1"
+
+_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+_TIMEOUT = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Who settled a wait, with what decision and why."""
+
+    decision: str
+    actor: Actor
+    reason: str
+
+
+class ReviewerTasks:
+    def __init__(self, case_kind: str, case_id: str, sla_working_days: dict[str, int]) -> None:
+        self._case_kind = case_kind
+        self._case_id = case_id
+        self._sla = sla_working_days
+        self._seq = 0
+
+    async def open(self, work: AwaitedWork, stage: str) -> str:
+        """Open the task for `work`; sets `work.due` from the SLA when it has none yet."""
+        self._seq += 1
+        task_id = f"{self._case_id}:task:{self._seq}"
+        days = self._sla.get(work.kind)
+        if work.due is None and days is not None:
+            due: DueDate = await workflow.execute_activity(
+                COMPUTE_DUE_DATE,
+                DueDateRequest(start=work.since, working_days=days),
+                result_type=DueDate,
+                start_to_close_timeout=_TIMEOUT,
+                retry_policy=_RETRY,
+            )
+            work.due = due.due_at
+        await workflow.execute_activity(
+            OPEN_TASK,
+            TaskOpening(
+                task_id=task_id,
+                case_kind=self._case_kind,
+                case_id=self._case_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=work.kind,
+                stage=stage,
+                required_role=work.role,
+                scope=work.scope,
+                opened_at=workflow.now(),
+                due_at=work.due,
+            ),
+            start_to_close_timeout=_TIMEOUT,
+            retry_policy=_RETRY,
+        )
+        return task_id
+
+    async def escalate(self, task_id: str, routed_to: Role, message: str) -> None:
+        await workflow.execute_activity(
+            ESCALATE_TASK,
+            TaskEscalation(
+                task_id=task_id, escalated_at=workflow.now(), routed_to=routed_to, message=message
+            ),
+            start_to_close_timeout=_TIMEOUT,
+            retry_policy=_RETRY,
+        )
+
+    async def close(self, task_id: str, settled: Settlement | None, why_cancelled: str) -> None:
+        closing = (
+            TaskClosing(
+                task_id=task_id,
+                state=TaskState.DECIDED,
+                closed_at=workflow.now(),
+                decision=settled.decision,
+                actor=settled.actor,
+                reason=settled.reason,
+            )
+            if settled is not None
+            else TaskClosing(
+                task_id=task_id,
+                state=TaskState.CANCELLED,
+                closed_at=workflow.now(),
+                reason=why_cancelled,
+            )
+        )
+        await workflow.execute_activity(
+            CLOSE_TASK, closing, start_to_close_timeout=_TIMEOUT, retry_policy=_RETRY
+        )
