@@ -44,7 +44,7 @@ from domain.enrolment import (
     WithdrawalInput,
     enrolment_workflow_id,
 )
-from domain.enrolment_rules import check_eligibility
+from domain.enrolment_rules import check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role
 from workflows.enrolment import EnrolmentWorkflow
@@ -260,6 +260,7 @@ async def send_decision(
     claimed the task: a task claimed by someone else is a 409 naming them.
     """
     record = await _load(pool, enrolment_id)
+    check_case_scope(payload.actor, record.upt_code, record.lsp_code)
     if record.outcome is not None:
         raise conflict(
             f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "

@@ -85,18 +85,37 @@ def require_role(actor: Actor, allowed: set[Role], action: str) -> None:
 
 
 def require_upt(actor: Actor, state: EnrolmentState, action: str) -> None:
-    if actor.scope.upt != state.upt_code:
+    _require_upt(actor, state.upt_code, action)
+
+
+def _require_upt(actor: Actor, upt_code: str, action: str) -> None:
+    if actor.scope.upt != upt_code:
         raise forbidden(
-            f"{action} is for staff of UPT {state.upt_code}; your scope is UPT {actor.scope.upt}"
+            f"{action} is for staff of UPT {upt_code}; your scope is UPT {actor.scope.upt}"
         )
 
 
 def require_lsp(actor: Actor, state: EnrolmentState, action: str) -> None:
-    if actor.scope.lsp != state.lsp_code:
+    _require_lsp(actor, state.lsp_code, action)
+
+
+def _require_lsp(actor: Actor, lsp_code: str, action: str) -> None:
+    if actor.scope.lsp != lsp_code:
         raise forbidden(
-            f"{action} is for assessors of LSP {state.lsp_code}; your scope is LSP "
-            f"{actor.scope.lsp}"
+            f"{action} is for assessors of LSP {lsp_code}; your scope is LSP {actor.scope.lsp}"
         )
+
+
+def check_case_scope(actor: Actor, upt_code: str, lsp_code: str) -> None:
+    """The part of every decision's rule that needs no workflow state: does the actor's scope
+    cover this case at all? Checked before anything about the case is revealed."""
+    action = "acting on this enrolment"
+    if actor.role in (Role.CASEWORKER, Role.TPP_MEMBER):
+        _require_upt(actor, upt_code, action)
+    elif actor.role is Role.LSP_ASSESSOR:
+        _require_lsp(actor, lsp_code, action)
+    elif actor.role is Role.KEMNAKER_INSTRUCTOR:
+        require_kemnaker(actor, action)
 
 
 def require_kemnaker(actor: Actor, action: str) -> None:

@@ -126,3 +126,20 @@ async def test_every_decision_is_logged_with_actor_role_and_reason(api: ApiStack
     assert decided[0]["reason"] == "motivated and eligible"
     requested = log[0]
     assert (requested["kind"], requested["actor_role"]) == ("requested", "caseworker")
+
+
+async def test_out_of_scope_caller_learns_nothing_about_a_closed_case(api: ApiStack) -> None:
+    enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
+    rejected = await api.http.post(
+        f"/enrolments/{enrolment_id}/placement",
+        json={"decision": "reject", "reason": "programme full this cohort"},
+        headers=api.tpp(),
+    )
+    assert rejected.json()["outcome"] == "rejected"
+    outsider = await api.http.post(
+        f"/enrolments/{enrolment_id}/withdrawal",
+        json={"reason": "tidying up"},
+        headers=api.tpp("LP-SALEMBA"),
+    )
+    assert outsider.status_code == 403
+    assert "closed" not in outsider.json()["detail"]
