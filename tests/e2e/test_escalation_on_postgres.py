@@ -1,0 +1,89 @@
+"""An overdue review escalates for real: time skipping, the real worker and real Postgres.
+
+The placement review's task goes past its working-day SLA; the supervisor of the UPT finds
+it in their inbox and one notification waits in the outbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from temporalio.testing import WorkflowEnvironment
+
+from activities.working_calendar import WorkingCalendar
+from db import reference as reference_db
+from db import tasks as task_db
+from db.inbox import Grant, InboxQuery, list_inbox
+from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
+from domain.identity import Actor, Role, Scope
+from domain.tasks import TaskState
+from registries.bnsp import BnspSimulator
+from workers.enrolment import enrolment_worker
+from workflows.enrolment import EnrolmentWorkflow
+
+UPT = "LP-CIPINANG"
+
+
+async def _request(pool: asyncpg.Pool, start: datetime) -> EnrolmentRequest:
+    programme = await reference_db.get_programme(pool, "BARISTA")
+    assert programme is not None
+    return EnrolmentRequest(
+        enrolment_id=f"ENR-{uuid.uuid4().hex[:8].upper()}",
+        inmate_sdp_no="CPN-2024-00123",
+        programme=programme,
+        upt_code=UPT,
+        lsp_code="LSP-PARIWISATA",
+        planned_start=start.date(),
+        planned_end=start.date() + timedelta(days=90),
+        expected_release=None,
+        release_flagged=False,
+        requested_by=Actor(subject="cw-1", role=Role.CASEWORKER, scope=Scope(upt=UPT)),
+        reason="wants to work",
+    )
+
+
+async def test_an_overdue_review_reaches_the_supervisors_inbox_and_the_outbox(
+    pool: asyncpg.Pool, time_skipping_env: WorkflowEnvironment
+) -> None:
+    env = time_skipping_env
+    queue = f"escalation-{uuid.uuid4().hex[:8]}"
+    worker = enrolment_worker(env.client, pool, BnspSimulator(), WorkingCalendar(), queue)
+    async with worker:
+        request = await _request(pool, await env.get_current_time())
+        handle = await env.client.start_workflow(
+            EnrolmentWorkflow.run,
+            request,
+            id=enrolment_workflow_id(request.enrolment_id),
+            task_queue=queue,
+        )
+        task_id = f"{request.enrolment_id}:task:1"
+        task = None
+        for _ in range(200):
+            task = await task_db.get_task(pool, task_id)
+            if task is not None:
+                break
+            await env.sleep(timedelta(seconds=0))  # let the worker run
+        assert task is not None and task.due_at is not None
+        assert task.state is TaskState.OPEN
+
+        await env.sleep(task.due_at - await env.get_current_time() + timedelta(hours=1))
+        for _ in range(200):
+            task = await task_db.get_task(pool, task_id)
+            assert task is not None
+            if task.state is TaskState.ESCALATED:
+                break
+            await env.sleep(timedelta(seconds=0))
+        assert task.state is TaskState.ESCALATED
+        assert task.routed_to_role is Role.SUPERVISOR
+
+        supervisor = Grant(role=Role.SUPERVISOR, scope=Scope(upt=UPT))
+        inbox = await list_inbox(
+            pool, InboxQuery(subject="sup-1", grants=(supervisor,), now=datetime.now(UTC))
+        )
+        assert [t.task_id for t in inbox] == [task_id]
+        [message] = await task_db.pending_outbox(pool)
+        assert message.message_id == f"escalation:{task_id}"
+        assert message.recipient_role is Role.SUPERVISOR
+        await handle.terminate(reason="test finished")
