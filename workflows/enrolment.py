@@ -1,55 +1,40 @@
 """Process A, programme enrolment: placement -> training -> assessment -> BNSP certification.
 
 The rules live in `domain/enrolment_rules.py`; this file is the orchestration: which stage
-follows which, what each stage waits for, and when a wait escalates. Every human decision
-arrives as an Update whose validator runs the matching rule, so a refused decision never
-enters history. Every wait on a person goes through `_await_person`.
+follows which, what each stage waits for, and when a wait escalates. The case it carries is
+`enrolment_case.py`; the human decisions, Updates whose validators run the rules so a
+refused decision never enters history, are `enrolment_decisions.py`. Every wait on a person
+goes through `_await_person`, which keeps the inbox task of that wait.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import enrolment_rules as rules
     from domain import search
     from domain.clock import local_date, start_of
     from domain.enrolment import (
         BNSP_UNKNOWN_SUBMISSION,
         LOOKUP_CERTIFICATE,
-        RECORD_ENROLMENT_EVENT,
         SUBMIT_CERTIFICATION,
         WORKFLOW_KIND,
-        Appeal,
-        AppealDecisionInput,
-        AppealFiling,
         AppealOutcome,
-        AssessmentAttempt,
-        AssessmentInput,
-        AttendanceEntry,
-        AttendanceInput,
         AwaitedWork,
         Certificate,
-        EnrolmentEvent,
         EnrolmentRequest,
         EnrolmentState,
-        EnrolmentSummary,
         Escalation,
         EventKind,
-        ModuleCompletionInput,
         Outcome,
         PlacementChoice,
-        PlacementDecision,
         Stage,
-        TrainingCompletionInput,
-        WithdrawalInput,
     )
-    from domain.errors import DomainError, conflict
     from domain.identity import Ministry, Role, Scope
     from domain.registries import (
         CertificateLookup,
@@ -58,58 +43,21 @@ with workflow.unsafe.imports_passed_through():
         SubmissionReceipt,
     )
 
-# Projection writes are cheap and idempotent: retry them for as long as Postgres is away.
-_PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-# Registry calls cross an organisation's network: back off further.
-_REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
-
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.reviewer_tasks import INBOX_TASKS_PATCH, ReviewerTasks, Settlement
+    from workflows.enrolment_decisions import EnrolmentDecisions
+    from workflows.reviewer_tasks import INBOX_TASKS_PATCH
+
+# Registry calls cross an organisation's network: back off further.
+_REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 
 
 class _Withdrawn(Exception):
     """Raised out of any wait once the TPP withdrew the enrolment; caught in `run`."""
 
 
-def _refuse(error: DomainError) -> ApplicationError:
-    # The type carries the refusal kind to the API, which maps it to 403/404/409/422.
-    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
-
-
 @workflow.defn
-class EnrolmentWorkflow:
-    @workflow.init
-    def __init__(self, request: EnrolmentRequest) -> None:
-        self._request = request
-        self._programme = request.programme
-        self._policy = request.policy
-        self._state = EnrolmentState(
-            enrolment_id=request.enrolment_id,
-            inmate_sdp_no=request.inmate_sdp_no,
-            programme_code=request.programme.code,
-            upt_code=request.upt_code,
-            lsp_code=request.lsp_code,
-            stage=Stage.PLACEMENT_REVIEW,
-            release_flagged=request.release_flagged,
-            planned_end=request.planned_end,
-            units_due=list(request.programme.unit_codes),
-        )
-        # Seq 1 is the request's: an update delivered with the start runs before `run` does.
-        self._seq = 1
-        self._state.event_count = 1
-        self._placement: PlacementDecision | None = None
-        self._training_done = False
-        self._assessment_recorded = False
-        self._next_attempt_counted = True
-        self._appeal_filed = False
-        self._appeal_decided: AppealDecisionInput | None = None
-        self._withdrawal: WithdrawalInput | None = None
-        self._settled_by: Settlement | None = None  # who settled the current wait on a person
-        self._tasks = ReviewerTasks(
-            WORKFLOW_KIND, request.enrolment_id, request.policy.sla_working_days
-        )
-
+class EnrolmentWorkflow(EnrolmentDecisions):
     # ------------------------------------------------------------ main flow
 
     @workflow.run
@@ -330,11 +278,6 @@ class EnrolmentWorkflow:
 
     # ------------------------------------------------------------ waiting
 
-    def _work(
-        self, kind: str, role: Role, scope: Scope, due: datetime | None = None
-    ) -> AwaitedWork:
-        return AwaitedWork(kind=kind, role=role, scope=scope, since=workflow.now(), due=due)
-
     async def _await_person(
         self,
         ready: Callable[[], bool],
@@ -404,258 +347,3 @@ class EnrolmentWorkflow:
         if self._withdrawal is not None:
             raise _Withdrawn
         return True
-
-    async def _escalate(self, escalation: Escalation) -> None:
-        self._state.escalations.append(escalation)
-        await self._emit(EventKind.ESCALATED, escalation=escalation)
-
-    # ------------------------------------------------------------ read model
-
-    async def _enter(self, stage: Stage, work: AwaitedWork | None = None) -> None:
-        # State changes happen before the first await so update handlers answer with them.
-        self._state.stage = stage
-        self._state.awaiting = work
-        workflow.upsert_search_attributes([search.STAGE.value_set(stage.value)])
-        kind = EventKind.CLOSED if stage is Stage.CLOSED else EventKind.STAGE_CHANGED
-        await self._emit(kind, reason=self._state.closed_reason)
-
-    def _summary(self) -> EnrolmentSummary:
-        s = self._state
-        return EnrolmentSummary(
-            stage=s.stage,
-            outcome=s.outcome,
-            attendance_present=s.attendance_present,
-            attendance_recorded=len(s.attendance),
-            modules_completed=len(s.modules_completed),
-            reassessments_used=s.reassessments_used,
-            exception_granted=s.exception_granted,
-            awaiting_kind=s.awaiting.kind if s.awaiting else None,
-            awaiting_role=s.awaiting.role if s.awaiting else None,
-            awaiting_due=s.awaiting.due if s.awaiting else None,
-        )
-
-    async def _emit(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
-        """Project one change to Postgres. The event id is deterministic: retries write once."""
-        if seq is None:
-            self._seq += 1
-            self._state.event_count = seq = self._seq
-        event = EnrolmentEvent.model_validate(
-            {
-                "event_id": f"{self._state.enrolment_id}:{seq}",
-                "enrolment_id": self._state.enrolment_id,
-                "workflow_id": workflow.info().workflow_id,
-                "seq": seq,
-                "kind": kind,
-                "at": workflow.now(),
-                "summary": self._summary(),
-                **detail,
-            }
-        )
-        await workflow.execute_activity(
-            RECORD_ENROLMENT_EVENT,
-            event,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_PROJECTION_RETRY,
-        )
-
-    # ------------------------------------------------------------ query
-
-    @workflow.query
-    def state(self) -> EnrolmentState:
-        return self._state
-
-    # ------------------------------------------------------------ human decisions
-
-    async def _answer_once_past(self, *stages: Stage) -> EnrolmentState:
-        """Answer a decision with the case's new state: once the flow has left `stages`."""
-        await workflow.wait_condition(lambda: self._state.stage not in stages)
-        return self._state
-
-    def _check(self, rule: Callable[[], None]) -> None:
-        try:
-            rule()
-        except DomainError as error:
-            raise _refuse(error) from None
-
-    @workflow.update
-    async def decide_placement(self, decision: PlacementDecision) -> EnrolmentState:
-        self.validate_placement(decision)  # two updates may pass validation in one task
-        self._placement = decision
-        self._settled_by = Settlement(decision.decision.value, decision.actor, decision.reason)
-        await self._emit(
-            EventKind.PLACEMENT_DECIDED,
-            actor=decision.actor,
-            reason=decision.reason,
-            decision=decision.decision.value,
-        )
-        return await self._answer_once_past(Stage.PLACEMENT_REVIEW)
-
-    @decide_placement.validator
-    def validate_placement(self, decision: PlacementDecision) -> None:
-        def rule() -> None:
-            rules.check_placement(self._state, decision, local_date(workflow.now()))
-            if self._placement is not None:
-                raise conflict("the placement review was already decided")
-
-        self._check(rule)
-
-    @workflow.update
-    async def record_attendance(self, entry: AttendanceInput) -> EnrolmentState:
-        self.validate_attendance(entry)
-        record = AttendanceEntry(
-            session_no=entry.session_no,
-            session_date=entry.session_date,
-            present=entry.present,
-            recorded_by=entry.actor.subject,
-        )
-        self._state.attendance.append(record)
-        await self._emit(
-            EventKind.ATTENDANCE_RECORDED, actor=entry.actor, reason=entry.note, attendance=record
-        )
-        return self._state
-
-    @record_attendance.validator
-    def validate_attendance(self, entry: AttendanceInput) -> None:
-        self._check(lambda: rules.check_attendance(self._state, self._programme, entry))
-
-    @workflow.update
-    async def complete_module(self, entry: ModuleCompletionInput) -> EnrolmentState:
-        self.validate_module(entry)
-        self._state.modules_completed.append(entry.module_code)
-        await self._emit(
-            EventKind.MODULE_COMPLETED,
-            actor=entry.actor,
-            reason=entry.note,
-            module_code=entry.module_code,
-        )
-        return self._state
-
-    @complete_module.validator
-    def validate_module(self, entry: ModuleCompletionInput) -> None:
-        self._check(lambda: rules.check_module(self._state, self._programme, entry))
-
-    @workflow.update
-    async def complete_training(self, entry: TrainingCompletionInput) -> EnrolmentState:
-        self.validate_training_completion(entry)
-        self._training_done = True
-        self._settled_by = Settlement("complete_training", entry.actor, entry.reason)
-        self._state.training_completed_at = workflow.now()
-        await self._emit(
-            EventKind.TRAINING_COMPLETED,
-            actor=entry.actor,
-            reason=entry.reason,
-            decision="complete_training",
-        )
-        return await self._answer_once_past(Stage.TRAINING)
-
-    @complete_training.validator
-    def validate_training_completion(self, entry: TrainingCompletionInput) -> None:
-        def rule() -> None:
-            rules.check_training_completion(self._state, self._programme, self._policy, entry)
-            if self._training_done:
-                raise conflict("training was already completed")
-
-        self._check(rule)
-
-    @workflow.update
-    async def record_assessment(self, entry: AssessmentInput) -> EnrolmentState:
-        self.validate_assessment(entry)
-        attempt = AssessmentAttempt(
-            attempt=len(self._state.attempts) + 1,
-            counted=self._next_attempt_counted,
-            results=dict(entry.results),
-            assessor=entry.actor.subject,
-            tuk_code=entry.tuk_code,
-            decided_at=workflow.now(),
-        )
-        self._state.attempts.append(attempt)
-        self._assessment_recorded = True
-        verdict = "competent" if not attempt.failed_units else "not_yet_competent"
-        self._settled_by = Settlement(verdict, entry.actor, entry.reason)
-        await self._emit(
-            EventKind.ASSESSMENT_RECORDED,
-            actor=entry.actor,
-            reason=entry.reason,
-            decision=verdict,
-            attempt=attempt,
-        )
-        return await self._answer_once_past(Stage.ASSESSMENT)
-
-    @record_assessment.validator
-    def validate_assessment(self, entry: AssessmentInput) -> None:
-        def rule() -> None:
-            rules.check_assessment(self._state, entry)
-            if self._assessment_recorded:
-                raise conflict("this assessment was already recorded")
-
-        self._check(rule)
-
-    @workflow.update
-    async def file_appeal(self, entry: AppealFiling) -> EnrolmentState:
-        self.validate_appeal_filing(entry)
-        appeal = Appeal(
-            against_attempt=self._state.attempts[-1].attempt,
-            filed_by=entry.actor.subject,
-            filed_at=workflow.now(),
-            reason=entry.reason,
-        )
-        self._state.appeals.append(appeal)
-        self._appeal_filed = True
-        await self._emit(
-            EventKind.APPEAL_FILED,
-            actor=entry.actor,
-            reason=entry.reason,
-            decision="file_appeal",
-            appeal=appeal,
-        )
-        return await self._answer_once_past(Stage.REMEDIAL, Stage.AWAITING_APPEAL)
-
-    @file_appeal.validator
-    def validate_appeal_filing(self, entry: AppealFiling) -> None:
-        self._check(lambda: rules.check_appeal_filing(self._state, entry, workflow.now()))
-
-    @workflow.update
-    async def decide_appeal(self, entry: AppealDecisionInput) -> EnrolmentState:
-        self.validate_appeal_decision(entry)
-        appeal = self._state.appeals[-1]
-        appeal.outcome = entry.outcome
-        appeal.panel = entry.panel
-        appeal.decided_at = workflow.now()
-        self._appeal_decided = entry
-        self._settled_by = Settlement(entry.outcome.value, entry.actor, entry.reason)
-        await self._emit(
-            EventKind.APPEAL_DECIDED,
-            actor=entry.actor,
-            reason=entry.reason,
-            decision=entry.outcome.value,
-            appeal=appeal,
-        )
-        return await self._answer_once_past(Stage.APPEAL_REVIEW)
-
-    @decide_appeal.validator
-    def validate_appeal_decision(self, entry: AppealDecisionInput) -> None:
-        def rule() -> None:
-            rules.check_appeal_decision(self._state, entry, self._policy)
-            if self._appeal_decided is not None:
-                raise conflict("the appeal was already decided")
-
-        self._check(rule)
-
-    @workflow.update
-    async def withdraw(self, entry: WithdrawalInput) -> EnrolmentState:
-        self.validate_withdrawal(entry)
-        self._withdrawal = entry
-        await self._emit(
-            EventKind.WITHDRAWN, actor=entry.actor, reason=entry.reason, decision="withdraw"
-        )
-        await workflow.wait_condition(lambda: self._state.outcome is not None)
-        return self._state
-
-    @withdraw.validator
-    def validate_withdrawal(self, entry: WithdrawalInput) -> None:
-        def rule() -> None:
-            rules.check_withdrawal(self._state, entry)
-            if self._withdrawal is not None:
-                raise conflict("the enrolment is already being withdrawn")
-
-        self._check(rule)
