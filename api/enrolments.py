@@ -7,6 +7,7 @@ in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's va
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
@@ -282,113 +283,64 @@ async def send_decision(
     return state
 
 
-@router.post("/{enrolment_id}/placement", response_model=EnrolmentState)
-async def decide_placement(
-    enrolment_id: str,
-    body: PlacementDecisionFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.TPP_MEMBER))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    """Stage 2: the TPP approves (with an exception where flagged), rejects or defers."""
-    payload = PlacementDecision(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.decide_placement, payload
+@dataclass(frozen=True)
+class DecisionRoute:
+    """One human decision over HTTP: who may send it, what they send, which Update it is."""
+
+    path: str
+    roles: tuple[Role, ...]
+    fields: type[BaseModel]  # the body: the decision without its actor
+    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
+    update: Any
+    summary: str
+
+
+DECISION_ROUTES = (
+    DecisionRoute("placement", (Role.TPP_MEMBER,), PlacementDecisionFields, PlacementDecision,
+                  EnrolmentWorkflow.decide_placement,
+                  "Stage 2: the TPP approves (with an exception where flagged), rejects or defers"),
+    DecisionRoute("attendance", (Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR), AttendanceFields,
+                  AttendanceInput, EnrolmentWorkflow.record_attendance,
+                  "Record one training session's attendance"),
+    DecisionRoute("modules", (Role.KEMNAKER_INSTRUCTOR,), ModuleCompletionFields,
+                  ModuleCompletionInput, EnrolmentWorkflow.complete_module,
+                  "Record a completed training module"),
+    DecisionRoute("training-completion", (Role.KEMNAKER_INSTRUCTOR,), ReasonFields,
+                  TrainingCompletionInput, EnrolmentWorkflow.complete_training,
+                  "Close training; refused until attendance and modules qualify"),
+    DecisionRoute("assessments", (Role.LSP_ASSESSOR,), AssessmentFields, AssessmentInput,
+                  EnrolmentWorkflow.record_assessment,
+                  "Stage 4: K/BK for every unit due in this assessment"),
+    DecisionRoute("appeals", (Role.CASEWORKER,), ReasonFields, AppealFiling,
+                  EnrolmentWorkflow.file_appeal,
+                  "Banding, filed by the caseworker on the inmate's behalf within the window"),
+    DecisionRoute("appeal-decision", (Role.LSP_ASSESSOR,), AppealDecisionFields,
+                  AppealDecisionInput, EnrolmentWorkflow.decide_appeal,
+                  "The appeal panel (at least 3 independent assessors) upholds or reassesses"),
+    DecisionRoute("withdrawal", (Role.TPP_MEMBER,), ReasonFields, WithdrawalInput,
+                  EnrolmentWorkflow.withdraw, "The TPP withdraws an open enrolment"),
+)  # fmt: skip
+
+
+def _add_decision_route(route: DecisionRoute) -> None:
+    async def endpoint(
+        enrolment_id: str, body: BaseModel, actor: Actor, pool: PoolDep, temporal: TemporalDep
+    ) -> EnrolmentState:
+        payload = route.payload(actor=actor, **body.model_dump())
+        return await send_decision(pool, temporal, enrolment_id, route.update, payload)
+
+    # FastAPI reads the body model and the permission from the annotations: this route's.
+    endpoint.__annotations__["body"] = route.fields
+    endpoint.__annotations__["actor"] = Annotated[Actor, Depends(acting_as(*route.roles))]
+    router.add_api_route(
+        f"/{{enrolment_id}}/{route.path}",
+        endpoint,
+        methods=["POST"],
+        response_model=EnrolmentState,
+        summary=route.summary,
+        name=route.path.replace("-", "_"),
     )
 
 
-@router.post("/{enrolment_id}/attendance", response_model=EnrolmentState)
-async def record_attendance(
-    enrolment_id: str,
-    body: AttendanceFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    payload = AttendanceInput(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.record_attendance, payload
-    )
-
-
-@router.post("/{enrolment_id}/modules", response_model=EnrolmentState)
-async def complete_module(
-    enrolment_id: str,
-    body: ModuleCompletionFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.KEMNAKER_INSTRUCTOR))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    payload = ModuleCompletionInput(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.complete_module, payload
-    )
-
-
-@router.post("/{enrolment_id}/training-completion", response_model=EnrolmentState)
-async def complete_training(
-    enrolment_id: str,
-    body: ReasonFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.KEMNAKER_INSTRUCTOR))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    """Closes training; refused until attendance and modules qualify for assessment."""
-    payload = TrainingCompletionInput(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.complete_training, payload
-    )
-
-
-@router.post("/{enrolment_id}/assessments", response_model=EnrolmentState)
-async def record_assessment(
-    enrolment_id: str,
-    body: AssessmentFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.LSP_ASSESSOR))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    """Stage 4: K/BK for every unit due in this assessment."""
-    payload = AssessmentInput(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.record_assessment, payload
-    )
-
-
-@router.post("/{enrolment_id}/appeals", response_model=EnrolmentState)
-async def file_appeal(
-    enrolment_id: str,
-    body: ReasonFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    """Banding, filed by the caseworker on the inmate's behalf within the appeal window."""
-    payload = AppealFiling(actor=actor, **body.model_dump())
-    return await send_decision(pool, temporal, enrolment_id, EnrolmentWorkflow.file_appeal, payload)
-
-
-@router.post("/{enrolment_id}/appeal-decision", response_model=EnrolmentState)
-async def decide_appeal(
-    enrolment_id: str,
-    body: AppealDecisionFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.LSP_ASSESSOR))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    payload = AppealDecisionInput(actor=actor, **body.model_dump())
-    return await send_decision(
-        pool, temporal, enrolment_id, EnrolmentWorkflow.decide_appeal, payload
-    )
-
-
-@router.post("/{enrolment_id}/withdrawal", response_model=EnrolmentState)
-async def withdraw(
-    enrolment_id: str,
-    body: ReasonFields,
-    actor: Annotated[Actor, Depends(acting_as(Role.TPP_MEMBER))],
-    pool: PoolDep,
-    temporal: TemporalDep,
-) -> EnrolmentState:
-    payload = WithdrawalInput(actor=actor, **body.model_dump())
-    return await send_decision(pool, temporal, enrolment_id, EnrolmentWorkflow.withdraw, payload)
+for _route in DECISION_ROUTES:
+    _add_decision_route(_route)
