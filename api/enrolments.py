@@ -47,18 +47,15 @@ from domain.enrolment import (
 )
 from domain.enrolment_rules import check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
-from domain.identity import Actor, Ministry, Principal, Role
+from domain.identity import Actor, Ministry, Principal, Role, audits_process_a
 from workflows.enrolment import EnrolmentWorkflow
 
 router = APIRouter(prefix="/enrolments", tags=["enrolments"])
 log = structlog.get_logger(__name__)
 
-_KEMNAKER_READERS = {
-    Role.KEMNAKER_INSTRUCTOR,
-    Role.KEMNAKER_OFFICER,
-    Role.KEMNAKER_DIRECTOR,
-    Role.KEMNAKER_VERIFIER,
-}
+# Training records and escalations are the instructor's and officer's (domain.md); the
+# verifier and director work on TKA permits and do not read inmate cases.
+_KEMNAKER_READERS = {Role.KEMNAKER_INSTRUCTOR, Role.KEMNAKER_OFFICER}
 READERS = (
     Role.CASEWORKER,
     Role.TPP_MEMBER,
@@ -88,6 +85,8 @@ def _read_filter(principal: Principal, actor: Actor) -> EnrolmentFilter:
         return EnrolmentFilter(lsp_code=principal.scope.lsp or "-")
     if actor.role in _KEMNAKER_READERS and principal.scope.ministry is not Ministry.KEMNAKER:
         return EnrolmentFilter(upt_code="-")  # a Kemnaker role without Kemnaker scope sees none
+    if actor.role is Role.AUDITOR and not audits_process_a(principal.scope):
+        return EnrolmentFilter(upt_code="-")  # e.g. an Imigrasi auditor
     return EnrolmentFilter()
 
 

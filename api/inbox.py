@@ -31,7 +31,7 @@ from domain.enrolment import (
     TrainingCompletionInput,
 )
 from domain.errors import forbidden, invalid, not_found
-from domain.identity import Actor, Ministry, Principal, Role
+from domain.identity import Actor, Ministry, Principal, Role, audits_process_a
 
 router = APIRouter(tags=["reviewer inbox"])
 
@@ -132,8 +132,9 @@ async def get_task(
 ) -> TaskDetail:
     task = await _task(pool, task_id)
     visible = (
-        actor.role is Role.AUDITOR
-        or inbox_db.supervises(task, principal.acting_as(Role.SUPERVISOR))
+        (actor.role is Role.AUDITOR and audits_process_a(principal.scope))
+        or (principal.has_role(Role.SUPERVISOR)
+            and inbox_db.supervises(task, principal.acting_as(Role.SUPERVISOR)))
         or (principal.has_role(task.required_role)
             and inbox_db.may_work_on(task, task.required_role, principal.scope))
     )  # fmt: skip

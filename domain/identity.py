@@ -56,6 +56,16 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
 }
 
 
+# The ministries that take part in Process A (inmate certification); an auditor scoped to
+# another ministry (Imigrasi) audits nothing of it.
+PROCESS_A_MINISTRIES = frozenset({Ministry.KEMENIMIPAS, Ministry.KEMNAKER})
+
+
+def audits_process_a(scope: Scope) -> bool:
+    """An auditor of all ministries (no ministry in scope), or of one that takes part."""
+    return scope.ministry is None or scope.ministry in PROCESS_A_MINISTRIES
+
+
 class Scope(BaseModel):
     """Where a person's authority applies. Unused kinds stay None."""
 

@@ -1,0 +1,308 @@
+"""The machinery behind the authorization matrix (tests/api/test_authorization_matrix.py):
+the rule type its table is written in, the real cases and tasks it asks about, the token each
+role gets inside or outside its scope, and what counts as allowed or denied.
+
+Allowed means the permission let the person through: any answer but 401 and 403 (a 404, 409
+or 422 from a later rule included). Denied means 403, or, for a list, that the answer leaves
+the thing out. Every probe sends a valid body that a *later* rule refuses, so the shared cases
+stay where they are for the whole matrix; the run checks that they did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from api.auth import mint_dev_token
+from db import inbox as inbox_db
+from db.tasks import TaskRecord
+from domain.identity import ROLE_SCOPE, Ministry, Role, Scope, ScopeKind
+from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE
+from tests.api import flows
+from tests.api.conftest import ApiStack
+
+Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
+
+
+def operations(app: FastAPI) -> set[Operation]:
+    """Every operation the API publishes. Read from OpenAPI, not app.routes: routers nest."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return {(method.upper(), path) for path, item in paths.items() for method in item}
+
+
+# ---------------------------------------------------------------- who may
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an operation is asked about: a real case or task of Process A, or reference data."""
+
+    label: str
+    params: Mapping[str, str]  # path parameters
+    upt: str = "LP-CIPINANG"
+    lsp: str = "LSP-PARIWISATA"
+    ministry: Ministry = Ministry.KEMENIMIPAS  # whose work it is: the auditor's scope
+    task: TaskRecord | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call one operation: `roles` within their scope over the target, plus, when
+    `task_role`, the target task's required role within the task's scope. `any_scope`: the
+    scope does not matter (reference data)."""
+
+    roles: frozenset[Role] = frozenset()
+    task_role: bool = False
+    any_scope: bool = False
+
+    def allows(self, role: Role, in_scope: bool, target: Target) -> bool:
+        if not (in_scope or self.any_scope):
+            return False
+        if role in self.roles:
+            return True
+        return self.task_role and target.task is not None and role is target.task.required_role
+
+
+def may(*roles: Role) -> Rule:
+    return Rule(frozenset(roles))
+
+
+def task_role_and(*roles: Role) -> Rule:
+    return Rule(frozenset(roles), task_role=True)
+
+
+ANY_ROLE = Rule(frozenset(Role), any_scope=True)
+
+
+# ---------------------------------------------------------------- in scope, out of scope
+
+OTHER_UPT, OTHER_LSP = "LP-SALEMBA", "LSP-LOGAM"
+HOME_BAPAS, OTHER_BAPAS = "BP-JAKBAR", "BP-BANDUNG"
+HOME_NIB, OTHER_NIB = "9120001234567", "9120007654321"
+# An auditor scoped to a ministry that takes no part in Process A audits none of its cases.
+UNINVOLVED_MINISTRY = Ministry.IMIGRASI
+
+_OWN_MINISTRY = {
+    Role.KEMNAKER_INSTRUCTOR: Ministry.KEMNAKER,
+    Role.KEMNAKER_OFFICER: Ministry.KEMNAKER,
+    Role.KEMNAKER_VERIFIER: Ministry.KEMNAKER,
+    Role.KEMNAKER_DIRECTOR: Ministry.KEMNAKER,
+    Role.IMIGRASI_OFFICER: Ministry.IMIGRASI,
+}
+# The wrong ministry to put in a token: for Kemnaker staff, the other side of the same case.
+_OTHER_MINISTRY = {
+    Ministry.KEMNAKER: Ministry.KEMENIMIPAS,
+    Ministry.KEMENIMIPAS: Ministry.IMIGRASI,
+    Ministry.IMIGRASI: Ministry.KEMNAKER,
+}
+
+
+def scope_for(role: Role, target: Target, in_scope: bool) -> Scope:
+    """A scope of the kind `role` is bounded by that covers `target` (or does not). Roles with
+    no part in the target get their own proper scope as "in scope": the role must deny them."""
+    kind = ROLE_SCOPE[role]  # a new role without a scope kind fails here, loudly
+    if kind is ScopeKind.UPT:
+        return Scope(upt=target.upt if in_scope else OTHER_UPT)
+    if kind is ScopeKind.LSP:
+        return Scope(lsp=target.lsp if in_scope else OTHER_LSP)
+    if kind is ScopeKind.BAPAS:
+        return Scope(bapas=HOME_BAPAS if in_scope else OTHER_BAPAS)
+    if kind is ScopeKind.EMPLOYER:
+        return Scope(employer_nib=HOME_NIB if in_scope else OTHER_NIB)
+    if kind is ScopeKind.MINISTRY:
+        if role is Role.AUDITOR:
+            return Scope(ministry=target.ministry if in_scope else UNINVOLVED_MINISTRY)
+        own = _OWN_MINISTRY[role]
+        return Scope(ministry=own if in_scope else _OTHER_MINISTRY[own])
+    # A supervisor: of the task's own scope, or of the case's UPT.
+    home = target.task.scope if target.task is not None else Scope(upt=target.upt)
+    return home if in_scope else _elsewhere(home)
+
+
+def _elsewhere(scope: Scope) -> Scope:
+    """The same kinds of scope, every one of them somewhere else."""
+    return Scope(
+        upt=OTHER_UPT if scope.upt else None,
+        lsp=OTHER_LSP if scope.lsp else None,
+        bapas=OTHER_BAPAS if scope.bapas else None,
+        ministry=_OTHER_MINISTRY[scope.ministry] if scope.ministry else None,
+        employer_nib=OTHER_NIB if scope.employer_nib else None,
+    )
+
+
+def subject(role: Role, in_scope: bool) -> str:
+    """One person per role and column, so a claim made in the matrix stays that person's."""
+    return f"{role.value}-{'in' if in_scope else 'out'}"
+
+
+# ---------------------------------------------------------------- how to ask
+
+Body = Callable[[Target], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How one operation is asked: about which targets, with which body. `lists`: the
+    operation is a list, and the target counts as visible when an item has this id field
+    equal to the target's path parameter of the same name."""
+
+    targets: tuple[str, ...]
+    body: Body | None = None
+    lists: str | None = None
+
+
+def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bool | None, str]:
+    """(allowed, what happened); allowed is None when the answer is neither (401, 5xx, or a
+    request the framework refused as malformed: the probe's body is wrong, not the rule)."""
+    status = response.status_code
+    answer = response.json() if response.content else None
+    detail = answer.get("detail") if isinstance(answer, dict) else None
+    if status == 403:
+        return False, "403"
+    if status == 401 or status >= 500 or (status == 422 and isinstance(detail, list)):
+        return None, f"{status}: {str(detail)[:160]}"
+    if probe.lists is None:
+        return True, f"{status}"
+    if status != 200:
+        return None, f"{status}: {str(detail)[:160]}"
+    wanted = target.params[probe.lists]
+    assert isinstance(answer, dict)
+    shown = any(item[probe.lists] == wanted for item in answer["items"])
+    return shown, "200 listing it" if shown else "200 without it"
+
+
+# ---------------------------------------------------------------- the cases asked about
+
+
+async def _open_task(api: ApiStack, enrolment_id: str, kind: str) -> TaskRecord:
+    """The case's open task of `kind`, once the workflow's activity has written it."""
+    for _ in range(200):
+        for task in await inbox_db.open_tasks_of_case(api.pool, enrolment_id):
+            if task.kind == kind:
+                return task
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no open {kind} task for {enrolment_id}")
+
+
+async def _stage(api: ApiStack, enrolment_id: str) -> str:
+    await api.settled(enrolment_id)
+    record = await flows.ok(await api.http.get(f"/enrolments/{enrolment_id}", headers=api.tpp()))
+    return f"{record['stage']}/{record['outcome']}"
+
+
+async def _at_placement(api: ApiStack) -> str:
+    return await flows.request(api, DEMO_ELIGIBLE)
+
+
+async def _in_training(api: ApiStack) -> str:
+    enrolment_id = await flows.request(api, "CPN-2023-00457")
+    await flows.approve(api, enrolment_id)
+    return enrolment_id
+
+
+async def _in_assessment(api: ApiStack) -> str:
+    enrolment_id = await flows.request(api, "CPN-2022-00031")
+    await flows.approve(api, enrolment_id)
+    await flows.train(api, enrolment_id)
+    return enrolment_id
+
+
+async def _rejected(api: ApiStack) -> str:
+    enrolment_id = await flows.request(api, DEMO_LIFE_SENTENCE)
+    await flows.ok(
+        await api.http.post(
+            f"/enrolments/{enrolment_id}/placement",
+            json={"decision": "reject", "reason": "no place in the cohort"},
+            headers=api.tpp(),
+        )
+    )
+    return enrolment_id
+
+
+async def build_targets(api: ApiStack) -> dict[str, Target]:
+    """Four real BARISTA cases of LP-CIPINANG (LSP-PARIWISATA), one per stage the matrix
+    needs, and the open task of each live one."""
+    placement, training, assessment, closed = await asyncio.gather(
+        _at_placement(api), _in_training(api), _in_assessment(api), _rejected(api)
+    )
+    stages = {
+        placement: "placement_review/None",
+        training: "training/None",
+        assessment: "assessment/None",
+        closed: "closed/rejected",
+    }
+    for enrolment_id, stage in stages.items():
+        assert await _stage(api, enrolment_id) == stage, enrolment_id
+    targets = {
+        "reference": Target("reference data", {"upt_code": "LP-CIPINANG", "code": "BARISTA"}),
+        "placement": Target("case at placement review", {"enrolment_id": placement}),
+        "training": Target("case in training", {"enrolment_id": training}),
+        "assessment": Target("case in assessment", {"enrolment_id": assessment}),
+        "closed": Target("rejected case", {"enrolment_id": closed}),
+    }
+    for case, kind in (
+        (placement, "placement_review"),
+        (training, "training_completion"),
+        (assessment, "assessment"),
+    ):
+        task = await _open_task(api, case, kind)
+        targets[f"{kind} task"] = Target(
+            f"{kind} task",
+            {"task_id": task.task_id, "enrolment_id": case},
+            ministry=task.scope.ministry or Ministry.KEMENIMIPAS,
+            task=task,
+        )
+    return targets
+
+
+# ---------------------------------------------------------------- the run
+
+
+async def mismatches(
+    api: ApiStack, expected: Mapping[Operation, Rule], probes: Mapping[Operation, Probe]
+) -> list[str]:
+    """Every (operation, target, role, in/out of scope) whose answer differs from the rule."""
+    targets = await build_targets(api)
+    cases = {t.params["enrolment_id"] for t in targets.values() if "enrolment_id" in t.params}
+    before = {case: await _stage(api, case) for case in sorted(cases)}
+    tokens: dict[tuple[Role, bool, Scope], dict[str, str]] = {}
+    found: list[str] = []
+    for (method, path), rule in expected.items():
+        probe = probes[(method, path)]
+        for target in (targets[name] for name in probe.targets):
+            for role, in_scope in _columns():
+                scope = scope_for(role, target, in_scope)
+                if (role, in_scope, scope) not in tokens:
+                    token = mint_dev_token(api.settings, subject(role, in_scope), [role], scope)
+                    tokens[(role, in_scope, scope)] = {"Authorization": f"Bearer {token}"}
+                response = await api.http.request(
+                    method,
+                    path.format(**target.params),
+                    json=probe.body(target) if probe.body is not None else None,
+                    headers=tokens[(role, in_scope, scope)],
+                )
+                allowed, answer = _verdict(response, probe, target)
+                should = rule.allows(role, in_scope, target)
+                if allowed is not should:
+                    where = "in scope" if in_scope else "out of scope"
+                    found.append(
+                        f"{method} {path} [{target.label}] as {role.value} ({where}): "
+                        f"expected {'allow' if should else 'deny'}, got {answer}"
+                    )
+    after = {case: await _stage(api, case) for case in sorted(cases)}
+    found.extend(
+        f"the matrix moved case {case} from {before[case]} to {after[case]}: a probe's body "
+        "was accepted; give it one a later rule refuses"
+        for case in before
+        if before[case] != after[case]
+    )
+    return found
+
+
+def _columns() -> Iterable[tuple[Role, bool]]:
+    return ((role, in_scope) for role in Role for in_scope in (True, False))

@@ -1,0 +1,196 @@
+"""Every operation x every role x in scope / out of scope, allowed or denied exactly as
+domain.md's table "People and what they may do" says; and no operation without a rule.
+
+EXPECTED is the table, written from domain.md (and README's inbox table for the supervisor,
+a role domain.md does not list yet). PROBES says how each operation is asked: about which
+real case or task, with a valid body that a later rule refuses, so an allowed person gets a
+404/409/422 and the shared cases never move. The machinery is in tests/api/matrix.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.main import create_app
+from config.settings import Environment, Settings
+from domain.identity import Role
+from registries.sdp_seed import DEMO_ELIGIBLE
+from tests.api.conftest import ApiStack
+from tests.api.matrix import (
+    ANY_ROLE,
+    Body,
+    Operation,
+    Probe,
+    Rule,
+    Target,
+    may,
+    mismatches,
+    operations,
+    subject,
+    task_role_and,
+)
+
+CASE = "/enrolments/{enrolment_id}"
+
+# Who reads a case: its UPT's caseworkers and TPP, its LSP's assessors, the Kemnaker
+# instructor and officer (training records, escalations) and auditors. Kemnaker's verifier and
+# director work on TKA permits only; Bapas, employers, Imigrasi and supervisors have no part.
+CASE_READERS = may(
+    Role.CASEWORKER,
+    Role.TPP_MEMBER,
+    Role.LSP_ASSESSOR,
+    Role.KEMNAKER_INSTRUCTOR,
+    Role.KEMNAKER_OFFICER,
+    Role.AUDITOR,
+)
+
+EXPECTED: dict[Operation, Rule] = {
+    ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
+    ("GET", "/upts"): ANY_ROLE,
+    ("GET", "/upts/{upt_code}/offerings"): ANY_ROLE,
+    ("GET", "/programmes"): ANY_ROLE,
+    ("GET", "/programmes/{code}"): ANY_ROLE,
+    # Stage 1: a caseworker of the inmate's UPT enrols.
+    ("POST", "/enrolments"): may(Role.CASEWORKER),
+    ("GET", "/enrolments"): CASE_READERS,
+    ("GET", CASE): CASE_READERS,
+    ("GET", f"{CASE}/state"): CASE_READERS,
+    ("GET", f"{CASE}/decisions"): CASE_READERS,
+    # Stage 2 and any open stage: the TPP of the UPT decides placement and withdraws.
+    ("POST", f"{CASE}/placement"): may(Role.TPP_MEMBER),
+    ("POST", f"{CASE}/withdrawal"): may(Role.TPP_MEMBER),
+    # Stage 3: attendance by the UPT's caseworker or the Kemnaker instructor; modules and
+    # closing by the instructor.
+    ("POST", f"{CASE}/attendance"): may(Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR),
+    ("POST", f"{CASE}/modules"): may(Role.KEMNAKER_INSTRUCTOR),
+    ("POST", f"{CASE}/training-completion"): may(Role.KEMNAKER_INSTRUCTOR),
+    # Stage 4: assessors of the case's LSP assess and sit on the appeal panel; the caseworker
+    # files the appeal for the inmate.
+    ("POST", f"{CASE}/assessments"): may(Role.LSP_ASSESSOR),
+    ("POST", f"{CASE}/appeal-decision"): may(Role.LSP_ASSESSOR),
+    ("POST", f"{CASE}/appeals"): may(Role.CASEWORKER),
+    # Reviewer tasks: the task's required role within the task's scope. A supervisor of the
+    # scope sees the task, releases and reassigns it (its inbox holds only escalated tasks,
+    # and none of these is). Auditors read a task's history but have no work.
+    ("GET", "/inbox"): task_role_and(),
+    ("GET", "/tasks/{task_id}"): task_role_and(Role.SUPERVISOR, Role.AUDITOR),
+    ("POST", "/tasks/{task_id}/claim"): task_role_and(),
+    ("POST", "/tasks/{task_id}/unclaim"): task_role_and(Role.SUPERVISOR),
+    ("POST", "/tasks/{task_id}/reassign"): may(Role.SUPERVISOR),
+    ("POST", "/tasks/{task_id}/decide"): task_role_and(),
+}
+
+
+# ---------------------------------------------------------------- how each is asked
+
+TASKS = ("placement_review task", "training_completion task", "assessment task")
+REASON: dict[str, Any] = {"reason": "checking who may do this"}
+# Refused by the placement rule (a deferral needs a future date) after role and scope passed.
+PAST_DEFERRAL: dict[str, Any] = {
+    "decision": "defer",
+    "reason": "revisit after the next cohort",
+    "defer_until": str(date.today() - timedelta(days=7)),
+}
+UNKNOWN_UNIT: dict[str, Any] = {
+    "tuk_code": "TUK-LAPAS-CIPINANG",
+    "results": {"X.NO.UNIT": "K"},  # not a BARISTA unit
+    "reason": "observed practice",
+}
+
+
+def _same(body: dict[str, Any]) -> Body:
+    return lambda _: body
+
+
+def _decision(target: Target) -> dict[str, Any]:
+    """A valid decision of the task's kind that the case's rule refuses."""
+    assert target.task is not None
+    return {
+        "placement_review": PAST_DEFERRAL,
+        "training_completion": REASON,  # refused: attendance is 0/20
+        "assessment": UNKNOWN_UNIT,
+    }[target.task.kind]
+
+
+def _reassignment(target: Target) -> dict[str, Any]:
+    """To the person of the task's role who may hold it: no one else's claim is disturbed."""
+    assert target.task is not None
+    return {"to_subject": subject(target.task.required_role, in_scope=True)}
+
+
+PROBES: dict[Operation, Probe] = {
+    ("GET", "/health"): Probe(("reference",)),
+    ("GET", "/upts"): Probe(("reference",)),
+    ("GET", "/upts/{upt_code}/offerings"): Probe(("reference",)),
+    ("GET", "/programmes"): Probe(("reference",)),
+    ("GET", "/programmes/{code}"): Probe(("reference",)),
+    # The inmate of the case at placement review: a duplicate, refused with 409.
+    ("POST", "/enrolments"): Probe(
+        ("placement",),
+        _same({"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "BARISTA", "reason": "again"}),
+    ),
+    ("GET", "/enrolments"): Probe(("placement",), lists="enrolment_id"),
+    ("GET", CASE): Probe(("placement",)),
+    ("GET", f"{CASE}/state"): Probe(("placement",)),
+    ("GET", f"{CASE}/decisions"): Probe(("placement",)),
+    ("POST", f"{CASE}/placement"): Probe(("placement",), _same(PAST_DEFERRAL)),  # 422
+    ("POST", f"{CASE}/withdrawal"): Probe(("closed",), _same(REASON)),  # 409: closed
+    ("POST", f"{CASE}/attendance"): Probe(
+        ("training",), _same({"session_no": 999, "session_date": "2026-12-09", "present": True})
+    ),  # 422: BARISTA has 20 sessions
+    ("POST", f"{CASE}/modules"): Probe(("training",), _same({"module_code": "NOT-A-MODULE"})),
+    ("POST", f"{CASE}/training-completion"): Probe(("training",), _same(REASON)),  # 409: 0/20
+    ("POST", f"{CASE}/assessments"): Probe(("assessment",), _same(UNKNOWN_UNIT)),  # 422
+    ("POST", f"{CASE}/appeal-decision"): Probe(
+        ("assessment",),  # 409: no appeal is under review
+        _same(
+            {
+                "panel": [subject(Role.LSP_ASSESSOR, in_scope=True), "asr-panel-2", "asr-panel-3"],
+                "outcome": "reassess",
+                "reason": "checking who may do this",
+            }
+        ),
+    ),
+    ("POST", f"{CASE}/appeals"): Probe(("assessment",), _same(REASON)),  # 409: nothing decided
+    ("GET", "/inbox"): Probe(TASKS, lists="task_id"),
+    ("GET", "/tasks/{task_id}"): Probe(TASKS),
+    ("POST", "/tasks/{task_id}/claim"): Probe(TASKS),  # the task's role in scope holds it after
+    ("POST", "/tasks/{task_id}/unclaim"): Probe(TASKS),  # 200 for the holder, else 409
+    ("POST", "/tasks/{task_id}/reassign"): Probe(TASKS, _reassignment),
+    ("POST", "/tasks/{task_id}/decide"): Probe(TASKS, _decision),
+}
+
+
+# ---------------------------------------------------------------- the tests
+
+
+def test_every_operation_has_a_rule_and_every_rule_an_operation() -> None:
+    published = operations(create_app(Settings(environment=Environment.TEST)))
+    unlisted = sorted(published - set(EXPECTED))
+    assert not unlisted, f"operations with no permission rule in EXPECTED: {unlisted}"
+    stale = sorted(set(EXPECTED) - published)
+    assert not stale, f"EXPECTED names operations the API no longer has: {stale}"
+    assert set(PROBES) == set(EXPECTED), set(PROBES) ^ set(EXPECTED)
+
+
+def test_a_route_added_without_a_rule_is_named() -> None:
+    """The guard above sees a route wherever it is mounted (routers nest)."""
+    app = create_app(Settings(environment=Environment.TEST))
+    router = APIRouter(prefix="/enrolments")
+
+    @router.post("/{enrolment_id}/transfer")
+    async def transfer(enrolment_id: str) -> None:
+        return None
+
+    app.include_router(router)
+    assert operations(app) - set(EXPECTED) == {("POST", f"{CASE}/transfer")}
+
+
+async def test_each_role_is_allowed_or_denied_as_the_domain_says(api: ApiStack) -> None:
+    assert api.app is not None
+    assert operations(api.app) == set(EXPECTED)
+    found = await mismatches(api, EXPECTED, PROBES)
+    assert not found, f"{len(found)} answers differ from domain.md:\n" + "\n".join(found)
