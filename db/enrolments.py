@@ -80,27 +80,42 @@ async def reserve(conn: Connection, request: EnrolmentRequest, workflow_id: str)
     when two caseworkers request at the same moment.
     """
     try:
-        await conn.execute(
-            """INSERT INTO enrolments (
-                   enrolment_id, workflow_id, inmate_sdp_no, programme_code, upt_code, lsp_code,
-                   planned_end, release_flagged, stage, requested_by, requested_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())""",
-            request.enrolment_id,
-            workflow_id,
-            request.inmate_sdp_no,
-            request.programme.code,
-            request.upt_code,
-            request.lsp_code,
-            request.planned_end,
-            request.release_flagged,
-            Stage.PLACEMENT_REVIEW.value,
-            request.requested_by.subject,
-        )
+        await _insert_enrolment(conn, request, workflow_id, Stage.PLACEMENT_REVIEW, None)
     except asyncpg.UniqueViolationError:
         raise conflict(
             f"inmate {request.inmate_sdp_no} already has an active enrolment in "
             f"{request.programme.code}"
         ) from None
+
+
+async def _insert_enrolment(
+    conn: Connection,
+    request: EnrolmentRequest,
+    workflow_id: str,
+    stage: Stage,
+    requested_at: datetime | None,  # None: the database's clock
+    *,
+    if_absent: bool = False,
+) -> None:
+    await conn.execute(
+        f"""INSERT INTO enrolments (
+               enrolment_id, workflow_id, inmate_sdp_no, programme_code, upt_code, lsp_code,
+               planned_end, release_flagged, stage, requested_by, requested_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                   COALESCE($11, now()), COALESCE($11, now()))
+           {"ON CONFLICT (enrolment_id) DO NOTHING" if if_absent else ""}""",  # noqa: S608 - fixed clause
+        request.enrolment_id,
+        workflow_id,
+        request.inmate_sdp_no,
+        request.programme.code,
+        request.upt_code,
+        request.lsp_code,
+        request.planned_end,
+        request.release_flagged,
+        stage.value,
+        request.requested_by.subject,
+        requested_at,
+    )
 
 
 async def apply_event(conn: Connection, event: EnrolmentEvent) -> bool:
@@ -135,25 +150,9 @@ async def apply_event(conn: Connection, event: EnrolmentEvent) -> bool:
 
 async def _ensure_enrolment_row(conn: Connection, event: EnrolmentEvent) -> None:
     # Normally the API's reservation row exists; this covers a start whose commit was lost.
-    request = event.request
-    assert request is not None
-    await conn.execute(
-        """INSERT INTO enrolments (
-               enrolment_id, workflow_id, inmate_sdp_no, programme_code, upt_code, lsp_code,
-               planned_end, release_flagged, stage, requested_by, requested_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
-           ON CONFLICT (enrolment_id) DO NOTHING""",
-        request.enrolment_id,
-        event.workflow_id,
-        request.inmate_sdp_no,
-        request.programme.code,
-        request.upt_code,
-        request.lsp_code,
-        request.planned_end,
-        request.release_flagged,
-        event.summary.stage.value,
-        request.requested_by.subject,
-        event.at,
+    assert event.request is not None
+    await _insert_enrolment(
+        conn, event.request, event.workflow_id, event.summary.stage, event.at, if_absent=True
     )
 
 
