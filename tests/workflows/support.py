@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import pytest
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.workflow import UpdateMethodMultiParam
@@ -246,6 +249,9 @@ class InFlight:
 
 IN_FLIGHT = InFlight()
 
+# How a workflow or activity task leaves the history once scheduled.
+_CLOSING = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELED"})
+
 
 class ProjectionRecorder:
     """Stands in for the Postgres projection: keeps every event exactly as it arrives."""
@@ -460,7 +466,11 @@ async def running_harness(
                     # when a workflow is terminated under a running activity.
                     with contextlib.suppress(AssertionError):
                         await case.settled()
-                    await case.handle.terminate(reason="test finished")
+                    try:
+                        await case.handle.terminate(reason="test finished")
+                    except RPCError as error:
+                        if error.status is not RPCStatusCode.NOT_FOUND:  # finished meanwhile
+                            raise
 
 
 class Case:
@@ -513,11 +523,29 @@ class Case:
                 and not raw.pending_activities
                 and not raw.HasField("pending_workflow_task")
             )
-            if idle and self._task_opened_for(await self.state()):
+            if idle and await self._history_quiet() and self._task_opened_for(await self.state()):
                 return
             if loop.time() > deadline:
                 raise AssertionError(f"case {self.enrolment_id} never settled: {raw}")
             await asyncio.sleep(0.02)
+
+    async def _history_quiet(self) -> bool:
+        """No workflow task and no activity open in the history itself.
+
+        describe() may miss a workflow task just scheduled; the history cannot. Terminating
+        under either leaves the time-skipping server's clock locked for every later test.
+        """
+        opened: Counter[str] = Counter()
+        for event in (await self.handle.fetch_history()).events:
+            name = EventType.Name(event.event_type)
+            for kind in ("WORKFLOW_TASK", "ACTIVITY_TASK"):
+                if name.startswith(f"EVENT_TYPE_{kind}_"):
+                    outcome = name.removeprefix(f"EVENT_TYPE_{kind}_")
+                    if outcome == "SCHEDULED":
+                        opened[kind] += 1
+                    elif outcome in _CLOSING:
+                        opened[kind] -= 1
+        return not any(opened.values())
 
     def _task_opened_for(self, state: EnrolmentState) -> bool:
         """A wait on a person is settled once its inbox task is open (due date included)."""

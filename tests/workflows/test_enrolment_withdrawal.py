@@ -80,25 +80,23 @@ async def _placement_review(harness: Harness, case: Case) -> None:
 Setup = Callable[[Harness, Case], Awaitable[None]]
 
 
-@pytest.mark.parametrize(
-    ("stage", "setup"),
-    [
-        (Stage.PLACEMENT_REVIEW, _placement_review),
-        (Stage.PLACEMENT_DEFERRED, _deferred),
-        (Stage.TRAINING, _training),
-        (Stage.ASSESSMENT, _assessment),
-        (Stage.REMEDIAL, _remedial),
-        (Stage.APPEAL_REVIEW, _appeal_review),
-        (Stage.AWAITING_APPEAL, _awaiting_appeal),
-        (Stage.CERTIFICATION, _certification),
-    ],
-    ids=lambda v: v.value if isinstance(v, Stage) else "",
-)
-async def test_tpp_withdraws_an_open_enrolment_at_any_stage(
-    harness: Harness, stage: Stage, setup: Setup
-) -> None:
+# How to bring a fresh case to each open stage.
+SETUPS: dict[Stage, Setup] = {
+    Stage.PLACEMENT_REVIEW: _placement_review,
+    Stage.PLACEMENT_DEFERRED: _deferred,
+    Stage.TRAINING: _training,
+    Stage.ASSESSMENT: _assessment,
+    Stage.REMEDIAL: _remedial,
+    Stage.APPEAL_REVIEW: _appeal_review,
+    Stage.AWAITING_APPEAL: _awaiting_appeal,
+    Stage.CERTIFICATION: _certification,
+}
+
+
+@pytest.mark.parametrize("stage", list(SETUPS), ids=lambda stage: stage.value)
+async def test_tpp_withdraws_an_open_enrolment_at_any_stage(harness: Harness, stage: Stage) -> None:
     case = await harness.start()
-    await setup(harness, case)
+    await SETUPS[stage](harness, case)
     before = await case.at(stage)
 
     answered = await case.withdraw(withdrawal(reason="inmate chose the carpentry programme"))
@@ -139,22 +137,19 @@ async def test_no_decision_is_taken_on_a_closed_enrolment(harness: Harness) -> N
     await asyncio.wait_for(harness.projection.holding.wait(), timeout=10)
     assert (await case.state()).outcome is Outcome.CERTIFIED
 
-    decisions = [
-        case.refused(EnrolmentWorkflow.withdraw, withdrawal(), settle=False),
-        case.refused(EnrolmentWorkflow.decide_placement, placement(), settle=False),
-        case.refused(EnrolmentWorkflow.record_attendance, attendance(1), settle=False),
-        case.refused(EnrolmentWorkflow.complete_module, module(MODULES[0]), settle=False),
-        case.refused(EnrolmentWorkflow.complete_training, training_completion(), settle=False),
-        case.refused(EnrolmentWorkflow.record_assessment, assessment(), settle=False),
-        case.refused(EnrolmentWorkflow.file_appeal, appeal(), settle=False),
-        case.refused(
-            EnrolmentWorkflow.decide_appeal,
-            appeal_decision(AppealOutcome.REASSESS),
-            settle=False,
-        ),
-    ]
-    for refused in decisions:
-        assert await refused == "Conflict"
+    wf = EnrolmentWorkflow
+    # settle=False: the CLOSED write is held, so the case cannot settle meanwhile.
+    assert await case.refused(wf.withdraw, withdrawal(), settle=False) == "Conflict"
+    assert await case.refused(wf.decide_placement, placement(), settle=False) == "Conflict"
+    assert await case.refused(wf.record_attendance, attendance(1), settle=False) == "Conflict"
+    assert await case.refused(wf.complete_module, module(MODULES[0]), settle=False) == "Conflict"
+    assert (
+        await case.refused(wf.complete_training, training_completion(), settle=False) == "Conflict"
+    )
+    assert await case.refused(wf.record_assessment, assessment(), settle=False) == "Conflict"
+    assert await case.refused(wf.file_appeal, appeal(), settle=False) == "Conflict"
+    reassess = appeal_decision(AppealOutcome.REASSESS)
+    assert await case.refused(wf.decide_appeal, reassess, settle=False) == "Conflict"
 
     harness.projection.release.set()
     closed = await case.result()
