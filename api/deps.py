@@ -46,11 +46,7 @@ ActorDependency = Callable[[Principal], Coroutine[Any, Any, Actor]]
 
 
 def acting_as(*roles: Role) -> ActorDependency:
-    """Route permission: the caller must hold one of `roles`; yields the Actor to record.
-
-    The allowed roles are kept on the dependency so a test can list every route's
-    permissions (and fail when a route has none).
-    """
+    """Route permission: the caller must hold one of `roles`; yields the Actor to record."""
     allowed = frozenset(roles)
 
     async def dependency(principal: CurrentPrincipal) -> Actor:
@@ -60,5 +56,4 @@ def acting_as(*roles: Role) -> ActorDependency:
         names = ", ".join(sorted(r.value for r in allowed))
         raise forbidden(f"this action needs one of the roles: {names}")
 
-    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
     return dependency

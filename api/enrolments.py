@@ -241,18 +241,58 @@ async def list_decisions(
 # ---------------------------------------------------------------- human decisions
 
 
-# The update that settles each kind of inbox task.
-UPDATE_BY_TASK_KIND: dict[str, Any] = {
-    "placement_review": EnrolmentWorkflow.decide_placement,
-    "training_completion": EnrolmentWorkflow.complete_training,
-    "assessment": EnrolmentWorkflow.record_assessment,
-    "appeal_review": EnrolmentWorkflow.decide_appeal,
-}
-_TASK_KIND_BY_UPDATE = {update: kind for kind, update in UPDATE_BY_TASK_KIND.items()}
+@dataclass(frozen=True)
+class DecisionRoute:
+    """One human decision over HTTP: who may send it, what they send, which Update it is."""
+
+    path: str
+    roles: tuple[Role, ...]
+    fields: type[BaseModel]  # the body: the decision without its actor
+    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
+    update: Any
+    summary: str
+    task_kind: str | None = None  # the inbox task this decision settles, if any
+
+
+DECISION_ROUTES = (
+    DecisionRoute("placement", (Role.TPP_MEMBER,), PlacementDecisionFields, PlacementDecision,
+                  EnrolmentWorkflow.decide_placement,
+                  "Stage 2: the TPP approves (with an exception where flagged), rejects or defers",
+                  task_kind="placement_review"),
+    DecisionRoute("attendance", (Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR), AttendanceFields,
+                  AttendanceInput, EnrolmentWorkflow.record_attendance,
+                  "Record one training session's attendance"),
+    DecisionRoute("modules", (Role.KEMNAKER_INSTRUCTOR,), ModuleCompletionFields,
+                  ModuleCompletionInput, EnrolmentWorkflow.complete_module,
+                  "Record a completed training module"),
+    DecisionRoute("training-completion", (Role.KEMNAKER_INSTRUCTOR,), ReasonFields,
+                  TrainingCompletionInput, EnrolmentWorkflow.complete_training,
+                  "Close training; refused until attendance and modules qualify",
+                  task_kind="training_completion"),
+    DecisionRoute("assessments", (Role.LSP_ASSESSOR,), AssessmentFields, AssessmentInput,
+                  EnrolmentWorkflow.record_assessment,
+                  "Stage 4: K/BK for every unit due in this assessment", task_kind="assessment"),
+    DecisionRoute("appeals", (Role.CASEWORKER,), ReasonFields, AppealFiling,
+                  EnrolmentWorkflow.file_appeal,
+                  "Banding, filed by the caseworker on the inmate's behalf within the window"),
+    DecisionRoute("appeal-decision", (Role.LSP_ASSESSOR,), AppealDecisionFields,
+                  AppealDecisionInput, EnrolmentWorkflow.decide_appeal,
+                  "The appeal panel (at least 3 independent assessors) upholds or reassesses",
+                  task_kind="appeal_review"),
+    DecisionRoute("withdrawal", (Role.TPP_MEMBER,), ReasonFields, WithdrawalInput,
+                  EnrolmentWorkflow.withdraw, "The TPP withdraws an open enrolment"),
+)  # fmt: skip
+
+# The decision that settles each kind of inbox task (the inbox decides through these).
+ROUTE_BY_TASK_KIND = {r.task_kind: r for r in DECISION_ROUTES if r.task_kind is not None}
 
 
 async def send_decision(
-    pool: PoolDep, temporal: TemporalDep, enrolment_id: str, update: Any, payload: HumanInput
+    pool: PoolDep,
+    temporal: TemporalDep,
+    enrolment_id: str,
+    route: DecisionRoute,
+    payload: HumanInput,
 ) -> EnrolmentState:
     """Send one decision to the case's workflow; its validator has the last word.
 
@@ -266,15 +306,14 @@ async def send_decision(
             f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
             "be decided on it"
         )
-    task_kind = _TASK_KIND_BY_UPDATE.get(update)
-    if task_kind is not None:
+    if route.task_kind is not None:
         for task in await inbox_db.open_tasks_of_case(pool, enrolment_id):
-            if task.kind == task_kind and task.assignee not in (None, payload.actor.subject):
+            if task.kind == route.task_kind and task.assignee not in (None, payload.actor.subject):
                 raise conflict(inbox_db.held_refusal(task))
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
-        state: EnrolmentState = await handle.execute_update(update, payload)
+        state: EnrolmentState = await handle.execute_update(route.update, payload)
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
     except RPCError as error:
@@ -282,51 +321,12 @@ async def send_decision(
     return state
 
 
-@dataclass(frozen=True)
-class DecisionRoute:
-    """One human decision over HTTP: who may send it, what they send, which Update it is."""
-
-    path: str
-    roles: tuple[Role, ...]
-    fields: type[BaseModel]  # the body: the decision without its actor
-    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
-    update: Any
-    summary: str
-
-
-DECISION_ROUTES = (
-    DecisionRoute("placement", (Role.TPP_MEMBER,), PlacementDecisionFields, PlacementDecision,
-                  EnrolmentWorkflow.decide_placement,
-                  "Stage 2: the TPP approves (with an exception where flagged), rejects or defers"),
-    DecisionRoute("attendance", (Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR), AttendanceFields,
-                  AttendanceInput, EnrolmentWorkflow.record_attendance,
-                  "Record one training session's attendance"),
-    DecisionRoute("modules", (Role.KEMNAKER_INSTRUCTOR,), ModuleCompletionFields,
-                  ModuleCompletionInput, EnrolmentWorkflow.complete_module,
-                  "Record a completed training module"),
-    DecisionRoute("training-completion", (Role.KEMNAKER_INSTRUCTOR,), ReasonFields,
-                  TrainingCompletionInput, EnrolmentWorkflow.complete_training,
-                  "Close training; refused until attendance and modules qualify"),
-    DecisionRoute("assessments", (Role.LSP_ASSESSOR,), AssessmentFields, AssessmentInput,
-                  EnrolmentWorkflow.record_assessment,
-                  "Stage 4: K/BK for every unit due in this assessment"),
-    DecisionRoute("appeals", (Role.CASEWORKER,), ReasonFields, AppealFiling,
-                  EnrolmentWorkflow.file_appeal,
-                  "Banding, filed by the caseworker on the inmate's behalf within the window"),
-    DecisionRoute("appeal-decision", (Role.LSP_ASSESSOR,), AppealDecisionFields,
-                  AppealDecisionInput, EnrolmentWorkflow.decide_appeal,
-                  "The appeal panel (at least 3 independent assessors) upholds or reassesses"),
-    DecisionRoute("withdrawal", (Role.TPP_MEMBER,), ReasonFields, WithdrawalInput,
-                  EnrolmentWorkflow.withdraw, "The TPP withdraws an open enrolment"),
-)  # fmt: skip
-
-
 def _add_decision_route(route: DecisionRoute) -> None:
     async def endpoint(
         enrolment_id: str, body: BaseModel, actor: Actor, pool: PoolDep, temporal: TemporalDep
     ) -> EnrolmentState:
         payload = route.payload(actor=actor, **body.model_dump())
-        return await send_decision(pool, temporal, enrolment_id, route.update, payload)
+        return await send_decision(pool, temporal, enrolment_id, route, payload)
 
     # FastAPI reads the body model and the permission from the annotations: this route's.
     endpoint.__annotations__["body"] = route.fields

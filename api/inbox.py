@@ -16,19 +16,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
-from api.enrolments import UPDATE_BY_TASK_KIND, send_decision
+from api.enrolments import ROUTE_BY_TASK_KIND, send_decision
 from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxQuery, grants_of
 from db.tasks import TaskHistoryEntry, TaskRecord
 from domain.enrolment import (
     WORKFLOW_KIND,
-    AppealDecisionInput,
-    AssessmentInput,
     EnrolmentState,
-    HumanInput,
-    PlacementDecision,
-    TrainingCompletionInput,
 )
 from domain.errors import forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role, audits_process_a
@@ -37,14 +32,6 @@ router = APIRouter(tags=["reviewer inbox"])
 
 # Everyone who can be awaited by a workflow (auditors only read; they have no inbox).
 TASK_HOLDERS = tuple(r for r in Role if r is not Role.AUDITOR)
-
-# The payload each kind of enrolment task is decided with (the actor comes from the token).
-_INPUT_BY_TASK_KIND: dict[str, type[HumanInput]] = {
-    "placement_review": PlacementDecision,
-    "training_completion": TrainingCompletionInput,
-    "assessment": AssessmentInput,
-    "appeal_review": AppealDecisionInput,
-}
 
 
 class InboxPage(BaseModel):
@@ -198,10 +185,11 @@ async def decide(
     decision endpoint for this kind, e.g. a placement review takes {decision, reason}."""
     task = await _task(pool, task_id)
     actor = _worker_for(principal, task)
-    if task.case_kind != WORKFLOW_KIND or task.kind not in _INPUT_BY_TASK_KIND:
+    route = ROUTE_BY_TASK_KIND.get(task.kind) if task.case_kind == WORKFLOW_KIND else None
+    if route is None:
         raise invalid(f"tasks of kind {task.kind} are not decided here")
     try:
-        payload = _INPUT_BY_TASK_KIND[task.kind].model_validate({**body, "actor": actor})
+        payload = route.payload.model_validate({**body, "actor": actor})
     except ValidationError as error:
         details = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
@@ -209,7 +197,5 @@ async def decide(
         raise invalid(f"the decision is malformed: {details}") from None
     async with pool.acquire() as conn:
         await inbox_db.claim(conn, task_id, actor)  # exactly one of two racing deciders wins
-    state = await send_decision(
-        pool, temporal, task.case_id, UPDATE_BY_TASK_KIND[task.kind], payload
-    )
+    state = await send_decision(pool, temporal, task.case_id, route, payload)
     return TaskDecision(task_id=task_id, case_id=task.case_id, case=state)

@@ -22,7 +22,6 @@ from domain.enrolment import (
     PlacementDecision,
     Stage,
     TrainingCompletionInput,
-    UnitResult,
     WithdrawalInput,
 )
 from domain.errors import conflict, forbidden, invalid
@@ -253,10 +252,6 @@ def check_assessment(state: EnrolmentState, entry: AssessmentInput) -> None:
         if unexpected:
             parts.append(f"units not due in this assessment: {', '.join(unexpected)}")
         raise invalid("; ".join(parts) + f" (due: {', '.join(sorted(due))})")
-
-
-def failed_units(results: dict[str, UnitResult]) -> list[str]:
-    return sorted(code for code, r in results.items() if r is UnitResult.BK)
 
 
 def check_appeal_filing(state: EnrolmentState, entry: AppealFiling, now: datetime) -> None:

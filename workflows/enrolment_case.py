@@ -42,7 +42,6 @@ _PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 class EnrolmentCase:
     @workflow.init
     def __init__(self, request: EnrolmentRequest) -> None:
-        self._request = request
         self._programme = request.programme
         self._policy = request.policy
         self._state = EnrolmentState(

@@ -11,7 +11,9 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.working_calendar import WorkingCalendar
 from api.auth import mint_dev_token
@@ -78,19 +80,43 @@ class ApiStack:
         return (dict(row) if row else None, events)
 
 
-@pytest.fixture
-async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
+@dataclass
+class Wiring:
+    """An app and an enrolment worker on a task queue of their own, with simulated registries."""
+
+    settings: Settings
+    sdp: SdpSimulator
+    bnsp: BnspSimulator
+    app: FastAPI
+    worker: Worker
+
+    def stack(self, http: httpx.AsyncClient, pool: asyncpg.Pool) -> ApiStack:
+        return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app)
+
+
+def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
     settings = Settings(
         environment=Environment.TEST, enrolment_task_queue=f"enrolment-{uuid.uuid4().hex[:8]}"
     )
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
-    app = create_app(settings, pool=pool, temporal=dev_env.client, sdp=sdp)
     calendar = WorkingCalendar.from_settings(settings)
-    worker = enrolment_worker(dev_env.client, pool, bnsp, calendar, settings.enrolment_task_queue)
-    transport = httpx.ASGITransport(app=app)
+    return Wiring(
+        settings,
+        sdp,
+        bnsp,
+        create_app(settings, pool=pool, temporal=client, sdp=sdp),
+        enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue),
+    )
+
+
+@pytest.fixture
+async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
+    """The API in-process (ASGI), its worker, a real Postgres and the dev server."""
+    wired = wire(pool, dev_env.client)
+    transport = httpx.ASGITransport(app=wired.app)
     async with (
-        worker,
-        app.router.lifespan_context(app),
+        wired.worker,
+        wired.app.router.lifespan_context(wired.app),
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):
-        yield ApiStack(http, settings, pool, sdp, bnsp, app)
+        yield wired.stack(http, pool)

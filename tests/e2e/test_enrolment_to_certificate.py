@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -14,16 +13,10 @@ import pytest
 import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
-from activities.working_calendar import WorkingCalendar
-from api.main import create_app
 from cli.demo import run_demo
-from config.settings import Environment, Settings
-from registries.bnsp import BnspSimulator
-from registries.sdp import SdpSimulator
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
-from tests.api.conftest import ApiStack
-from workers.enrolment import enrolment_worker
+from tests.api.conftest import ApiStack, wire
 
 
 def _free_port() -> int:
@@ -35,28 +28,20 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def served(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
-    settings = Settings(
-        environment=Environment.TEST, enrolment_task_queue=f"e2e-{uuid.uuid4().hex[:8]}"
-    )
-    sdp, bnsp = SdpSimulator.default(), BnspSimulator()
-    app = create_app(settings, pool=pool, temporal=dev_env.client, sdp=sdp)
+    """The same wiring as the API tests, but served by uvicorn on a real port."""
+    wired = wire(pool, dev_env.client)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(wired.app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
             await asyncio.sleep(0.02)
         async with (
-            enrolment_worker(
-                dev_env.client,
-                pool,
-                bnsp,
-                WorkingCalendar.from_settings(settings),
-                settings.enrolment_task_queue,
-            ),
+            wired.worker,
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
         ):
-            yield ApiStack(http, settings, pool, sdp, bnsp)
+            yield wired.stack(http, pool)
     finally:
         server.should_exit = True
         await serving
