@@ -10,13 +10,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
@@ -25,6 +27,7 @@ from db import inbox as inbox_db
 from db import reference as reference_db
 from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
 from domain.enrolment import (
+    WORKFLOW_KIND,
     AppealDecisionFields,
     AppealDecisionInput,
     AppealFiling,
@@ -283,9 +286,6 @@ DECISION_ROUTES = (
                   EnrolmentWorkflow.withdraw, "The TPP withdraws an open enrolment"),
 )  # fmt: skip
 
-# The decision that settles each kind of inbox task (the inbox decides through these).
-ROUTE_BY_TASK_KIND = {r.task_kind: r for r in DECISION_ROUTES if r.task_kind is not None}
-
 
 async def send_decision(
     pool: PoolDep,
@@ -341,5 +341,23 @@ def _add_decision_route(route: DecisionRoute) -> None:
     )
 
 
+def _decider(route: DecisionRoute) -> case_kinds.TaskDecider:
+    async def decide(
+        pool: asyncpg.Pool, temporal: Client, enrolment_id: str, payload: HumanInput
+    ) -> EnrolmentState:
+        return await send_decision(pool, temporal, enrolment_id, route, payload)
+
+    return case_kinds.TaskDecider(payload=route.payload, decide=decide)
+
+
 for _route in DECISION_ROUTES:
     _add_decision_route(_route)
+
+# The inbox decides an enrolment's task through the route that names its kind.
+case_kinds.register(
+    case_kinds.CaseKind(
+        name=WORKFLOW_KIND,
+        audited_by=audits_process_a,
+        deciders={r.task_kind: _decider(r) for r in DECISION_ROUTES if r.task_kind is not None},
+    )
+)

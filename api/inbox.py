@@ -12,21 +12,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SerializeAsAny, ValidationError
 
+from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
-from api.enrolments import ROUTE_BY_TASK_KIND, send_decision
 from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxQuery, grants_of
 from db.tasks import TaskHistoryEntry, TaskRecord
-from domain.enrolment import (
-    WORKFLOW_KIND,
-    EnrolmentState,
-)
 from domain.errors import forbidden, invalid, not_found
-from domain.identity import Actor, Ministry, Principal, Role, audits_process_a
+from domain.identity import Actor, Ministry, Principal, Role
 
 router = APIRouter(tags=["reviewer inbox"])
 
@@ -52,7 +48,7 @@ class Reassignment(BaseModel):
 class TaskDecision(BaseModel):
     task_id: str
     case_id: str
-    case: EnrolmentState  # the case's new state
+    case: SerializeAsAny[BaseModel]  # the case's new state, as its own decision endpoint answers
 
 
 async def _task(pool: PoolDep, task_id: str) -> TaskRecord:
@@ -119,7 +115,7 @@ async def get_task(
 ) -> TaskDetail:
     task = await _task(pool, task_id)
     visible = (
-        (actor.role is Role.AUDITOR and audits_process_a(principal.scope))
+        (actor.role is Role.AUDITOR and case_kinds.audits(task.case_kind, principal.scope))
         or (principal.has_role(Role.SUPERVISOR)
             and inbox_db.supervises(task, principal.acting_as(Role.SUPERVISOR)))
         or (principal.has_role(task.required_role)
@@ -185,7 +181,7 @@ async def decide(
     decision endpoint for this kind, e.g. a placement review takes {decision, reason}."""
     task = await _task(pool, task_id)
     actor = _worker_for(principal, task)
-    route = ROUTE_BY_TASK_KIND.get(task.kind) if task.case_kind == WORKFLOW_KIND else None
+    route = case_kinds.decider_for(task.case_kind, task.kind)
     if route is None:
         raise invalid(f"tasks of kind {task.kind} are not decided here")
     try:
@@ -197,5 +193,5 @@ async def decide(
         raise invalid(f"the decision is malformed: {details}") from None
     async with pool.acquire() as conn:
         await inbox_db.claim(conn, task_id, actor)  # exactly one of two racing deciders wins
-    state = await send_decision(pool, temporal, task.case_id, route, payload)
+    state = await route.decide(pool, temporal, task.case_id, payload)
     return TaskDecision(task_id=task_id, case_id=task.case_id, case=state)
