@@ -26,8 +26,9 @@ from domain.identity import Actor, Ministry, Principal, Role
 
 router = APIRouter(tags=["reviewer inbox"])
 
-# Everyone who can be awaited by a workflow (auditors only read; they have no inbox).
-TASK_HOLDERS = tuple(r for r in Role if r is not Role.AUDITOR)
+# Everyone who can be awaited by a workflow (auditors only read and the SDP integration only
+# reports: they have no inbox).
+TASK_HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM))
 
 
 class InboxPage(BaseModel):

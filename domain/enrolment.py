@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.identity import Actor, Role, Scope
+from domain.custody import CustodyEvent, Hold
+from domain.identity import Actor, HumanInput, Role, Scope
 from domain.policy import EnrolmentPolicy
 from domain.reference import Programme
 
@@ -39,6 +40,9 @@ class Stage(StrEnum):
     AWAITING_APPEAL = "awaiting_appeal"  # final BK: the appeal window is the last chance
     APPEAL_REVIEW = "appeal_review"
     CERTIFICATION = "certification"
+    # Custody holds (domain.md, "Custody events"): the clocks of the stage held stop.
+    SUSPENDED = "suspended"  # transferred where the programme is not offered
+    PAUSED = "paused"  # sanctioned (register F)
     CLOSED = "closed"
 
 
@@ -47,6 +51,8 @@ class Outcome(StrEnum):
     NOT_COMPETENT = "not_competent"
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
+    # Released before the end: the training record is handed over, with a BLK referral.
+    UNFINISHED_AT_RELEASE = "unfinished_at_release"
 
 
 class UnitResult(StrEnum):
@@ -85,15 +91,12 @@ class EnrolmentRequest(BaseModel):
     requested_by: Actor
     reason: str
     policy: EnrolmentPolicy = EnrolmentPolicy()
+    # The inmate's journey, told when this enrolment closes. None for enrolments started
+    # before journeys existed.
+    journey_workflow_id: str | None = None
 
 
 # ---------------------------------------------------------------- human inputs (updates)
-
-
-class HumanInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    actor: Actor
 
 
 # Each decision is its fields (what the person sends over HTTP) plus the actor (who they are,
@@ -229,6 +232,14 @@ class Escalation(BaseModel):
     detail: str
 
 
+class TransferRecord(BaseModel):
+    event_id: str
+    from_upt: str
+    to_upt: str
+    at: datetime
+    continued: bool  # the destination offers the programme
+
+
 class Certificate(BaseModel):
     number: str
     issued_on: date
@@ -261,6 +272,10 @@ class EnrolmentState(BaseModel):
     awaiting: AwaitedWork | None = None
     escalations: list[Escalation] = []
     closed_reason: str | None = None
+    holds: list[Hold] = []  # active custody holds: the case stands still while any exists
+    transfers: list[TransferRecord] = []
+    custody_event_ids: list[str] = []  # custody notices applied (a redelivery changes nothing)
+    referral: str | None = None  # unfinished at release: where to finish
     # Events the workflow has sent to the read model so far: the read model has caught up
     # once it holds this many for the case.
     event_count: int = 0
@@ -291,6 +306,11 @@ class EventKind(StrEnum):
     CERTIFICATE_ISSUED = "certificate_issued"
     ESCALATED = "escalated"
     WITHDRAWN = "withdrawn"
+    TRANSFERRED = "transferred"
+    HELD = "held"  # a custody hold began
+    HOLD_REVIEWED = "hold_reviewed"  # the TPP decided resume or withdraw
+    HOLD_LIFTED = "hold_lifted"
+    RELEASED = "released"
     CLOSED = "closed"
 
 
@@ -307,6 +327,7 @@ class EnrolmentSummary(BaseModel):
     awaiting_kind: str | None
     awaiting_role: Role | None
     awaiting_due: datetime | None
+    upt_code: str | None = None  # where the case is now (changes on transfer)
 
 
 class EnrolmentEvent(BaseModel):
@@ -329,3 +350,5 @@ class EnrolmentEvent(BaseModel):
     appeal: Appeal | None = None
     certificate: Certificate | None = None
     escalation: Escalation | None = None
+    custody: CustodyEvent | None = None
+    hold: Hold | None = None

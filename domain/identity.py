@@ -22,6 +22,8 @@ class Role(StrEnum):
     # Oversees reviewers of one scope (a UPT, an LSP, a Bapas or a ministry): receives their
     # overdue tasks and may reassign them.
     SUPERVISOR = "supervisor"
+    # The corrections database (SDP) as a system client: reports custody events of any UPT.
+    SDP_SYSTEM = "sdp_system"
 
 
 class Ministry(StrEnum):
@@ -53,6 +55,7 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
     Role.IMIGRASI_OFFICER: ScopeKind.MINISTRY,
     Role.AUDITOR: ScopeKind.MINISTRY,
     Role.SUPERVISOR: ScopeKind.ALL,  # the scope kind of whatever they supervise
+    Role.SDP_SYSTEM: ScopeKind.ALL,
 }
 
 
@@ -102,3 +105,11 @@ class Actor(BaseModel):
     subject: str = Field(min_length=1, max_length=128)
     role: Role
     scope: Scope = Scope()
+
+
+class HumanInput(BaseModel):
+    """The base of every human input a workflow receives: who sent it (from their token)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: Actor

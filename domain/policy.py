@@ -22,8 +22,22 @@ class EnrolmentPolicy(BaseModel):
     bnsp_poll_interval_hours: int = Field(default=24, ge=1)
     # Added to a programme's planned end when deciding whether release comes too early.
     assessment_window_days: int = Field(default=30, ge=0)
+    # A sanction lasting (or declared to last) longer than this goes to the TPP: continue or
+    # withdraw (domain.md, "Custody events").
+    sanction_review_after_days: int = Field(default=30, ge=1)
     # Reviewer task SLAs, in Indonesian working days, per task kind; a kind missing here has
     # no SLA (training completion has its own: the planned end plus the grace period).
     sla_working_days: dict[str, int] = Field(
         default_factory=lambda: {"placement_review": 10, "assessment": 10, "appeal_review": 10}
     )
+
+
+class JourneyPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # Each handover receiver (Bapas, Kemnaker job placement) acknowledges within this many
+    # days, else the task escalates to the supervisor of its scope.
+    handover_ack_days: int = Field(default=7, ge=1)
+    # A journey lives for years: it continues as new when Temporal suggests it, or once its
+    # history holds this many events, whichever comes first.
+    continue_as_new_after_events: int = Field(default=10_000, ge=50)
