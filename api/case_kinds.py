@@ -14,8 +14,7 @@ import asyncpg
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from domain.enrolment import HumanInput
-from domain.identity import Scope
+from domain.identity import HumanInput, Scope
 
 # Sends one decision to the case's workflow and answers with the case's new state.
 Decide = Callable[[asyncpg.Pool, Client, str, HumanInput], Awaitable[BaseModel]]

@@ -37,7 +37,6 @@ from domain.enrolment import (
     AttendanceInput,
     EnrolmentRequest,
     EnrolmentState,
-    HumanInput,
     ModuleCompletionFields,
     ModuleCompletionInput,
     PlacementDecision,
@@ -50,7 +49,7 @@ from domain.enrolment import (
 )
 from domain.enrolment_rules import check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
-from domain.identity import Actor, Ministry, Principal, Role, audits_process_a
+from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
 from workflows.enrolment import EnrolmentWorkflow
 
 router = APIRouter(prefix="/enrolments", tags=["enrolments"])
