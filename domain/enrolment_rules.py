@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
+from domain.custody import Hold, HoldReviewInput
 from domain.enrolment import (
     AppealDecisionInput,
     AppealFiling,
@@ -295,3 +296,27 @@ def check_withdrawal(state: EnrolmentState, entry: WithdrawalInput) -> None:
     require_role(entry.actor, {Role.TPP_MEMBER}, action)
     require_upt(entry.actor, state, action)
     require_open(state)
+
+
+# ---------------------------------------------------------------- custody holds
+
+
+def hold_awaiting_review(state: EnrolmentState, now: datetime) -> Hold | None:
+    """The hold whose TPP decision is due: a suspension at once, a sanction past the threshold."""
+    for hold in state.holds:
+        if hold.reviewed_by is None and hold.review_from is not None and hold.review_from <= now:
+            return hold
+    return None
+
+
+def check_hold_review(state: EnrolmentState, entry: HoldReviewInput, now: datetime) -> None:
+    action = "deciding on a suspended or paused enrolment"
+    require_role(entry.actor, {Role.TPP_MEMBER}, action)
+    require_upt(entry.actor, state, action)
+    require_open(state)
+    if hold_awaiting_review(state, now) is None:
+        held = ", ".join(h.kind.value for h in state.holds) or "no hold"
+        raise conflict(
+            f"no hold of enrolment {state.enrolment_id} awaits a TPP decision ({held}; stage "
+            f"{state.stage.value})"
+        )

@@ -165,6 +165,11 @@ class CustodyEntry(BaseModel):
     fingerprint: str  # the event's content: a redelivery must match it
 
 
+class Sanction(BaseModel):
+    ref: str  # the register F entry
+    until: date | None = None  # None: until a sanction_lifted event
+
+
 class Release(BaseModel):
     event_id: str
     kind: ReleaseKind
@@ -180,7 +185,7 @@ class JourneyState(BaseModel):
     started_at: datetime
     enrolments: list[EnrolmentLink] = []
     custody_events: list[CustodyEntry] = []
-    sanctions: list[str] = []  # register F refs of the sanctions in force
+    sanctions: list[Sanction] = []  # in force
     release: Release | None = None
     package: HandoverPackage | None = None
     handovers: list[Handover] = []

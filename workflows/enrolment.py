@@ -45,19 +45,15 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.enrolment_decisions import EnrolmentDecisions
+    from workflows.enrolment_custody import EnrolmentCustody, Released, Withdrawn
     from workflows.reviewer_tasks import INBOX_TASKS_PATCH
 
 # Registry calls cross an organisation's network: back off further.
 _REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 
 
-class _Withdrawn(Exception):
-    """Raised out of any wait once the TPP withdrew the enrolment; caught in `run`."""
-
-
 @workflow.defn
-class EnrolmentWorkflow(EnrolmentDecisions):
+class EnrolmentWorkflow(EnrolmentCustody):
     # ------------------------------------------------------------ main flow
 
     @workflow.run
@@ -79,14 +75,18 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         )
         try:
             outcome, why = await self._stages()
-        except _Withdrawn:
+        except Withdrawn:
             assert self._withdrawal is not None
             outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
+        except Released:
+            outcome, why = self._unfinished()
         if self._withdrawal is not None:
             # Accepted while the last step was finishing (a BNSP answer in flight, a final
             # timer firing): the update already told the TPP yes, so the withdrawal stands.
             outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
+        stage_at_close = self._state.stage
         await self._close(outcome, why)
+        await self._report_to_journey(stage_at_close)
         # Handlers answer with the closed state; let them finish before the run completes.
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -291,31 +291,34 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         once, and the wait goes on: a late decision is still a decision.
         """
         work = self._state.awaiting
-        task_id = None
+        self._task_id = None
         if work is not None and workflow.patched(INBOX_TASKS_PATCH):
             # No reset of `_settled_by` here: the decision may already have arrived.
-            task_id = await self._tasks.open(work, self._state.stage.value)
+            self._task_id = await self._tasks.open(work, self._state.stage.value)
         try:
-            await self._wait_with_escalation(ready, work, task_id, overdue)
-        except _Withdrawn:
+            await self._wait_with_escalation(ready, work, overdue)
+        except (Withdrawn, Released):
             # Not `finally`: an eviction from the worker's cache cancels this coroutine too,
             # and must not schedule activities.
-            if task_id is not None:
-                assert self._withdrawal is not None
-                await self._tasks.close(task_id, None, f"withdrawn: {self._withdrawal.reason}")
+            why = (
+                f"withdrawn: {self._withdrawal.reason}"
+                if self._withdrawal is not None
+                else "released from custody"
+            )
+            await self._drop_task(why)
             raise
         settled, self._settled_by = self._settled_by, None  # consumed by this wait
-        if task_id is not None:
-            await self._tasks.close(task_id, settled, "the case moved on")
+        if self._task_id is not None:  # a hold or transfer may have replaced the task
+            await self._tasks.close(self._task_id, settled, "the case moved on")
+            self._task_id = None
 
     async def _wait_with_escalation(
         self,
         ready: Callable[[], bool],
         work: AwaitedWork | None,
-        task_id: str | None,
         overdue: tuple[str, Role, str] | None,
     ) -> None:
-        if work is not None and work.due is not None and (overdue or task_id):
+        if work is not None and work.due is not None and (overdue or self._task_id):
             if await self._wait(ready, work.due - workflow.now()):
                 return
             if overdue is not None:
@@ -325,9 +328,9 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                         kind=kind, routed_to=routed_to, raised_at=workflow.now(), detail=detail
                     )
                 )
-            if task_id is not None:
+            if self._task_id is not None:
                 await self._tasks.escalate(
-                    task_id,
+                    self._task_id,
                     overdue[1] if overdue is not None else Role.SUPERVISOR,
                     f"{work.kind} for enrolment {self._state.enrolment_id} is overdue "
                     f"(due {work.due.isoformat()})",
@@ -335,15 +338,29 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         await self._wait(ready, None)
 
     async def _wait(self, ready: Callable[[], bool], limit: timedelta | None) -> bool:
-        """Wait for `ready` or until `limit` passes (False). A withdrawal ends every wait."""
+        """Wait for `ready` or until `limit` passes (False). A withdrawal ends every wait.
+
+        Custody notices are applied here, between a stage's steps; a hold they start stops
+        the clock, so the limit moves on by the time the case stood still.
+        """
         if limit is not None and limit <= timedelta(0):
             limit = timedelta(seconds=1)
-        try:
-            await workflow.wait_condition(
-                lambda: ready() or self._withdrawal is not None, timeout=limit
-            )
-        except TimeoutError:
-            return False
-        if self._withdrawal is not None:
-            raise _Withdrawn
-        return True
+        deadline = None if limit is None else workflow.now() + limit
+        while True:
+            remaining = None if deadline is None else deadline - workflow.now()
+            if remaining is not None and remaining <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: ready() or self._withdrawal is not None or bool(self._custody_inbox),
+                    timeout=remaining,
+                )
+            except TimeoutError:
+                return False
+            if self._withdrawal is not None:
+                raise Withdrawn
+            if not self._custody_inbox:
+                return True
+            held = await self._apply_custody()
+            if deadline is not None:
+                deadline += held

@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import search
+    from domain.custody import CustodyEvent, CustodyNotice
     from domain.enrolment import (
         RECORD_ENROLMENT_EVENT,
         WORKFLOW_KIND,
@@ -66,6 +67,13 @@ class EnrolmentCase:
         self._appeal_decided: AppealDecisionInput | None = None
         self._withdrawal: WithdrawalInput | None = None
         self._settled_by: Settlement | None = None  # who settled the current wait on a person
+        self._task_id: str | None = None  # the inbox task of the current wait, if any
+        # Custody (enrolment_custody.py): notices not yet applied, the release, and a counter
+        # that moves whenever a hold changes (what a hold's wait wakes on).
+        self._journey_id = request.journey_workflow_id
+        self._custody_inbox: list[CustodyNotice] = []
+        self._release: CustodyEvent | None = None
+        self._hold_version = 0
         self._tasks = ReviewerTasks(
             WORKFLOW_KIND, request.enrolment_id, request.policy.sla_working_days
         )
@@ -102,6 +110,7 @@ class EnrolmentCase:
             awaiting_kind=s.awaiting.kind if s.awaiting else None,
             awaiting_role=s.awaiting.role if s.awaiting else None,
             awaiting_due=s.awaiting.due if s.awaiting else None,
+            upt_code=s.upt_code,
         )
 
     async def _emit(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:

@@ -46,11 +46,17 @@ class Settlement:
 
 
 class ReviewerTasks:
-    def __init__(self, case_kind: str, case_id: str, sla_working_days: dict[str, int]) -> None:
+    def __init__(
+        self, case_kind: str, case_id: str, sla_working_days: dict[str, int], opened: int = 0
+    ) -> None:
         self._case_kind = case_kind
         self._case_id = case_id
         self._sla = sla_working_days
-        self._seq = 0
+        self._seq = opened  # tasks opened so far (a continued-as-new run carries it over)
+
+    @property
+    def opened(self) -> int:
+        return self._seq
 
     async def open(self, work: AwaitedWork, stage: str) -> str:
         """Open the task for `work`; sets `work.due` from the SLA when it has none yet."""
