@@ -216,7 +216,8 @@ async def _apply_details(conn: Connection, event: EnrolmentEvent) -> None:
 
 async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
     # Events of one case can land out of order (an update handler's and the main flow's
-    # activities run side by side): only a newer event may overwrite the summary.
+    # activities run side by side): only a newer event may overwrite the summary, the case's
+    # UPT included (None: the event leaves it where it is).
     s = event.summary
     await conn.execute(
         """UPDATE enrolments
@@ -224,7 +225,7 @@ async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
                   modules_completed = $6, reassessments_used = $7, exception_granted = $8,
                   awaiting_kind = $9, awaiting_role = $10, awaiting_due = $11,
                   closed_reason = COALESCE($12, closed_reason), updated_at = $13,
-                  last_event_seq = $14
+                  last_event_seq = $14, upt_code = COALESCE($15, upt_code)
             WHERE enrolment_id = $1 AND last_event_seq < $14""",
         event.enrolment_id,
         s.stage.value,
@@ -240,6 +241,8 @@ async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
         event.reason if s.outcome is not None else None,
         event.at,
         event.seq,
+        # A transfer moves the case to the new UPT's case list and scope.
+        s.upt_code,
     )
 
 

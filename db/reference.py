@@ -64,3 +64,10 @@ async def list_upts(conn: Connection | asyncpg.Pool) -> list[Upt]:
     return [
         Upt(code=r["code"], name=r["name"], kind=UptKind(r["kind"]), city=r["city"]) for r in rows
     ]
+
+
+async def get_upt(conn: Connection | asyncpg.Pool, code: str) -> Upt | None:
+    row = await conn.fetchrow("SELECT code, name, kind, city FROM upts WHERE code = $1", code)
+    if row is None:
+        return None
+    return Upt(code=row["code"], name=row["name"], kind=UptKind(row["kind"]), city=row["city"])
