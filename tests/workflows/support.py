@@ -53,6 +53,13 @@ from domain.enrolment import (
     enrolment_workflow_id,
 )
 from domain.identity import Actor, Ministry, Role, Scope
+from domain.journey import (
+    PROGRAMMES_OFFERED,
+    RECORD_JOURNEY_EVENT,
+    JourneyEvent,
+    ProgrammesOffered,
+    ProgrammesOfferedQuery,
+)
 from domain.policy import EnrolmentPolicy
 from domain.reference import CompetencyUnit, EducationLevel, Programme
 from domain.registries import (
@@ -74,11 +81,13 @@ from domain.tasks import (
     TaskOpening,
 )
 from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
 
 # ---------------------------------------------------------------- reference data
 
 UPT = "LP-CIPINANG"
 OTHER_UPT = "LP-SUKAMISKIN"
+NO_PROGRAMME_UPT = "LP-TANGERANG"  # offers nothing the tests enrol in
 LSP = "LSP-PARIWISATA"
 OTHER_LSP = "LSP-LOGAM"
 INMATE_SDP_NO = "WBP-3175-2023-004512"  # PII-adjacent: must never reach a search attribute
@@ -365,6 +374,37 @@ class TaskRecorder:
         return [o for o in self.opened if o.task_id not in closed]
 
 
+class JourneyRecorder:
+    """Stands in for the journeys' read model: keeps every journey event as it arrives."""
+
+    def __init__(self) -> None:
+        self.received: list[JourneyEvent] = []
+
+    @activity.defn(name=RECORD_JOURNEY_EVENT)
+    async def record(self, event: JourneyEvent) -> None:
+        with IN_FLIGHT.running():
+            self.received.append(event)
+
+    def events(self, journey_id: str) -> list[JourneyEvent]:
+        return sorted((e for e in self.received if e.journey_id == journey_id), key=lambda e: e.seq)
+
+
+class FakeOfferings:
+    """Reference data: which UPT offers which programme."""
+
+    def __init__(self) -> None:
+        self.offered = {UPT: {PROGRAMME.code}, OTHER_UPT: {PROGRAMME.code}, NO_PROGRAMME_UPT: set()}
+
+    @activity.defn(name=PROGRAMMES_OFFERED)
+    async def programmes_offered(self, query: ProgrammesOfferedQuery) -> ProgrammesOffered:
+        with IN_FLIGHT.running():
+            here = self.offered.get(query.upt_code)
+            return ProgrammesOffered(
+                upt_known=here is not None,
+                offered=[c for c in query.programme_codes if c in (here or set())],
+            )
+
+
 class _CountedCalendar(CalendarActivities):
     """The real due-date activity, counted while it runs."""
 
@@ -389,6 +429,10 @@ class Harness:
         self.projection = ProjectionRecorder()
         self.bnsp = FakeBnsp()
         self.tasks = TaskRecorder()
+        self.journey_projection = JourneyRecorder()
+        self.offerings = FakeOfferings()
+        # Other running workflows (journeys) to leave behind cleanly, like `cases`.
+        self.others: list[WorkflowHandle[object, object]] = []
         # The real due-date activity: pure (national holidays from a package, no I/O).
         self.calendar = WorkingCalendar()
         self.cases: list[Case] = []
@@ -440,8 +484,10 @@ async def running_harness(
     async with Worker(
         env.client,
         task_queue=harness.task_queue,
-        workflows=[EnrolmentWorkflow],
+        workflows=[EnrolmentWorkflow, InmateJourneyWorkflow],
         activities=[
+            harness.journey_projection.record,
+            harness.offerings.programmes_offered,
             harness.projection.record,
             harness.bnsp.submit,
             harness.bnsp.lookup,
@@ -459,6 +505,8 @@ async def running_harness(
             if harness.bnsp.gate is not None:
                 harness.bnsp.gate.set()
             # Leave no running case behind: its timers would fire in later tests' time skips.
+            for other in harness.others:
+                await _terminate_when_quiet(other)
             for case in harness.cases:
                 description = await case.handle.describe()
                 if description.status is WorkflowExecutionStatus.RUNNING:
@@ -471,6 +519,55 @@ async def running_harness(
                     except RPCError as error:
                         if error.status is not RPCStatusCode.NOT_FOUND:  # finished meanwhile
                             raise
+
+
+async def _terminate_when_quiet(handle: WorkflowHandle[object, object]) -> None:
+    if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+        return
+    with contextlib.suppress(AssertionError):
+        await quiet(handle)
+    try:
+        await handle.terminate(reason="test finished")
+    except RPCError as error:
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
+
+
+async def quiet(handle: WorkflowHandle[object, object] | EnrolmentHandle) -> None:
+    """Wait until no workflow task or activity is open in the workflow's history."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10.0
+    while True:
+        raw = (await handle.describe()).raw_description
+        if (
+            IN_FLIGHT.count == 0
+            and not raw.pending_activities
+            and not raw.HasField("pending_workflow_task")
+            and await history_quiet(handle)
+        ):
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"workflow {handle.id} never went quiet: {raw}")
+        await asyncio.sleep(0.02)
+
+
+async def history_quiet(handle: WorkflowHandle[object, object] | EnrolmentHandle) -> bool:
+    """No workflow task and no activity open in the history itself.
+
+    describe() may miss a workflow task just scheduled; the history cannot. Terminating
+    under either leaves the time-skipping server's clock locked for every later test.
+    """
+    opened: Counter[str] = Counter()
+    for event in (await handle.fetch_history()).events:
+        name = EventType.Name(event.event_type)
+        for kind in ("WORKFLOW_TASK", "ACTIVITY_TASK"):
+            if name.startswith(f"EVENT_TYPE_{kind}_"):
+                outcome = name.removeprefix(f"EVENT_TYPE_{kind}_")
+                if outcome == "SCHEDULED":
+                    opened[kind] += 1
+                elif outcome in _CLOSING:
+                    opened[kind] -= 1
+    return not any(opened.values())
 
 
 class Case:
@@ -523,29 +620,15 @@ class Case:
                 and not raw.pending_activities
                 and not raw.HasField("pending_workflow_task")
             )
-            if idle and await self._history_quiet() and self._task_opened_for(await self.state()):
+            if (
+                idle
+                and await history_quiet(self.handle)
+                and self._task_opened_for(await self.state())
+            ):
                 return
             if loop.time() > deadline:
                 raise AssertionError(f"case {self.enrolment_id} never settled: {raw}")
             await asyncio.sleep(0.02)
-
-    async def _history_quiet(self) -> bool:
-        """No workflow task and no activity open in the history itself.
-
-        describe() may miss a workflow task just scheduled; the history cannot. Terminating
-        under either leaves the time-skipping server's clock locked for every later test.
-        """
-        opened: Counter[str] = Counter()
-        for event in (await self.handle.fetch_history()).events:
-            name = EventType.Name(event.event_type)
-            for kind in ("WORKFLOW_TASK", "ACTIVITY_TASK"):
-                if name.startswith(f"EVENT_TYPE_{kind}_"):
-                    outcome = name.removeprefix(f"EVENT_TYPE_{kind}_")
-                    if outcome == "SCHEDULED":
-                        opened[kind] += 1
-                    elif outcome in _CLOSING:
-                        opened[kind] -= 1
-        return not any(opened.values())
 
     def _task_opened_for(self, state: EnrolmentState) -> bool:
         """A wait on a person is settled once its inbox task is open (due date included)."""

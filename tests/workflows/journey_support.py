@@ -1,0 +1,175 @@
+"""Builders and a driver for the inmate-journey workflow tests (on top of `support.py`)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from domain.custody import CustodyEvent, CustodyEventKind, CustodyEventOutcome, ReleaseKind
+from domain.enrolment import EnrolmentRequest
+from domain.identity import Actor, Ministry, Role, Scope
+from domain.journey import (
+    EnrolmentStarted,
+    HandoverAcknowledgement,
+    HandoverReceiver,
+    JourneyEvent,
+    JourneyStart,
+    JourneyState,
+    journey_workflow_id,
+)
+from domain.policy import JourneyPolicy
+from tests.workflows.support import INMATE_SDP_NO, UPT, Case, Harness, quiet
+from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
+
+SDP = Actor(subject="sdp-integration", role=Role.SDP_SYSTEM)
+BAPAS = "BP-JAKBAR"
+BAPAS_OFFICER = Actor(subject="pk-jakbar-1", role=Role.BAPAS_OFFICER, scope=Scope(bapas=BAPAS))
+OTHER_BAPAS_OFFICER = Actor(
+    subject="pk-jaktim-1", role=Role.BAPAS_OFFICER, scope=Scope(bapas="BP-JAKTIM")
+)
+PLACEMENT_OFFICER = Actor(
+    subject="placement-1", role=Role.KEMNAKER_OFFICER, scope=Scope(ministry=Ministry.KEMNAKER)
+)
+
+_ids = itertools.count(1)
+
+
+def custody(
+    kind: CustodyEventKind, *, event_id: str | None = None, **fields: object
+) -> CustodyEvent:
+    return CustodyEvent.model_validate(
+        {
+            "actor": SDP,
+            "event_id": event_id or f"SDP-EV-{next(_ids)}-{uuid.uuid4().hex[:6]}",
+            "inmate_sdp_no": INMATE_SDP_NO,
+            "kind": kind,
+            "occurred_at": datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
+            **fields,
+        }
+    )
+
+
+def transfer(to_upt: str, **kw: object) -> CustodyEvent:
+    return custody(CustodyEventKind.TRANSFER, to_upt=to_upt, **kw)
+
+
+def sanction(ref: str, until: date | None = None, **kw: object) -> CustodyEvent:
+    return custody(CustodyEventKind.SANCTION, sanction_ref=ref, sanction_until=until, **kw)
+
+
+def lifted(ref: str, **kw: object) -> CustodyEvent:
+    return custody(CustodyEventKind.SANCTION_LIFTED, sanction_ref=ref, **kw)
+
+
+def release(kind: ReleaseKind = ReleaseKind.PB, bapas: str | None = BAPAS) -> CustodyEvent:
+    supervised = kind is not ReleaseKind.FREE
+    return custody(
+        CustodyEventKind.RELEASE, release_kind=kind, bapas_code=bapas if supervised else None
+    )
+
+
+def acknowledgement(
+    receiver: HandoverReceiver, actor: Actor | None = None
+) -> HandoverAcknowledgement:
+    default = BAPAS_OFFICER if receiver is HandoverReceiver.BAPAS else PLACEMENT_OFFICER
+    return HandoverAcknowledgement(
+        actor=actor or default, receiver=receiver, reason="registered as Klien; file opened"
+    )
+
+
+JourneyHandle = WorkflowHandle[InmateJourneyWorkflow, JourneyState]
+
+
+class JourneyCase:
+    """One running journey and the steps tests drive it through."""
+
+    def __init__(self, harness: Harness, handle: JourneyHandle, journey_id: str) -> None:
+        self.harness = harness
+        self.handle = handle
+        self.journey_id = journey_id
+
+    @classmethod
+    async def start(
+        cls, harness: Harness, policy: JourneyPolicy | None = None, upt: str = UPT
+    ) -> JourneyCase:
+        journey_id = f"JRN-{uuid.uuid4().hex[:10]}"
+        handle = await harness.env.client.start_workflow(
+            InmateJourneyWorkflow.run,
+            JourneyStart(
+                journey_id=journey_id,
+                inmate_sdp_no=INMATE_SDP_NO,
+                upt_code=upt,
+                policy=policy or JourneyPolicy(),
+            ),
+            id=f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}",
+            task_queue=harness.task_queue,
+        )
+        harness.others.append(handle)  # type: ignore[arg-type]
+        return cls(harness, handle, journey_id)
+
+    async def state(self) -> JourneyState:
+        return await self.handle.query(InmateJourneyWorkflow.state)
+
+    def events(self) -> list[JourneyEvent]:
+        return self.harness.journey_projection.events(self.journey_id)
+
+    async def enrol(self, request: EnrolmentRequest | None = None) -> Case:
+        request = request or await self.harness.request()
+        request = request.model_copy(update={"journey_workflow_id": self.handle.id})
+        started: EnrolmentStarted = await self.handle.execute_update(
+            InmateJourneyWorkflow.enrol, request
+        )
+        handle = self.harness.env.client.get_workflow_handle_for(
+            EnrolmentWorkflow.run, started.workflow_id
+        )
+        case = Case(self.harness, request, handle)
+        self.harness.cases.append(case)
+        await case.settled()
+        return case
+
+    async def report(self, event: CustodyEvent) -> CustodyEventOutcome:
+        return await self.handle.execute_update(
+            InmateJourneyWorkflow.record_custody_event, event, id=f"custody-{event.event_id}"
+        )
+
+    async def acknowledge(self, ack: HandoverAcknowledgement) -> JourneyState:
+        return await self.handle.execute_update(InmateJourneyWorkflow.acknowledge_handover, ack)
+
+    async def until(
+        self, ready: Callable[[JourneyState], bool], what: str, within: float = 10.0
+    ) -> JourneyState:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            state = await self.state()
+            if ready(state):
+                return state
+            if loop.time() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; journey is {state!r}")
+            await asyncio.sleep(0.02)
+
+    async def refused(self, update: Any, arg: Any) -> str:
+        """Send an update that must be refused; prove nothing changed; return the refusal."""
+        await self.quiet()
+        before, recorded = await self.state(), len(self.events())
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            async with asyncio.timeout(10):
+                await self.handle.execute_update(update, arg)
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type is not None, cause
+        await self.quiet()
+        assert await self.state() == before, "a refused input changed the journey"
+        assert len(self.events()) == recorded, "a refused input was projected"
+        return cause.type
+
+    async def quiet(self) -> None:
+        await quiet(self.handle)  # type: ignore[arg-type]
