@@ -1,4 +1,5 @@
-"""The enrolment worker: Process A's workflow and its activities on one task queue."""
+"""The Process A worker: the inmate journey, the enrolment workflows and their activities,
+on one task queue (the journey starts enrolments as its children on the same queue)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from temporalio.worker import Worker
 
 from activities.certification import CertificationActivities
 from activities.enrolment_projection import EnrolmentProjection
+from activities.journey_projection import JourneyProjection
+from activities.reference_lookup import ReferenceLookup
 from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
 from workers.log_context import LogContextInterceptor
 from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
 
 
 def enrolment_worker(
@@ -30,9 +34,11 @@ def enrolment_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EnrolmentWorkflow],
+        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow],
         activities=[
             projection.record_event,
+            JourneyProjection(pool).record_event,
+            ReferenceLookup(pool).programmes_offered,
             certification.submit,
             certification.lookup,
             tasks.open_task,

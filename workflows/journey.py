@@ -117,6 +117,10 @@ class InmateJourneyWorkflow:
         )
         if start.carried is None:
             await self._emit(JourneyEventKind.STARTED)
+        else:
+            await self._emit(
+                JourneyEventKind.CONTINUED_AS_NEW, reason=f"run {self._state.runs} of the journey"
+            )
         while self._state.release is None:
             await workflow.wait_condition(
                 lambda: bool(self._pending) or self._time_to_continue_as_new()
@@ -124,9 +128,13 @@ class InmateJourneyWorkflow:
             async with self._lock:
                 await self._apply_pending()
             if self._state.release is None and self._time_to_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                # Custody handlers wait for `run` to apply their event: wait for the handlers
+                # or for new work, whichever comes first.
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or bool(self._pending)
+                )
                 if not self._pending:
-                    await self._continue_as_new()
+                    self._continue_as_new()  # no await in between: no handler can slip in
         await self._handover()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -138,8 +146,7 @@ class InmateJourneyWorkflow:
             or info.get_current_history_length() >= self._policy.continue_as_new_after_events
         )
 
-    async def _continue_as_new(self) -> None:
-        await self._emit(JourneyEventKind.CONTINUED_AS_NEW)
+    def _continue_as_new(self) -> None:
         self._state.task_seq = self._tasks.opened
         self._state.runs += 1
         workflow.continue_as_new(
@@ -272,6 +279,8 @@ class InmateJourneyWorkflow:
             workflow.upsert_search_attributes([search.UPT.value_set(event.to_upt)])
         elif event.kind is CustodyEventKind.SANCTION:
             assert event.sanction_ref is not None
+            in_force = rules.sanctions_in_force(self._state, workflow.now())
+            self._state.sanctions = [s for s in self._state.sanctions if s.ref in in_force]
             sanction = Sanction(ref=event.sanction_ref, until=event.sanction_until)
             self._state.sanctions.append(sanction)
         elif event.kind is CustodyEventKind.SANCTION_LIFTED:
@@ -332,34 +341,40 @@ class InmateJourneyWorkflow:
             lambda: not self._state.active_enrolments(), timeout=_STOP_GRACE
         )
         self._state.package = rules.handover_package(self._state)
+        now = workflow.now()
+        due = now + timedelta(days=self._policy.handover_ack_days)
+        self._state.handovers = [
+            Handover(
+                handover_id=f"{self._state.journey_id}:{receiver.value}",
+                receiver=receiver,
+                bapas_code=bapas_code,
+                sent_at=now,
+                due_at=due,
+            )
+            for receiver, bapas_code in rules.receivers(self._state)
+        ]
         await self._set_status(JourneyStatus.HANDOVER)
-        for receiver, bapas_code in rules.receivers(self._state):
-            await self._send(receiver, bapas_code)
+        for handover in self._state.handovers:
+            await self._send(handover)
         while any(h.acknowledged is None for h in self._state.handovers):
             await self._await_acknowledgements()
         await self._set_status(JourneyStatus.ENDED)
         await self._emit(JourneyEventKind.ENDED, reason="every handover was acknowledged")
 
-    async def _send(self, receiver: HandoverReceiver, bapas_code: str | None) -> None:
-        now = workflow.now()
-        due = now + timedelta(days=self._policy.handover_ack_days)
-        scope = Scope(bapas=bapas_code) if bapas_code else Scope(ministry=Ministry.KEMNAKER)
+    async def _send(self, handover: Handover) -> None:
+        """Open the receiver's inbox task and project the handover with its package."""
+        if handover.bapas_code is not None:
+            scope = Scope(bapas=handover.bapas_code)
+        else:
+            scope = Scope(ministry=Ministry.KEMNAKER)
         work = AwaitedWork(
-            kind=f"handover_{receiver.value}",
-            role=_RECEIVER_WORK[receiver],
+            kind=f"handover_{handover.receiver.value}",
+            role=_RECEIVER_WORK[handover.receiver],
             scope=scope,
-            since=now,
-            due=due,
-        )
-        handover = Handover(
-            handover_id=f"{self._state.journey_id}:{receiver.value}",
-            receiver=receiver,
-            bapas_code=bapas_code,
-            sent_at=now,
-            due_at=due,
+            since=handover.sent_at,
+            due=handover.due_at,
         )
         handover.task_id = await self._tasks.open(work, JourneyStatus.HANDOVER.value)
-        self._state.handovers.append(handover)
         await self._emit(
             JourneyEventKind.HANDOVER_SENT, handover=handover, package=self._state.package
         )

@@ -58,16 +58,18 @@ def custody(
     )
 
 
-def transfer(to_upt: str, **kw: object) -> CustodyEvent:
-    return custody(CustodyEventKind.TRANSFER, to_upt=to_upt, **kw)
+def transfer(to_upt: str, event_id: str | None = None) -> CustodyEvent:
+    return custody(CustodyEventKind.TRANSFER, event_id=event_id, to_upt=to_upt)
 
 
-def sanction(ref: str, until: date | None = None, **kw: object) -> CustodyEvent:
-    return custody(CustodyEventKind.SANCTION, sanction_ref=ref, sanction_until=until, **kw)
+def sanction(ref: str, until: date | None = None, event_id: str | None = None) -> CustodyEvent:
+    return custody(
+        CustodyEventKind.SANCTION, event_id=event_id, sanction_ref=ref, sanction_until=until
+    )
 
 
-def lifted(ref: str, **kw: object) -> CustodyEvent:
-    return custody(CustodyEventKind.SANCTION_LIFTED, sanction_ref=ref, **kw)
+def lifted(ref: str, event_id: str | None = None) -> CustodyEvent:
+    return custody(CustodyEventKind.SANCTION_LIFTED, event_id=event_id, sanction_ref=ref)
 
 
 def release(kind: ReleaseKind = ReleaseKind.PB, bapas: str | None = BAPAS) -> CustodyEvent:
