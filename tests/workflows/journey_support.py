@@ -101,7 +101,11 @@ class JourneyCase:
 
     @classmethod
     async def start(
-        cls, harness: Harness, policy: JourneyPolicy | None = None, upt: str = UPT
+        cls,
+        harness: Harness,
+        policy: JourneyPolicy | None = None,
+        upt: str = UPT,
+        workflow_id: str | None = None,
     ) -> JourneyCase:
         journey_id = f"JRN-{uuid.uuid4().hex[:10]}"
         handle = await harness.env.client.start_workflow(
@@ -112,7 +116,7 @@ class JourneyCase:
                 upt_code=upt,
                 policy=policy or JourneyPolicy(),
             ),
-            id=f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}",
+            id=workflow_id or f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}",
             task_queue=harness.task_queue,
         )
         harness.others.append(handle)  # type: ignore[arg-type]

@@ -17,19 +17,38 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.clock import local_date
+from domain.custody import HoldChoice, HoldReviewInput, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, Stage, enrolment_workflow_id
+from domain.identity import Actor, Role, Scope
+from domain.journey import HandoverReceiver, JourneyStatus
+from domain.policy import JourneyPolicy
 from tests.conftest import start_time_skipping_server
+from tests.workflows.journey_support import (
+    JourneyCase,
+    acknowledgement,
+    release,
+    sanction,
+    transfer,
+)
 from tests.workflows.support import (
+    NO_PROGRAMME_UPT,
+    OTHER_UPT,
     UNITS,
+    UPT,
     Case,
     Harness,
     appeal_decision,
+    attendance,
     enrolment_request,
     running_harness,
 )
+from workflows.enrolment import EnrolmentWorkflow
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -62,7 +81,36 @@ CERTIFIED_V2 = RecordedHistory(
 ESCALATED_V2 = RecordedHistory(
     "enrolment_escalated_v2_tasks.json", "history-escalated-v2", Outcome.CERTIFIED
 )
-RECORDED = (CERTIFIED_V1, APPEAL_REASSESS_V1, CERTIFIED_V2, ESCALATED_V2)
+# v3: custody notices from the inmate's journey (patch "custody-events-v1"): a transfer to a
+# UPT without the programme (suspended, resumed), a dated sanction, then release.
+RELEASED_V3 = RecordedHistory(
+    "enrolment_released_v3_custody.json", "history-released-v3", Outcome.UNFINISHED_AT_RELEASE
+)
+RECORDED = (CERTIFIED_V1, APPEAL_REASSESS_V1, CERTIFIED_V2, ESCALATED_V2, RELEASED_V3)
+
+
+@dataclass(frozen=True)
+class RecordedJourney:
+    """A journey history: one run, ending completed or continued as new."""
+
+    file: str
+    workflow_id: str
+    continued_as_new: bool
+
+    @property
+    def path(self) -> Path:
+        return HISTORIES / self.file
+
+
+# The journey of RELEASED_V3's enrolment, to its end after both handovers were acknowledged.
+JOURNEY_RELEASED_V1 = RecordedJourney(
+    "journey_released_v1.json", "journey-history-released-v1", continued_as_new=False
+)
+# The first run of a journey that continued as new after many custody events.
+JOURNEY_CONTINUED_V1 = RecordedJourney(
+    "journey_continued_v1.json", "journey-history-continued-v1", continued_as_new=True
+)
+JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1)
 
 
 async def _straight_to_certificate(harness: Harness, case: Case) -> None:
@@ -100,9 +148,73 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
 }
 
 
+async def _release_journey(harness: Harness) -> None:
+    """RELEASED_V3 and JOURNEY_RELEASED_V1: both recorded from one journey."""
+    journey = await JourneyCase.start(harness, workflow_id=JOURNEY_RELEASED_V1.workflow_id)
+    request = enrolment_request(await harness.now(), enrolment_id=RELEASED_V3.enrolment_id)
+    case = await journey.enrol(request)
+    await case.approve()
+    await case.attend(attendance(1))
+    await journey.report(transfer(NO_PROGRAMME_UPT))
+    await case.at(Stage.SUSPENDED)
+    await case.settled()
+    tpp = Actor(subject="tpp-tng-1", role=Role.TPP_MEMBER, scope=Scope(upt=NO_PROGRAMME_UPT))
+    await case.handle.execute_update(
+        EnrolmentWorkflow.review_hold,
+        HoldReviewInput(actor=tpp, decision=HoldChoice.RESUME, reason="BLK instructor visits"),
+    )
+    await case.at(Stage.TRAINING)
+    until = local_date(await harness.now()) + timedelta(days=5)
+    await journey.report(sanction("F-REC-1", until=until))
+    await case.at(Stage.PAUSED)
+    await harness.skip(timedelta(days=6))
+    await case.at(Stage.TRAINING)
+    await case.settled()
+    await journey.report(release(ReleaseKind.PB))
+    result = await case.result()
+    assert result.outcome is RELEASED_V3.outcome, result
+    await _write(RELEASED_V3.path, case.handle)
+    await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
+    await journey.quiet()
+    await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
+    await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
+    await journey.handle.result()
+    await _write(JOURNEY_RELEASED_V1.path, journey.handle)
+
+
+async def _continued_journey(harness: Harness) -> None:
+    policy = JourneyPolicy(continue_as_new_after_events=50)
+    workflow_id = JOURNEY_CONTINUED_V1.workflow_id
+    journey = await JourneyCase.start(harness, policy, workflow_id=workflow_id)
+    first_run = (await journey.handle.describe()).run_id
+    await journey.enrol()
+    here, there = UPT, OTHER_UPT
+    while (await journey.state()).runs == 1:
+        await journey.report(transfer(there))
+        here, there = there, here
+    first = harness.env.client.get_workflow_handle(workflow_id, run_id=first_run)
+    await _write(JOURNEY_CONTINUED_V1.path, first)
+
+
+async def _write(path: Path, handle: WorkflowHandle[Any, Any]) -> None:
+    _save(path, (await handle.fetch_history()).to_json())
+
+
+def _save(path: Path, history_json: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(history_json + "\n")
+    print(f"recorded {path}")
+
+
 async def record(env: WorkflowEnvironment) -> list[Path]:
     written: list[Path] = []
     async with running_harness(env) as harness:
+        if not (RELEASED_V3.path.exists() or JOURNEY_RELEASED_V1.path.exists()):
+            await _release_journey(harness)
+            written += [RELEASED_V3.path, JOURNEY_RELEASED_V1.path]
+        if not JOURNEY_CONTINUED_V1.path.exists():
+            await _continued_journey(harness)
+            written.append(JOURNEY_CONTINUED_V1.path)
         for history, drive in SCENARIOS.items():
             if history.path.exists():
                 print(f"keeping {history.path}: recorded histories are never overwritten")

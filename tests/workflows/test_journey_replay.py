@@ -1,0 +1,38 @@
+"""Running journeys must survive new deployments: recorded journey histories, a whole one to
+its end and a first run that continued as new, replay on today's code."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from domain.journey import JourneyState, JourneyStatus
+from tests.workflows.record_histories import JOURNEYS, RecordedJourney
+from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
+
+
+@pytest.mark.parametrize("recorded", JOURNEYS, ids=lambda r: r.file)
+async def test_recorded_journey_history_replays_deterministically(
+    recorded: RecordedJourney,
+) -> None:
+    history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
+    last = history.events[-1]
+    if recorded.continued_as_new:
+        assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    else:
+        assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+        [payload] = last.workflow_execution_completed_event_attributes.result.payloads
+        [final] = await pydantic_data_converter.decode([payload], [JourneyState])
+        assert isinstance(final, JourneyState) and final.status is JourneyStatus.ENDED
+
+    replayer = Replayer(
+        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow],
+        data_converter=pydantic_data_converter,
+    )
+    result = await replayer.replay_workflow(history)
+
+    assert result.replay_failure is None
