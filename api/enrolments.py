@@ -14,7 +14,7 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -26,6 +26,7 @@ from db import enrolments as enrolment_db
 from db import inbox as inbox_db
 from db import reference as reference_db
 from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
+from domain.custody import HoldReviewFields, HoldReviewInput
 from domain.enrolment import (
     WORKFLOW_KIND,
     AppealDecisionFields,
@@ -50,7 +51,9 @@ from domain.enrolment import (
 from domain.enrolment_rules import check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
+from domain.journey import JourneyStart, journey_workflow_id
 from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
 
 router = APIRouter(prefix="/enrolments", tags=["enrolments"])
 log = structlog.get_logger(__name__)
@@ -122,7 +125,10 @@ async def request_enrolment(
     temporal: TemporalDep,
     sdp: SdpDep,
 ) -> EnrolmentRecord:
-    """Stage 1: a caseworker of the inmate's UPT requests an enrolment."""
+    """Stage 1: a caseworker of the inmate's UPT requests an enrolment.
+
+    The inmate's journey starts the enrolment (as its child): the same call starts the
+    journey when the inmate has none yet, so there are never two journeys for one inmate."""
     programme = await reference_db.get_programme(pool, body.programme_code)
     if programme is None:
         raise not_found(f"programme {body.programme_code} does not exist")
@@ -158,20 +164,45 @@ async def request_enrolment(
         requested_by=actor,
         reason=body.reason,
         policy=policy,
+        journey_workflow_id=journey_workflow_id(inmate.sdp_no),
     )
     workflow_id = enrolment_workflow_id(enrolment_id)
-    # Reserve the row and start the workflow in one transaction: if the start fails, the
-    # reservation rolls back and nothing is stored.
-    async with pool.acquire() as conn, conn.transaction():
-        await enrolment_db.reserve(conn, request, workflow_id)
-        await temporal.start_workflow(
-            EnrolmentWorkflow.run,
+    journey = WithStartWorkflowOperation(
+        InmateJourneyWorkflow.run,
+        JourneyStart(
+            journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
+            inmate_sdp_no=inmate.sdp_no,
+            upt_code=inmate.upt_code,
+            policy=settings.journey_policy,
+        ),
+        id=journey_workflow_id(inmate.sdp_no),
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=settings.enrolment_task_queue,
+    )
+    # The journey decides first and the row follows. A reservation held open across the
+    # update would hold a connection and a row lock while the journey runs activities that
+    # need the database (its projection; the child's, which waits on that very row): under
+    # concurrent requests the pool runs dry and every request waits out the activity
+    # timeouts. The journey serialises one inmate's requests, and its validator refuses a
+    # second active enrolment in a programme, so nothing is stored for a refused request;
+    # if this process dies after the update, the child's projection writes the row.
+    try:
+        await temporal.execute_update_with_start_workflow(
+            InmateJourneyWorkflow.enrol,
             request,
-            id=workflow_id,
-            task_queue=settings.enrolment_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            start_workflow_operation=journey,
+            id=f"enrol-{enrolment_id}",
         )
-    log.info("enrolment_requested", enrolment_id=enrolment_id, workflow_id=workflow_id)
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
+    async with pool.acquire() as conn:
+        await enrolment_db.record_started(conn, request, workflow_id)
+    log.info(
+        "enrolment_requested",
+        enrolment_id=enrolment_id,
+        workflow_id=workflow_id,
+        journey_workflow_id=request.journey_workflow_id,
+    )
     return await _load(pool, enrolment_id)
 
 
@@ -253,14 +284,14 @@ class DecisionRoute:
     payload: type[HumanInput]  # the Update's argument: the fields plus the actor
     update: Any
     summary: str
-    task_kind: str | None = None  # the inbox task this decision settles, if any
+    task_kinds: tuple[str, ...] = ()  # the inbox tasks this decision settles, if any
 
 
 DECISION_ROUTES = (
     DecisionRoute("placement", (Role.TPP_MEMBER,), PlacementDecisionFields, PlacementDecision,
                   EnrolmentWorkflow.decide_placement,
                   "Stage 2: the TPP approves (with an exception where flagged), rejects or defers",
-                  task_kind="placement_review"),
+                  task_kinds=("placement_review",)),
     DecisionRoute("attendance", (Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR), AttendanceFields,
                   AttendanceInput, EnrolmentWorkflow.record_attendance,
                   "Record one training session's attendance"),
@@ -270,19 +301,25 @@ DECISION_ROUTES = (
     DecisionRoute("training-completion", (Role.KEMNAKER_INSTRUCTOR,), ReasonFields,
                   TrainingCompletionInput, EnrolmentWorkflow.complete_training,
                   "Close training; refused until attendance and modules qualify",
-                  task_kind="training_completion"),
+                  task_kinds=("training_completion",)),
     DecisionRoute("assessments", (Role.LSP_ASSESSOR,), AssessmentFields, AssessmentInput,
                   EnrolmentWorkflow.record_assessment,
-                  "Stage 4: K/BK for every unit due in this assessment", task_kind="assessment"),
+                  "Stage 4: K/BK for every unit due in this assessment",
+                  task_kinds=("assessment",)),
     DecisionRoute("appeals", (Role.CASEWORKER,), ReasonFields, AppealFiling,
                   EnrolmentWorkflow.file_appeal,
                   "Banding, filed by the caseworker on the inmate's behalf within the window"),
     DecisionRoute("appeal-decision", (Role.LSP_ASSESSOR,), AppealDecisionFields,
                   AppealDecisionInput, EnrolmentWorkflow.decide_appeal,
                   "The appeal panel (at least 3 independent assessors) upholds or reassesses",
-                  task_kind="appeal_review"),
+                  task_kinds=("appeal_review",)),
     DecisionRoute("withdrawal", (Role.TPP_MEMBER,), ReasonFields, WithdrawalInput,
                   EnrolmentWorkflow.withdraw, "The TPP withdraws an open enrolment"),
+    DecisionRoute("hold-review", (Role.TPP_MEMBER,), HoldReviewFields, HoldReviewInput,
+                  EnrolmentWorkflow.review_hold,
+                  "The TPP of the UPT where the case is now resumes or withdraws it: after a "
+                  "transfer where its programme is not offered, or a long sanction",
+                  task_kinds=("transfer_review", "sanction_review")),
 )  # fmt: skip
 
 
@@ -305,10 +342,9 @@ async def send_decision(
             f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
             "be decided on it"
         )
-    if route.task_kind is not None:
-        for task in await inbox_db.open_tasks_of_case(pool, enrolment_id):
-            if task.kind == route.task_kind and task.assignee not in (None, payload.actor.subject):
-                raise conflict(inbox_db.held_refusal(task))
+    for task in await inbox_db.open_tasks_of_case(pool, enrolment_id):
+        if task.kind in route.task_kinds and task.assignee not in (None, payload.actor.subject):
+            raise conflict(inbox_db.held_refusal(task))
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
@@ -357,6 +393,6 @@ case_kinds.register(
     case_kinds.CaseKind(
         name=WORKFLOW_KIND,
         audited_by=audits_process_a,
-        deciders={r.task_kind: _decider(r) for r in DECISION_ROUTES if r.task_kind is not None},
+        deciders={kind: _decider(r) for r in DECISION_ROUTES for kind in r.task_kinds},
     )
 )

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import enrolments, inbox, reference
+from api import enrolments, inbox, journeys, reference
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -86,6 +86,7 @@ def create_app(
     app.include_router(reference.router)
     app.include_router(enrolments.router)
     app.include_router(inbox.router)
+    app.include_router(journeys.router)
     return app
 
 

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
-from domain.policy import EnrolmentPolicy
+from domain.policy import EnrolmentPolicy, JourneyPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     registry_timeout_seconds: float = 10.0
 
     enrolment_policy: EnrolmentPolicy = EnrolmentPolicy()
+    # e.g. SINERGI_JOURNEY_POLICY__HANDOVER_ACK_DAYS=5; snapshotted into each new journey.
+    journey_policy: JourneyPolicy = JourneyPolicy()
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
 

@@ -88,6 +88,15 @@ async def reserve(conn: Connection, request: EnrolmentRequest, workflow_id: str)
         ) from None
 
 
+async def record_started(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
+    """The row of an enrolment its inmate's journey has just started, unless the workflow's
+    projection wrote it first. The journey, not this row, is what serialises two requests
+    for one inmate (its validator refuses a second active enrolment in a programme)."""
+    await _insert_enrolment(
+        conn, request, workflow_id, Stage.PLACEMENT_REVIEW, None, if_absent=True
+    )
+
+
 async def _insert_enrolment(
     conn: Connection,
     request: EnrolmentRequest,

@@ -102,7 +102,7 @@ class CustodyEventRecord(BaseModel):
 
 class HandoverState(StrEnum):
     OPEN = "open"  # waiting for the receiver, not yet due
-    OVERDUE = "overdue"  # waiting past its due date (escalated or about to be)
+    OVERDUE = "overdue"  # waiting past its due date, or escalated by the journey
     ACKNOWLEDGED = "acknowledged"
 
 
@@ -426,10 +426,12 @@ async def list_custody_events(
     return [_custody(r) for r in rows]
 
 
-# The state of a handover at the caller's `now` (bound as $1 in every handover read).
-_HANDOVER_STATE = """
+# The state of a handover at the caller's `now` (bound as $1 in every handover read):
+# overdue once past its due date, or once the journey escalated it (the workflow's clock).
+_OVERDUE = "(h.escalated_at IS NOT NULL OR h.due_at < $1)"
+_HANDOVER_STATE = f"""
     CASE WHEN h.acknowledged_at IS NOT NULL THEN 'acknowledged'
-         WHEN h.due_at < $1 THEN 'overdue' ELSE 'open' END AS state
+         WHEN {_OVERDUE} THEN 'overdue' ELSE 'open' END AS state
 """
 
 
@@ -450,9 +452,9 @@ async def list_handovers(
     if where.state is HandoverState.ACKNOWLEDGED:
         clauses.append("h.acknowledged_at IS NOT NULL")
     elif where.state is HandoverState.OPEN:
-        clauses.append("h.acknowledged_at IS NULL AND h.due_at >= $1")
+        clauses.append(f"h.acknowledged_at IS NULL AND NOT {_OVERDUE}")
     elif where.state is HandoverState.OVERDUE:
-        clauses.append("h.acknowledged_at IS NULL AND h.due_at < $1")
+        clauses.append(f"h.acknowledged_at IS NULL AND {_OVERDUE}")
     args += [where.limit, where.offset]
     sql = f"""SELECT {_HANDOVER_COLUMNS}, {_HANDOVER_STATE} FROM handovers h
                {"WHERE " + " AND ".join(clauses) if clauses else ""}

@@ -11,7 +11,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -20,6 +21,7 @@ from api.auth import mint_dev_token
 from api.main import create_app
 from config.settings import Environment, Settings
 from domain.identity import Ministry, Role, Scope
+from domain.journey import journey_workflow_id
 from registries.bnsp import BnspSimulator
 from registries.sdp import SdpSimulator
 from workers.enrolment import enrolment_worker
@@ -109,6 +111,29 @@ def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
     )
 
 
+async def end_journeys(client: Client, pool: asyncpg.Pool, task_queue: str) -> None:
+    """Terminate the journeys this test started (its task queue's).
+
+    A journey's id is its inmate's SDP number, and the tests share the dev server and the
+    seeded inmates: a journey left running on a finished test's task queue, which no worker
+    polls any more, would take the next test's enrolment of that inmate and never answer.
+    """
+    inmates = await pool.fetch(
+        "SELECT inmate_sdp_no FROM enrolments UNION SELECT inmate_sdp_no FROM journeys"
+    )
+    for row in inmates:
+        handle = client.get_workflow_handle(journey_workflow_id(row["inmate_sdp_no"]))
+        try:
+            description = await handle.describe()
+        except RPCError:
+            continue  # never started: its enrolment was refused
+        if (
+            description.status is WorkflowExecutionStatus.RUNNING
+            and description.task_queue == task_queue
+        ):
+            await handle.terminate(reason="test finished")
+
+
 @pytest.fixture
 async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
     """The API in-process (ASGI), its worker, a real Postgres and the dev server."""
@@ -120,3 +145,4 @@ async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):
         yield wired.stack(http, pool)
+        await end_journeys(dev_env.client, pool, wired.settings.enrolment_task_queue)

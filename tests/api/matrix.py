@@ -22,8 +22,9 @@ from api.auth import mint_dev_token
 from db import inbox as inbox_db
 from db.tasks import TaskRecord
 from domain.identity import ROLE_SCOPE, Ministry, Role, Scope, ScopeKind
-from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE
+from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_SOON
 from tests.api import flows
+from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
@@ -48,22 +49,31 @@ class Target:
     lsp: str = "LSP-PARIWISATA"
     ministry: Ministry = Ministry.KEMENIMIPAS  # whose work it is: the auditor's scope
     task: TaskRecord | None = None
+    receiver_role: Role | None = None  # a release handover: the role that acknowledges it
 
 
 @dataclass(frozen=True)
 class Rule:
     """Who may call one operation: `roles` within their scope over the target, plus, when
-    `task_role`, the target task's required role within the task's scope. `any_scope`: the
-    scope does not matter (reference data)."""
+    `task_role`, the target task's required role within the task's scope, and when
+    `receiver_role`, the role that acknowledges the target handover, within its scope.
+    `any_scope`: the scope does not matter (reference data); `anywhere`: roles whose scope
+    never matters (the SDP integration reports for every UPT)."""
 
     roles: frozenset[Role] = frozenset()
     task_role: bool = False
     any_scope: bool = False
+    receiver_role: bool = False
+    anywhere: frozenset[Role] = frozenset()
 
     def allows(self, role: Role, in_scope: bool, target: Target) -> bool:
+        if role in self.anywhere:
+            return True
         if not (in_scope or self.any_scope):
             return False
         if role in self.roles:
+            return True
+        if self.receiver_role and role is target.receiver_role:
             return True
         return self.task_role and target.task is not None and role is target.task.required_role
 
@@ -74,6 +84,10 @@ def may(*roles: Role) -> Rule:
 
 def task_role_and(*roles: Role) -> Rule:
     return Rule(frozenset(roles), task_role=True)
+
+
+def receiver_and(*roles: Role) -> Rule:
+    return Rule(frozenset(roles), receiver_role=True)
 
 
 ANY_ROLE = Rule(frozenset(Role), any_scope=True)
@@ -224,12 +238,33 @@ async def _rejected(api: ApiStack) -> str:
     return enrolment_id
 
 
+async def _handed_over(api: ApiStack) -> dict[str, str]:
+    """An inmate of LP-CIPINANG released on parole to HOME_BAPAS, both handovers already
+    acknowledged (so an allowed acknowledgement is a 409): the handover ids by receiver."""
+    enrolment_id = await flows.request(api, DEMO_RELEASE_SOON)
+    await jf.release(api, DEMO_RELEASE_SOON, "pb", bapas=HOME_BAPAS)
+    await jf.reaches(api, enrolment_id, "closed")
+    handovers = {h["receiver"]: h["handover_id"] for h in await jf.handovers_of(
+        api, DEMO_RELEASE_SOON, 2)}  # fmt: skip
+    for receiver, headers in (
+        ("bapas", jf.pk(api, "pk-setup", HOME_BAPAS)),
+        ("job_placement", jf.placement_officer(api, "kn-setup")),
+    ):
+        await flows.ok(await api.http.post(
+            f"/handovers/{handovers[receiver]}/acknowledgement",
+            json={"reason": "taken over"}, headers=headers))  # fmt: skip
+    await jf.settled(api, DEMO_RELEASE_SOON)
+    return handovers
+
+
 async def build_targets(api: ApiStack) -> dict[str, Target]:
     """Four real BARISTA cases of LP-CIPINANG (LSP-PARIWISATA), one per stage the matrix
-    needs, and the open task of each live one."""
+    needs, and the open task of each live one; the journey of the first; and a released
+    inmate's journey with its two handovers."""
     placement, training, assessment, closed = await asyncio.gather(
         _at_placement(api), _in_training(api), _in_assessment(api), _rejected(api)
     )
+    handovers = await _handed_over(api)
     stages = {
         placement: "placement_review/None",
         training: "training/None",
@@ -244,6 +279,18 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "training": Target("case in training", {"enrolment_id": training}),
         "assessment": Target("case in assessment", {"enrolment_id": assessment}),
         "closed": Target("rejected case", {"enrolment_id": closed}),
+        "journey": Target("journey in custody", {"inmate_sdp_no": DEMO_ELIGIBLE}),
+        "released": Target("journey handed over", {"inmate_sdp_no": DEMO_RELEASE_SOON}),
+        "bapas handover": Target(
+            "handover to the Bapas",
+            {"handover_id": handovers["bapas"]},
+            receiver_role=Role.BAPAS_OFFICER,
+        ),
+        "job placement handover": Target(
+            "handover to job placement",
+            {"handover_id": handovers["job_placement"]},
+            receiver_role=Role.KEMNAKER_OFFICER,
+        ),
     }
     for case, kind in (
         (placement, "placement_review"),

@@ -29,6 +29,7 @@ from tests.api.matrix import (
     may,
     mismatches,
     operations,
+    receiver_and,
     subject,
     task_role_and,
 )
@@ -46,6 +47,12 @@ CASE_READERS = may(
     Role.KEMNAKER_OFFICER,
     Role.AUDITOR,
 )
+
+# Who reads an inmate's journey: its UPT's caseworkers and TPP, the Kemnaker officer (job
+# placement, escalations) and auditors of Process A.
+JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, Role.AUDITOR)
+# A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
+HANDOVER_READERS = receiver_and(Role.AUDITOR)
 
 EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
@@ -72,6 +79,18 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", f"{CASE}/assessments"): may(Role.LSP_ASSESSOR),
     ("POST", f"{CASE}/appeal-decision"): may(Role.LSP_ASSESSOR),
     ("POST", f"{CASE}/appeals"): may(Role.CASEWORKER),
+    # Custody holds: the TPP of the UPT where the case is now resumes or withdraws it.
+    ("POST", f"{CASE}/hold-review"): may(Role.TPP_MEMBER),
+    # Custody events: SDP for every UPT; a caseworker for inmates held at their UPT.
+    ("POST", "/custody-events"): Rule(
+        frozenset({Role.CASEWORKER}), anywhere=frozenset({Role.SDP_SYSTEM})
+    ),
+    ("GET", "/journeys"): JOURNEY_READERS,
+    ("GET", "/journeys/{inmate_sdp_no}"): JOURNEY_READERS,
+    # Release handover: each receiver acknowledges its own; auditors read.
+    ("GET", "/handovers"): HANDOVER_READERS,
+    ("GET", "/handovers/{handover_id}"): HANDOVER_READERS,
+    ("POST", "/handovers/{handover_id}/acknowledgement"): receiver_and(),
     # Reviewer tasks: the task's required role within the task's scope. A supervisor of the
     # scope sees the task, releases and reassigns it (its inbox holds only escalated tasks,
     # and none of these is). Auditors read a task's history but have no work.
@@ -115,6 +134,20 @@ def _decision(target: Target) -> dict[str, Any]:
     }[target.task.kind]
 
 
+HANDOVERS = ("bapas handover", "job placement handover")
+
+
+def _custody_event(target: Target) -> dict[str, Any]:
+    """A transfer of the target's inmate to a UPT that does not exist: 422 once allowed."""
+    return {
+        "event_id": "SDP-MATRIX-1",
+        "inmate_sdp_no": target.params["inmate_sdp_no"],
+        "kind": "transfer",
+        "occurred_at": "2026-12-01T10:00:00+07:00",
+        "to_upt": "LP-NOWHERE",
+    }
+
+
 def _reassignment(target: Target) -> dict[str, Any]:
     """To the person of the task's role who may hold it: no one else's claim is disturbed."""
     assert target.task is not None
@@ -155,6 +188,17 @@ PROBES: dict[Operation, Probe] = {
         ),
     ),
     ("POST", f"{CASE}/appeals"): Probe(("assessment",), _same(REASON)),  # 409: nothing decided
+    ("POST", f"{CASE}/hold-review"): Probe(
+        ("placement",), _same({"decision": "resume", "reason": "checking who may do this"})
+    ),  # 409: no hold
+    ("POST", "/custody-events"): Probe(("journey",), _custody_event),  # 422: unknown UPT
+    ("GET", "/journeys"): Probe(("journey",), lists="inmate_sdp_no"),
+    ("GET", "/journeys/{inmate_sdp_no}"): Probe(("journey", "released")),
+    ("GET", "/handovers"): Probe(HANDOVERS, lists="handover_id"),
+    ("GET", "/handovers/{handover_id}"): Probe(HANDOVERS),
+    ("POST", "/handovers/{handover_id}/acknowledgement"): Probe(
+        HANDOVERS, _same(REASON)
+    ),  # 409: already acknowledged
     ("GET", "/inbox"): Probe(TASKS, lists="task_id"),
     ("GET", "/tasks/{task_id}"): Probe(TASKS),
     ("POST", "/tasks/{task_id}/claim"): Probe(TASKS),  # the task's role in scope holds it after

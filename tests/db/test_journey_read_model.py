@@ -416,3 +416,25 @@ async def test_programmes_offered_answers_for_known_upts_only(pool: asyncpg.Pool
     assert await ask("LP-SUKAMISKIN") == (True, [])
     assert await ask("LP-NOWHERE") == (False, [])
     assert await ask("BP-JAKBAR") == (False, [])  # a Bapas holds no inmates
+
+
+async def test_a_handover_the_journey_escalated_is_overdue_whatever_the_readers_clock(
+    pool: asyncpg.Pool,
+) -> None:
+    """The journey's clock decides (it may run ahead, e.g. time skipped): escalated is overdue."""
+    await _released_with_handovers(pool)
+    placement = _handover(HandoverReceiver.JOB_PLACEMENT, escalated=True)
+    await _apply(
+        pool,
+        _event(4, JourneyEventKind.HANDOVER_ESCALATED, status=JourneyStatus.HANDOVER,
+               handover=placement),
+    )  # fmt: skip
+    early = T0 + timedelta(days=41)  # before the due date on the reader's clock
+    overdue = await journey_db.list_handovers(
+        pool, HandoverFilter(now=early, state=HandoverState.OVERDUE)
+    )
+    assert [h.handover_id for h in overdue] == ["JRN-1:job_placement"]
+    still_open = await journey_db.list_handovers(
+        pool, HandoverFilter(now=early, state=HandoverState.OPEN)
+    )
+    assert [h.handover_id for h in still_open] == ["JRN-1:bapas"]
