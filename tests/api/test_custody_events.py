@@ -8,6 +8,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -79,8 +80,13 @@ async def test_a_transfer_where_it_is_not_offered_suspends_it_until_the_destinat
     assert (record["stage"], record["awaiting_kind"]) == ("suspended", "transfer_review")
 
     # The destination's TPP finds the decision in its inbox and withdraws the case there.
-    inbox = await flows.ok(await api.http.get("/inbox", headers=api.tpp("LP-SUKAMISKIN")))
-    (task,) = [t for t in inbox["items"] if t["case_id"] == enrolment_id]
+    for _ in range(200):  # the task is opened by an activity of its own
+        inbox = await flows.ok(await api.http.get("/inbox", headers=api.tpp("LP-SUKAMISKIN")))
+        waiting = [t for t in inbox["items"] if t["case_id"] == enrolment_id]
+        if waiting:
+            break
+        await asyncio.sleep(0.05)
+    (task,) = waiting
     assert task["kind"] == "transfer_review"
     not_theirs = await api.http.post(
         f"/enrolments/{enrolment_id}/hold-review",
