@@ -356,7 +356,10 @@ class InmateJourneyWorkflow:
         await self._set_status(JourneyStatus.HANDOVER)
         for handover in self._state.handovers:
             await self._send(handover)
-        while any(h.acknowledged is None for h in self._state.handovers):
+        while (
+            any(h.acknowledged is None for h in self._state.handovers)
+            or self._unclosed_acknowledgements()
+        ):
             await self._await_acknowledgements()
         await self._set_status(JourneyStatus.ENDED)
         await self._emit(JourneyEventKind.ENDED, reason="every handover was acknowledged")
@@ -379,28 +382,41 @@ class InmateJourneyWorkflow:
             JourneyEventKind.HANDOVER_SENT, handover=handover, package=self._state.package
         )
 
+    def _unclosed_acknowledgements(self) -> list[Handover]:
+        """Acknowledged handovers whose inbox task is still open."""
+        return [
+            h
+            for h in self._state.handovers
+            if h.handover_id in self._acks and h.handover_id not in self._closed_handovers
+        ]
+
     async def _await_acknowledgements(self) -> None:
-        waiting = [h for h in self._state.handovers if h.acknowledged is None]
-        unescalated = [h.due_at for h in waiting if h.escalated_at is None]
-        next_due = min(unescalated, default=None)
-        acked = len(self._acks)
-        try:
-            await workflow.wait_condition(
-                lambda: len(self._acks) != acked,
-                timeout=None
-                if next_due is None
-                else max(next_due - workflow.now(), timedelta(seconds=1)),
-            )
-        except TimeoutError:
-            for handover in waiting:
-                if handover.escalated_at is None and handover.due_at <= workflow.now():
-                    await self._escalate(handover)
-        for handover in self._state.handovers:
-            settled = self._acks.get(handover.handover_id)
-            if settled is not None and handover.handover_id not in self._closed_handovers:
-                assert handover.task_id is not None
-                await self._tasks.close(handover.task_id, settled, "acknowledged")
-                self._closed_handovers.add(handover.handover_id)
+        """Wait for the next acknowledgement (escalating what falls due), then close the
+        inbox task of every acknowledged handover. An acknowledgement may already have
+        arrived while the handovers were being sent: then there is nothing to wait for."""
+        if not self._unclosed_acknowledgements():
+            unescalated = [
+                h.due_at
+                for h in self._state.handovers
+                if h.acknowledged is None and h.escalated_at is None
+            ]
+            next_due = min(unescalated, default=None)
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._unclosed_acknowledgements()),
+                    timeout=None
+                    if next_due is None
+                    else max(next_due - workflow.now(), timedelta(seconds=1)),
+                )
+            except TimeoutError:
+                for handover in self._state.handovers:
+                    overdue = handover.due_at <= workflow.now()
+                    if overdue and handover.acknowledged is None and not handover.escalated_at:
+                        await self._escalate(handover)
+        for handover in self._unclosed_acknowledgements():
+            assert handover.task_id is not None
+            await self._tasks.close(handover.task_id, self._acks[handover.handover_id], "")
+            self._closed_handovers.add(handover.handover_id)
 
     async def _escalate(self, handover: Handover) -> None:
         handover.escalated_at = workflow.now()

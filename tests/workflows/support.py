@@ -57,6 +57,7 @@ from domain.journey import (
     PROGRAMMES_OFFERED,
     RECORD_JOURNEY_EVENT,
     JourneyEvent,
+    JourneyEventKind,
     ProgrammesOffered,
     ProgrammesOfferedQuery,
 )
@@ -379,11 +380,19 @@ class JourneyRecorder:
 
     def __init__(self) -> None:
         self.received: list[JourneyEvent] = []
+        # A test may hold one kind of event's write to act while the journey is mid-step.
+        self.hold: JourneyEventKind | None = None
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
 
     @activity.defn(name=RECORD_JOURNEY_EVENT)
     async def record(self, event: JourneyEvent) -> None:
         with IN_FLIGHT.running():
             self.received.append(event)
+            if event.kind is self.hold:
+                self.hold = None  # the first one only
+                self.holding.set()
+                await self.release.wait()
 
     def events(self, journey_id: str) -> list[JourneyEvent]:
         return sorted((e for e in self.received if e.journey_id == journey_id), key=lambda e: e.seq)
@@ -502,6 +511,7 @@ async def running_harness(
         finally:
             # Let go of anything a failed test left held, so the worker can stop.
             harness.projection.release.set()
+            harness.journey_projection.release.set()
             if harness.bnsp.gate is not None:
                 harness.bnsp.gate.set()
             # Leave no running case behind: its timers would fire in later tests' time skips.

@@ -4,6 +4,7 @@ apply change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from domain.custody import CustodyEventKind, ReleaseKind
@@ -103,6 +104,30 @@ async def test_a_free_release_hands_certificates_to_job_placement_only(harness: 
     assert state.package.skills_profile.certified_programmes == [PROGRAMME.code]
     assert state.package.skills_profile.competent_units == sorted(UNITS)
     await journey.quiet()
+    ended = await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
+    assert ended.status is JourneyStatus.ENDED
+
+
+async def test_an_acknowledgement_while_the_handovers_are_still_going_out_is_taken(
+    harness: Harness,
+) -> None:
+    journey = await JourneyCase.start(harness)
+    await journey.enrol()
+    harness.journey_projection.hold = JourneyEventKind.HANDOVER_SENT  # the Bapas's, first
+    await journey.report(release(ReleaseKind.CB))
+    await harness.journey_projection.holding.wait()
+    acknowledging = asyncio.create_task(
+        journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
+    )
+    await journey.until(
+        lambda s: any(h.acknowledged for h in s.handovers), "the Bapas acknowledgement"
+    )
+    harness.journey_projection.release.set()
+    answered = await asyncio.wait_for(acknowledging, timeout=10)
+    assert answered.status is JourneyStatus.HANDOVER
+    await journey.quiet()
+    assert harness.tasks.escalated == [], "an acknowledged handover never escalates"
+    assert [t.kind for t in harness.tasks.open_now()] == ["handover_job_placement"]
     ended = await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
     assert ended.status is JourneyStatus.ENDED
 
