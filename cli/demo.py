@@ -1,4 +1,6 @@
-"""The demo job: one inmate from enrolment request to BNSP certificate, through the live API.
+"""The demo job: one inmate from enrolment request to BNSP certificate, then released on
+parole with the release handover acknowledged by the Bapas and Kemnaker job placement; all
+through the live API.
 
 Every step is an HTTP call a real user would make, with a development token for the role
 that makes it, so the demo exercises the same permissions, rules and workflow as production.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,11 +18,12 @@ import httpx
 from api.auth import mint_dev_token
 from config.settings import Settings
 from domain.identity import Ministry, Role, Scope
-from registries.sdp_seed import DEMO_LIFE_SENTENCE
+from registries.sdp_seed import DEMO_PAROLE
 
 UPT = "LP-CIPINANG"
 PROGRAMME = "BARISTA"
 LSP = "LSP-PARIWISATA"
+BAPAS = "BP-JAKBAR"
 
 
 class DemoFailed(Exception):
@@ -49,12 +52,16 @@ CASEWORKER = ("demo-caseworker", Role.CASEWORKER, Scope(upt=UPT))
 TPP = ("demo-tpp", Role.TPP_MEMBER, Scope(upt=UPT))
 INSTRUCTOR = ("demo-instructor", Role.KEMNAKER_INSTRUCTOR, Scope(ministry=Ministry.KEMNAKER))
 ASSESSOR = ("demo-assessor", Role.LSP_ASSESSOR, Scope(lsp=LSP))
+SDP = ("demo-sdp", Role.SDP_SYSTEM, Scope())
+BAPAS_OFFICER = ("demo-pk", Role.BAPAS_OFFICER, Scope(bapas=BAPAS))
+PLACEMENT = ("demo-placement", Role.KEMNAKER_OFFICER, Scope(ministry=Ministry.KEMNAKER))
 
 
 async def run_demo(
-    base_url: str, settings: Settings, say: Callable[[str], None], sdp_no: str = DEMO_LIFE_SENTENCE
+    base_url: str, settings: Settings, say: Callable[[str], None], sdp_no: str = DEMO_PAROLE
 ) -> dict[str, Any]:
-    """Drive one enrolment to its certificate; returns the final read-model record."""
+    """Drive one enrolment to its certificate and the inmate through release; returns the
+    enrolment's final read-model record."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         api = _Client(http, settings)
         programme = await api.call("GET", f"/programmes/{PROGRAMME}", CASEWORKER, None)
@@ -106,6 +113,49 @@ async def run_demo(
                     f"BNSP certificate {record['certificate_number']}, valid until "
                     f"{record['certificate_valid_until']}"
                 )
+                await _release(api, say, sdp_no, eid)
                 return record
             await asyncio.sleep(0.1)
         raise DemoFailed(f"{eid} did not close within 60 s: see the Temporal UI")
+
+
+async def _release(api: _Client, say: Callable[[str], None], sdp_no: str, eid: str) -> None:
+    """SDP reports a parole release; both receivers acknowledge the handover."""
+    event = {
+        "event_id": f"DEMO-RELEASE-{eid}",
+        "inmate_sdp_no": sdp_no,
+        "kind": "release",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "release_kind": "pb",
+        "bapas_code": BAPAS,
+    }
+    await api.call("POST", "/custody-events", SDP, event)
+    say(f"SDP reported a conditional release (PB) under Bapas {BAPAS}")
+    journey: dict[str, Any] = {}
+    for receiver in (BAPAS_OFFICER, PLACEMENT):
+        handover = await _open_handover(api, receiver, sdp_no)
+        detail = await api.call("GET", f"/handovers/{handover['handover_id']}", receiver, None)
+        certificates = (detail["package"] or {}).get("certificates", [])
+        journey = await api.call(
+            "POST",
+            f"/handovers/{handover['handover_id']}/acknowledgement",
+            receiver,
+            {"reason": "received; the client is registered with us"},
+        )
+        say(
+            f"{receiver[1].value} acknowledged the handover "
+            f"({len(certificates)} certificate(s) in the package)"
+        )
+    say(f"the inmate's journey is {journey['status']}")
+
+
+async def _open_handover(
+    api: _Client, receiver: tuple[str, Role, Scope], sdp_no: str
+) -> dict[str, Any]:
+    for _ in range(600):
+        page = await api.call("GET", "/handovers?state=open", receiver, None)
+        for item in page["items"]:
+            if item["inmate_sdp_no"] == sdp_no:
+                return dict(item)
+        await asyncio.sleep(0.1)
+    raise DemoFailed(f"no handover for {sdp_no} reached {receiver[0]} within 60 s")

@@ -13,6 +13,8 @@ Which inmate demonstrates which rule (UPT, education, expected release from toda
 - DEMO_RELEASE_SOON (LP-CIPINANG, SMA, +60 days): a BARISTA request is release-flagged and
   needs an explicit TPP exception.
 - DEMO_LIFE_SENTENCE (LP-CIPINANG, SMP, no release date): never release-flagged.
+- DEMO_PAROLE (LP-CIPINANG, SMA, +400 days): the demo job's inmate. Certified in BARISTA,
+  then released on parole (PB) under Bapas BP-JAKBAR, with the release handover.
 - DEMO_LOW_EDUCATION (LP-SALEMBA, SD, +3 years): BARISTA refused (needs SMP); CULINARY
   (needs SD) allowed.
 - SLB-2023-00588 (LP-SALEMBA, SMA, +3 years): eligible for BARISTA and CULINARY.
@@ -42,6 +44,7 @@ DEMO_LOW_EDUCATION = "SLB-2024-00219"
 DEMO_PRETRIAL = "JKP-2025-00042"
 DEMO_RELEASED = "TNG-2021-00310"
 DEMO_NOT_OFFERED = "SKM-2022-00150"
+DEMO_PAROLE = "CPN-2021-00544"
 
 RELEASE_SOON_DAYS = 60  # inside a 97-day programme plus the 30-day assessment window
 
@@ -74,6 +77,7 @@ def demo_inmates(today: date) -> list[InmateRecord]:
         inmate("CPN-2022-00031", "LP-CIPINANG", edu.SMP, 4 * _YEAR),
         inmate(DEMO_RELEASE_SOON, "LP-CIPINANG", edu.SMA, RELEASE_SOON_DAYS),
         inmate(DEMO_LIFE_SENTENCE, "LP-CIPINANG", edu.SMP, None),
+        inmate(DEMO_PAROLE, "LP-CIPINANG", edu.SMA, 400),
         inmate(DEMO_LOW_EDUCATION, "LP-SALEMBA", edu.SD, 3 * _YEAR),
         inmate("SLB-2023-00588", "LP-SALEMBA", edu.SMA, 3 * _YEAR),
         inmate(DEMO_PRETRIAL, "RT-JAKPUS", edu.SMA, None, CustodyStatus.PRETRIAL),

@@ -55,12 +55,17 @@ async def test_an_inmate_goes_from_request_to_a_bnsp_certificate(served: ApiStac
     assert log[-1]["kind"] == "closed"
 
 
-async def test_the_demo_job_reaches_a_certificate(served: ApiStack) -> None:
+async def test_the_demo_job_reaches_a_certificate_and_a_release_handover(
+    served: ApiStack,
+) -> None:
     said: list[str] = []
     record = await run_demo(str(served.http.base_url), served.settings, said.append)
     assert record["outcome"] == "certified"
     assert record["certificate_number"].startswith("BNSP/SKM-BARISTA-2024/")
-    assert said[-1].startswith("BNSP certificate ")
-    # The demo inmate can take the programme again once the first enrolment closed.
+    assert any(line.startswith("BNSP certificate ") for line in said)
+    assert "bapas_officer acknowledged the handover (1 certificate(s) in the package)" in said
+    assert said[-1] == "the inmate's journey is ended"
+    # The demo can run again: the released inmate's ended journey gives way to a new one.
     again = await run_demo(str(served.http.base_url), served.settings, said.append)
     assert again["enrolment_id"] != record["enrolment_id"]
+    assert said[-1] == "the inmate's journey is ended"
