@@ -62,6 +62,16 @@ async def _certified(api: ApiStack, enrolment_id: str) -> Any:
     raise AssertionError(f"enrolment {enrolment_id} was never certified")
 
 
+async def _reported_to_journey(api: ApiStack, enrolment_id: str) -> None:
+    """Until the journey holds the closed enrolment's training record (a signal)."""
+    for _ in range(200):
+        live = (await jf.journey(api, INMATE))["live"]
+        if any(e["enrolment_id"] == enrolment_id and e["record"] for e in live["enrolments"]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the journey never heard that {enrolment_id} closed")
+
+
 async def test_a_transferred_inmate_is_released_and_handed_over(served: ApiStack) -> None:
     api = served
     barista = await flows.request(api, INMATE, "BARISTA")
@@ -86,6 +96,7 @@ async def test_a_transferred_inmate_is_released_and_handed_over(served: ApiStack
     certified = await _certified(api, barista)
     assert certified["outcome"] == "certified"
     certificate = certified["certificate"]
+    await _reported_to_journey(api, barista)
 
     # Released on parole, to the Bapas of the inmate's address.
     released = await jf.release(api, INMATE, "pb", bapas=jf.HOME_BAPAS)
