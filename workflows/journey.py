@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentEffect,
     )
     from domain.enrolment import AwaitedWork, EnrolmentRequest, enrolment_workflow_id
-    from domain.errors import DomainError
+    from domain.errors import DomainError, Refusal
     from domain.identity import Ministry, Role, Scope
     from domain.journey import (
         CUSTODY_NOTICE_SIGNAL,
@@ -78,6 +78,10 @@ _RECEIVER_WORK = {
 }
 
 
+class _Inapplicable(Exception):
+    """A custody event that passed validation but cannot apply (found out by an activity)."""
+
+
 def _refuse(error: DomainError) -> ApplicationError:
     return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
 
@@ -98,6 +102,7 @@ class InmateJourneyWorkflow:
         )
         self._pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
         self._outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
+        self._inapplicable: dict[str, str] = {}  # or why their event was not applied
         self._acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)
         self._closed_handovers: set[str] = set()
         # Starting an enrolment and applying a custody event both touch the enrolments:
@@ -228,7 +233,12 @@ class InmateJourneyWorkflow:
             first = self._outcomes[event.event_id]
             return first.model_copy(update={"duplicate": True, "enrolments": []})
         self._pending.append(event)
-        await workflow.wait_condition(lambda: event.event_id in self._outcomes)
+        await workflow.wait_condition(
+            lambda: event.event_id in self._outcomes or event.event_id in self._inapplicable
+        )
+        if event.event_id in self._inapplicable:
+            why = self._inapplicable.pop(event.event_id)
+            raise ApplicationError(why, type=Refusal.INVALID.value, non_retryable=True)
         return self._outcomes[event.event_id]
 
     @record_custody_event.validator
@@ -241,7 +251,12 @@ class InmateJourneyWorkflow:
     async def _apply_pending(self) -> None:
         while self._pending:
             event = self._pending[0]
-            affected = await self._apply(event)
+            try:
+                affected = await self._apply(event)
+            except _Inapplicable as error:  # nothing changed: a corrected event may follow
+                self._inapplicable[event.event_id] = str(error)
+                self._pending.pop(0)
+                continue
             self._state.custody_events.append(
                 CustodyEntry(
                     event_id=event.event_id,
@@ -274,6 +289,8 @@ class InmateJourneyWorkflow:
                 start_to_close_timeout=_TIMEOUT,
                 retry_policy=_RETRY,
             )
+            if not answer.upt_known:
+                raise _Inapplicable(f"{event.to_upt} is not a UPT that holds inmates")
             offered = set(answer.offered)
             self._state.upt_code = event.to_upt
             workflow.upsert_search_attributes([search.UPT.value_set(event.to_upt)])

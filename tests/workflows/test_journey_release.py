@@ -172,6 +172,8 @@ async def test_duplicate_and_impossible_custody_events_change_nothing(harness: H
     # the same id with other content is a conflict, not a silent overwrite
     altered = transfer("LP-SALEMBA", event_id="SDP-TR-1")
     assert await journey.refused(update, altered) == Refusal.CONFLICT
+    # a transfer to a unit that holds no inmates (a Bapas, or unknown) changes nothing
+    assert await journey.refused(update, transfer("BP-JAKBAR")) == Refusal.INVALID
     # a transfer to where the inmate already is, and a caseworker of the UPT they left
     assert await journey.refused(update, transfer(OTHER_UPT)) == Refusal.CONFLICT
     from_elsewhere = sanction("F-9").model_copy(update={"actor": CASEWORKER})
