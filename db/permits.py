@@ -223,7 +223,9 @@ async def record_confirmation(
     return ConfirmationRecord(**dict(row))
 
 
-async def count_delivery(conn: Connection | asyncpg.Pool, payment_id: str) -> ConfirmationRecord | None:
+async def count_delivery(
+    conn: Connection | asyncpg.Pool, payment_id: str
+) -> ConfirmationRecord | None:
     """A confirmation delivered again: count it and answer what the first delivery got."""
     row = await conn.fetchrow(
         """UPDATE payment_confirmations
@@ -257,7 +259,9 @@ async def get_application(
     return PermitRecord(**dict(row)) if row is not None else None
 
 
-async def by_billing_code(conn: Connection | asyncpg.Pool, billing_code: str) -> PermitRecord | None:
+async def by_billing_code(
+    conn: Connection | asyncpg.Pool, billing_code: str
+) -> PermitRecord | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM permit_applications WHERE billing_code = $1",  # noqa: S608 - fixed columns
         billing_code,

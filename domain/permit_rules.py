@@ -126,8 +126,7 @@ def require_stage(state: PermitState, action: str, *stages: Stage) -> None:
     if state.stage not in stages:
         wanted = " or ".join(s.value for s in stages)
         raise conflict(
-            f"{action} is possible at stage {wanted}; "
-            f"the application is at {state.stage.value}"
+            f"{action} is possible at stage {wanted}; the application is at {state.stage.value}"
         )
 
 

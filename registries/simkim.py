@@ -131,4 +131,6 @@ class SimkimHttpClient(RegistryHttpClient):
         self, operation: str, path: str, key: str, body: dict[str, object]
     ) -> httpx.Response:
         log.debug("simkim_call", operation=operation)  # never the body: it holds a passport
-        return await self._send(operation, "POST", path, json=body, headers={IDEMPOTENCY_HEADER: key})
+        return await self._send(
+            operation, "POST", path, json=body, headers={IDEMPOTENCY_HEADER: key}
+        )

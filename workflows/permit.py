@@ -353,7 +353,11 @@ class PermitWorkflow(PermitDecisions):
             )
         ]
         reminders.append(
-            (ReminderKind.EXTENSION.value, ReminderKind.EXTENSION, self._state.extension_reminder_on)
+            (
+                ReminderKind.EXTENSION.value,
+                ReminderKind.EXTENSION,
+                self._state.extension_reminder_on,
+            )
         )
         pending = sorted(
             (r for r in reminders if r[0] not in self._state.reminders_sent), key=lambda r: r[2]

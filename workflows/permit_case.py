@@ -95,7 +95,9 @@ class PermitCase:
 
     # ------------------------------------------------------------ waiting
 
-    async def _await_person(self, ready: Callable[[], bool], lapse_at: datetime | None = None) -> bool:
+    async def _await_person(
+        self, ready: Callable[[], bool], lapse_at: datetime | None = None
+    ) -> bool:
         """The one place the workflow waits on a person, with the inbox task of the wait.
 
         With `lapse_at` the wait ends there (False: the person did not act in time, the task

@@ -274,9 +274,7 @@ class PermitCase:
 
     def events(self, kind: EventKind | None = None) -> list[PermitEvent]:
         mine = [e for e in self.harness.recorder.events if e.application_id == self.application_id]
-        return sorted(
-            (e for e in mine if kind is None or e.kind is kind), key=lambda e: e.seq
-        )
+        return sorted((e for e in mine if kind is None or e.kind is kind), key=lambda e: e.seq)
 
     async def state(self) -> PermitState:
         return await self.handle.query(PermitWorkflow.state)
