@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 
 from domain.errors import conflict, forbidden, invalid
-from domain.identity import Actor, Ministry, Role
+from domain.identity import Actor, Ministry, Role, Scope
 from domain.permit import (
     ArrivalRecord,
     FeasibilityDecision,
@@ -231,3 +231,13 @@ def annual_report_due_dates(valid_from: date, valid_until: date, every_months: i
         dues.append(due)
         n += 1
     return dues
+
+
+# The ministries that take part in Process B; an auditor of another (Kemenimipas'
+# corrections side) audits none of it.
+PROCESS_B_MINISTRIES = frozenset({Ministry.KEMNAKER, Ministry.IMIGRASI})
+
+
+def audits_process_b(scope: Scope) -> bool:
+    """An auditor of all ministries (no ministry in scope), or of one that takes part."""
+    return scope.ministry is None or scope.ministry in PROCESS_B_MINISTRIES

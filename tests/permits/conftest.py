@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.api.conftest import api  # noqa: F401 - the API stack fixture, for the API tests
 from tests.permits.support import PermitHarness, running_permit_harness
 
 
