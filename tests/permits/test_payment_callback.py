@@ -27,6 +27,13 @@ async def _at_payment(api: ApiStack) -> tuple[str, Any]:
     return application_id, live
 
 
+async def _confirmation(pool: asyncpg.Pool) -> dict[str, Any]:
+    """The one payment confirmation recorded."""
+    rows = await pool.fetch("SELECT * FROM payment_confirmations")
+    assert len(rows) == 1, rows
+    return dict(rows[0])
+
+
 async def _stored(api: ApiStack, application_id: str) -> tuple[Any, ...]:
     row = await api.pool.fetchrow(
         "SELECT stage, payment_id FROM permit_applications WHERE application_id = $1",
@@ -76,7 +83,7 @@ async def test_the_same_confirmation_twice_is_applied_once(api: ApiStack) -> Non
         application_id,
     )
     assert paid == 1
-    row = await api.pool.fetchrow("SELECT result, deliveries FROM payment_confirmations")
+    row = await _confirmation(api.pool)
     assert (row["result"], row["deliveries"]) == ("accepted", 2)
 
 
@@ -85,7 +92,7 @@ async def test_a_wrong_amount_is_refused_and_recorded(api: ApiStack) -> None:
     response = await flows.pay(api, live, amount_usd=1)
     assert response.status_code == 422
     assert "paid in full" in response.json()["detail"]
-    row = await api.pool.fetchrow("SELECT result FROM payment_confirmations")
+    row = await _confirmation(api.pool)
     assert row["result"] == "refused_invalid"
     assert (await flows.state(api, application_id))["stage"] == "payment"
 
@@ -94,7 +101,7 @@ async def test_a_confirmation_for_an_unknown_bill_is_a_404_and_recorded(api: Api
     _, live = await _at_payment(api)
     response = await flows.pay(api, live, billing_code="800000000000000")
     assert response.status_code == 404
-    row = await api.pool.fetchrow("SELECT result, application_id FROM payment_confirmations")
+    row = await _confirmation(api.pool)
     assert (row["result"], row["application_id"]) == ("refused_unknown", None)
 
 
@@ -131,7 +138,7 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
         response = await flows.pay(api, live)
         assert response.status_code == 409, response.text
         assert "refunded" in response.json()["detail"]
-        row = await pool.fetchrow("SELECT result, application_id FROM payment_confirmations")
+        row = await _confirmation(pool)
         assert (row["result"], row["application_id"]) == ("refused_expired", application_id)
         again = await flows.pay(api, live)
         assert again.json() == {
