@@ -146,5 +146,5 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
             "result": "refused_expired",
             "duplicate": True,
         }
-        stored = await pool.fetchrow("SELECT stage, outcome, payment_id FROM permit_applications")
+        [stored] = await pool.fetch("SELECT stage, outcome, payment_id FROM permit_applications")
         assert dict(stored) == {"stage": "closed", "outcome": "expired", "payment_id": None}
