@@ -70,8 +70,14 @@ async def simponi_callback(
     """A payment confirmation from SIMPONI (signed, see above). Body: a PaymentConfirmation
     {payment_id, billing_code, amount_usd, paid_at}."""
     body = await request.body()
+    secret = settings.simponi_secret
+    if secret is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "SINERGI_SIMPONI_CALLBACK_SECRET is not configured; nothing was recorded",
+        )
     _verify(
-        settings.simponi_callback_secret,
+        secret,
         settings.simponi_callback_tolerance_seconds,
         timestamp,
         signature,

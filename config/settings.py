@@ -112,8 +112,10 @@ class Settings(BaseSettings):
     simkim_mode: RegistryMode = RegistryMode.SIMULATOR
     simkim_url: str = "http://127.0.0.1:8100"
     # SIMPONI signs its payment confirmations with this shared secret (HMAC-SHA256); a
-    # confirmation older than the tolerance is refused as a possible replay.
-    simponi_callback_secret: str = DEV_SIMPONI_SECRET
+    # confirmation older than the tolerance is refused as a possible replay. Unset: the
+    # development secret in development and test; elsewhere the callback refuses every
+    # confirmation (503) until it is set. Only the API reads it.
+    simponi_callback_secret: str | None = None
     simponi_callback_tolerance_seconds: int = Field(default=300, ge=1)
 
     @model_validator(mode="after")
@@ -125,6 +127,15 @@ class Settings(BaseSettings):
                 f"shared with SIMPONI for environment {self.environment.value}"
             )
         return self
+
+    @property
+    def simponi_secret(self) -> str | None:
+        """The secret SIMPONI signs with; None outside development and test until set."""
+        if self.simponi_callback_secret is not None:
+            return self.simponi_callback_secret
+        if self.environment in (Environment.DEVELOPMENT, Environment.TEST):
+            return DEV_SIMPONI_SECRET
+        return None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -333,7 +333,7 @@ async def mismatches(
                 headers = tokens[(role, in_scope, scope)]
                 content = json.dumps(body).encode()
                 if probe.signed:
-                    headers = {**headers, **signed(api.settings.simponi_callback_secret, content)}
+                    headers = {**headers, **signed(api.settings.simponi_secret, content)}
                 response = await api.http.request(
                     method,
                     path.format(**target.params),

@@ -13,6 +13,8 @@ import httpx
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
+from config.settings import DEV_SIMPONI_SECRET, Environment, Settings
 from tests.api.conftest import ApiStack, wire
 from tests.permits import flows
 from tests.permits.flows import confirmation, signed
@@ -47,7 +49,7 @@ async def test_a_bad_or_stale_signature_is_a_401_and_changes_nothing(api: ApiSta
     application_id, live = await _at_payment(api)
     before = await _stored(api, application_id)
     body = confirmation(live)
-    secret = api.settings.simponi_callback_secret
+    secret = api.settings.simponi_secret
     tampered = body.replace(b"SIMPONI-PAY-1", b"SIMPONI-PAY-2")
     stale = int(time.time()) - api.settings.simponi_callback_tolerance_seconds - 5
     for headers, content in (
@@ -108,7 +110,7 @@ async def test_a_confirmation_for_an_unknown_bill_is_a_404_and_recorded(api: Api
 async def test_a_malformed_confirmation_with_a_good_signature_is_a_422(api: ApiStack) -> None:
     body = b'{"payment_id": "X"}'
     response = await api.http.post(
-        CALLBACK, content=body, headers=signed(api.settings.simponi_callback_secret, body)
+        CALLBACK, content=body, headers=signed(api.settings.simponi_secret, body)
     )
     assert response.status_code == 422
     assert await api.pool.fetchval("SELECT count(*) FROM payment_confirmations") == 0
@@ -148,3 +150,19 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
         }
         [stored] = await pool.fetch("SELECT stage, outcome, payment_id FROM permit_applications")
         assert dict(stored) == {"stage": "closed", "outcome": "expired", "payment_id": None}
+
+
+async def test_without_a_configured_secret_outside_development_every_confirmation_is_refused(
+    pool: asyncpg.Pool, dev_env: WorkflowEnvironment
+) -> None:
+    settings = Settings(environment=Environment.PRODUCTION, jwt_secret="a-real-secret-for-tests")
+    app = create_app(settings, pool=pool, temporal=dev_env.client)
+    body = b'{"payment_id": "P-1"}'
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        response = await http.post(CALLBACK, content=body, headers=signed(DEV_SIMPONI_SECRET, body))
+    assert response.status_code == 503
+    assert "SINERGI_SIMPONI_CALLBACK_SECRET" in response.json()["detail"]
+    assert await pool.fetchval("SELECT count(*) FROM payment_confirmations") == 0
