@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -20,7 +19,7 @@ from domain.permit import IMIGRASI_TASK_QUEUE
 from domain.permit_registries import SimkimRegistry
 from registries.factory import build_simkim
 from workers.log_context import LogContextInterceptor
-from workers.ministry import closing, main
+from workers.ministry import main
 
 
 def imigrasi_worker(
@@ -41,11 +40,10 @@ def imigrasi_worker(
     )
 
 
-def _build(
-    settings: Settings, client: Client, pool: asyncpg.Pool, resources: AsyncExitStack
-) -> Worker:
+async def _build(settings: Settings, client: Client, resources: AsyncExitStack) -> Worker:
+    # No database: Imigrasi's side only talks to SIMKIM.
     simkim = build_simkim(settings)
-    closing(resources, simkim.aclose)
+    resources.push_async_callback(simkim.aclose)
     return imigrasi_worker(client, simkim, settings.imigrasi_task_queue)
 
 

@@ -19,11 +19,12 @@ from activities.permit_systems import KemnakerSystems
 from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from config.settings import Settings
+from db.connect import create_pool
 from domain.permit import KEMNAKER_TASK_QUEUE
 from domain.permit_registries import SimponiRegistry
 from registries.factory import build_simponi
 from workers.log_context import LogContextInterceptor
-from workers.ministry import closing, main
+from workers.ministry import main
 from workflows.permit import PermitWorkflow
 
 
@@ -55,11 +56,13 @@ def kemnaker_worker(
     )
 
 
-def _build(
-    settings: Settings, client: Client, pool: asyncpg.Pool, resources: AsyncExitStack
-) -> Worker:
+async def _build(settings: Settings, client: Client, resources: AsyncExitStack) -> Worker:
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
+    pool = await create_pool(settings.database_url)
+    resources.push_async_callback(pool.close)
     simponi = build_simponi(settings)
-    closing(resources, simponi.aclose)
+    resources.push_async_callback(simponi.aclose)
     calendar = WorkingCalendar.from_settings(settings)
     return kemnaker_worker(client, pool, simponi, calendar, settings.kemnaker_task_queue)
 
