@@ -94,6 +94,19 @@ async def test_a_five_year_kek_permit_continues_as_new_and_keeps_its_state(
     assert sorted(keys) == ["1", "2", "3", "4", "extension"], "each reminder exactly once"
 
 
+async def test_a_five_year_permit_stays_far_below_the_history_limits(
+    harness: PermitHarness,
+) -> None:
+    case = await harness.start(duration_months=60)
+    active = await case.to_active()
+    assert active.permit.valid_until is not None
+    await harness.skip_to(start_of(active.permit.valid_until) + timedelta(days=2))
+    final = await case.result()
+    assert final.outcome is Outcome.ENDED and final.continued == 0
+    events = len((await case.handle.fetch_history()).events)
+    assert events < 1000, f"{events} history events for one 5-year permit"
+
+
 async def test_the_application_waits_at_the_hand_off_while_imigrasi_is_down(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
