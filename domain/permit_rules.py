@@ -157,19 +157,19 @@ def check_feasibility(state: PermitState, decision: FeasibilityDecision) -> None
 
 def check_payment(state: PermitState, payment: PaymentConfirmation, now: datetime) -> None:
     """A confirmation applies to the open bill, for its amount, before it expired."""
-    if state.billing is None or state.billing.billing_code != payment.billing_code:
+    bill = state.billing
+    if bill is None or bill.billing_code != payment.billing_code:
         raise invalid(f"billing code {payment.billing_code} is not this application's bill")
-    if state.stage is not Stage.PAYMENT or now >= state.billing.due_at:
-        if state.outcome is not None or now >= state.billing.due_at:
-            raise conflict(
-                f"bill {payment.billing_code} expired at {state.billing.due_at.isoformat()}; "
-                "the payment is refused and must be refunded"
-            )
-        raise conflict(f"bill {payment.billing_code} is already settled")
-    if payment.amount_usd != state.billing.amount_usd:
+    if now >= bill.due_at:
+        raise conflict(
+            f"bill {bill.billing_code} expired at {bill.due_at.isoformat()}; the payment is "
+            "refused and must be refunded"
+        )
+    if state.stage is not Stage.PAYMENT or state.outcome is not None:
+        raise conflict(f"bill {bill.billing_code} is already settled")
+    if payment.amount_usd != bill.amount_usd:
         raise invalid(
-            f"paid US${payment.amount_usd}, billed US${state.billing.amount_usd}: "
-            "a bill is paid in full"
+            f"paid US${payment.amount_usd}, billed US${bill.amount_usd}: a bill is paid in full"
         )
 
 

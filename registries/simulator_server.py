@@ -93,9 +93,11 @@ def create_simulator_app(
     return app
 
 
-def _add_permit_systems(app: FastAPI, simponi: SimponiSimulator, simkim: SimkimSimulator) -> None:
-    Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1)]
+# Every SIMPONI and SIMKIM write carries one (module level: FastAPI resolves it by name).
+Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1)]
 
+
+def _add_permit_systems(app: FastAPI, simponi: SimponiSimulator, simkim: SimkimSimulator) -> None:
     @app.post("/simponi/billings", tags=["simponi"], status_code=status.HTTP_201_CREATED)
     async def create_billing(
         request: BillingRequest, idempotency_key: Key, response: Response

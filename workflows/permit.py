@@ -10,8 +10,10 @@ worker is down the application simply waits at the hand-off and goes on when it 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
@@ -62,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
 _SYSTEM_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 _CALL = timedelta(minutes=1)
 
+Result = TypeVar("Result", bound=BaseModel)
 Ending = tuple[Outcome, str] | None  # a stage's verdict: how the application ends, or go on
 
 KEMNAKER = Scope(ministry=Ministry.KEMNAKER)
@@ -212,10 +215,10 @@ class PermitWorkflow(PermitDecisions):
 
     # ------------------------------------------------------------ Imigrasi
 
-    async def _imigrasi(self, activity: str, arg: object, result_type: type[object]) -> object:
+    async def _imigrasi(self, activity: str, arg: BaseModel, result_type: type[Result]) -> Result:
         """One call to Imigrasi's systems, on Imigrasi's queue only. No schedule-to-start
         limit: while Imigrasi's worker is stopped the call waits for it, nothing is lost."""
-        return await workflow.execute_activity(
+        result: Result = await workflow.execute_activity(
             activity,
             arg,
             result_type=result_type,
@@ -223,6 +226,7 @@ class PermitWorkflow(PermitDecisions):
             start_to_close_timeout=_CALL,
             retry_policy=_SYSTEM_RETRY,
         )
+        return result
 
     async def _immigration(self) -> Ending:
         """Step 6: notify SIMKIM, run Imigrasi's checks, then the officer's visa decision;
@@ -244,7 +248,6 @@ class PermitWorkflow(PermitDecisions):
             ),
             SimkimReceipt,
         )
-        assert isinstance(receipt, SimkimReceipt)
         await self._emit(EventKind.HANDED_OVER, reason=f"SIMKIM reference {receipt.simkim_ref}")
         checks = await self._imigrasi(
             RUN_IMMIGRATION_CHECKS,
@@ -255,7 +258,6 @@ class PermitWorkflow(PermitDecisions):
             ),
             ImmigrationChecks,
         )
-        assert isinstance(checks, ImmigrationChecks)
         self._state.checks = checks
         await self._emit(
             EventKind.CHECKED,
@@ -297,7 +299,6 @@ class PermitWorkflow(PermitDecisions):
             ),
             DocumentNumber,
         )
-        assert isinstance(number, DocumentNumber)
         return number.number
 
     async def _arrival_and_itas(self) -> Ending:
@@ -363,9 +364,8 @@ class PermitWorkflow(PermitDecisions):
             (r for r in reminders if r[0] not in self._state.reminders_sent), key=lambda r: r[2]
         )
         expiry = start_of(permit.valid_until + timedelta(days=1))
-        terminated = lambda: self._termination is not None  # noqa: E731
         for key, kind, due_on in pending:
-            if await self._wait(terminated, start_of(due_on) - workflow.now()):
+            if await self._wait(self._terminated, start_of(due_on) - workflow.now()):
                 return await self._terminate()
             await self._remind(key, kind, due_on)
             if self._should_continue_as_new():
@@ -374,9 +374,12 @@ class PermitWorkflow(PermitDecisions):
                 workflow.continue_as_new(
                     PermitRun(application=self._application, resume=self._state)
                 )
-        if await self._wait(terminated, expiry - workflow.now()):
+        if await self._wait(self._terminated, expiry - workflow.now()):
             return await self._terminate()
         return Outcome.ENDED, f"the permit expired on {permit.valid_until}"
+
+    def _terminated(self) -> bool:
+        return self._termination is not None
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
@@ -385,16 +388,14 @@ class PermitWorkflow(PermitDecisions):
             or info.get_current_history_length() >= self._policy.continue_as_new_after_events
         )
 
-    async def _remind(self, key: str, kind: ReminderKind, due_on: object) -> None:
-        reminder = PermitReminder.model_validate(
-            {
-                "message_id": f"permit-reminder:{self._state.application_id}:{key}",
-                "application_id": self._state.application_id,
-                "employer_nib": self._state.employer_nib,
-                "kind": kind,
-                "due_on": due_on,
-                "at": workflow.now(),
-            }
+    async def _remind(self, key: str, kind: ReminderKind, due_on: date) -> None:
+        reminder = PermitReminder(
+            message_id=f"permit-reminder:{self._state.application_id}:{key}",
+            application_id=self._state.application_id,
+            employer_nib=self._state.employer_nib,
+            kind=kind,
+            due_on=due_on,
+            at=workflow.now(),
         )
         await workflow.execute_activity(
             WRITE_PERMIT_REMINDER,
