@@ -369,7 +369,12 @@ class PermitWorkflow(PermitDecisions):
                 return await self._terminate()
             await self._remind(key, kind, due_on)
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                # A termination's handler waits for the outcome: never wait for it to finish.
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or self._terminated()
+                )
+                if self._terminated():
+                    return await self._terminate()
                 self._state.continued += 1
                 workflow.continue_as_new(
                     PermitRun(application=self._application, resume=self._state)
