@@ -3,11 +3,13 @@ own worker, and every decision recorded with who, in which role and why."""
 
 from __future__ import annotations
 
+from domain import search
 from domain.clock import local_date
 from domain.permit import EventKind, Outcome, Stage, VisaChoice
 from domain.permit_rules import permit_valid_until
 from tests.permits.support import (
     OFFICER,
+    PASSPORT,
     PermitHarness,
     termination,
     visa,
@@ -21,6 +23,11 @@ async def test_an_application_goes_from_submission_to_an_active_permit(
     case = await harness.start(duration_months=18)
     state = await case.state()
     assert state.stage is Stage.DOCUMENT_VERIFICATION
+    # Operators find it by kind, stage and NIB (a business number); never by passport.
+    attributes = (await case.handle.describe()).typed_search_attributes
+    assert attributes.get(search.KIND) == "tka_permit"
+    assert attributes.get(search.EMPLOYER_NIB) == case.application.employer_nib
+    assert PASSPORT not in str(attributes) and "Jane" not in str(attributes)
     assert state.awaiting is not None and state.awaiting.role.value == "kemnaker_verifier"
 
     billed = await case.to_payment()
