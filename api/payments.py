@@ -52,7 +52,8 @@ def _verify(secret: str, tolerance: int, timestamp: str | None, signature: str |
         sent_at = int(timestamp)
     except ValueError:
         raise _unauthorised(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
-    if abs(time.time() - sent_at) > tolerance:
+    # Integers: a float conversion of a 400-digit timestamp would overflow (a 500).
+    if abs(int(time.time()) - sent_at) > tolerance:
         raise _unauthorised(f"the confirmation is older than {tolerance}s (or from the future)")
     if not signature_matches(secret, timestamp, body, signature):
         raise _unauthorised("the signature does not match the body")

@@ -32,8 +32,11 @@ def sign_callback(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def signature_matches(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
-    """Constant-time comparison, so the signature cannot be guessed byte by byte."""
-    return hmac.compare_digest(sign_callback(secret, timestamp, body), signature)
+    """Constant-time comparison, so the signature cannot be guessed byte by byte. Compared
+    as bytes: `compare_digest` raises on a str with non-ASCII characters, and a header is
+    whatever the sender put in it."""
+    expected = sign_callback(secret, timestamp, body).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "backslashreplace"))
 
 
 def billing_code_for(idempotency_key: str) -> str:

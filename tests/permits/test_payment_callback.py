@@ -52,13 +52,18 @@ async def test_a_bad_or_stale_signature_is_a_401_and_changes_nothing(api: ApiSta
     secret = api.settings.simponi_secret
     tampered = body.replace(b"SIMPONI-PAY-1", b"SIMPONI-PAY-2")
     stale = int(time.time()) - api.settings.simponi_callback_tolerance_seconds - 5
-    for headers, content in (
+    far_future = "1" + "0" * 400  # overflows a float: must still be a 401, not a 500
+    headers_list: list[tuple[dict[str, Any], bytes]] = [
         ({}, body),  # unsigned
         (signed("not-the-shared-secret", body), body),
         (signed(secret, body), tampered),  # signed one body, sent another
         (signed(secret, body, at=stale), body),  # a replay of an old confirmation
         ({**signed(secret, body), "X-Simponi-Timestamp": "yesterday"}, body),
-    ):
+        ({**signed(secret, body), "X-Simponi-Timestamp": far_future}, body),
+        # A signature header with a non-ASCII byte: compared as bytes, refused, no 500.
+        ({**signed(secret, body), "X-Simponi-Signature": "\xe9".encode("latin-1")}, body),
+    ]
+    for headers, content in headers_list:
         response = await api.http.post(CALLBACK, content=content, headers=headers)
         assert response.status_code == 401, response.text
     assert await _stored(api, application_id) == before
