@@ -7,7 +7,8 @@ signature, or a timestamp further than the tolerance from now (a replay), is a 4
 changes nothing. Every confirmation that passes is recorded by its payment id: the first
 delivery is applied to the application's workflow as an Update whose id is derived from the
 payment id (so even two concurrent deliveries apply once); later deliveries are answered
-with the first one's result. A confirmation for an expired bill is refused (409) and recorded.
+with the first one's result, unless their body differs from the first (409, not counted).
+A confirmation for an expired bill is refused (409) and recorded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.errors import refusal_from_update
 from db import permits as permit_db
-from db.permits import ConfirmationResult, PermitRecord
+from db.permits import ConfirmationRecord, ConfirmationResult, PermitRecord
 from domain.errors import DomainError, Refusal, conflict, invalid, not_found
 from domain.permit import Outcome, PaymentConfirmation, payment_update_id
 from registries.simponi import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
@@ -89,8 +90,10 @@ async def simponi_callback(
     except ValidationError as error:
         raise invalid(f"the confirmation is malformed: {error.error_count()} error(s)") from None
     structlog.contextvars.bind_contextvars(payment_id=payment.payment_id)
-    seen = await permit_db.count_delivery(pool, payment.payment_id)
+    seen = await permit_db.count_delivery(pool, payment)
     if seen is not None:
+        if not seen.confirms(payment):
+            raise _changed(payment)
         log.info("payment_confirmation_duplicate", result=seen.result.value)
         return CallbackAnswer(payment_id=payment.payment_id, result=seen.result, duplicate=True)
     record = await permit_db.by_billing_code(pool, payment.billing_code)
@@ -115,10 +118,23 @@ async def simponi_callback(
         )
         await _refuse(pool, payment, record, refusal)
         raise refusal from None
-    await _record(pool, payment, record.application_id, ConfirmationResult.ACCEPTED, None)
+    stored = await _record(pool, payment, record.application_id, ConfirmationResult.ACCEPTED, None)
+    if not stored.confirms(payment):
+        # A concurrent first delivery with another body under this id won the race: the
+        # workflow applied that one (same update id), not this one.
+        raise _changed(payment)
     log.info("payment_confirmation_accepted", application_id=record.application_id)
     return CallbackAnswer(
         payment_id=payment.payment_id, result=ConfirmationResult.ACCEPTED, duplicate=False
+    )
+
+
+def _changed(payment: PaymentConfirmation) -> DomainError:
+    """The same payment id with another bill, amount or payment time: not a duplicate."""
+    log.warning("payment_confirmation_changed_under_same_id")
+    return conflict(
+        f"payment {payment.payment_id} was already confirmed with a different billing code, "
+        "amount or payment time; this delivery changes nothing"
     )
 
 
@@ -139,6 +155,6 @@ async def _record(
     application_id: str | None,
     result: ConfirmationResult,
     detail: str | None,
-) -> None:
+) -> ConfirmationRecord:
     async with pool.acquire() as conn:
-        await permit_db.record_confirmation(conn, payment, application_id, result, detail)
+        return await permit_db.record_confirmation(conn, payment, application_id, result, detail)

@@ -107,9 +107,23 @@ class ConfirmationRecord(BaseModel):
     billing_code: str
     application_id: str | None
     amount_usd: int
+    paid_at: datetime
     result: ConfirmationResult
     detail: str | None
     deliveries: int
+
+    def confirms(self, payment: PaymentConfirmation) -> bool:
+        """Is `payment` the confirmation recorded under its id (not a different body)?"""
+        return (self.billing_code, self.amount_usd, self.paid_at) == (
+            payment.billing_code,
+            payment.amount_usd,
+            payment.paid_at,
+        )
+
+
+_CONFIRMATION_COLUMNS = (
+    "payment_id, billing_code, application_id, amount_usd, paid_at, result, detail, deliveries"
+)
 
 
 # ---------------------------------------------------------------- writes
@@ -209,13 +223,12 @@ async def record_confirmation(
     """Record a confirmation's first delivery with what was done with it; a later delivery
     of the same payment id only counts, and answers the first result."""
     row = await conn.fetchrow(
-        """INSERT INTO payment_confirmations (payment_id, billing_code, application_id,
+        f"""INSERT INTO payment_confirmations (payment_id, billing_code, application_id,
                                               amount_usd, paid_at, result, detail)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (payment_id) DO UPDATE
               SET deliveries = payment_confirmations.deliveries + 1, last_received_at = now()
-           RETURNING payment_id, billing_code, application_id, amount_usd, result, detail,
-                     deliveries""",
+           RETURNING {_CONFIRMATION_COLUMNS}""",  # noqa: S608 - fixed columns
         payment.payment_id, payment.billing_code, application_id, payment.amount_usd,
         payment.paid_at, result.value, detail,
     )  # fmt: skip
@@ -224,17 +237,23 @@ async def record_confirmation(
 
 
 async def count_delivery(
-    conn: Connection | asyncpg.Pool, payment_id: str
+    conn: Connection | asyncpg.Pool, payment: PaymentConfirmation
 ) -> ConfirmationRecord | None:
-    """A confirmation delivered again: count it and answer what the first delivery got."""
+    """What was recorded under this payment id, if anything. A delivery of the same
+    confirmation again is counted; a different body under the same id is not (the caller
+    refuses it: `ConfirmationRecord.confirms`)."""
     row = await conn.fetchrow(
-        """UPDATE payment_confirmations
+        f"""UPDATE payment_confirmations
               SET deliveries = deliveries + 1, last_received_at = now()
-            WHERE payment_id = $1
-        RETURNING payment_id, billing_code, application_id, amount_usd, result, detail,
-                  deliveries""",
-        payment_id,
-    )
+            WHERE payment_id = $1 AND billing_code = $2 AND amount_usd = $3 AND paid_at = $4
+        RETURNING {_CONFIRMATION_COLUMNS}""",  # noqa: S608 - fixed columns
+        payment.payment_id, payment.billing_code, payment.amount_usd, payment.paid_at,
+    )  # fmt: skip
+    if row is None:
+        row = await conn.fetchrow(
+            f"SELECT {_CONFIRMATION_COLUMNS} FROM payment_confirmations WHERE payment_id = $1",  # noqa: S608 - fixed columns
+            payment.payment_id,
+        )
     return ConfirmationRecord(**dict(row)) if row is not None else None
 
 

@@ -94,6 +94,38 @@ async def test_the_same_confirmation_twice_is_applied_once(api: ApiStack) -> Non
     assert (row["result"], row["deliveries"]) == ("accepted", 2)
 
 
+async def test_a_changed_body_under_an_accepted_payment_id_is_a_409_not_a_duplicate(
+    api: ApiStack,
+) -> None:
+    application_id, live = await _at_payment(api)
+    assert (await flows.pay(api, live)).status_code == 200
+    for changes in ({"amount_usd": 1}, {"paid_at": "2026-11-21T10:00:00+07:00"}):
+        response = await flows.pay(api, live, **changes)  # same payment id, another body
+        assert response.status_code == 409, response.text
+        assert "different billing code, amount or payment time" in response.json()["detail"]
+    row = await _confirmation(api.pool)
+    assert (row["result"], row["amount_usd"], row["deliveries"]) == (
+        "accepted",
+        live["billing"]["amount_usd"],
+        1,
+    )
+    after = await flows.settled(api, application_id)
+    assert after["payment_id"] == "SIMPONI-PAY-1"
+
+
+async def test_a_refused_payment_id_cannot_be_reused_with_a_corrected_body(
+    api: ApiStack,
+) -> None:
+    """A partial payment is refused; the same payment id with the full amount is not a
+    duplicate of it (200 with the old result would hide the change): a 409."""
+    application_id, live = await _at_payment(api)
+    assert (await flows.pay(api, live, amount_usd=1)).status_code == 422
+    corrected = await flows.pay(api, live)
+    assert corrected.status_code == 409, corrected.text
+    assert (await _confirmation(api.pool))["result"] == "refused_invalid"
+    assert (await flows.state(api, application_id))["stage"] == "payment"
+
+
 async def test_a_wrong_amount_is_refused_and_recorded(api: ApiStack) -> None:
     application_id, live = await _at_payment(api)
     response = await flows.pay(api, live, amount_usd=1)

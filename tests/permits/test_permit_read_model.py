@@ -99,6 +99,11 @@ async def test_a_confirmation_keeps_its_first_result_and_counts_deliveries(
         )
     assert first.result is again.result is ConfirmationResult.REFUSED_UNKNOWN
     assert again.deliveries == 2
-    counted = await permit_db.count_delivery(pool, "P-1")
-    assert counted is not None and counted.deliveries == 3
-    assert await permit_db.count_delivery(pool, "P-unknown") is None
+    counted = await permit_db.count_delivery(pool, payment)
+    assert counted is not None and counted.deliveries == 3 and counted.confirms(payment)
+    # Another body under the same payment id is not a delivery of this confirmation.
+    changed = payment.model_copy(update={"amount_usd": 1})
+    other = await permit_db.count_delivery(pool, changed)
+    assert other is not None and not other.confirms(changed) and other.deliveries == 3
+    unknown = payment.model_copy(update={"payment_id": "P-unknown"})
+    assert await permit_db.count_delivery(pool, unknown) is None
