@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from domain.clock import local_date
 from domain.errors import conflict, forbidden, invalid
 from domain.identity import Actor, Ministry, Role, Scope
 from domain.permit import (
@@ -195,6 +196,14 @@ def check_arrival(state: PermitState, entry: ArrivalRecord, today: date) -> None
     require_stage(state, "recording the arrival", Stage.AWAITING_ARRIVAL)
     if entry.arrived_on > today:
         raise invalid(f"the arrival date {entry.arrived_on} is in the future")
+    # The ITAS runs from the arrival: an arrival before the visa would start (and, far
+    # enough back, end) the permit before the TKA could have entered on it.
+    issued = local_date(state.awaiting.since) if state.awaiting is not None else None
+    if issued is not None and entry.arrived_on < issued:
+        raise invalid(
+            f"the arrival date {entry.arrived_on} is before the C312 visa was issued "
+            f"({issued}): the TKA enters on the visa"
+        )
 
 
 def check_termination(state: PermitState, entry: Termination) -> None:

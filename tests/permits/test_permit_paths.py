@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.clock import local_date
 from domain.errors import Refusal
 from domain.permit import (
     ApprovalChoice,
+    ArrivalRecord,
     EmployerCategory,
     EventKind,
     FeasibilityChoice,
@@ -24,6 +26,7 @@ from domain.tasks import TaskState
 from tests.permits.support import (
     DIRECTOR,
     EMPLOYER,
+    OFFICER,
     OFFICER_WRONG_MINISTRY,
     OTHER_EMPLOYER,
     VERIFIER,
@@ -232,6 +235,23 @@ async def test_a_travel_ban_hit_cannot_be_approved(harness: PermitHarness) -> No
     )
     await case.handle.execute_update(PermitWorkflow.decide_visa, visa(VisaChoice.REJECT))
     await _closed(case, Outcome.VISA_REJECTED)
+
+
+async def test_an_arrival_before_the_visa_was_issued_is_refused(harness: PermitHarness) -> None:
+    """The ITAS runs from the arrival: a date before the visa would start the permit (or,
+    far enough back, end it) before the TKA could have entered."""
+    case = await harness.start()
+    await case.to_visa_decision()
+    await case.decide(PermitWorkflow.decide_visa, visa(VisaChoice.APPROVE))
+    await case.at(Stage.AWAITING_ARRIVAL)
+    too_early = ArrivalRecord(
+        actor=OFFICER,
+        arrived_on=local_date(await harness.now()) - timedelta(days=400),
+        port_of_entry="CGK",
+    )
+    assert await case.refused(PermitWorkflow.record_arrival, too_early) == Refusal.INVALID.value
+    active = await case.to_active_from_arrival()
+    assert active.permit.valid_from == local_date(await harness.now())
 
 
 async def test_no_arrival_on_the_visa_lapses_the_application(harness: PermitHarness) -> None:
