@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from config.settings import PROJECT_ROOT, Environment, Settings
 from domain.clock import local_date
+from domain.permit import permit_workflow_id
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
 from tests.e2e.test_enrolment_to_certificate import _free_port
@@ -61,8 +62,16 @@ class WorkerProcess:
         if self.process is None or self.process.returncode is not None:
             return
         self.process.send_signal(signal.SIGTERM)  # the process this test started, by its pid
-        async with asyncio.timeout(20):
+        try:
+            async with asyncio.timeout(20):
+                await self.process.wait()
+        except TimeoutError:
+            # Never leave a worker behind polling the queue for the next test: kill it.
+            self.process.kill()
             await self.process.wait()
+            raise AssertionError(
+                f"{self.module} ignored SIGTERM for 20s and was killed:\n{self.log.read_text()}"
+            ) from None
         assert "worker_stopped" in self.log.read_text()
 
 
@@ -97,16 +106,29 @@ async def stack(
     )
     serving = asyncio.create_task(server.serve())
     try:
-        await asyncio.gather(kemnaker.start(), imigrasi.start())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        # Both starts run to the end (a failed one must not leave the other starting a
+        # process after the teardown below has looked).
+        for failure in await asyncio.gather(
+            kemnaker.start(), imigrasi.start(), return_exceptions=True
+        ):
+            if failure is not None:
+                raise failure
+        deadline = time.monotonic() + 30
+        while not server.started:  # uvicorn offers no event to wait on
+            if serving.done() or time.monotonic() > deadline:
+                raise AssertionError(f"the API did not start on port {server.config.port}")
             await asyncio.sleep(0.02)
         base = f"http://127.0.0.1:{server.config.port}"
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             yield ApiStack(http, settings, pool, None, None, app), kemnaker, imigrasi  # type: ignore[arg-type]
     finally:
         server.should_exit = True
+        # Both workers are stopped (or killed) even when one of them misbehaves.
+        stopped = await asyncio.gather(kemnaker.stop(), imigrasi.stop(), return_exceptions=True)
         await serving
-        await asyncio.gather(kemnaker.stop(), imigrasi.stop())
+        for failure in stopped:
+            if failure is not None:
+                raise failure
 
 
 async def _inbox_task(api: ApiStack, headers: dict[str, str], case_id: str) -> Any:
@@ -120,8 +142,19 @@ async def _inbox_task(api: ApiStack, headers: dict[str, str], case_id: str) -> A
     raise AssertionError(f"no task of {case_id} in the inbox")
 
 
+async def _parked_at(dev_env: WorkflowEnvironment, application_id: str, activity: str) -> None:
+    """The workflow has scheduled `activity` and it waits, unstarted, for a worker."""
+    handle = dev_env.client.get_workflow_handle(permit_workflow_id(application_id))
+    for _ in range(200):
+        pending = (await handle.describe()).raw_description.pending_activities
+        if any(a.activity_type.name == activity and a.attempt <= 1 for a in pending):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{application_id} never scheduled {activity}")
+
+
 async def test_a_permit_crosses_the_ministries_and_survives_imigrasi_stopping_at_the_hand_off(
-    stack: tuple[ApiStack, WorkerProcess, WorkerProcess],
+    stack: tuple[ApiStack, WorkerProcess, WorkerProcess], dev_env: WorkflowEnvironment
 ) -> None:
     api, kemnaker, imigrasi = stack
     application_id = await flows.submit(api, duration_months=12)
@@ -135,7 +168,8 @@ async def test_a_permit_crosses_the_ministries_and_survives_imigrasi_stopping_at
                                   {"decision": "approve", "reason": "pengesahan"},
                                   flows.director(api))  # fmt: skip
     assert approved["stage"] == "immigration_checks"
-    await asyncio.sleep(2.0)  # Kemnaker's side is up; Imigrasi's is not
+    # Kemnaker's side is up; Imigrasi's is not: the SIMKIM notification waits for it.
+    await _parked_at(dev_env, application_id, "simkim_notify")
     waiting = await flows.state(api, application_id)
     assert waiting["stage"] == "immigration_checks" and waiting["checks"] is None
     record = await ok(await api.http.get(f"/permits/{application_id}", headers=employer(api)))

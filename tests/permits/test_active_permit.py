@@ -17,6 +17,7 @@ from domain.permit_policy import PermitPolicy
 from domain.working_days import is_working_day, subtract_working_days
 from tests.permits.support import (
     OTHER_EMPLOYER,
+    PermitCase,
     PermitHarness,
     rptka,
     running_permit_harness,
@@ -107,6 +108,16 @@ async def test_a_five_year_permit_stays_far_below_the_history_limits(
     assert events < 1000, f"{events} history events for one 5-year permit"
 
 
+async def _parked_at_simkim_notify(case: PermitCase) -> None:
+    """Parked at the hand-off: the SIMKIM notification is scheduled, nothing else pending."""
+    for _ in range(500):
+        pending = (await case.handle.describe()).raw_description.pending_activities
+        if [a.activity_type.name for a in pending] == ["simkim_notify"]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the SIMKIM notification was never left waiting for Imigrasi")
+
+
 async def test_the_application_waits_at_the_hand_off_while_imigrasi_is_down(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
@@ -116,11 +127,9 @@ async def test_the_application_waits_at_the_hand_off_while_imigrasi_is_down(
         await case.pay()
         await case.handle.execute_update(PermitWorkflow.decide_rptka, rptka())
         await case.at(Stage.IMMIGRATION_CHECKS)
-        await asyncio.sleep(1.0)
+        await _parked_at_simkim_notify(case)
         waiting = await case.state()
         assert waiting.stage is Stage.IMMIGRATION_CHECKS
-        [pending] = (await case.handle.describe()).raw_description.pending_activities
-        assert pending.activity_type.name == "simkim_notify"
         assert not harness.simkim.notifications
         async with harness.imigrasi_worker():
             state = await case.at(Stage.VISA_DECISION)
