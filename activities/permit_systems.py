@@ -24,6 +24,7 @@ from domain.permit import (
     ISSUE_VISA,
     NOTIFY_SIMKIM,
     RUN_IMMIGRATION_CHECKS,
+    SIMKIM_UNKNOWN_REFERENCE,
     BillingCode,
     BillingRequest,
     CalendarDay,
@@ -47,7 +48,10 @@ async def _refusals_final(call: Awaitable[T]) -> T:
     try:
         return await call
     except RegistryRejected as error:
-        raise ApplicationError(str(error), type="SystemRejected", non_retryable=True) from None
+        # A 404 from SIMKIM is an unknown reference (it lost the notification, e.g. a
+        # simulator restarted with Imigrasi's worker): the workflow can notify again.
+        kind = SIMKIM_UNKNOWN_REFERENCE if error.status_code == 404 else "SystemRejected"
+        raise ApplicationError(str(error), type=kind, non_retryable=True) from None
 
 
 class KemnakerSystems:

@@ -33,6 +33,9 @@ RUN_IMMIGRATION_CHECKS = "simkim_run_checks"
 ISSUE_VISA = "simkim_issue_visa"
 ISSUE_ITAS = "simkim_issue_itas"
 ISSUE_EPO = "simkim_issue_epo"
+# The failure type of a SIMKIM call for a reference SIMKIM does not know (it lost the
+# notification): the workflow notifies again under the same key and asks once more.
+SIMKIM_UNKNOWN_REFERENCE = "SimkimUnknownReference"
 
 
 def permit_workflow_id(application_id: str) -> str:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import permit_rules as rules
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         ISSUE_VISA,
         NOTIFY_SIMKIM,
         RUN_IMMIGRATION_CHECKS,
+        SIMKIM_UNKNOWN_REFERENCE,
         WORKFLOW_KIND,
         WRITE_PERMIT_REMINDER,
         ApprovalChoice,
@@ -233,21 +235,7 @@ class PermitWorkflow(PermitDecisions):
         a hold waits for the employer's documents (the revision window again)."""
         app = self._application
         await self._enter(Stage.IMMIGRATION_CHECKS)
-        assert self._state.rptka_number is not None
-        receipt = await self._imigrasi(
-            NOTIFY_SIMKIM,
-            KemnakerNotification(
-                idempotency_key=f"{app.application_id}:notify",
-                application_id=app.application_id,
-                rptka_number=self._state.rptka_number,
-                employer_nib=app.employer_nib,
-                passport_no=app.passport_no,
-                nationality=app.nationality,
-                position_title=app.position_title,
-                duration_months=app.duration_months,
-            ),
-            SimkimReceipt,
-        )
+        receipt = await self._notify_simkim()
         await self._emit(EventKind.HANDED_OVER, reason=f"SIMKIM reference {receipt.simkim_ref}")
         checks = await self._imigrasi(
             RUN_IMMIGRATION_CHECKS,
@@ -286,19 +274,49 @@ class PermitWorkflow(PermitDecisions):
                     f"{self._policy.revision_days} days of the hold"
                 )
 
-    async def _document(self, activity: str, what: str, **validity: object) -> str:
-        assert self._state.checks is not None
-        number = await self._imigrasi(
-            activity,
-            DocumentRequest.model_validate(
-                {
-                    "idempotency_key": f"{self._state.application_id}:{what}",
-                    "simkim_ref": self._state.checks.simkim_ref,
-                    **validity,
-                }
+    async def _notify_simkim(self) -> SimkimReceipt:
+        """Kemnaker's notification to SIMKIM; the key makes a repeat answer the same ref."""
+        app = self._application
+        assert self._state.rptka_number is not None
+        return await self._imigrasi(
+            NOTIFY_SIMKIM,
+            KemnakerNotification(
+                idempotency_key=f"{app.application_id}:notify",
+                application_id=app.application_id,
+                rptka_number=self._state.rptka_number,
+                employer_nib=app.employer_nib,
+                passport_no=app.passport_no,
+                nationality=app.nationality,
+                position_title=app.position_title,
+                duration_months=app.duration_months,
             ),
-            DocumentNumber,
+            SimkimReceipt,
         )
+
+    async def _document(self, activity: str, what: str, **validity: object) -> str:
+        checks = self._state.checks
+        assert checks is not None
+        request = DocumentRequest.model_validate(
+            {
+                "idempotency_key": f"{self._state.application_id}:{what}",
+                "simkim_ref": checks.simkim_ref,
+                **validity,
+            }
+        )
+        try:
+            number = await self._imigrasi(activity, request, DocumentNumber)
+        except ActivityError as error:
+            cause = error.cause
+            if not (isinstance(cause, ApplicationError) and cause.type == SIMKIM_UNKNOWN_REFERENCE):
+                raise
+            # SIMKIM lost the notification (weeks can pass between the checks and the visa,
+            # ITAS or EPO): without this the whole application would fail. Notify again under
+            # the same key, once, and ask for the document with the reference it answers.
+            workflow.logger.warning("SIMKIM did not know the reference; notifying again")
+            receipt = await self._notify_simkim()
+            self._state.checks = checks.model_copy(update={"simkim_ref": receipt.simkim_ref})
+            request = request.model_copy(update={"simkim_ref": receipt.simkim_ref})
+            number = await self._imigrasi(activity, request, DocumentNumber)
         return number.number
 
     async def _arrival_and_itas(self) -> Ending:

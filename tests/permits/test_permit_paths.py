@@ -237,6 +237,21 @@ async def test_a_travel_ban_hit_cannot_be_approved(harness: PermitHarness) -> No
     await _closed(case, Outcome.VISA_REJECTED)
 
 
+async def test_simkim_losing_the_notification_does_not_fail_the_application(
+    harness: PermitHarness,
+) -> None:
+    """Imigrasi's worker restarted between the checks and the visa (its in-process SIMKIM
+    simulator forgot everything): the visa is still issued, after one new notification."""
+    case = await harness.start()
+    at_visa = await case.to_visa_decision()
+    harness.simkim.notifications.clear()
+    approved = await case.decide(PermitWorkflow.decide_visa, visa(VisaChoice.APPROVE))
+    assert approved.stage is Stage.AWAITING_ARRIVAL
+    assert approved.permit.visa_number is not None
+    assert len(harness.simkim.notifications) == 1
+    assert approved.checks == at_visa.checks  # same key, same reference
+
+
 async def test_an_arrival_before_the_visa_was_issued_is_refused(harness: PermitHarness) -> None:
     """The ITAS runs from the arrival: a date before the visa would start the permit (or,
     far enough back, end it) before the TKA could have entered."""
