@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import enrolments, inbox, journeys, reference
+from api import enrolments, inbox, journeys, payments, permits, reference
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -52,7 +52,9 @@ def create_app(
 
     app = FastAPI(
         title="Sinergi",
-        summary="Joint Kemnaker-Kemenimipas processes: inmate vocational certification.",
+        summary=(
+            "Joint Kemnaker-Kemenimipas processes: inmate vocational certification and TKA permits."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -87,6 +89,8 @@ def create_app(
     app.include_router(enrolments.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(permits.router)
+    app.include_router(payments.router)
     return app
 
 

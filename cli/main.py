@@ -85,7 +85,7 @@ def up(
         bool, typer.Option(help="Once up, drive one demo enrolment to its BNSP certificate.")
     ] = True,
 ) -> None:
-    """Start Postgres, Temporal, the worker and the API, run the demo job; serve until Ctrl-C."""
+    """Start Postgres, Temporal, the workers and the API, run the demo job; serve until Ctrl-C."""
     settings = load_settings()
     configure_logging(settings.log_json)
     _quiet_libraries()

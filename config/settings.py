@@ -15,10 +15,13 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
+from domain.permit import IMIGRASI_TASK_QUEUE, KEMNAKER_TASK_QUEUE
+from domain.permit_policy import PermitPolicy
 from domain.policy import EnrolmentPolicy, JourneyPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
+DEV_SIMPONI_SECRET = "sinergi-development-simponi-secret"  # refused outside development
 
 
 class Environment(StrEnum):
@@ -101,6 +104,40 @@ class Settings(BaseSettings):
     journey_policy: JourneyPolicy = JourneyPolicy()
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
+
+    # Process B, TKA permits: each ministry's worker polls its own task queue.
+    kemnaker_task_queue: str = KEMNAKER_TASK_QUEUE
+    imigrasi_task_queue: str = IMIGRASI_TASK_QUEUE
+    permit_policy: PermitPolicy = PermitPolicy()
+    simponi_mode: RegistryMode = RegistryMode.SIMULATOR
+    simponi_url: str = "http://127.0.0.1:8100"
+    simkim_mode: RegistryMode = RegistryMode.SIMULATOR
+    simkim_url: str = "http://127.0.0.1:8100"
+    # SIMPONI signs its payment confirmations with this shared secret (HMAC-SHA256); a
+    # confirmation older than the tolerance is refused as a possible replay. Unset: the
+    # development secret in development and test; elsewhere the callback refuses every
+    # confirmation (503) until it is set. Only the API reads it.
+    simponi_callback_secret: str | None = None
+    simponi_callback_tolerance_seconds: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_simponi_secret(self) -> Settings:
+        live = self.environment in (Environment.STAGING, Environment.PRODUCTION)
+        if live and self.simponi_callback_secret == DEV_SIMPONI_SECRET:
+            raise ValueError(
+                f"SINERGI_SIMPONI_CALLBACK_SECRET is the development default; set the secret "
+                f"shared with SIMPONI for environment {self.environment.value}"
+            )
+        return self
+
+    @property
+    def simponi_secret(self) -> str | None:
+        """The secret SIMPONI signs with; None outside development and test until set."""
+        if self.simponi_callback_secret is not None:
+            return self.simponi_callback_secret
+        if self.environment in (Environment.DEVELOPMENT, Environment.TEST):
+            return DEV_SIMPONI_SECRET
+        return None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -11,5 +11,7 @@ KIND = SearchAttributeKey.for_keyword("SinergiKind")
 STAGE = SearchAttributeKey.for_keyword("SinergiStage")
 UPT = SearchAttributeKey.for_keyword("SinergiUpt")
 PROGRAMME = SearchAttributeKey.for_keyword("SinergiProgramme")
+# TKA permits: the employer's NIB, a business registration number (not personal data).
+EMPLOYER_NIB = SearchAttributeKey.for_keyword("SinergiEmployerNib")
 
-ALL: tuple[SearchAttributeKey[str], ...] = (KIND, STAGE, UPT, PROGRAMME)
+ALL: tuple[SearchAttributeKey[str], ...] = (KIND, STAGE, UPT, PROGRAMME, EMPLOYER_NIB)

@@ -49,3 +49,16 @@ def due_at(start: datetime, n: int, non_working: Container[date]) -> datetime:
         raise ValueError("the start of a due-date computation needs a time zone")
     last_day = add_working_days(local_date(start), n, non_working)
     return start_of(last_day + _ONE_DAY)
+
+
+def subtract_working_days(end: date, n: int, non_working: Container[date]) -> date:
+    """The working day n working days before `end` (end not counted); `end` when n is 0."""
+    if n < 0:
+        raise ValueError(f"a number of working days cannot be negative, got {n}")
+    day = end
+    remaining = n
+    while remaining > 0:
+        day -= _ONE_DAY
+        if is_working_day(day, non_working):
+            remaining -= 1
+    return day

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Protocol
 
 from config.settings import RegistryMode, Settings
+from domain.permit_registries import SimkimRegistry, SimponiRegistry
 from domain.registries import BnspRegistry, SdpRegistry
 from registries.bnsp import BnspHttpClient, BnspSimulator
 from registries.sdp import SdpHttpClient, SdpSimulator
+from registries.simkim import SimkimHttpClient, SimkimSimulator
+from registries.simponi import SimponiHttpClient, SimponiSimulator
 
 
 class ClosableSdpRegistry(SdpRegistry, Protocol):
@@ -33,3 +36,15 @@ def build_bnsp(settings: Settings) -> ClosableBnspRegistry:
         return BnspHttpClient(settings.bnsp_url, settings.registry_timeout_seconds)
     # In-process, a BNSP simulator lives and forgets with the process that built it.
     return BnspSimulator()
+
+
+def build_simponi(settings: Settings) -> SimponiRegistry:
+    if settings.simponi_mode is RegistryMode.HTTP:
+        return SimponiHttpClient(settings.simponi_url, settings.registry_timeout_seconds)
+    return SimponiSimulator()
+
+
+def build_simkim(settings: Settings) -> SimkimRegistry:
+    if settings.simkim_mode is RegistryMode.HTTP:
+        return SimkimHttpClient(settings.simkim_url, settings.registry_timeout_seconds)
+    return SimkimSimulator()

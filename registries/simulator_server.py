@@ -1,7 +1,9 @@
-"""SDP and BNSP simulators behind their HTTP contract, for the HTTP clients and the demo.
+"""SDP, BNSP, SIMPONI and SIMKIM simulators behind their HTTP contract, for the HTTP
+clients and the demo.
 
 Run: `python -m registries.simulator_server --host 127.0.0.1 --port 8100`, then set
-SINERGI_SDP_MODE=http and SINERGI_BNSP_MODE=http (the default URLs point here).
+SINERGI_SDP_MODE=http, SINERGI_BNSP_MODE=http, SINERGI_SIMPONI_MODE=http and
+SINERGI_SIMKIM_MODE=http (the default URLs point here).
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from fastapi import FastAPI, Header, HTTPException, Response, status
 
 from config.log import configure_logging
 from config.settings import get_settings
+from domain.permit import (
+    BillingCode,
+    BillingRequest,
+    ChecksRequest,
+    DocumentNumber,
+    DocumentRequest,
+    ImmigrationChecks,
+    KemnakerNotification,
+    SimkimReceipt,
+)
 from domain.registries import (
     CertificateLookup,
     CertificateLookupResult,
@@ -24,11 +36,19 @@ from domain.registries import (
 from registries.bnsp import IDEMPOTENCY_HEADER, BnspSimulator, submission_ref_for
 from registries.errors import RegistryRejected
 from registries.sdp import SdpSimulator
+from registries.simkim import DOCUMENT_PREFIXES, SimkimSimulator
+from registries.simponi import SimponiSimulator
 
 
-def create_simulator_app(sdp: SdpSimulator, bnsp: BnspSimulator) -> FastAPI:
-    """One app serving both registries from the given simulators (shared, not copied)."""
-    app = FastAPI(title="Sinergi registry simulators (SDP, BNSP)")
+def create_simulator_app(
+    sdp: SdpSimulator,
+    bnsp: BnspSimulator,
+    simponi: SimponiSimulator | None = None,
+    simkim: SimkimSimulator | None = None,
+) -> FastAPI:
+    """One app serving every registry from the given simulators (shared, not copied)."""
+    app = FastAPI(title="Sinergi registry simulators (SDP, BNSP, SIMPONI, SIMKIM)")
+    _add_permit_systems(app, simponi or SimponiSimulator(), simkim or SimkimSimulator())
 
     @app.get("/healthz", tags=["health"])
     async def health() -> dict[str, str]:
@@ -71,6 +91,47 @@ def create_simulator_app(sdp: SdpSimulator, bnsp: BnspSimulator) -> FastAPI:
             ) from None
 
     return app
+
+
+# Every SIMPONI and SIMKIM write carries one (module level: FastAPI resolves it by name).
+Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1)]
+
+
+def _add_permit_systems(app: FastAPI, simponi: SimponiSimulator, simkim: SimkimSimulator) -> None:
+    @app.post("/simponi/billings", tags=["simponi"], status_code=status.HTTP_201_CREATED)
+    async def create_billing(
+        request: BillingRequest, idempotency_key: Key, response: Response
+    ) -> BillingCode:
+        if idempotency_key != request.idempotency_key:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "the Idempotency-Key header must equal the body's idempotency_key",
+            )
+        seen = len(simponi.bills)
+        code = await simponi.create_billing(request)
+        if len(simponi.bills) == seen:
+            response.status_code = status.HTTP_200_OK  # a replay: same code, nothing new
+        return code
+
+    @app.post("/simkim/notifications", tags=["simkim"])
+    async def notify(notification: KemnakerNotification, _: Key) -> SimkimReceipt:
+        return await simkim.notify(notification)
+
+    @app.post("/simkim/checks", tags=["simkim"])
+    async def run_checks(request: ChecksRequest, _: Key) -> ImmigrationChecks:
+        try:
+            return await simkim.run_checks(request)
+        except RegistryRejected:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "SIMKIM has no such reference") from None
+
+    @app.post("/simkim/{kind}", tags=["simkim"])
+    async def issue(kind: str, request: DocumentRequest, _: Key) -> DocumentNumber:
+        if kind not in DOCUMENT_PREFIXES:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"SIMKIM issues no {kind}")
+        try:
+            return simkim.issue(kind, request)
+        except RegistryRejected:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "SIMKIM has no such reference") from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,5 +20,6 @@ fi
 # The file refuses to start without these secrets; any value does for validation.
 POSTGRES_PASSWORD=compose-validation-only \
 SINERGI_JWT_SECRET=compose-validation-only \
+SINERGI_SIMPONI_CALLBACK_SECRET=compose-validation-only \
     docker-compose -f docker-compose.yml config -q
 echo "check-compose: docker-compose.yml is valid"

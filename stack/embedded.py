@@ -1,14 +1,15 @@
 """`sinergi up`: the whole stack on one machine, its state in one folder (settings.state_dir).
 
 Start order: Postgres (embedded unless DATABASE_URL is set; migrated and seeded), the Temporal
-dev server (unless TEMPORAL_ADDRESS is set), the worker, the API. Stop order is the reverse,
-on SIGINT/SIGTERM, when anything dies, or when start-up fails half-way. Postgres data and
-the Temporal database stay in the state folder, so cases survive a restart.
+dev server (unless TEMPORAL_ADDRESS is set), the workers (the enrolment worker, then
+Kemnaker's and Imigrasi's TKA permit workers, each its own process), the API. Stop order is
+the reverse, on SIGINT/SIGTERM, when anything dies, or when start-up fails half-way.
+Postgres data and the Temporal database stay in the state folder, so cases survive a restart.
 
 Layout of the state folder:
     postgres/      the Postgres data folder (its server log is postgres/log)
     temporal.db    the Temporal dev server's SQLite store
-    logs/          temporal.log, worker.log, api.log
+    logs/          temporal.log, worker.log, kemnaker-worker.log, imigrasi-worker.log, api.log
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class AppCommands:
 
     worker: Sequence[str] = (sys.executable, "-m", "workers.main")
     api: Sequence[str] = (sys.executable, "-m", "api.main")
+    # TKA permits: each ministry's worker is a process of its own, stopped or restarted alone.
+    kemnaker_worker: Sequence[str] = (sys.executable, "-m", "workers.kemnaker")
+    imigrasi_worker: Sequence[str] = (sys.executable, "-m", "workers.imigrasi")
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,12 @@ class EmbeddedStack:
         database_url = await self._start_database()
         temporal_address, ui_url = await self._start_temporal()
         env = self._child_env(database_url, temporal_address)
-        for name, argv in (("worker", self.commands.worker), ("api", self.commands.api)):
+        for name, argv in (
+            ("worker", self.commands.worker),
+            ("kemnaker-worker", self.commands.kemnaker_worker),
+            ("imigrasi-worker", self.commands.imigrasi_worker),
+            ("api", self.commands.api),
+        ):
             await self.supervisor.start_child(
                 ChildProcess(
                     name,

@@ -24,7 +24,11 @@ from domain.identity import Ministry, Role, Scope
 from domain.journey import journey_workflow_id
 from registries.bnsp import BnspSimulator
 from registries.sdp import SdpSimulator
+from registries.simkim import SimkimSimulator
+from registries.simponi import SimponiSimulator
 from workers.enrolment import enrolment_worker
+from workers.imigrasi import imigrasi_worker
+from workers.kemnaker import kemnaker_worker
 
 
 @dataclass
@@ -91,14 +95,21 @@ class Wiring:
     bnsp: BnspSimulator
     app: FastAPI
     worker: Worker
+    # Process B: each ministry's worker on a task queue of its own.
+    kemnaker: Worker
+    imigrasi: Worker
 
     def stack(self, http: httpx.AsyncClient, pool: asyncpg.Pool) -> ApiStack:
         return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app)
 
 
 def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
+    suffix = uuid.uuid4().hex[:8]
     settings = Settings(
-        environment=Environment.TEST, enrolment_task_queue=f"enrolment-{uuid.uuid4().hex[:8]}"
+        environment=Environment.TEST,
+        enrolment_task_queue=f"enrolment-{suffix}",
+        kemnaker_task_queue=f"kemnaker-{suffix}",
+        imigrasi_task_queue=f"imigrasi-{suffix}",
     )
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
     calendar = WorkingCalendar.from_settings(settings)
@@ -108,6 +119,8 @@ def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
         bnsp,
         create_app(settings, pool=pool, temporal=client, sdp=sdp),
         enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue),
+        kemnaker_worker(client, pool, SimponiSimulator(), calendar, settings.kemnaker_task_queue),
+        imigrasi_worker(client, SimkimSimulator(), settings.imigrasi_task_queue),
     )
 
 
@@ -141,6 +154,8 @@ async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator
     transport = httpx.ASGITransport(app=wired.app)
     async with (
         wired.worker,
+        wired.kemnaker,
+        wired.imigrasi,
         wired.app.router.lifespan_context(wired.app),
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):

@@ -11,6 +11,7 @@ stay where they are for the whole matrix; the run checks that they did.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_
 from tests.api import flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
+from tests.permits import flows as permit_flows
+from tests.permits.flows import signed
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
 
@@ -41,7 +44,8 @@ def operations(app: FastAPI) -> set[Operation]:
 
 @dataclass(frozen=True)
 class Target:
-    """What an operation is asked about: a real case or task of Process A, or reference data."""
+    """What an operation is asked about: a real case or task (Process A or a TKA permit), or
+    reference data."""
 
     label: str
     params: Mapping[str, str]  # path parameters
@@ -50,6 +54,8 @@ class Target:
     ministry: Ministry = Ministry.KEMENIMIPAS  # whose work it is: the auditor's scope
     task: TaskRecord | None = None
     receiver_role: Role | None = None  # a release handover: the role that acknowledges it
+    # A ministry with no part in the target's process: the auditor's "out of scope".
+    uninvolved: Ministry = Ministry.IMIGRASI
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,6 @@ ANY_ROLE = Rule(frozenset(Role), any_scope=True)
 OTHER_UPT, OTHER_LSP = "LP-SALEMBA", "LSP-LOGAM"
 HOME_BAPAS, OTHER_BAPAS = "BP-JAKBAR", "BP-BANDUNG"
 HOME_NIB, OTHER_NIB = "9120001234567", "9120007654321"
-# An auditor scoped to a ministry that takes no part in Process A audits none of its cases.
-UNINVOLVED_MINISTRY = Ministry.IMIGRASI
 
 _OWN_MINISTRY = {
     Role.KEMNAKER_INSTRUCTOR: Ministry.KEMNAKER,
@@ -130,7 +134,7 @@ def scope_for(role: Role, target: Target, in_scope: bool) -> Scope:
         return Scope(employer_nib=HOME_NIB if in_scope else OTHER_NIB)
     if kind is ScopeKind.MINISTRY:
         if role is Role.AUDITOR:
-            return Scope(ministry=target.ministry if in_scope else UNINVOLVED_MINISTRY)
+            return Scope(ministry=target.ministry if in_scope else target.uninvolved)
         own = _OWN_MINISTRY[role]
         return Scope(ministry=own if in_scope else _OTHER_MINISTRY[own])
     # A supervisor: of the task's own scope, or of the case's UPT.
@@ -168,6 +172,7 @@ class Probe:
     targets: tuple[str, ...]
     body: Body | None = None
     lists: str | None = None
+    signed: bool = False  # SIMPONI's callback: the body is signed with the shared secret
 
 
 def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bool | None, str]:
@@ -257,6 +262,32 @@ async def _handed_over(api: ApiStack) -> dict[str, str]:
     return handovers
 
 
+async def _permit(api: ApiStack) -> str:
+    """An application of HOME_NIB waiting on Kemnaker's document verification."""
+    application_id = await permit_flows.submit(api, HOME_NIB)
+    await permit_flows.settled(api, application_id)
+    return application_id
+
+
+async def _rejected_permit(api: ApiStack) -> str:
+    application_id = await _permit(api)
+    await permit_flows.decide(api, application_id, "verification",
+                              {"decision": "reject", "reason": "forged diploma"},
+                              permit_flows.verifier(api))  # fmt: skip
+    await permit_flows.settled(api, application_id)
+    return application_id
+
+
+async def _permit_stage(api: ApiStack, application_id: str) -> str:
+    await permit_flows.settled(api, application_id)
+    row = await api.pool.fetchrow(
+        "SELECT stage, outcome FROM permit_applications WHERE application_id = $1",
+        application_id,
+    )
+    assert row is not None
+    return f"{row['stage']}/{row['outcome']}"
+
+
 async def build_targets(api: ApiStack) -> dict[str, Target]:
     """Four real BARISTA cases of LP-CIPINANG (LSP-PARIWISATA), one per stage the matrix
     needs, and the open task of each live one; the journey of the first; and a released
@@ -292,6 +323,20 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
             receiver_role=Role.KEMNAKER_OFFICER,
         ),
     }
+    permit, closed_permit = await asyncio.gather(_permit(api), _rejected_permit(api))
+    targets["permit"] = Target(
+        "application at verification", {"application_id": permit}, ministry=Ministry.KEMNAKER,
+        uninvolved=Ministry.KEMENIMIPAS,
+    )  # fmt: skip
+    targets["closed permit"] = Target(
+        "rejected application", {"application_id": closed_permit}, ministry=Ministry.KEMNAKER,
+        uninvolved=Ministry.KEMENIMIPAS,
+    )  # fmt: skip
+    task = await _open_task(api, permit, "document_verification")
+    targets["document_verification task"] = Target(
+        "document_verification task", {"task_id": task.task_id, "application_id": permit},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS, task=task,
+    )  # fmt: skip
     for case, kind in (
         (placement, "placement_review"),
         (training, "training_completion"),
@@ -316,7 +361,11 @@ async def mismatches(
     """Every (operation, target, role, in/out of scope) whose answer differs from the rule."""
     targets = await build_targets(api)
     cases = {t.params["enrolment_id"] for t in targets.values() if "enrolment_id" in t.params}
+    applications = {
+        t.params["application_id"] for t in targets.values() if "application_id" in t.params
+    }
     before = {case: await _stage(api, case) for case in sorted(cases)}
+    before |= {a: await _permit_stage(api, a) for a in sorted(applications)}
     tokens: dict[tuple[Role, bool, Scope], dict[str, str]] = {}
     found: list[str] = []
     for (method, path), rule in expected.items():
@@ -327,11 +376,16 @@ async def mismatches(
                 if (role, in_scope, scope) not in tokens:
                     token = mint_dev_token(api.settings, subject(role, in_scope), [role], scope)
                     tokens[(role, in_scope, scope)] = {"Authorization": f"Bearer {token}"}
+                body = probe.body(target) if probe.body is not None else None
+                headers = tokens[(role, in_scope, scope)]
+                content = json.dumps(body).encode()
+                if probe.signed:
+                    headers = {**headers, **signed(api.settings.simponi_secret, content)}
                 response = await api.http.request(
                     method,
                     path.format(**target.params),
-                    json=probe.body(target) if probe.body is not None else None,
-                    headers=tokens[(role, in_scope, scope)],
+                    content=content if body is not None else None,
+                    headers={**headers, "Content-Type": "application/json"},
                 )
                 allowed, answer = _verdict(response, probe, target)
                 should = rule.allows(role, in_scope, target)
@@ -342,6 +396,7 @@ async def mismatches(
                         f"expected {'allow' if should else 'deny'}, got {answer}"
                     )
     after = {case: await _stage(api, case) for case in sorted(cases)}
+    after |= {a: await _permit_stage(api, a) for a in sorted(applications)}
     found.extend(
         f"the matrix moved case {case} from {before[case]} to {after[case]}: a probe's body "
         "was accepted; give it one a later rule refuses"

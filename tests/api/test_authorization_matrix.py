@@ -33,6 +33,7 @@ from tests.api.matrix import (
     subject,
     task_role_and,
 )
+from tests.permits.flows import submission as permit_submission
 
 CASE = "/enrolments/{enrolment_id}"
 
@@ -53,6 +54,14 @@ CASE_READERS = may(
 JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, Role.AUDITOR)
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
+PERMIT = "/permits/{application_id}"
+PERMIT_READERS = may(
+    Role.EMPLOYER,
+    Role.KEMNAKER_VERIFIER,
+    Role.KEMNAKER_DIRECTOR,
+    Role.IMIGRASI_OFFICER,
+    Role.AUDITOR,
+)
 
 EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
@@ -100,13 +109,38 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", "/tasks/{task_id}/unclaim"): task_role_and(Role.SUPERVISOR),
     ("POST", "/tasks/{task_id}/reassign"): may(Role.SUPERVISOR),
     ("POST", "/tasks/{task_id}/decide"): task_role_and(),
+    # Process B (TKA permits). Any employer submits, for the NIB in its token; an employer
+    # reads and acts on its own applications only; Kemnaker's verifier and director and
+    # Imigrasi's officer read every application and decide their own steps; auditors of
+    # Kemnaker, Imigrasi or all ministries read.
+    ("POST", "/permits"): Rule(frozenset({Role.EMPLOYER}), any_scope=True),
+    ("GET", "/permits"): PERMIT_READERS,
+    ("GET", PERMIT): PERMIT_READERS,
+    ("GET", f"{PERMIT}/state"): PERMIT_READERS,
+    ("GET", f"{PERMIT}/decisions"): PERMIT_READERS,
+    ("POST", f"{PERMIT}/verification"): may(Role.KEMNAKER_VERIFIER),
+    ("POST", f"{PERMIT}/feasibility"): may(Role.KEMNAKER_VERIFIER),
+    ("POST", f"{PERMIT}/rptka"): may(Role.KEMNAKER_DIRECTOR),
+    ("POST", f"{PERMIT}/resubmission"): may(Role.EMPLOYER),
+    ("POST", f"{PERMIT}/visa"): may(Role.IMIGRASI_OFFICER),
+    ("POST", f"{PERMIT}/arrival"): may(Role.IMIGRASI_OFFICER),
+    ("POST", f"{PERMIT}/termination"): may(Role.EMPLOYER, Role.IMIGRASI_OFFICER),
+    # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
+    # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
+    ("POST", "/payments/simponi/callback"): ANY_ROLE,
 }
 
 
 # ---------------------------------------------------------------- how each is asked
 
-TASKS = ("placement_review task", "training_completion task", "assessment task")
+TASKS = (
+    "placement_review task",
+    "training_completion task",
+    "assessment task",
+    "document_verification task",
+)
 REASON: dict[str, Any] = {"reason": "checking who may do this"}
+APPROVE: dict[str, Any] = {"decision": "approve", "reason": "checking who may do this"}
 # Refused by the placement rule (a deferral needs a future date) after role and scope passed.
 PAST_DEFERRAL: dict[str, Any] = {
     "decision": "defer",
@@ -120,6 +154,15 @@ UNKNOWN_UNIT: dict[str, Any] = {
 }
 
 
+UNKNOWN_BILL: dict[str, Any] = {
+    "payment_id": "PAY-MATRIX",
+    "billing_code": "800000000000001",
+    "amount_usd": 100,
+    "paid_at": "2026-11-20T10:00:00+07:00",
+}
+CLOSED_PERMIT = ("closed permit",)
+
+
 def _same(body: dict[str, Any]) -> Body:
     return lambda _: body
 
@@ -131,6 +174,7 @@ def _decision(target: Target) -> dict[str, Any]:
         "placement_review": PAST_DEFERRAL,
         "training_completion": REASON,  # refused: attendance is 0/20
         "assessment": UNKNOWN_UNIT,
+        "document_verification": {"decision": "maybe", "reason": "not a choice"},  # 422
     }[target.task.kind]
 
 
@@ -205,6 +249,27 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/tasks/{task_id}/unclaim"): Probe(TASKS),  # 200 for the holder, else 409
     ("POST", "/tasks/{task_id}/reassign"): Probe(TASKS, _reassignment),
     ("POST", "/tasks/{task_id}/decide"): Probe(TASKS, _decision),
+    # Submissions breaking a rule (422); decisions on the rejected application (409: closed).
+    ("POST", "/permits"): Probe(("permit",), _same(permit_submission(position_title="HR Manager"))),
+    ("GET", "/permits"): Probe(("permit",), lists="application_id"),
+    ("GET", PERMIT): Probe(("permit",)),
+    ("GET", f"{PERMIT}/state"): Probe(("permit",)),
+    ("GET", f"{PERMIT}/decisions"): Probe(("permit",)),
+    ("POST", f"{PERMIT}/verification"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/feasibility"): Probe(
+        CLOSED_PERMIT, _same({"decision": "feasible", "reason": "feasible"})
+    ),
+    ("POST", f"{PERMIT}/rptka"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/resubmission"): Probe(
+        CLOSED_PERMIT, _same({"documents": ["diploma"], "reason": "resubmitted"})
+    ),
+    ("POST", f"{PERMIT}/visa"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/arrival"): Probe(
+        CLOSED_PERMIT, _same({"arrived_on": "2026-11-20", "port_of_entry": "CGK"})
+    ),
+    ("POST", f"{PERMIT}/termination"): Probe(CLOSED_PERMIT, _same(REASON)),
+    # A validly signed confirmation of a bill Sinergi never issued: 404.
+    ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -13,20 +12,14 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import ApiStack, end_journeys, wire
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.e2e.ports import free_port
 
 
 @pytest.fixture
 async def served(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
     """The same wiring as the API tests, but served by uvicorn on a real port."""
     wired = wire(pool, dev_env.client)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(wired.app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

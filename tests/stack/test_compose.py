@@ -20,7 +20,17 @@ def test_the_setup_job_registers_every_search_attribute_of_the_code() -> None:
 
 
 def test_secrets_must_be_supplied_and_have_no_default() -> None:
-    for variable in ("SINERGI_JWT_SECRET", "POSTGRES_PASSWORD"):
+    for variable in ("SINERGI_JWT_SECRET", "POSTGRES_PASSWORD", "SINERGI_SIMPONI_CALLBACK_SECRET"):
         uses = re.findall(r"\$\{" + variable + r"(:?[?-])?[^}]*\}", COMPOSE)
         assert uses, f"{variable} is not used"
         assert all(marker == ":?" for marker in uses), f"{variable} has a default or none check"
+
+
+def test_each_ministry_has_its_own_permit_worker_service() -> None:
+    for service, module in (
+        ("kemnaker-worker", "workers.kemnaker"),
+        ("imigrasi-worker", "workers.imigrasi"),
+    ):
+        found = re.search(rf"\n  {service}:\n(?:    .*\n|\n)*?    command: (.*)\n", COMPOSE)
+        assert found is not None, f"no {service} service"
+        assert module in found.group(1)

@@ -59,10 +59,21 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
     )
 
 
+# Stands in for a ministry's TKA permit worker: notes that it ran, then idles.
+MINISTRY_WORKER = """
+import sys, time
+open(sys.argv[1], "w").close()
+while True:
+    time.sleep(0.1)
+"""
+
+
 def _commands(tmp_path: Path, api: str = API) -> AppCommands:
     return AppCommands(
         worker=(sys.executable, "-c", WORKER, str(tmp_path / "worker-may-die")),
         api=(sys.executable, "-c", api, str(tmp_path / "api-env.json")),
+        kemnaker_worker=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "kemnaker-ran")),
+        imigrasi_worker=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "imigrasi-ran")),
     )
 
 
@@ -91,6 +102,10 @@ async def test_the_stack_serves_until_asked_to_stop_and_then_leaves_nothing_runn
         "TEMPORAL_ADDRESS": f"127.0.0.1:{settings.temporal_port}",
     }
     assert (settings.state_dir / "temporal.db").exists(), "Temporal state is not file-backed"
+    # Each ministry's TKA permit worker ran as a process of its own, with its own log.
+    assert (tmp_path / "kemnaker-ran").exists() and (tmp_path / "imigrasi-ran").exists()
+    logs = settings.state_dir / "logs"
+    assert (logs / "kemnaker-worker.log").exists() and (logs / "imigrasi-worker.log").exists()
     assert processes_mentioning(str(tmp_path)) == []
 
 

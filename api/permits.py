@@ -1,0 +1,316 @@
+"""TKA permits over HTTP: the employer's submission, reading an application, and every human
+decision as an Update.
+
+Views are thin: permissions are declared with `acting_as(...)` on each route, the rules run
+in `domain/permit_rules.py` (the submission here, decisions in the workflow's validators).
+An employer sees and acts on its own applications only (by the NIB in its token).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import asyncpg
+import structlog
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from api import case_kinds
+from api.auth import CurrentPrincipal
+from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
+from api.errors import refusal_from_update
+from db import inbox as inbox_db
+from db import permits as permit_db
+from db.permits import PermitDecisionRecord, PermitFilter, PermitRecord
+from domain.errors import conflict, forbidden, not_found
+from domain.identity import Actor, HumanInput, Ministry, Principal, Role
+from domain.permit import (
+    WORKFLOW_KIND,
+    ArrivalFields,
+    ArrivalRecord,
+    FeasibilityDecision,
+    FeasibilityFields,
+    PermitApplication,
+    PermitApplicationFields,
+    PermitRun,
+    PermitState,
+    Resubmission,
+    ResubmissionFields,
+    RptkaDecision,
+    RptkaFields,
+    Stage,
+    Termination,
+    TerminationFields,
+    VerificationDecision,
+    VerificationFields,
+    VisaDecision,
+    VisaFields,
+    permit_workflow_id,
+)
+from domain.permit_rules import audits_process_b, check_permit_scope, check_submission
+from workflows.permit import PermitWorkflow
+
+router = APIRouter(prefix="/permits", tags=["TKA permits"])
+log = structlog.get_logger(__name__)
+
+READERS = (
+    Role.EMPLOYER,
+    Role.KEMNAKER_VERIFIER,
+    Role.KEMNAKER_DIRECTOR,
+    Role.IMIGRASI_OFFICER,
+    Role.AUDITOR,
+)
+_STAFF_MINISTRY = {
+    Role.KEMNAKER_VERIFIER: Ministry.KEMNAKER,
+    Role.KEMNAKER_DIRECTOR: Ministry.KEMNAKER,
+    Role.IMIGRASI_OFFICER: Ministry.IMIGRASI,
+}
+_NOBODY = "-"  # a filter value no NIB has: the reader sees nothing
+
+
+class PermitList(BaseModel):
+    items: list[PermitRecord]
+    limit: int
+    offset: int
+
+
+def _read_filter(principal: Principal, actor: Actor) -> PermitFilter:
+    """The part of the application list this reader may see."""
+    if actor.role is Role.EMPLOYER:
+        return PermitFilter(employer_nib=principal.scope.employer_nib or _NOBODY)
+    ministry = _STAFF_MINISTRY.get(actor.role)
+    if ministry is not None and principal.scope.ministry is not ministry:
+        return PermitFilter(employer_nib=_NOBODY)  # e.g. an "Imigrasi officer" of Kemnaker
+    if actor.role is Role.AUDITOR and not audits_process_b(principal.scope):
+        return PermitFilter(employer_nib=_NOBODY)  # e.g. a corrections (Kemenimipas) auditor
+    return PermitFilter()
+
+
+async def _load(pool: asyncpg.Pool, application_id: str) -> PermitRecord:
+    record = await permit_db.get_application(pool, application_id)
+    if record is None:
+        raise not_found(f"application {application_id} does not exist")
+    return record
+
+
+Reader = Annotated[Actor, Depends(acting_as(*READERS))]
+
+
+# ---------------------------------------------------------------- submission and reads
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PermitRecord)
+async def submit_application(
+    body: PermitApplicationFields,
+    principal: CurrentPrincipal,
+    actor: Annotated[Actor, Depends(acting_as(Role.EMPLOYER))],
+    settings: SettingsDep,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> PermitRecord:
+    """Step 1: the employer submits; every rule broken is named in one 422."""
+    policy = settings.permit_policy
+    nib = check_submission(body, principal.scope.employer_nib, policy)
+    application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
+    application = PermitApplication(
+        **body.model_dump(),
+        application_id=application_id,
+        employer_nib=nib,
+        submitted_by=actor,
+        policy=policy,
+        imigrasi_task_queue=settings.imigrasi_task_queue,
+    )
+    workflow_id = permit_workflow_id(application_id)
+    # Reserve the row and start the workflow in one transaction: if the start fails, the
+    # reservation rolls back and nothing is stored.
+    async with pool.acquire() as conn, conn.transaction():
+        await permit_db.reserve(conn, application, workflow_id)
+        await temporal.start_workflow(
+            PermitWorkflow.run,
+            PermitRun(application=application),
+            id=workflow_id,
+            task_queue=settings.kemnaker_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    # Ids only: the passport and names stay in the read model.
+    log.info("permit_submitted", application_id=application_id, employer_nib=nib)
+    return await _load(pool, application_id)
+
+
+@router.get("", response_model=PermitList)
+async def list_applications(
+    principal: CurrentPrincipal,
+    actor: Reader,
+    pool: PoolDep,
+    stage: Stage | None = None,
+    open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PermitList:
+    """The applications the caller may see: an employer its own, staff of the two
+    ministries and their auditors all."""
+    where = _read_filter(principal, actor).model_copy(
+        update={"stage": stage, "open_only": open_only, "limit": limit, "offset": offset}
+    )
+    items = await permit_db.list_applications(pool, where)
+    return PermitList(items=items, limit=limit, offset=offset)
+
+
+@router.get("/{application_id}", response_model=PermitRecord)
+async def get_application(
+    application_id: str, principal: CurrentPrincipal, actor: Reader, pool: PoolDep
+) -> PermitRecord:
+    record = await _load(pool, application_id)
+    scope = _read_filter(principal, actor)
+    if scope.employer_nib not in (None, record.employer_nib):
+        raise forbidden(f"application {application_id} is outside your scope")
+    return record
+
+
+@router.get("/{application_id}/state", response_model=PermitState)
+async def get_live_state(
+    application_id: str,
+    principal: CurrentPrincipal,
+    actor: Reader,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> PermitState:
+    """The workflow's own view (query): checks, billing, permit, what it waits on."""
+    record = await get_application(application_id, principal, actor, pool)
+    return await temporal.get_workflow_handle(record.workflow_id).query(PermitWorkflow.state)
+
+
+@router.get("/{application_id}/decisions", response_model=list[PermitDecisionRecord])
+async def list_decisions(
+    application_id: str, principal: CurrentPrincipal, actor: Reader, pool: PoolDep
+) -> list[PermitDecisionRecord]:
+    """Every change and decision: who, in which role, when and why."""
+    await get_application(application_id, principal, actor, pool)
+    return await permit_db.list_decisions(pool, application_id)
+
+
+# ---------------------------------------------------------------- human decisions
+
+
+@dataclass(frozen=True)
+class PermitDecisionRoute:
+    """One human decision over HTTP: who may send it, what they send, which Update it is."""
+
+    path: str
+    roles: tuple[Role, ...]
+    fields: type[BaseModel]  # the body: the decision without its actor
+    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
+    update: Any
+    summary: str
+    task_kind: str | None = None  # the inbox task this decision settles, if any
+
+
+DECISION_ROUTES = (
+    PermitDecisionRoute("verification", (Role.KEMNAKER_VERIFIER,), VerificationFields,
+                        VerificationDecision, PermitWorkflow.verify_documents,
+                        "Step 2: approve the documents, request a revision, or reject",
+                        task_kind="document_verification"),
+    PermitDecisionRoute("resubmission", (Role.EMPLOYER,), ResubmissionFields, Resubmission,
+                        PermitWorkflow.resubmit,
+                        "The employer resubmits documents after a revision request or visa hold",
+                        task_kind="resubmission"),
+    PermitDecisionRoute("feasibility", (Role.KEMNAKER_VERIFIER,), FeasibilityFields,
+                        FeasibilityDecision, PermitWorkflow.assess_feasibility,
+                        "Step 3: the feasibility assessment (penilaian kelayakan)",
+                        task_kind="feasibility"),
+    PermitDecisionRoute("rptka", (Role.KEMNAKER_DIRECTOR,), RptkaFields, RptkaDecision,
+                        PermitWorkflow.decide_rptka, "Step 5: pengesahan RPTKA by the director",
+                        task_kind="rptka_approval"),
+    PermitDecisionRoute("visa", (Role.IMIGRASI_OFFICER,), VisaFields, VisaDecision,
+                        PermitWorkflow.decide_visa,
+                        "Step 6: approve, reject, or hold the C312 visa for documents",
+                        task_kind="visa_decision"),
+    PermitDecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
+                        PermitWorkflow.record_arrival,
+                        "Step 7: the TKA arrived; SIMKIM issues the ITAS", task_kind="arrival"),
+    PermitDecisionRoute("termination", (Role.EMPLOYER, Role.IMIGRASI_OFFICER), TerminationFields,
+                        Termination, PermitWorkflow.terminate,
+                        "End an active permit early: exit permit only (EPO)"),
+)  # fmt: skip
+
+
+async def send_decision(
+    pool: asyncpg.Pool,
+    temporal: Client,
+    application_id: str,
+    route: PermitDecisionRoute,
+    payload: HumanInput,
+) -> PermitState:
+    """Send one decision to the application's workflow; its validator has the last word.
+    A task claimed by a colleague is a 409 naming them, here as through the inbox."""
+    record = await _load(pool, application_id)
+    check_permit_scope(payload.actor, record.employer_nib)
+    if record.outcome is not None:
+        raise conflict(
+            f"application {application_id} is closed ({record.outcome.value}); nothing more "
+            "can be decided on it"
+        )
+    if route.task_kind is not None:
+        for task in await inbox_db.open_tasks_of_case(pool, application_id):
+            if task.kind == route.task_kind and task.assignee not in (None, payload.actor.subject):
+                raise conflict(inbox_db.held_refusal(task))
+    structlog.contextvars.bind_contextvars(application_id=application_id)
+    try:
+        state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
+            route.update, payload
+        )
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
+            raise conflict(f"application {application_id} is closed") from None
+        raise
+    return state
+
+
+def _add_decision_route(route: PermitDecisionRoute) -> None:
+    async def endpoint(
+        application_id: str, body: BaseModel, actor: Actor, pool: PoolDep, temporal: TemporalDep
+    ) -> PermitState:
+        payload = route.payload(actor=actor, **body.model_dump())
+        return await send_decision(pool, temporal, application_id, route, payload)
+
+    # FastAPI reads the body model and the permission from the annotations: this route's.
+    endpoint.__annotations__["body"] = route.fields
+    endpoint.__annotations__["actor"] = Annotated[Actor, Depends(acting_as(*route.roles))]
+    router.add_api_route(
+        f"/{{application_id}}/{route.path}",
+        endpoint,
+        methods=["POST"],
+        response_model=PermitState,
+        summary=route.summary,
+        name=f"permit_{route.path}",
+    )
+
+
+def _decider(route: PermitDecisionRoute) -> case_kinds.TaskDecider:
+    async def decide(
+        pool: asyncpg.Pool, temporal: Client, application_id: str, payload: HumanInput
+    ) -> PermitState:
+        return await send_decision(pool, temporal, application_id, route, payload)
+
+    return case_kinds.TaskDecider(payload=route.payload, decide=decide)
+
+
+for _route in DECISION_ROUTES:
+    _add_decision_route(_route)
+
+# The inbox decides a permit's task through the route that names its kind; auditors of
+# Kemnaker, Imigrasi or all ministries read its tasks.
+case_kinds.register(
+    case_kinds.CaseKind(
+        name=WORKFLOW_KIND,
+        audited_by=audits_process_b,
+        deciders={r.task_kind: _decider(r) for r in DECISION_ROUTES if r.task_kind is not None},
+    )
+)

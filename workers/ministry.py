@@ -1,0 +1,47 @@
+"""Run one ministry's worker process until SIGINT/SIGTERM (`workers.kemnaker`,
+`workers.imigrasi`): connect, build the worker, serve, close what it opened."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from config.log import configure_logging
+from config.settings import Settings, get_settings
+from workers.temporal_client import connect_temporal
+
+log = structlog.get_logger(__name__)
+
+# Builds the worker; registers whatever it opens (pools, HTTP clients) on the exit stack.
+BuildWorker = Callable[[Settings, Client, AsyncExitStack], Awaitable[Worker]]
+
+
+async def serve(ministry: str, build: BuildWorker) -> None:
+    settings = get_settings()
+    client = await connect_temporal(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as resources:
+        worker = await build(settings, client, resources)
+        log.info(
+            "worker_started",
+            ministry=ministry,
+            task_queue=worker.task_queue,
+            temporal=settings.effective_temporal_address,
+        )
+        async with worker:
+            await stop.wait()
+    log.info("worker_stopped", ministry=ministry)
+
+
+def main(ministry: str, build: BuildWorker) -> None:
+    configure_logging(get_settings().log_json)
+    asyncio.run(serve(ministry, build))

@@ -1,0 +1,209 @@
+"""Process B, TKA permits: every human decision (and SIMPONI's payment confirmation) as an
+Update with its validator.
+
+Each validator runs the matching rule of `domain/permit_rules.py`, so a refused decision
+never enters history; each handler records who decided, in which role and why, and answers
+with the application's new state once the flow (`permit.py`) has acted on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import permit_rules as rules
+    from domain.clock import local_date
+    from domain.errors import DomainError, conflict
+    from domain.permit import (
+        ArrivalRecord,
+        EventKind,
+        FeasibilityDecision,
+        PaymentConfirmation,
+        PermitState,
+        Resubmission,
+        RptkaDecision,
+        Stage,
+        Termination,
+        VerificationDecision,
+        VisaDecision,
+    )
+
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.permit_case import PermitCase
+    from workflows.reviewer_tasks import Settlement
+
+
+def _refuse(error: DomainError) -> ApplicationError:
+    # The type carries the refusal kind to the API, which maps it to 403/404/409/422.
+    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
+
+
+class PermitDecisions(PermitCase):
+    async def _answer_once_past(self, *stages: Stage) -> PermitState:
+        """Answer a decision with the case's new state: once the flow has left `stages`."""
+        await workflow.wait_condition(lambda: self._state.stage not in stages)
+        return self._state
+
+    def _check(self, rule: Callable[[], None]) -> None:
+        try:
+            rule()
+        except DomainError as error:
+            raise _refuse(error) from None
+
+    def _once(self, taken: object, what: str) -> None:
+        # Two updates may pass validation in one workflow task: the handler checks again.
+        if taken is not None:
+            raise conflict(f"{what} was already decided")
+
+    @workflow.update
+    async def verify_documents(self, decision: VerificationDecision) -> PermitState:
+        self.validate_verification(decision)
+        self._verification = decision
+        await self._decided(decision.decision.value, decision)
+        return await self._answer_once_past(Stage.DOCUMENT_VERIFICATION)
+
+    @verify_documents.validator
+    def validate_verification(self, decision: VerificationDecision) -> None:
+        def rule() -> None:
+            rules.check_verification(self._state, decision)
+            self._once(self._verification, "the document verification")
+
+        self._check(rule)
+
+    @workflow.update
+    async def resubmit(self, entry: Resubmission) -> PermitState:
+        self.validate_resubmission(entry)
+        self._resubmission = entry
+        self._settled_by = Settlement("resubmitted", entry.actor, entry.reason)
+        await self._emit(
+            EventKind.RESUBMITTED, actor=entry.actor, reason=entry.reason, decision="resubmit"
+        )
+        return await self._answer_once_past(Stage.REVISION, Stage.VISA_HOLD)
+
+    @resubmit.validator
+    def validate_resubmission(self, entry: Resubmission) -> None:
+        def rule() -> None:
+            rules.check_resubmission(self._state, entry, workflow.now())
+            if self._resubmission is not None:
+                raise conflict("the documents were already resubmitted")
+
+        self._check(rule)
+
+    @workflow.update
+    async def assess_feasibility(self, decision: FeasibilityDecision) -> PermitState:
+        self.validate_feasibility(decision)
+        self._feasibility = decision
+        await self._decided(decision.decision.value, decision)
+        return await self._answer_once_past(Stage.FEASIBILITY)
+
+    @assess_feasibility.validator
+    def validate_feasibility(self, decision: FeasibilityDecision) -> None:
+        def rule() -> None:
+            rules.check_feasibility(self._state, decision)
+            self._once(self._feasibility, "the feasibility assessment")
+
+        self._check(rule)
+
+    @workflow.update
+    async def confirm_payment(self, payment: PaymentConfirmation) -> PermitState:
+        """SIMPONI's confirmation, sent by the callback under update id `payment-{id}`, so a
+        confirmation delivered twice is applied once."""
+        self.validate_payment(payment)
+        self._payment = payment
+        self._state.payment_id = payment.payment_id
+        await self._emit(
+            EventKind.PAID,
+            reason=f"SIMPONI payment {payment.payment_id} of US${payment.amount_usd}",
+            decision="paid",
+        )
+        return await self._answer_once_past(Stage.PAYMENT)
+
+    @confirm_payment.validator
+    def validate_payment(self, payment: PaymentConfirmation) -> None:
+        def rule() -> None:
+            rules.check_payment(self._state, payment, workflow.now())
+            if self._payment is not None:
+                raise conflict(f"bill {payment.billing_code} is already settled")
+
+        self._check(rule)
+
+    @workflow.update
+    async def decide_rptka(self, decision: RptkaDecision) -> PermitState:
+        self.validate_rptka(decision)
+        self._rptka = decision
+        await self._decided(decision.decision.value, decision)
+        return await self._answer_once_past(Stage.RPTKA_APPROVAL)
+
+    @decide_rptka.validator
+    def validate_rptka(self, decision: RptkaDecision) -> None:
+        def rule() -> None:
+            rules.check_rptka(self._state, decision)
+            self._once(self._rptka, "the RPTKA approval")
+
+        self._check(rule)
+
+    @workflow.update
+    async def decide_visa(self, decision: VisaDecision) -> PermitState:
+        self.validate_visa(decision)
+        self._visa = decision
+        await self._decided(decision.decision.value, decision)
+        return await self._answer_once_past(Stage.VISA_DECISION)
+
+    @decide_visa.validator
+    def validate_visa(self, decision: VisaDecision) -> None:
+        def rule() -> None:
+            rules.check_visa(self._state, decision)
+            self._once(self._visa, "the visa")
+
+        self._check(rule)
+
+    @workflow.update
+    async def record_arrival(self, entry: ArrivalRecord) -> PermitState:
+        self.validate_arrival(entry)
+        self._arrival = entry
+        await self._decided("arrived", entry)
+        return await self._answer_once_past(Stage.AWAITING_ARRIVAL)
+
+    @record_arrival.validator
+    def validate_arrival(self, entry: ArrivalRecord) -> None:
+        def rule() -> None:
+            rules.check_arrival(self._state, entry, local_date(workflow.now()))
+            self._once(self._arrival, "the arrival")
+
+        self._check(rule)
+
+    @workflow.update
+    async def terminate(self, entry: Termination) -> PermitState:
+        self.validate_termination(entry)
+        self._termination = entry
+        await self._emit(
+            EventKind.TERMINATED, actor=entry.actor, reason=entry.reason, decision="terminate"
+        )
+        await workflow.wait_condition(lambda: self._state.outcome is not None)
+        return self._state
+
+    @terminate.validator
+    def validate_termination(self, entry: Termination) -> None:
+        def rule() -> None:
+            rules.check_termination(self._state, entry)
+            self._once(self._termination, "the early termination")
+
+        self._check(rule)
+
+    async def _decided(
+        self,
+        decision: str,
+        entry: VerificationDecision
+        | FeasibilityDecision
+        | RptkaDecision
+        | VisaDecision
+        | ArrivalRecord,
+    ) -> None:
+        self._settled_by = Settlement(decision, entry.actor, entry.reason)
+        await self._emit(
+            EventKind.DECIDED, actor=entry.actor, reason=entry.reason, decision=decision
+        )
