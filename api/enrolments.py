@@ -7,23 +7,26 @@ in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's va
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
+from api.decision_routes import (
+    DecisionRoute,
+    add_decision_routes,
+    deciders,
+    refuse_if_claimed_by_another,
+)
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
 from db import enrolments as enrolment_db
-from db import inbox as inbox_db
 from db import reference as reference_db
 from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
 from domain.custody import HoldReviewFields, HoldReviewInput
@@ -274,19 +277,6 @@ async def list_decisions(
 # ---------------------------------------------------------------- human decisions
 
 
-@dataclass(frozen=True)
-class DecisionRoute:
-    """One human decision over HTTP: who may send it, what they send, which Update it is."""
-
-    path: str
-    roles: tuple[Role, ...]
-    fields: type[BaseModel]  # the body: the decision without its actor
-    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
-    update: Any
-    summary: str
-    task_kinds: tuple[str, ...] = ()  # the inbox tasks this decision settles, if any
-
-
 DECISION_ROUTES = (
     DecisionRoute("placement", (Role.TPP_MEMBER,), PlacementDecisionFields, PlacementDecision,
                   EnrolmentWorkflow.decide_placement,
@@ -332,8 +322,7 @@ async def send_decision(
 ) -> EnrolmentState:
     """Send one decision to the case's workflow; its validator has the last word.
 
-    Whoever decides, through the inbox or here, must not overrule a colleague who has
-    claimed the task: a task claimed by someone else is a 409 naming them.
+    A task claimed by a colleague is a 409 naming them, here as through the inbox.
     """
     record = await _load(pool, enrolment_id)
     check_case_scope(payload.actor, record.upt_code, record.lsp_code)
@@ -342,9 +331,7 @@ async def send_decision(
             f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
             "be decided on it"
         )
-    for task in await inbox_db.open_tasks_of_case(pool, enrolment_id):
-        if task.kind in route.task_kinds and task.assignee not in (None, payload.actor.subject):
-            raise conflict(inbox_db.held_refusal(task))
+    await refuse_if_claimed_by_another(pool, enrolment_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
@@ -356,43 +343,19 @@ async def send_decision(
     return state
 
 
-def _add_decision_route(route: DecisionRoute) -> None:
-    async def endpoint(
-        enrolment_id: str, body: BaseModel, actor: Actor, pool: PoolDep, temporal: TemporalDep
-    ) -> EnrolmentState:
-        payload = route.payload(actor=actor, **body.model_dump())
-        return await send_decision(pool, temporal, enrolment_id, route, payload)
-
-    # FastAPI reads the body model and the permission from the annotations: this route's.
-    endpoint.__annotations__["body"] = route.fields
-    endpoint.__annotations__["actor"] = Annotated[Actor, Depends(acting_as(*route.roles))]
-    router.add_api_route(
-        f"/{{enrolment_id}}/{route.path}",
-        endpoint,
-        methods=["POST"],
-        response_model=EnrolmentState,
-        summary=route.summary,
-        name=route.path.replace("-", "_"),
-    )
-
-
-def _decider(route: DecisionRoute) -> case_kinds.TaskDecider:
-    async def decide(
-        pool: asyncpg.Pool, temporal: Client, enrolment_id: str, payload: HumanInput
-    ) -> EnrolmentState:
-        return await send_decision(pool, temporal, enrolment_id, route, payload)
-
-    return case_kinds.TaskDecider(payload=route.payload, decide=decide)
-
-
-for _route in DECISION_ROUTES:
-    _add_decision_route(_route)
+add_decision_routes(
+    router,
+    DECISION_ROUTES,
+    case_param="enrolment_id",
+    response_model=EnrolmentState,
+    send=send_decision,
+)
 
 # The inbox decides an enrolment's task through the route that names its kind.
 case_kinds.register(
     case_kinds.CaseKind(
         name=WORKFLOW_KIND,
         audited_by=audits_process_a,
-        deciders={kind: _decider(r) for r in DECISION_ROUTES for kind in r.task_kinds},
+        deciders=deciders(DECISION_ROUTES, send_decision),
     )
 )

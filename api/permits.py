@@ -9,8 +9,7 @@ An employer sees and acts on its own applications only (by the NIB in its token)
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 import structlog
@@ -22,9 +21,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
+from api.decision_routes import (
+    DecisionRoute,
+    add_decision_routes,
+    deciders,
+    refuse_if_claimed_by_another,
+)
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
-from db import inbox as inbox_db
 from db import permits as permit_db
 from db.permits import PermitDecisionRecord, PermitFilter, PermitRecord
 from domain.errors import conflict, forbidden, not_found
@@ -197,45 +201,32 @@ async def list_decisions(
 # ---------------------------------------------------------------- human decisions
 
 
-@dataclass(frozen=True)
-class PermitDecisionRoute:
-    """One human decision over HTTP: who may send it, what they send, which Update it is."""
-
-    path: str
-    roles: tuple[Role, ...]
-    fields: type[BaseModel]  # the body: the decision without its actor
-    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
-    update: Any
-    summary: str
-    task_kind: str | None = None  # the inbox task this decision settles, if any
-
-
 DECISION_ROUTES = (
-    PermitDecisionRoute("verification", (Role.KEMNAKER_VERIFIER,), VerificationFields,
-                        VerificationDecision, PermitWorkflow.verify_documents,
-                        "Step 2: approve the documents, request a revision, or reject",
-                        task_kind="document_verification"),
-    PermitDecisionRoute("resubmission", (Role.EMPLOYER,), ResubmissionFields, Resubmission,
-                        PermitWorkflow.resubmit,
-                        "The employer resubmits documents after a revision request or visa hold",
-                        task_kind="resubmission"),
-    PermitDecisionRoute("feasibility", (Role.KEMNAKER_VERIFIER,), FeasibilityFields,
-                        FeasibilityDecision, PermitWorkflow.assess_feasibility,
-                        "Step 3: the feasibility assessment (penilaian kelayakan)",
-                        task_kind="feasibility"),
-    PermitDecisionRoute("rptka", (Role.KEMNAKER_DIRECTOR,), RptkaFields, RptkaDecision,
-                        PermitWorkflow.decide_rptka, "Step 5: pengesahan RPTKA by the director",
-                        task_kind="rptka_approval"),
-    PermitDecisionRoute("visa", (Role.IMIGRASI_OFFICER,), VisaFields, VisaDecision,
-                        PermitWorkflow.decide_visa,
-                        "Step 6: approve, reject, or hold the C312 visa for documents",
-                        task_kind="visa_decision"),
-    PermitDecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
-                        PermitWorkflow.record_arrival,
-                        "Step 7: the TKA arrived; SIMKIM issues the ITAS", task_kind="arrival"),
-    PermitDecisionRoute("termination", (Role.EMPLOYER, Role.IMIGRASI_OFFICER), TerminationFields,
-                        Termination, PermitWorkflow.terminate,
-                        "End an active permit early: exit permit only (EPO)"),
+    DecisionRoute("verification", (Role.KEMNAKER_VERIFIER,), VerificationFields,
+                  VerificationDecision, PermitWorkflow.verify_documents,
+                  "Step 2: approve the documents, request a revision, or reject",
+                  task_kinds=("document_verification",)),
+    DecisionRoute("resubmission", (Role.EMPLOYER,), ResubmissionFields, Resubmission,
+                  PermitWorkflow.resubmit,
+                  "The employer resubmits documents after a revision request or visa hold",
+                  task_kinds=("resubmission",)),
+    DecisionRoute("feasibility", (Role.KEMNAKER_VERIFIER,), FeasibilityFields,
+                  FeasibilityDecision, PermitWorkflow.assess_feasibility,
+                  "Step 3: the feasibility assessment (penilaian kelayakan)",
+                  task_kinds=("feasibility",)),
+    DecisionRoute("rptka", (Role.KEMNAKER_DIRECTOR,), RptkaFields, RptkaDecision,
+                  PermitWorkflow.decide_rptka, "Step 5: pengesahan RPTKA by the director",
+                  task_kinds=("rptka_approval",)),
+    DecisionRoute("visa", (Role.IMIGRASI_OFFICER,), VisaFields, VisaDecision,
+                  PermitWorkflow.decide_visa,
+                  "Step 6: approve, reject, or hold the C312 visa for documents",
+                  task_kinds=("visa_decision",)),
+    DecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
+                  PermitWorkflow.record_arrival,
+                  "Step 7: the TKA arrived; SIMKIM issues the ITAS", task_kinds=("arrival",)),
+    DecisionRoute("termination", (Role.EMPLOYER, Role.IMIGRASI_OFFICER), TerminationFields,
+                  Termination, PermitWorkflow.terminate,
+                  "End an active permit early: exit permit only (EPO)"),
 )  # fmt: skip
 
 
@@ -243,7 +234,7 @@ async def send_decision(
     pool: asyncpg.Pool,
     temporal: Client,
     application_id: str,
-    route: PermitDecisionRoute,
+    route: DecisionRoute,
     payload: HumanInput,
 ) -> PermitState:
     """Send one decision to the application's workflow; its validator has the last word.
@@ -255,10 +246,7 @@ async def send_decision(
             f"application {application_id} is closed ({record.outcome.value}); nothing more "
             "can be decided on it"
         )
-    if route.task_kind is not None:
-        for task in await inbox_db.open_tasks_of_case(pool, application_id):
-            if task.kind == route.task_kind and task.assignee not in (None, payload.actor.subject):
-                raise conflict(inbox_db.held_refusal(task))
+    await refuse_if_claimed_by_another(pool, application_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(application_id=application_id)
     try:
         state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
@@ -273,37 +261,15 @@ async def send_decision(
     return state
 
 
-def _add_decision_route(route: PermitDecisionRoute) -> None:
-    async def endpoint(
-        application_id: str, body: BaseModel, actor: Actor, pool: PoolDep, temporal: TemporalDep
-    ) -> PermitState:
-        payload = route.payload(actor=actor, **body.model_dump())
-        return await send_decision(pool, temporal, application_id, route, payload)
-
-    # FastAPI reads the body model and the permission from the annotations: this route's.
-    endpoint.__annotations__["body"] = route.fields
-    endpoint.__annotations__["actor"] = Annotated[Actor, Depends(acting_as(*route.roles))]
-    router.add_api_route(
-        f"/{{application_id}}/{route.path}",
-        endpoint,
-        methods=["POST"],
-        response_model=PermitState,
-        summary=route.summary,
-        name=f"permit_{route.path}",
-    )
-
-
-def _decider(route: PermitDecisionRoute) -> case_kinds.TaskDecider:
-    async def decide(
-        pool: asyncpg.Pool, temporal: Client, application_id: str, payload: HumanInput
-    ) -> PermitState:
-        return await send_decision(pool, temporal, application_id, route, payload)
-
-    return case_kinds.TaskDecider(payload=route.payload, decide=decide)
-
-
-for _route in DECISION_ROUTES:
-    _add_decision_route(_route)
+# Operation names keep their `permit_` prefix: they are the published OpenAPI operation ids.
+add_decision_routes(
+    router,
+    DECISION_ROUTES,
+    case_param="application_id",
+    response_model=PermitState,
+    send=send_decision,
+    name_prefix="permit_",
+)
 
 # The inbox decides a permit's task through the route that names its kind; auditors of
 # Kemnaker, Imigrasi or all ministries read its tasks.
@@ -311,6 +277,6 @@ case_kinds.register(
     case_kinds.CaseKind(
         name=WORKFLOW_KIND,
         audited_by=audits_process_b,
-        deciders={r.task_kind: _decider(r) for r in DECISION_ROUTES if r.task_kind is not None},
+        deciders=deciders(DECISION_ROUTES, send_decision),
     )
 )

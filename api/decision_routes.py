@@ -1,0 +1,125 @@
+"""Human decisions over HTTP, the same way for every process: a route table, one POST per row.
+
+A process declares its decisions as `DecisionRoute` rows and keeps its own `send` (the scope
+check and the closed-case message are its own); this module turns the rows into routes on the
+process's router, refuses a decision on a task a colleague has claimed, and gives the inbox
+(`api/case_kinds.py`) a decider for each task kind a row settles.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from api import case_kinds
+from api.deps import PoolDep, TemporalDep, acting_as
+from db import inbox as inbox_db
+from domain.errors import conflict
+from domain.identity import Actor, HumanInput, Role
+
+
+@dataclass(frozen=True)
+class DecisionRoute:
+    """One human decision over HTTP: who may send it, what they send, which Update it is."""
+
+    path: str
+    roles: tuple[Role, ...]
+    fields: type[BaseModel]  # the body: the decision without its actor
+    payload: type[HumanInput]  # the Update's argument: the fields plus the actor
+    update: Any
+    summary: str
+    task_kinds: tuple[str, ...] = ()  # the inbox tasks this decision settles, if any
+
+
+# Sends one decision to the case's workflow (pool, client, case id, route, payload) and
+# answers with the case's new state.
+Send = Callable[[asyncpg.Pool, Client, str, DecisionRoute, HumanInput], Awaitable[BaseModel]]
+
+
+def add_decision_routes(
+    router: APIRouter,
+    routes: Iterable[DecisionRoute],
+    *,
+    case_param: str,
+    response_model: type[BaseModel],
+    send: Send,
+    name_prefix: str = "",
+) -> None:
+    """`POST /{<case_param>}/<path>` for each route, named `<name_prefix><path>` (snake case):
+    the name makes the OpenAPI operation id, so it must not change once published."""
+    for route in routes:
+        _add_decision_route(router, route, case_param, response_model, send, name_prefix)
+
+
+def _add_decision_route(
+    router: APIRouter,
+    route: DecisionRoute,
+    case_param: str,
+    response_model: type[BaseModel],
+    send: Send,
+    name_prefix: str,
+) -> None:
+    async def endpoint(**params: Any) -> BaseModel:
+        body: BaseModel = params["body"]
+        payload = route.payload(actor=params["actor"], **body.model_dump())
+        return await send(params["pool"], params["temporal"], params[case_param], route, payload)
+
+    # FastAPI reads the path parameter, the body model and the permission from the signature:
+    # the process's name for its case id, and this route's body and roles.
+    def param(name: str, annotation: Any) -> inspect.Parameter:
+        return inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation
+        )
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            param(case_param, str),
+            param("body", route.fields),
+            param("actor", Annotated[Actor, Depends(acting_as(*route.roles))]),
+            param("pool", PoolDep),
+            param("temporal", TemporalDep),
+        ],
+        return_annotation=response_model,
+    )
+    router.add_api_route(
+        f"/{{{case_param}}}/{route.path}",
+        endpoint,
+        methods=["POST"],
+        response_model=response_model,
+        summary=route.summary,
+        name=name_prefix + route.path.replace("-", "_"),
+    )
+
+
+async def refuse_if_claimed_by_another(
+    pool: asyncpg.Pool, case_id: str, route: DecisionRoute, actor: Actor
+) -> None:
+    """Whoever decides, through the inbox or over HTTP, must not overrule a colleague who has
+    claimed the task: a task this decision settles, claimed by someone else, is a 409 naming
+    them."""
+    if not route.task_kinds:
+        return  # the decision settles no task: nobody can hold it
+    for task in await inbox_db.open_tasks_of_case(pool, case_id):
+        if task.kind in route.task_kinds and task.assignee not in (None, actor.subject):
+            raise conflict(inbox_db.held_refusal(task))
+
+
+def deciders(routes: Iterable[DecisionRoute], send: Send) -> dict[str, case_kinds.TaskDecider]:
+    """The inbox's decider for each task kind a route settles: it sends through that route."""
+    return {kind: _decider(route, send) for route in routes for kind in route.task_kinds}
+
+
+def _decider(route: DecisionRoute, send: Send) -> case_kinds.TaskDecider:
+    async def decide(
+        pool: asyncpg.Pool, temporal: Client, case_id: str, payload: HumanInput
+    ) -> BaseModel:
+        return await send(pool, temporal, case_id, route, payload)
+
+    return case_kinds.TaskDecider(payload=route.payload, decide=decide)
