@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from workflows.enrolment_decisions import EnrolmentDecisions
+    from workflows.refusals import check
     from workflows.reviewer_tasks import Settlement
 
 # Guards the flow's handling of custody notices; histories from before it have none.
@@ -108,7 +109,7 @@ class EnrolmentCustody(EnrolmentDecisions):
 
     @review_hold.validator
     def validate_hold_review(self, entry: HoldReviewInput) -> None:
-        self._check(lambda: rules.check_hold_review(self._state, entry, workflow.now()))
+        check(lambda: rules.check_hold_review(self._state, entry, workflow.now()))
 
     # ------------------------------------------------------------ applying notices
 

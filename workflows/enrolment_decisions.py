@@ -7,10 +7,7 @@ with the case's new state once the flow (`enrolment.py`) has acted on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import enrolment_rules as rules
@@ -31,17 +28,13 @@ with workflow.unsafe.imports_passed_through():
         TrainingCompletionInput,
         WithdrawalInput,
     )
-    from domain.errors import DomainError, conflict
+    from domain.errors import conflict
 
 
 with workflow.unsafe.imports_passed_through():
     from workflows.enrolment_case import EnrolmentCase
+    from workflows.refusals import check
     from workflows.reviewer_tasks import Settlement
-
-
-def _refuse(error: DomainError) -> ApplicationError:
-    # The type carries the refusal kind to the API, which maps it to 403/404/409/422.
-    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
 
 
 class EnrolmentDecisions(EnrolmentCase):
@@ -49,12 +42,6 @@ class EnrolmentDecisions(EnrolmentCase):
         """Answer a decision with the case's new state: once the flow has left `stages`."""
         await workflow.wait_condition(lambda: self._state.stage not in stages)
         return self._state
-
-    def _check(self, rule: Callable[[], None]) -> None:
-        try:
-            rule()
-        except DomainError as error:
-            raise _refuse(error) from None
 
     @workflow.update
     async def decide_placement(self, decision: PlacementDecision) -> EnrolmentState:
@@ -76,7 +63,7 @@ class EnrolmentDecisions(EnrolmentCase):
             if self._placement is not None:
                 raise conflict("the placement review was already decided")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def record_attendance(self, entry: AttendanceInput) -> EnrolmentState:
@@ -95,7 +82,7 @@ class EnrolmentDecisions(EnrolmentCase):
 
     @record_attendance.validator
     def validate_attendance(self, entry: AttendanceInput) -> None:
-        self._check(lambda: rules.check_attendance(self._state, self._programme, entry))
+        check(lambda: rules.check_attendance(self._state, self._programme, entry))
 
     @workflow.update
     async def complete_module(self, entry: ModuleCompletionInput) -> EnrolmentState:
@@ -111,7 +98,7 @@ class EnrolmentDecisions(EnrolmentCase):
 
     @complete_module.validator
     def validate_module(self, entry: ModuleCompletionInput) -> None:
-        self._check(lambda: rules.check_module(self._state, self._programme, entry))
+        check(lambda: rules.check_module(self._state, self._programme, entry))
 
     @workflow.update
     async def complete_training(self, entry: TrainingCompletionInput) -> EnrolmentState:
@@ -134,7 +121,7 @@ class EnrolmentDecisions(EnrolmentCase):
             if self._training_done:
                 raise conflict("training was already completed")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def record_assessment(self, entry: AssessmentInput) -> EnrolmentState:
@@ -167,7 +154,7 @@ class EnrolmentDecisions(EnrolmentCase):
             if self._assessment_recorded:
                 raise conflict("this assessment was already recorded")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def file_appeal(self, entry: AppealFiling) -> EnrolmentState:
@@ -191,7 +178,7 @@ class EnrolmentDecisions(EnrolmentCase):
 
     @file_appeal.validator
     def validate_appeal_filing(self, entry: AppealFiling) -> None:
-        self._check(lambda: rules.check_appeal_filing(self._state, entry, workflow.now()))
+        check(lambda: rules.check_appeal_filing(self._state, entry, workflow.now()))
 
     @workflow.update
     async def decide_appeal(self, entry: AppealDecisionInput) -> EnrolmentState:
@@ -218,7 +205,7 @@ class EnrolmentDecisions(EnrolmentCase):
             if self._appeal_decided is not None:
                 raise conflict("the appeal was already decided")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def withdraw(self, entry: WithdrawalInput) -> EnrolmentState:
@@ -237,4 +224,4 @@ class EnrolmentDecisions(EnrolmentCase):
             if self._withdrawal is not None:
                 raise conflict("the enrolment is already being withdrawn")
 
-        self._check(rule)
+        check(rule)

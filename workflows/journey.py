@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentEffect,
     )
     from domain.enrolment import AwaitedWork, EnrolmentRequest, enrolment_workflow_id
-    from domain.errors import DomainError, Refusal
+    from domain.errors import Refusal
     from domain.identity import Ministry, Role, Scope
     from domain.journey import (
         CUSTODY_NOTICE_SIGNAL,
@@ -63,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from workflows.enrolment import EnrolmentWorkflow
+    from workflows.refusals import check
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
 
 _RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
@@ -80,10 +81,6 @@ _RECEIVER_WORK = {
 
 class _Inapplicable(Exception):
     """A custody event that passed validation but cannot apply (found out by an activity)."""
-
-
-def _refuse(error: DomainError) -> ApplicationError:
-    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
 
 
 @workflow.defn
@@ -198,10 +195,9 @@ class InmateJourneyWorkflow:
 
     @enrol.validator
     def validate_enrol(self, request: EnrolmentRequest) -> None:
-        try:
-            rules.check_enrolment_start(self._state, request, workflow.info().workflow_id)
-        except DomainError as error:
-            raise _refuse(error) from None
+        check(
+            lambda: rules.check_enrolment_start(self._state, request, workflow.info().workflow_id)
+        )
 
     @workflow.signal(name=ENROLMENT_CLOSED_SIGNAL)
     async def enrolment_closed(self, record: TrainingRecord) -> None:
@@ -243,10 +239,7 @@ class InmateJourneyWorkflow:
 
     @record_custody_event.validator
     def validate_custody_event(self, event: CustodyEvent) -> None:
-        try:
-            rules.check_custody_event(self._state, event, self._pending, workflow.now())
-        except DomainError as error:
-            raise _refuse(error) from None
+        check(lambda: rules.check_custody_event(self._state, event, self._pending, workflow.now()))
 
     async def _apply_pending(self) -> None:
         while self._pending:
@@ -475,10 +468,7 @@ class InmateJourneyWorkflow:
 
     @acknowledge_handover.validator
     def validate_acknowledgement(self, ack: HandoverAcknowledgement) -> None:
-        try:
-            rules.check_acknowledgement(self._state, ack)
-        except DomainError as error:
-            raise _refuse(error) from None
+        check(lambda: rules.check_acknowledgement(self._state, ack))
 
     # ------------------------------------------------------------ read model
 

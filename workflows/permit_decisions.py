@@ -8,15 +8,12 @@ with the application's new state once the flow (`permit.py`) has acted on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import permit_rules as rules
     from domain.clock import local_date
-    from domain.errors import DomainError, conflict
+    from domain.errors import conflict
     from domain.permit import (
         ArrivalRecord,
         EventKind,
@@ -34,12 +31,8 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from workflows.permit_case import PermitCase
+    from workflows.refusals import check
     from workflows.reviewer_tasks import Settlement
-
-
-def _refuse(error: DomainError) -> ApplicationError:
-    # The type carries the refusal kind to the API, which maps it to 403/404/409/422.
-    return ApplicationError(error.message, type=error.refusal.value, non_retryable=True)
 
 
 class PermitDecisions(PermitCase):
@@ -47,12 +40,6 @@ class PermitDecisions(PermitCase):
         """Answer a decision with the case's new state: once the flow has left `stages`."""
         await workflow.wait_condition(lambda: self._state.stage not in stages)
         return self._state
-
-    def _check(self, rule: Callable[[], None]) -> None:
-        try:
-            rule()
-        except DomainError as error:
-            raise _refuse(error) from None
 
     def _once(self, taken: object, what: str) -> None:
         # Two updates may pass validation in one workflow task: the handler checks again.
@@ -72,7 +59,7 @@ class PermitDecisions(PermitCase):
             rules.check_verification(self._state, decision)
             self._once(self._verification, "the document verification")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def resubmit(self, entry: Resubmission) -> PermitState:
@@ -91,7 +78,7 @@ class PermitDecisions(PermitCase):
             if self._resubmission is not None:
                 raise conflict("the documents were already resubmitted")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def assess_feasibility(self, decision: FeasibilityDecision) -> PermitState:
@@ -106,7 +93,7 @@ class PermitDecisions(PermitCase):
             rules.check_feasibility(self._state, decision)
             self._once(self._feasibility, "the feasibility assessment")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def confirm_payment(self, payment: PaymentConfirmation) -> PermitState:
@@ -129,7 +116,7 @@ class PermitDecisions(PermitCase):
             if self._payment is not None:
                 raise conflict(f"bill {payment.billing_code} is already settled")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def decide_rptka(self, decision: RptkaDecision) -> PermitState:
@@ -144,7 +131,7 @@ class PermitDecisions(PermitCase):
             rules.check_rptka(self._state, decision)
             self._once(self._rptka, "the RPTKA approval")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def decide_visa(self, decision: VisaDecision) -> PermitState:
@@ -159,7 +146,7 @@ class PermitDecisions(PermitCase):
             rules.check_visa(self._state, decision)
             self._once(self._visa, "the visa")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def record_arrival(self, entry: ArrivalRecord) -> PermitState:
@@ -174,7 +161,7 @@ class PermitDecisions(PermitCase):
             rules.check_arrival(self._state, entry, local_date(workflow.now()))
             self._once(self._arrival, "the arrival")
 
-        self._check(rule)
+        check(rule)
 
     @workflow.update
     async def terminate(self, entry: Termination) -> PermitState:
@@ -192,7 +179,7 @@ class PermitDecisions(PermitCase):
             rules.check_termination(self._state, entry)
             self._once(self._termination, "the early termination")
 
-        self._check(rule)
+        check(rule)
 
     async def _decided(
         self,
