@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.permit import Outcome, VerificationChoice, permit_workflow_id
 from tests.conftest import start_time_skipping_server
+from tests.histories_support import RecordedFile, write_history
 from tests.permits.support import (
     PermitCase,
     PermitHarness,
@@ -30,18 +31,11 @@ from tests.permits.support import (
 )
 from workflows.permit import PermitWorkflow
 
-HISTORIES = Path(__file__).resolve().parents[1] / "histories"
-
 
 @dataclass(frozen=True)
-class RecordedHistory:
-    file: str
+class RecordedHistory(RecordedFile):
     application_id: str
     outcome: Outcome
-
-    @property
-    def path(self) -> Path:
-        return HISTORIES / self.file
 
     @property
     def workflow_id(self) -> str:
@@ -94,10 +88,8 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
             await drive(harness, case)
             result = await case.result()
             assert result.outcome is history.outcome, result
-            history.path.parent.mkdir(parents=True, exist_ok=True)
-            history.path.write_text((await case.handle.fetch_history()).to_json() + "\n")
+            await write_history(history.path, case.handle)
             written.append(history.path)
-            print(f"recorded {history.path}")
     return written
 
 

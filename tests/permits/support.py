@@ -60,7 +60,8 @@ from domain.permit import PaymentConfirmation as Payment
 from domain.permit_policy import PermitPolicy
 from registries.simkim import SimkimSimulator
 from registries.simponi import SimponiSimulator, billing_code_for
-from tests.workflows.support import IN_FLIGHT, TaskRecorder
+from tests.temporal_support import IN_FLIGHT, idle, until
+from tests.workflows.support import TaskRecorder
 from workflows.permit import PermitWorkflow
 
 NIB = "9120001234567"
@@ -282,15 +283,7 @@ class PermitCase:
     async def until(
         self, ready: Callable[[PermitState], bool], what: str, within: float = 10.0
     ) -> PermitState:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            state = await self.state()
-            if ready(state):
-                return state
-            if loop.time() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; state is {state!r}")
-            await asyncio.sleep(0.02)
+        return await until(self.state, ready, what, within)
 
     async def at(self, stage: Stage) -> PermitState:
         return await self.until(lambda s: s.stage is stage, f"stage {stage.value}")
@@ -312,13 +305,7 @@ class PermitCase:
                     for t in self.harness.tasks.open_now()
                 )
             )
-            if (
-                len(self.events()) == state.event_count
-                and IN_FLIGHT.count == 0
-                and not raw.pending_activities
-                and not raw.HasField("pending_workflow_task")
-                and task_open
-            ):
+            if len(self.events()) == state.event_count and idle(raw) and task_open:
                 return state
             if loop.time() > deadline:
                 raise AssertionError(f"{self.application_id} never settled: {state!r}")

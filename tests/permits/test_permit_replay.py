@@ -8,12 +8,10 @@ record a new version as `record_histories.py` says; never re-record the existing
 from __future__ import annotations
 
 import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
 from domain.permit import PermitState
+from tests.histories_support import assert_replays, completed_result
 from tests.permits.record_histories import RECORDED, RecordedHistory
 from workflows.permit import PermitWorkflow
 
@@ -23,14 +21,7 @@ async def test_recorded_permit_history_replays_deterministically(
     recorded: RecordedHistory,
 ) -> None:
     history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
-    last = history.events[-1]
-    assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    [payload] = last.workflow_execution_completed_event_attributes.result.payloads
-    [final] = await pydantic_data_converter.decode([payload], [PermitState])
-    assert isinstance(final, PermitState)
+    final = await completed_result(history, PermitState)
     assert final.outcome is recorded.outcome
 
-    replayer = Replayer(workflows=[PermitWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(history)
-
-    assert result.replay_failure is None
+    await assert_replays(history, PermitWorkflow)

@@ -26,7 +26,8 @@ from domain.journey import (
     journey_workflow_id,
 )
 from domain.policy import JourneyPolicy
-from tests.workflows.support import INMATE_SDP_NO, UPT, Case, Harness, quiet
+from tests.temporal_support import quiet, until
+from tests.workflows.support import INMATE_SDP_NO, UPT, Case, Harness
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -153,15 +154,7 @@ class JourneyCase:
     async def until(
         self, ready: Callable[[JourneyState], bool], what: str, within: float = 10.0
     ) -> JourneyState:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            state = await self.state()
-            if ready(state):
-                return state
-            if loop.time() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; journey is {state!r}")
-            await asyncio.sleep(0.02)
+        return await until(self.state, ready, what, within, called="journey")
 
     async def refused(self, update: Any, arg: Any) -> str:
         """Send an update that must be refused; prove nothing changed; return the refusal."""
@@ -178,4 +171,4 @@ class JourneyCase:
         return cause.type
 
     async def quiet(self) -> None:
-        await quiet(self.handle)  # type: ignore[arg-type]
+        await quiet(self.handle)

@@ -17,9 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.clock import local_date
@@ -29,6 +27,7 @@ from domain.identity import Actor, Role, Scope
 from domain.journey import HandoverReceiver, JourneyStatus
 from domain.policy import JourneyPolicy
 from tests.conftest import start_time_skipping_server
+from tests.histories_support import RecordedFile, write_history
 from tests.workflows.journey_support import (
     JourneyCase,
     acknowledgement,
@@ -50,18 +49,11 @@ from tests.workflows.support import (
 )
 from workflows.enrolment import EnrolmentWorkflow
 
-HISTORIES = Path(__file__).resolve().parents[1] / "histories"
-
 
 @dataclass(frozen=True)
-class RecordedHistory:
-    file: str
+class RecordedHistory(RecordedFile):
     enrolment_id: str
     outcome: Outcome
-
-    @property
-    def path(self) -> Path:
-        return HISTORIES / self.file
 
     @property
     def workflow_id(self) -> str:
@@ -90,16 +82,11 @@ RECORDED = (CERTIFIED_V1, APPEAL_REASSESS_V1, CERTIFIED_V2, ESCALATED_V2, RELEAS
 
 
 @dataclass(frozen=True)
-class RecordedJourney:
+class RecordedJourney(RecordedFile):
     """A journey history: one run, ending completed or continued as new."""
 
-    file: str
     workflow_id: str
     continued_as_new: bool
-
-    @property
-    def path(self) -> Path:
-        return HISTORIES / self.file
 
 
 # The journey of RELEASED_V3's enrolment, to its end after both handovers were acknowledged.
@@ -173,13 +160,13 @@ async def _release_journey(harness: Harness) -> None:
     await journey.report(release(ReleaseKind.PB))
     result = await case.result()
     assert result.outcome is RELEASED_V3.outcome, result
-    await _write(RELEASED_V3.path, case.handle)
+    await write_history(RELEASED_V3.path, case.handle)
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
     await journey.quiet()
     await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
     await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
     await journey.handle.result()
-    await _write(JOURNEY_RELEASED_V1.path, journey.handle)
+    await write_history(JOURNEY_RELEASED_V1.path, journey.handle)
 
 
 async def _continued_journey(harness: Harness) -> None:
@@ -193,17 +180,7 @@ async def _continued_journey(harness: Harness) -> None:
         await journey.report(transfer(there))
         here, there = there, here
     first = harness.env.client.get_workflow_handle(workflow_id, run_id=first_run)
-    await _write(JOURNEY_CONTINUED_V1.path, first)
-
-
-async def _write(path: Path, handle: WorkflowHandle[Any, Any]) -> None:
-    _save(path, (await handle.fetch_history()).to_json())
-
-
-def _save(path: Path, history_json: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(history_json + "\n")
-    print(f"recorded {path}")
+    await write_history(JOURNEY_CONTINUED_V1.path, first)
 
 
 async def record(env: WorkflowEnvironment) -> list[Path]:
@@ -224,10 +201,8 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
             await drive(harness, case)
             result = await case.result()
             assert result.outcome is history.outcome, result
-            history.path.parent.mkdir(parents=True, exist_ok=True)
-            history.path.write_text((await case.handle.fetch_history()).to_json() + "\n")
+            await write_history(history.path, case.handle)
             written.append(history.path)
-            print(f"recorded {history.path}")
     return written
 
 

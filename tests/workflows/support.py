@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import pytest
 from temporalio import activity
-from temporalio.api.enums.v1 import EventType
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -81,6 +79,7 @@ from domain.tasks import (
     TaskEscalation,
     TaskOpening,
 )
+from tests.temporal_support import IN_FLIGHT, history_quiet, idle, quiet, until
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -239,28 +238,6 @@ def withdrawal(actor: Actor = TPP, reason: str = "inmate asked to leave") -> Wit
 
 
 # ---------------------------------------------------------------- fake activities
-
-
-class InFlight:
-    """Activities running in this process right now. The test server's describe() does not
-    always list a running activity, and terminating a workflow under one locks its clock."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        self.count += 1
-        try:
-            yield
-        finally:
-            self.count -= 1
-
-
-IN_FLIGHT = InFlight()
-
-# How a workflow or activity task leaves the history once scheduled.
-_CLOSING = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELED"})
 
 
 class ProjectionRecorder:
@@ -543,43 +520,6 @@ async def _terminate_when_quiet(handle: WorkflowHandle[object, object]) -> None:
             raise
 
 
-async def quiet(handle: WorkflowHandle[object, object] | EnrolmentHandle) -> None:
-    """Wait until no workflow task or activity is open in the workflow's history."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10.0
-    while True:
-        raw = (await handle.describe()).raw_description
-        if (
-            IN_FLIGHT.count == 0
-            and not raw.pending_activities
-            and not raw.HasField("pending_workflow_task")
-            and await history_quiet(handle)
-        ):
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"workflow {handle.id} never went quiet: {raw}")
-        await asyncio.sleep(0.02)
-
-
-async def history_quiet(handle: WorkflowHandle[object, object] | EnrolmentHandle) -> bool:
-    """No workflow task and no activity open in the history itself.
-
-    describe() may miss a workflow task just scheduled; the history cannot. Terminating
-    under either leaves the time-skipping server's clock locked for every later test.
-    """
-    opened: Counter[str] = Counter()
-    for event in (await handle.fetch_history()).events:
-        name = EventType.Name(event.event_type)
-        for kind in ("WORKFLOW_TASK", "ACTIVITY_TASK"):
-            if name.startswith(f"EVENT_TYPE_{kind}_"):
-                outcome = name.removeprefix(f"EVENT_TYPE_{kind}_")
-                if outcome == "SCHEDULED":
-                    opened[kind] += 1
-                elif outcome in _CLOSING:
-                    opened[kind] -= 1
-    return not any(opened.values())
-
-
 class Case:
     """One running enrolment and the steps tests drive it through."""
 
@@ -605,15 +545,7 @@ class Case:
         self, ready: Callable[[EnrolmentState], bool], what: str, within: float = 10.0
     ) -> EnrolmentState:
         """Poll the query until `ready` (the workflow moves on in its own tasks)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            state = await self.state()
-            if ready(state):
-                return state
-            if loop.time() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; state is {state!r}")
-            await asyncio.sleep(0.02)
+        return await until(self.state, ready, what, within)
 
     async def at(self, stage: Stage) -> EnrolmentState:
         return await self.until(lambda s: s.stage is stage, f"stage {stage.value}")
@@ -625,13 +557,8 @@ class Case:
         deadline = loop.time() + 10.0
         while True:
             raw = (await self.handle.describe()).raw_description
-            idle = (
-                IN_FLIGHT.count == 0
-                and not raw.pending_activities
-                and not raw.HasField("pending_workflow_task")
-            )
             if (
-                idle
+                idle(raw)
                 and await history_quiet(self.handle)
                 and self._task_opened_for(await self.state())
             ):

@@ -9,12 +9,10 @@ existing files to make this pass.
 from __future__ import annotations
 
 import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
 from domain.enrolment import EnrolmentState
+from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import RECORDED, RecordedHistory
 from workflows.enrolment import EnrolmentWorkflow
 
@@ -25,14 +23,7 @@ async def test_recorded_enrolment_history_replays_deterministically(
 ) -> None:
     history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
     # The fixture is what it claims: a whole case that ended with the recorded outcome.
-    last = history.events[-1]
-    assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    [payload] = last.workflow_execution_completed_event_attributes.result.payloads
-    [final] = await pydantic_data_converter.decode([payload], [EnrolmentState])
-    assert isinstance(final, EnrolmentState)
+    final = await completed_result(history, EnrolmentState)
     assert final.outcome is recorded.outcome
 
-    replayer = Replayer(workflows=[EnrolmentWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(history)
-
-    assert result.replay_failure is None
+    await assert_replays(history, EnrolmentWorkflow)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
 from domain.journey import JourneyState, JourneyStatus
+from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import JOURNEYS, RecordedJourney
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
@@ -24,15 +23,7 @@ async def test_recorded_journey_history_replays_deterministically(
     if recorded.continued_as_new:
         assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
     else:
-        assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-        [payload] = last.workflow_execution_completed_event_attributes.result.payloads
-        [final] = await pydantic_data_converter.decode([payload], [JourneyState])
-        assert isinstance(final, JourneyState) and final.status is JourneyStatus.ENDED
+        final = await completed_result(history, JourneyState)
+        assert final.status is JourneyStatus.ENDED
 
-    replayer = Replayer(
-        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow],
-        data_converter=pydantic_data_converter,
-    )
-    result = await replayer.replay_workflow(history)
-
-    assert result.replay_failure is None
+    await assert_replays(history, InmateJourneyWorkflow, EnrolmentWorkflow)
