@@ -105,10 +105,12 @@ async def test_a_transfer_where_it_is_not_offered_suspends_it_until_the_destinat
 
 
 async def test_the_same_event_delivered_twice_changes_nothing(api: ApiStack) -> None:
-    await _enrolled_in_training(api)
+    enrolment_id = await _enrolled_in_training(api)
     body = jf.event(DEMO_ELIGIBLE, "sanction", sanction_ref="F-2026-001")
     first = await flows.ok(await jf.report(api, body))
     assert first["duplicate"] is False
+    # The enrolment pauses at its next wait: only then is there a "before" to compare with.
+    await jf.reaches(api, enrolment_id, "paused")
     before = await jf.snapshot(api, DEMO_ELIGIBLE)
 
     again = await flows.ok(await jf.report(api, body | {"note": "redelivered by SDP"}))
