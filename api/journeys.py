@@ -151,7 +151,7 @@ def _update_id(event: CustodyEventFields) -> str:
     # Temporal answers a repeated update id with the first answer whatever its argument:
     # the content is part of the id, so the same id with other content reaches the
     # validator (409) instead of borrowing the first event's success.
-    digest = hashlib.sha256(event.model_dump_json(exclude={"note"}).encode()).hexdigest()
+    digest = hashlib.sha256(event.fingerprint().encode()).hexdigest()
     return f"custody-{event.event_id}-{digest[:16]}"
 
 

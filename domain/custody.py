@@ -86,9 +86,14 @@ class CustodyEventFields(BaseModel):
                 raise ValueError("a free release has no supervising Bapas: drop bapas_code")
         return self
 
+    def fingerprint(self) -> str:
+        """The event's content: what a redelivery must match (the note and reporter aside)."""
+        content = set(CustodyEventFields.model_fields) - {"note"}
+        return self.model_dump_json(include=content)
+
     def same_as(self, other: CustodyEventFields) -> bool:
-        """A redelivery: the same event id with the same content (the note aside)."""
-        return self.model_dump(exclude={"note"}) == other.model_dump(exclude={"note"})
+        """A redelivery: the same event id with the same content."""
+        return self.fingerprint() == other.fingerprint()
 
 
 class CustodyEvent(CustodyEventFields, HumanInput):

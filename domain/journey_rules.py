@@ -27,11 +27,6 @@ from domain.journey import (
 )
 
 
-def fingerprint(event: CustodyEvent) -> str:
-    """An event's content without who reported it or their note: a redelivery matches it."""
-    return event.model_dump_json(exclude={"actor", "note"})
-
-
 def applied_entry(state: JourneyState, event_id: str) -> CustodyEntry | None:
     return next((e for e in state.custody_events if e.event_id == event_id), None)
 
@@ -83,11 +78,11 @@ def check_custody_event(
     earlier = applied_entry(state, event.event_id)
     if earlier is None:
         earlier_pending = next((p for p in pending if p.event_id == event.event_id), None)
-        if earlier_pending is not None and fingerprint(earlier_pending) != fingerprint(event):
+        if earlier_pending is not None and not earlier_pending.same_as(event):
             raise conflict(f"event {event.event_id} is being applied with other content")
         if earlier_pending is not None:
             return
-    elif earlier.fingerprint != fingerprint(event):
+    elif earlier.fingerprint != event.fingerprint():
         raise conflict(
             f"event {event.event_id} was already applied with other content; a correction "
             "needs a new event id"

@@ -256,7 +256,7 @@ class InmateJourneyWorkflow:
                     kind=event.kind,
                     occurred_at=event.occurred_at,
                     applied_at=workflow.now(),
-                    fingerprint=rules.fingerprint(event),
+                    fingerprint=event.fingerprint(),
                 )
             )
             summary = self._describe(event, affected)
