@@ -13,11 +13,7 @@ that started them, and they must live on; the link is kept by workflow id both w
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
@@ -32,23 +28,16 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentAffected,
         EnrolmentEffect,
     )
-    from domain.enrolment import AwaitedWork, EnrolmentRequest, enrolment_workflow_id
+    from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
     from domain.errors import Refusal
-    from domain.identity import Ministry, Role, Scope
     from domain.journey import (
         CUSTODY_NOTICE_SIGNAL,
         ENROLMENT_CLOSED_SIGNAL,
         JOURNEY_KIND,
         PROGRAMMES_OFFERED,
-        RECORD_JOURNEY_EVENT,
-        Acknowledgement,
         CustodyEntry,
         EnrolmentLink,
         EnrolmentStarted,
-        Handover,
-        HandoverAcknowledgement,
-        HandoverReceiver,
-        JourneyEvent,
         JourneyEventKind,
         JourneyStart,
         JourneyState,
@@ -63,20 +52,9 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from workflows.enrolment import EnrolmentWorkflow
+    from workflows.journey_case import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.journey_handover import JourneyHandover
     from workflows.refusals import check
-    from workflows.reviewer_tasks import ReviewerTasks, Settlement
-
-_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-_TIMEOUT = timedelta(seconds=30)
-# How long the journey waits at release for its enrolments to report that they stopped
-# (they stop at their next wait; longer means a worker or Postgres is down). Past it the
-# handover goes out with the records it has; a late report still lands in the state.
-_STOP_GRACE = timedelta(days=1)
-
-_RECEIVER_WORK = {
-    HandoverReceiver.BAPAS: Role.BAPAS_OFFICER,
-    HandoverReceiver.JOB_PLACEMENT: Role.KEMNAKER_OFFICER,
-}
 
 
 class _Inapplicable(Exception):
@@ -84,28 +62,7 @@ class _Inapplicable(Exception):
 
 
 @workflow.defn
-class InmateJourneyWorkflow:
-    @workflow.init
-    def __init__(self, start: JourneyStart) -> None:
-        self._policy = start.policy
-        self._state = start.carried or JourneyState(
-            journey_id=start.journey_id,
-            inmate_sdp_no=start.inmate_sdp_no,
-            upt_code=start.upt_code,
-            started_at=workflow.now(),
-        )
-        self._tasks = ReviewerTasks(
-            JOURNEY_KIND, self._state.journey_id, {}, opened=self._state.task_seq
-        )
-        self._pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
-        self._outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
-        self._inapplicable: dict[str, str] = {}  # or why their event was not applied
-        self._acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)
-        self._closed_handovers: set[str] = set()
-        # Starting an enrolment and applying a custody event both touch the enrolments:
-        # one at a time, so a new enrolment never misses a transfer.
-        self._lock = asyncio.Lock()
-
+class InmateJourneyWorkflow(JourneyHandover):
     # ------------------------------------------------------------ main flow
 
     @workflow.run
@@ -279,8 +236,8 @@ class InmateJourneyWorkflow:
                     upt_code=event.to_upt, programme_codes=[e.programme_code for e in active]
                 ),
                 result_type=ProgrammesOffered,
-                start_to_close_timeout=_TIMEOUT,
-                retry_policy=_RETRY,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
             )
             if not answer.upt_known:
                 raise _Inapplicable(f"{event.to_upt} is not a UPT that holds inmates")
@@ -343,164 +300,6 @@ class InmateJourneyWorkflow:
         }[event.kind]
         effects = ", ".join(f"{a.programme_code} {a.effect.value}" for a in affected)
         return f"{what}; " + (effects or "no active enrolment")
-
-    # ------------------------------------------------------------ release handover
-
-    async def _handover(self) -> None:
-        await workflow.wait_condition(
-            lambda: not self._state.active_enrolments(), timeout=_STOP_GRACE
-        )
-        self._state.package = rules.handover_package(self._state)
-        now = workflow.now()
-        due = now + timedelta(days=self._policy.handover_ack_days)
-        self._state.handovers = [
-            Handover(
-                handover_id=f"{self._state.journey_id}:{receiver.value}",
-                receiver=receiver,
-                bapas_code=bapas_code,
-                sent_at=now,
-                due_at=due,
-            )
-            for receiver, bapas_code in rules.receivers(self._state)
-        ]
-        await self._set_status(JourneyStatus.HANDOVER)
-        for handover in self._state.handovers:
-            await self._send(handover)
-        while (
-            any(h.acknowledged is None for h in self._state.handovers)
-            or self._unclosed_acknowledgements()
-        ):
-            await self._await_acknowledgements()
-        await self._set_status(JourneyStatus.ENDED)
-        await self._emit(JourneyEventKind.ENDED, reason="every handover was acknowledged")
-
-    async def _send(self, handover: Handover) -> None:
-        """Open the receiver's inbox task and project the handover with its package."""
-        if handover.bapas_code is not None:
-            scope = Scope(bapas=handover.bapas_code)
-        else:
-            scope = Scope(ministry=Ministry.KEMNAKER)
-        work = AwaitedWork(
-            kind=f"handover_{handover.receiver.value}",
-            role=_RECEIVER_WORK[handover.receiver],
-            scope=scope,
-            since=handover.sent_at,
-            due=handover.due_at,
-        )
-        handover.task_id = await self._tasks.open(work, JourneyStatus.HANDOVER.value)
-        await self._emit(
-            JourneyEventKind.HANDOVER_SENT, handover=handover, package=self._state.package
-        )
-
-    def _unclosed_acknowledgements(self) -> list[Handover]:
-        """Acknowledged handovers whose inbox task is still open."""
-        return [
-            h
-            for h in self._state.handovers
-            if h.handover_id in self._acks and h.handover_id not in self._closed_handovers
-        ]
-
-    async def _await_acknowledgements(self) -> None:
-        """Wait for the next acknowledgement (escalating what falls due), then close the
-        inbox task of every acknowledged handover. An acknowledgement may already have
-        arrived while the handovers were being sent: then there is nothing to wait for."""
-        if not self._unclosed_acknowledgements():
-            unescalated = [
-                h.due_at
-                for h in self._state.handovers
-                if h.acknowledged is None and h.escalated_at is None
-            ]
-            next_due = min(unescalated, default=None)
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self._unclosed_acknowledgements()),
-                    timeout=None
-                    if next_due is None
-                    else max(next_due - workflow.now(), timedelta(seconds=1)),
-                )
-            except TimeoutError:
-                for handover in self._state.handovers:
-                    overdue = handover.due_at <= workflow.now()
-                    if overdue and handover.acknowledged is None and not handover.escalated_at:
-                        await self._escalate(handover)
-        for handover in self._unclosed_acknowledgements():
-            assert handover.task_id is not None
-            await self._tasks.close(handover.task_id, self._acks[handover.handover_id], "")
-            self._closed_handovers.add(handover.handover_id)
-
-    async def _escalate(self, handover: Handover) -> None:
-        handover.escalated_at = workflow.now()
-        assert handover.task_id is not None
-        await self._tasks.escalate(
-            handover.task_id,
-            Role.SUPERVISOR,
-            f"the {handover.receiver.value} handover of inmate {self._state.inmate_sdp_no} "
-            f"was not acknowledged within {self._policy.handover_ack_days} days",
-        )
-        await self._emit(JourneyEventKind.HANDOVER_ESCALATED, handover=handover)
-
-    @workflow.update
-    async def acknowledge_handover(self, ack: HandoverAcknowledgement) -> JourneyState:
-        self.validate_acknowledgement(ack)
-        handover = rules.open_handover(self._state, ack.receiver)
-        assert handover is not None
-        handover.acknowledged = Acknowledgement(
-            actor=ack.actor, at=workflow.now(), reason=ack.reason
-        )
-        self._acks[handover.handover_id] = Settlement("acknowledge", ack.actor, ack.reason)
-        await self._emit(
-            JourneyEventKind.HANDOVER_ACKNOWLEDGED,
-            actor=ack.actor,
-            reason=ack.reason,
-            handover=handover,
-        )
-        # Answer once its inbox task is closed (and, for the last one, the journey ended).
-        await workflow.wait_condition(
-            lambda: (
-                handover.handover_id in self._closed_handovers
-                and (
-                    self._state.status is JourneyStatus.ENDED
-                    or any(h.acknowledged is None for h in self._state.handovers)
-                )
-            )
-        )
-        return self._state
-
-    @acknowledge_handover.validator
-    def validate_acknowledgement(self, ack: HandoverAcknowledgement) -> None:
-        check(lambda: rules.check_acknowledgement(self._state, ack))
-
-    # ------------------------------------------------------------ read model
-
-    async def _set_status(self, status: JourneyStatus) -> None:
-        self._state.status = status
-        workflow.upsert_search_attributes([search.STAGE.value_set(status.value)])
-
-    async def _emit(self, kind: JourneyEventKind, **detail: object) -> None:
-        """Project one change; the event id is deterministic, so retries write once."""
-        self._state.event_seq += 1
-        seq = self._state.event_seq
-        event = JourneyEvent.model_validate(
-            {
-                "event_id": f"{self._state.journey_id}:{seq}",
-                "journey_id": self._state.journey_id,
-                "workflow_id": workflow.info().workflow_id,
-                "inmate_sdp_no": self._state.inmate_sdp_no,
-                "seq": seq,
-                "kind": kind,
-                "at": workflow.now(),
-                "upt_code": self._state.upt_code,
-                "status": self._state.status,
-                **detail,
-            }
-        )
-        await workflow.execute_activity(
-            RECORD_JOURNEY_EVENT, event, start_to_close_timeout=_TIMEOUT, retry_policy=_RETRY
-        )
-
-    @workflow.query
-    def state(self) -> JourneyState:
-        return self._state
 
 
 def _effect(kind: CustodyEventKind, offered: bool | None) -> EnrolmentEffect:
