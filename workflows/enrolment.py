@@ -162,6 +162,7 @@ class EnrolmentWorkflow(EnrolmentCustody):
                 return True
             attempts_left = self._state.reassessments_used < policy.max_reassessments
             decided_at = workflow.now()
+            held_before = self._held_total
             self._state.units_due = list(failed)
             self._state.appeal_open_until = decided_at + timedelta(days=policy.appeal_window_days)
             remedial_until = decided_at + timedelta(days=policy.remedial_days)
@@ -180,6 +181,8 @@ class EnrolmentWorkflow(EnrolmentCustody):
                     continue
                 if not attempts_left:
                     return False
+                # A hold meanwhile moved the remedial period on by as long as it lasted.
+                remedial_until += self._held_total - held_before
                 if remedial_until > workflow.now():  # upheld: finish the remedial period
                     await self._enter(Stage.REMEDIAL)
                     await self._wait(lambda: False, remedial_until - workflow.now())

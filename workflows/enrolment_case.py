@@ -74,6 +74,7 @@ class EnrolmentCase:
         self._custody_inbox: list[CustodyNotice] = []
         self._release: CustodyEvent | None = None
         self._hold_version = 0
+        self._held_total = timedelta(0)  # how long the case has stood still, all holds
         self._tasks = ReviewerTasks(
             WORKFLOW_KIND, request.enrolment_id, request.policy.sla_working_days
         )

@@ -235,6 +235,7 @@ class EnrolmentCustody(EnrolmentDecisions):
             await self._drop_task("the enrolment stopped")
             raise
         held = workflow.now() - began
+        self._held_total += held
         if work is not None:
             if work.due is not None:
                 work.due += held

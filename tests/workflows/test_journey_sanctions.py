@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from domain.clock import local_date
 from domain.custody import HoldChoice, HoldReviewInput
-from domain.enrolment import EventKind, Outcome, Stage
+from domain.enrolment import AppealOutcome, EventKind, Outcome, Stage
 from domain.errors import Refusal
 from tests.workflows.journey_support import JourneyCase, lifted, sanction
-from tests.workflows.support import TPP, UNITS, Harness, attendance
+from tests.workflows.support import TPP, UNITS, Harness, appeal_decision, attendance
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -114,3 +114,30 @@ async def test_impossible_sanction_events_are_refused(harness: Harness) -> None:
     assert await journey.refused(update, lifted("F-NOPE")) == Refusal.CONFLICT
     await journey.report(sanction("F-005"))
     assert await journey.refused(update, sanction("F-005")) == Refusal.CONFLICT
+
+
+async def test_a_hold_before_an_upheld_appeal_still_moves_the_remedial_period_on(
+    harness: Harness,
+) -> None:
+    journey = await JourneyCase.start(harness)
+    case = await journey.enrol()
+    await case.to_assessment()
+    remedial = await case.assess_due(bk=(UNITS[0],))
+    decided = remedial.attempts[-1].decided_at
+    await harness.skip(timedelta(days=2))
+    until = local_date(await harness.now()) + timedelta(days=5)
+    await journey.report(sanction("F-006", until=until))
+    await case.at(Stage.PAUSED)
+    await harness.skip(timedelta(days=6))
+    await case.at(Stage.REMEDIAL)
+    await case.settled()
+    await case.file_appeal()
+    await case.settled()
+    await case.decide_appeal(appeal_decision(AppealOutcome.UPHOLD))
+    await case.at(Stage.REMEDIAL)
+    # The remedial period (14 days) stood still during the sanction (about 5 days).
+    await harness.skip_to(decided + timedelta(days=14, hours=1))
+    await case.settled()
+    assert (await case.state()).stage is Stage.REMEDIAL
+    await harness.skip_to(decided + timedelta(days=14 + 7))
+    await case.at(Stage.ASSESSMENT)
