@@ -28,7 +28,8 @@ from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
 from db import enrolments as enrolment_db
 from db import reference as reference_db
-from db.enrolments import DecisionRecord, EnrolmentFilter, EnrolmentRecord
+from db.decision_log import DecisionRecord
+from db.enrolments import EnrolmentFilter, EnrolmentRecord
 from domain.custody import HoldReviewFields, HoldReviewInput
 from domain.enrolment import (
     WORKFLOW_KIND,

@@ -30,7 +30,8 @@ from api.decision_routes import (
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
 from db import permits as permit_db
-from db.permits import PermitDecisionRecord, PermitFilter, PermitRecord
+from db.decision_log import DecisionRecord
+from db.permits import PermitFilter, PermitRecord
 from domain.errors import conflict, forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role
 from domain.permit import (
@@ -189,10 +190,10 @@ async def get_live_state(
     return await temporal.get_workflow_handle(record.workflow_id).query(PermitWorkflow.state)
 
 
-@router.get("/{application_id}/decisions", response_model=list[PermitDecisionRecord])
+@router.get("/{application_id}/decisions", response_model=list[DecisionRecord])
 async def list_decisions(
     application_id: str, principal: CurrentPrincipal, actor: Reader, pool: PoolDep
-) -> list[PermitDecisionRecord]:
+) -> list[DecisionRecord]:
     """Every change and decision: who, in which role, when and why."""
     await get_application(application_id, principal, actor, pool)
     return await permit_db.list_decisions(pool, application_id)

@@ -14,6 +14,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from db.connect import Connection
+from db.decision_log import DecisionRecord
 from domain.enrolment import EnrolmentEvent, EnrolmentRequest, Outcome, Stage
 from domain.errors import conflict
 
@@ -55,19 +56,6 @@ class EnrolmentRecord(BaseModel):
     certificate_number: str | None
     certificate_issued_on: date | None
     certificate_valid_until: date | None
-
-
-class DecisionRecord(BaseModel):
-    """One line of a case's log: what happened, who did it, in which role, and why."""
-
-    seq: int
-    kind: str
-    at: datetime
-    stage: str
-    actor_subject: str | None
-    actor_role: str | None
-    decision: str | None
-    reason: str | None
 
 
 # ---------------------------------------------------------------- writes

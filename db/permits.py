@@ -9,7 +9,7 @@ retried, a confirmation delivered twice) changes nothing the second time.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,13 +17,14 @@ import asyncpg
 from pydantic import BaseModel
 
 from db.connect import Connection
+from db.decision_log import DecisionRecord
 from domain.identity import Role
 from domain.permit import (
-    Outcome,
     PaymentConfirmation,
     PermitApplication,
     PermitEvent,
     PermitReminder,
+    PermitSummary,
     PositionKind,
     Stage,
 )
@@ -40,8 +41,9 @@ _COLUMNS = """
 REMINDER_TOPIC = "permit.reminder"
 
 
-class PermitRecord(BaseModel):
-    """One application as the read model holds it (the passport is the case's data)."""
+class PermitRecord(PermitSummary):
+    """One application as the read model holds it (the passport is the case's data): its
+    submission, and the summary its workflow projects after each event."""
 
     application_id: str
     workflow_id: str
@@ -57,42 +59,9 @@ class PermitRecord(BaseModel):
     pendamping_name: str | None
     pendamping_position: str | None
     employer_category: str
-    stage: Stage
-    outcome: Outcome | None
-    closed_reason: str | None
-    revision_rounds: int
-    exempt: bool
-    billing_code: str | None
-    amount_usd: int | None
-    payment_due: datetime | None
-    payment_id: str | None
-    rptka_number: str | None
-    travel_ban: bool | None
-    background_clear: bool | None
-    visa_number: str | None
-    itas_number: str | None
-    valid_from: date | None
-    valid_until: date | None
-    epo_number: str | None
-    awaiting_kind: str | None
-    awaiting_role: Role | None
-    awaiting_due: datetime | None
     submitted_by: str
     submitted_at: datetime
     updated_at: datetime
-
-
-class PermitDecisionRecord(BaseModel):
-    """One line of an application's log: what happened, who, in which role, and why."""
-
-    seq: int
-    kind: str
-    at: datetime
-    stage: str
-    actor_subject: str | None
-    actor_role: str | None
-    decision: str | None
-    reason: str | None
 
 
 class ConfirmationResult(StrEnum):
@@ -312,10 +281,10 @@ async def list_applications(
 
 async def list_decisions(
     conn: Connection | asyncpg.Pool, application_id: str
-) -> list[PermitDecisionRecord]:
+) -> list[DecisionRecord]:
     rows = await conn.fetch(
         """SELECT seq, kind, at, stage, actor_subject, actor_role, decision, reason
              FROM permit_events WHERE application_id = $1 ORDER BY seq""",
         application_id,
     )
-    return [PermitDecisionRecord(**dict(r)) for r in rows]
+    return [DecisionRecord(**dict(r)) for r in rows]
