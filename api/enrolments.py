@@ -26,6 +26,7 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
+from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
 from db.decision_log import DecisionRecord
@@ -52,10 +53,12 @@ from domain.enrolment import (
     WithdrawalInput,
     enrolment_workflow_id,
 )
-from domain.enrolment_rules import check_case_scope, check_eligibility
+from domain.enrolment_rules import Eligibility, check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
-from domain.journey import JourneyStart, journey_workflow_id
+from domain.journey import JourneyStart, JourneyState, journey_workflow_id
+from domain.reference import Offering, Programme
+from domain.registries import InmateRecord
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -149,40 +152,12 @@ async def request_enrolment(
             f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
         )
     offering = await reference_db.get_offering(pool, inmate.upt_code, programme.code)
-    policy = settings.enrolment_policy
-    eligibility = check_eligibility(inmate, programme, offering, False, policy)
+    eligibility = check_eligibility(inmate, programme, offering, False, settings.enrolment_policy)
     if not eligibility.eligible:
         raise invalid("not eligible: " + "; ".join(eligibility.reasons))
     assert offering is not None  # an offering is part of eligibility
-    enrolment_id = f"ENR-{uuid.uuid4().hex[:12].upper()}"
-    request = EnrolmentRequest(
-        enrolment_id=enrolment_id,
-        inmate_sdp_no=inmate.sdp_no,
-        programme=programme,
-        upt_code=inmate.upt_code,
-        lsp_code=offering.lsp_code,
-        planned_start=offering.planned_start,
-        planned_end=offering.planned_end,
-        expected_release=inmate.expected_release,
-        release_flagged=eligibility.release_flagged,
-        requested_by=actor,
-        reason=body.reason,
-        policy=policy,
-        journey_workflow_id=journey_workflow_id(inmate.sdp_no),
-    )
-    workflow_id = enrolment_workflow_id(enrolment_id)
-    journey = WithStartWorkflowOperation(
-        InmateJourneyWorkflow.run,
-        JourneyStart(
-            journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
-            inmate_sdp_no=inmate.sdp_no,
-            upt_code=inmate.upt_code,
-            policy=settings.journey_policy,
-        ),
-        id=journey_workflow_id(inmate.sdp_no),
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_queue=settings.enrolment_task_queue,
-    )
+    request = new_request(settings, inmate, programme, offering, eligibility, actor, body.reason)
+    workflow_id = enrolment_workflow_id(request.enrolment_id)
     # The journey decides first and the row follows. A reservation held open across the
     # update would hold a connection and a row lock while the journey runs activities that
     # need the database (its projection; the child's, which waits on that very row): under
@@ -194,8 +169,8 @@ async def request_enrolment(
         await temporal.execute_update_with_start_workflow(
             InmateJourneyWorkflow.enrol,
             request,
-            start_workflow_operation=journey,
-            id=f"enrol-{enrolment_id}",
+            start_workflow_operation=journey_start(settings, inmate),
+            id=f"enrol-{request.enrolment_id}",
         )
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
@@ -203,11 +178,56 @@ async def request_enrolment(
         await enrolment_db.record_started(conn, request, workflow_id)
     log.info(
         "enrolment_requested",
-        enrolment_id=enrolment_id,
+        enrolment_id=request.enrolment_id,
         workflow_id=workflow_id,
         journey_workflow_id=request.journey_workflow_id,
     )
-    return await _load(pool, enrolment_id)
+    return await _load(pool, request.enrolment_id)
+
+
+def new_request(
+    settings: Settings,
+    inmate: InmateRecord,
+    programme: Programme,
+    offering: Offering,
+    eligibility: Eligibility,
+    actor: Actor,
+    reason: str,
+) -> EnrolmentRequest:
+    """The request an eligible inmate's journey is asked to start, with a new enrolment id."""
+    return EnrolmentRequest(
+        enrolment_id=f"ENR-{uuid.uuid4().hex[:12].upper()}",
+        inmate_sdp_no=inmate.sdp_no,
+        programme=programme,
+        upt_code=inmate.upt_code,
+        lsp_code=offering.lsp_code,
+        planned_start=offering.planned_start,
+        planned_end=offering.planned_end,
+        expected_release=inmate.expected_release,
+        release_flagged=eligibility.release_flagged,
+        requested_by=actor,
+        reason=reason,
+        policy=settings.enrolment_policy,
+        journey_workflow_id=journey_workflow_id(inmate.sdp_no),
+    )
+
+
+def journey_start(
+    settings: Settings, inmate: InmateRecord
+) -> WithStartWorkflowOperation[InmateJourneyWorkflow, JourneyState]:
+    """Start the inmate's journey with the update, or use the one already running."""
+    return WithStartWorkflowOperation(
+        InmateJourneyWorkflow.run,
+        JourneyStart(
+            journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
+            inmate_sdp_no=inmate.sdp_no,
+            upt_code=inmate.upt_code,
+            policy=settings.journey_policy,
+        ),
+        id=journey_workflow_id(inmate.sdp_no),
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=settings.enrolment_task_queue,
+    )
 
 
 @router.get("", response_model=EnrolmentList)

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import enrolments, inbox, journeys, payments, permits, reference
+from api import cohorts, enrolments, inbox, journeys, payments, permits, reference
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -87,6 +87,7 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
     app.include_router(permits.router)

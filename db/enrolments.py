@@ -316,3 +316,22 @@ async def has_active_enrolment(
         programme_code,
     )
     return bool(found)
+
+
+async def active_enrolments(
+    conn: Connection | asyncpg.Pool, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The active enrolment of each (inmate, programme) pair that has one, by its id: one
+    round trip for a whole cohort batch."""
+    if not pairs:
+        return {}
+    rows = await conn.fetch(
+        """SELECT e.inmate_sdp_no, e.programme_code, e.enrolment_id
+             FROM enrolments e
+             JOIN unnest($1::text[], $2::text[]) AS p(inmate_sdp_no, programme_code)
+               USING (inmate_sdp_no, programme_code)
+            WHERE e.outcome IS NULL""",
+        [inmate for inmate, _ in pairs],
+        [programme for _, programme in pairs],
+    )
+    return {(r["inmate_sdp_no"], r["programme_code"]): r["enrolment_id"] for r in rows}
