@@ -29,7 +29,12 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
@@ -52,6 +57,12 @@ log = structlog.get_logger(__name__)
 MAX_ROWS = 500
 # Concurrent update-with-start calls per batch; the CLI runs a few batches at once.
 START_CONCURRENCY = 32
+
+
+UNANSWERED = (
+    "the inmate's journey did not answer in time (the system is busy): send this row again; "
+    "if it was enrolled meanwhile it is reported as already enrolled"
+)
 
 
 class RowStatus(StrEnum):
@@ -276,5 +287,11 @@ async def _start(
         except WorkflowUpdateFailedError as error:
             refusal: DomainError = refusal_from_update(error)
             batch.reject(index, refusal.message)
+            return
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            # The journey has not taken the request yet (the workers are behind): whether it
+            # will is unknown here. Sending the row again is safe: if it was started, it is
+            # reported as already enrolled.
+            batch.reject(index, UNANSWERED)
             return
     batch.settle(index, RowStatus.ACCEPTED, None, request.enrolment_id)

@@ -1,0 +1,133 @@
+"""`python -m benchmarks` (or `make bench`): bring up the embedded stack in `.bench/`, run
+every benchmark, write each section to `benchmarks/results/` and assemble
+`benchmarks/RESULTS.md`.
+
+    python -m benchmarks                      # the issue's sizes
+    python -m benchmarks --scale 2000 --cohort 1000 --throughput-seconds 30   # a quick run
+    python -m benchmarks --only scale --scale 100000
+
+The audit-chain benchmark, when present (`benchmarks/audit_chain.py` with
+`async def run(database_url: str) -> str`), runs last and writes `results/audit-chain.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import asyncpg
+
+from benchmarks import cohort, latency, scale, throughput
+from benchmarks.measure import machine, versions
+from benchmarks.report import RESULTS_DIR, Section, assemble
+from benchmarks.stack import Bench, bench_stack
+
+ALL = ("throughput", "latency", "cohort", "scale")
+
+# Synthetic inmate numbers by benchmark, so no two touch the same inmate.
+FIRST_INMATE = {"throughput": 0, "latency": 20_000, "cohort": 30_000, "scale": 50_000}
+SYNTHETIC = 400_000
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", choices=ALL, action="append", help="run only these (repeat)")
+    parser.add_argument("--throughput-seconds", type=float, default=180.0)
+    parser.add_argument(
+        "--throughput-lanes", type=int, default=8, help="cases in flight per kind (real and floor)"
+    )
+    parser.add_argument(
+        "--latency-decisions",
+        type=int,
+        default=200,
+        help="decisions per concurrency level and kind",
+    )
+    parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
+    parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
+    return parser.parse_args(argv)
+
+
+def _header(args: argparse.Namespace, postgres: str) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    facts = {**machine(), **versions(postgres)}
+    lines = [f"_Run {when}; `python -m benchmarks {' '.join(sys.argv[1:])}`._", ""]
+    lines += [f"- {k}: {v}" for k, v in facts.items()]
+    lines += [
+        "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
+        "(max concurrent workflow/activity tasks 100, sticky cache 10,000 workflows), "
+        "API `python -m api.main` (one uvicorn process), asyncpg pool as in db/connect.py, "
+        "Temporal dev server file-backed (SQLite, WAL, synchronous=normal), embedded Postgres",
+        "- conditions: a shared machine; other sessions were running test suites at the same "
+        "time, so absolute figures are noisy; each ratio compares two things measured "
+        "interleaved in the same run",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def _main(args: argparse.Namespace) -> int:
+    chosen = args.only or list(ALL)
+    async with bench_stack(SYNTHETIC) as bench:
+        pool = await asyncpg.create_pool(bench.info.database_url, min_size=1, max_size=4)
+        try:
+            postgres = await pool.fetchval("SHOW server_version")
+            header = _header(args, postgres)
+            runs: dict[str, Callable[[], Awaitable[Section]]] = {
+                "throughput": lambda: throughput.run(
+                    bench,
+                    FIRST_INMATE["throughput"],
+                    args.throughput_seconds,
+                    args.throughput_lanes,
+                ),
+                "latency": lambda: latency.run(
+                    bench, FIRST_INMATE["latency"], args.latency_decisions
+                ),
+                "cohort": lambda: cohort.run(bench, pool, FIRST_INMATE["cohort"], args.cohort),
+                "scale": lambda: scale.run(bench, pool, FIRST_INMATE["scale"], args.scale),
+            }
+            for name in ALL:
+                if name in chosen:
+                    print(f"== {name}", flush=True)  # noqa: T201
+                    section = await runs[name]()
+                    print(section.markdown(), flush=True)  # noqa: T201
+                    section.save(header)
+            await _audit_chain(bench, header)
+        finally:
+            await pool.close()
+    print(f"wrote {assemble(_preamble())}", flush=True)  # noqa: T201
+    return 0
+
+
+async def _audit_chain(bench: Bench, header: str) -> None:
+    """Hook for benchmarks/audit_chain.py (written separately): runs it when present."""
+    try:
+        module = importlib.import_module("benchmarks.audit_chain")
+    except ModuleNotFoundError:
+        return
+    print("== audit chain", flush=True)  # noqa: T201
+    body: str = await module.run(bench.info.database_url)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "audit-chain.md").write_text(header + "\n" + body, encoding="utf-8")
+
+
+def _preamble() -> str:
+    return """# Benchmark results
+
+Written by `python -m benchmarks` (`make bench`); each section below comes from
+`benchmarks/results/<name>.md` and names the run, machine, versions and settings it came
+from. Targets are the ones of issue 7; a **miss** is reported as measured, with what was
+profiled and what remains in the notes at the end of each section.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(asyncio.run(_main(_args(argv))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Scale: open enrolments waiting on people (placement review), loaded through the cohort
+endpoint up to the target; worker and dev-server memory during and after; case-list and
+inbox p95 over HTTP with that many cases and tasks."""
+
+from __future__ import annotations
+
+import time
+
+import asyncpg
+import httpx
+
+from benchmarks.cohort import CHUNK, CHUNKS_IN_FLIGHT, open_counts, settle
+from benchmarks.measure import percentile, sample_memory
+from benchmarks.report import Section, Target
+from benchmarks.stack import UPT, Bench, state_size
+from cli.cohort import CohortRow, send_cohort
+from domain.identity import Role
+from registries.sdp_seed import synthetic_sdp_no
+
+REQUESTS = 200
+GiB = 2**30
+
+CASE_LIST = f"/enrolments?upt={UPT}&stage=placement_review"
+LIST_SQL = """EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT e.enrolment_id FROM enrolments e LEFT JOIN certificates c USING (enrolment_id)
+ WHERE e.upt_code = $1 AND e.stage = $2 ORDER BY e.requested_at DESC, e.enrolment_id
+ LIMIT 50 OFFSET 0"""
+
+
+async def timed_gets(http: httpx.AsyncClient, url: str, n: int) -> list[float]:
+    took = []
+    for _ in range(n):
+        began = time.perf_counter()
+        response = await http.get(url)
+        took.append(time.perf_counter() - began)
+        response.raise_for_status()
+    return took
+
+
+async def run(bench: Bench, pool: asyncpg.Pool, first: int, target: int) -> Section:
+    section = Section("scale", f"Scale: {target:,} open enrolments waiting on people")
+    worker, temporal = bench.process("worker"), bench.process("temporal")
+    api = bench.process("api")
+    open_now = await pool.fetchval("SELECT count(*) FROM enrolments WHERE outcome IS NULL")
+    missing = max(0, target - open_now)
+    rows = [
+        CohortRow(i + 2, synthetic_sdp_no(first + i), "BARISTA", "scale benchmark")
+        for i in range(missing)
+    ]
+    before = await open_counts(pool)
+    began = time.perf_counter()
+    async with sample_memory({"worker": worker, "temporal": temporal, "api": api}) as memory:
+        async with bench.http(Role.CASEWORKER, upt=UPT) as http:
+            step = 5000
+            for start in range(0, len(rows), step):
+                report = await send_cohort(
+                    http,
+                    rows[start : start + step],
+                    chunk_size=CHUNK,
+                    concurrency=CHUNKS_IN_FLIGHT,
+                )
+                if report.rejected:
+                    raise RuntimeError(f"scale load rejected rows: {report.rejected[:3]}")
+                done = start + len(report_rows := rows[start : start + step])
+                elapsed = time.perf_counter() - began
+                print(  # noqa: T201
+                    f"scale: {open_now + done:,}/{target:,} open "
+                    f"({done / elapsed:.1f}/s, {len(report_rows)} in this step, "
+                    f"worker {memory.mib('worker', 'last')}, temporal "
+                    f"{memory.mib('temporal', 'last')})",
+                    flush=True,
+                )
+        await settle(pool, before, missing, within=7200)
+        load_seconds = time.perf_counter() - began
+        open_cases = await pool.fetchval("SELECT count(*) FROM enrolments WHERE outcome IS NULL")
+        open_tasks = await pool.fetchval("SELECT count(*) FROM tasks WHERE state = 'open'")
+        async with bench.http(Role.TPP_MEMBER, upt=UPT) as tpp:
+            await timed_gets(tpp, CASE_LIST, 5)  # warm
+            case_list = await timed_gets(tpp, CASE_LIST, REQUESTS)
+            await timed_gets(tpp, "/inbox", 5)
+            inbox = await timed_gets(tpp, "/inbox", REQUESTS)
+    list_p95, inbox_p95 = percentile(case_list, 95), percentile(inbox, 95)
+    worker_peak = memory.peak.get("worker", 0)
+    section.targets += [
+        Target("worker RSS (peak)", "< 1 GiB", memory.mib("worker"), 0 < worker_peak < GiB),
+        Target(
+            "case list by UPT and stage, p95",
+            "< 200 ms",
+            f"{list_p95 * 1000:.1f} ms",
+            list_p95 < 0.2,
+        ),
+        Target("inbox, p95", "< 200 ms", f"{inbox_p95 * 1000:.1f} ms", inbox_p95 < 0.2),
+    ]
+    section.say(
+        f"- open enrolments: **{open_cases:,}** (open tasks {open_tasks:,}); loaded "
+        f"{missing:,} in this run in {load_seconds / 60:.1f} min "
+        f"({missing / max(load_seconds, 1e-9):.1f} enrolments/s, through the cohort "
+        "endpoint, until settled)"
+    )
+    section.say(
+        f"- memory, peak during the load / after: worker {memory.mib('worker')} / "
+        f"{memory.mib('worker', 'last')}; dev server {memory.mib('temporal')} / "
+        f"{memory.mib('temporal', 'last')}; API {memory.mib('api')} / "
+        f"{memory.mib('api', 'last')}"
+    )
+    section.say(
+        f"- case list `GET {CASE_LIST}` (TPP of {UPT}, 50 per page), {REQUESTS} "
+        f"requests one after another: p50 {percentile(case_list, 50) * 1000:.1f} ms, "
+        f"p95 {list_p95 * 1000:.1f} ms, p99 {percentile(case_list, 99) * 1000:.1f} ms"
+    )
+    section.say(
+        f"- inbox `GET /inbox` (same TPP member): p50 "
+        f"{percentile(inbox, 50) * 1000:.1f} ms, p95 {inbox_p95 * 1000:.1f} ms, p99 "
+        f"{percentile(inbox, 99) * 1000:.1f} ms"
+    )
+    section.say(f"- state folder after the load: {state_size() / 2**30:.2f} GiB")
+    plan = await pool.fetch(LIST_SQL, UPT, "placement_review")
+    section.say("")
+    section.say("Plan of the case-list query:")
+    section.say("```")
+    section.lines += [r[0] for r in plan]
+    section.say("```")
+    return section
