@@ -11,13 +11,15 @@ the cost per row, which is what lets a 10,000-row cohort start near the rate of 
 workflow starts:
 - reference data (programmes, the UPT's offerings) is read once per batch, and the active
   enrolments of every row in one query;
-- the journey is asked with update-with-start and the call returns once the journey's
-  validator has *accepted* the request (`WorkflowUpdateStage.ACCEPTED`), instead of waiting
-  for the child workflow and its projection. The validator is where a second active
-  enrolment is refused, so acceptance is the decision; the row then appears in the case list
-  when the enrolment's own projection writes it (moments later), as it would if the API had
-  died after a single request;
-- the starts run concurrently, bounded by `START_CONCURRENCY`.
+- the starts run concurrently, bounded by `START_CONCURRENCY`, so the time each waits for
+  its journey overlaps the others';
+- no row is written here: the enrolment's own projection writes it (moments after the
+  answer), as it does when the API dies after a single request.
+
+Each start waits for the journey's update to *complete* (the child started), not only to be
+accepted: two requests for one inmate may both pass the validator before the first has
+started its child, and the handler, under the journey's lock, refuses the second; an
+answer given at acceptance would call that row accepted.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
-    WorkflowUpdateStage,
 )
 
 from api.auth import CurrentPrincipal
@@ -272,18 +273,12 @@ async def _start(
 ) -> None:
     async with gate:
         try:
-            handle = await temporal.start_update_with_start_workflow(
+            await temporal.execute_update_with_start_workflow(
                 InmateJourneyWorkflow.enrol,
                 request,
                 start_workflow_operation=journey_start(settings, inmate),
                 id=f"enrol-{request.enrolment_id}",
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
             )
-            # A refusal by the validator comes back with the acceptance call, as the
-            # update's outcome; the SDK only exposes it through result(), which for an
-            # accepted update would wait for completion. So: ask only when it is known.
-            if getattr(handle, "_known_outcome", None) is not None:
-                await handle.result()
         except WorkflowUpdateFailedError as error:
             refusal: DomainError = refusal_from_update(error)
             batch.reject(index, refusal.message)

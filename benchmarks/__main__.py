@@ -49,6 +49,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
     parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
+    parser.add_argument(
+        "--assemble-only",
+        action="store_true",
+        help="only rebuild RESULTS.md from results/ and NOTES.md",
+    )
     return parser.parse_args(argv)
 
 
@@ -126,7 +131,11 @@ profiled and what remains in the notes at the end of each section.
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(asyncio.run(_main(_args(argv))))
+    args = _args(argv)
+    if args.assemble_only:
+        print(f"wrote {assemble(_preamble())}")  # noqa: T201
+        return
+    sys.exit(asyncio.run(_main(args)))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from cli.cohort import CohortRow, read_cohort, send_cohort
 from domain.identity import Role
 from registries.sdp_seed import synthetic_sdp_no
 
-CHUNK = 200
+CHUNK = 100
 CHUNKS_IN_FLIGHT = 4
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 RESULTS_DIR = Path(__file__).parent / "results"
 RESULTS_FILE = Path(__file__).parent / "RESULTS.md"
+# What was profiled and fixed, and what remains: written by people, read with the figures.
+NOTES_FILE = Path(__file__).parent / "NOTES.md"
 
 
 @dataclass
@@ -52,7 +54,7 @@ ORDER = ["throughput", "decision-latency", "cohort-start", "scale", "audit-chain
 
 def assemble(preamble: str) -> Path:
     """RESULTS.md: the preamble, then every section file in results/ (ours in ORDER, then
-    any other, e.g. audit-chain.md written by its own benchmark)."""
+    any other, e.g. audit-chain.md written by its own benchmark), then NOTES.md."""
     files = sorted(
         RESULTS_DIR.glob("*.md"),
         key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem),
@@ -60,5 +62,7 @@ def assemble(preamble: str) -> Path:
     parts = [preamble.rstrip() + "\n"]
     for path in files:
         parts.append(path.read_text(encoding="utf-8"))
+    if NOTES_FILE.exists():
+        parts.append(NOTES_FILE.read_text(encoding="utf-8"))
     RESULTS_FILE.write_text("\n".join(parts), encoding="utf-8")
     return RESULTS_FILE

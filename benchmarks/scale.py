@@ -27,6 +27,14 @@ SELECT e.enrolment_id FROM enrolments e LEFT JOIN certificates c USING (enrolmen
  LIMIT 50 OFFSET 0"""
 
 
+# db/inbox.list_inbox's query for a TPP member of one UPT (its shape, with the default page).
+INBOX_SQL = """EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT t.task_id FROM tasks t
+ WHERE ((t.required_role = $1 AND t.scope_upt = $2) OR (t.routed_to_role = $1 AND t.scope_upt = $2))
+   AND t.state = ANY(ARRAY['claimed', 'escalated', 'open'])
+ ORDER BY t.due_at ASC NULLS LAST, t.opened_at, t.task_id LIMIT 50 OFFSET 0"""
+
+
 async def timed_gets(http: httpx.AsyncClient, url: str, n: int) -> list[float]:
     took = []
     for _ in range(n):
@@ -114,10 +122,25 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, target: int) -> Sect
         f"{percentile(inbox, 99) * 1000:.1f} ms"
     )
     section.say(f"- state folder after the load: {state_size() / 2**30:.2f} GiB")
-    plan = await pool.fetch(LIST_SQL, UPT, "placement_review")
     section.say("")
-    section.say("Plan of the case-list query:")
+    section.say("Plan of the case-list query, with the V8 index (as served):")
     section.say("```")
-    section.lines += [r[0] for r in plan]
+    section.lines += [r[0] for r in await pool.fetch(LIST_SQL, UPT, "placement_review")]
+    section.say("```")
+    section.say("and without it (dropped inside a transaction that is rolled back):")
+    section.say("```")
+    async with pool.acquire() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await conn.execute("DROP INDEX enrolments_list_by_upt_stage")
+            section.lines += [r[0] for r in await conn.fetch(LIST_SQL, UPT, "placement_review")]
+        finally:
+            await transaction.rollback()
+    section.say("```")
+    section.say("")
+    section.say("Plan of the inbox query (TPP member of the UPT):")
+    section.say("```")
+    section.lines += [r[0] for r in await pool.fetch(INBOX_SQL, "tpp_member", UPT)]
     section.say("```")
     return section

@@ -49,7 +49,7 @@ class Bench:
         return httpx.AsyncClient(
             base_url=self.info.api_url,
             headers=self.token(role, **scope),
-            timeout=120,
+            timeout=900,
             limits=limits,
         )
 

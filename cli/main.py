@@ -1,4 +1,5 @@
-"""The `sinergi` command: `up`, `demo`, `migrate`, `token`. Also runs as `python -m cli.main`."""
+"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `cohort enrol`. Also runs as
+`python -m cli.main`."""
 
 from __future__ import annotations
 
