@@ -33,14 +33,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import (
     Client,
-    WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
-from api.enrolments import EnrolmentCreate, journey_start, new_request
-from api.errors import refusal_from_update
+from api.enrolments import EnrolmentCreate, ask_journey, new_request
 from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
@@ -50,7 +48,6 @@ from domain.errors import DomainError
 from domain.identity import Actor, Principal, Role
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
-from workflows.journey import InmateJourneyWorkflow
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
@@ -273,14 +270,8 @@ async def _start(
 ) -> None:
     async with gate:
         try:
-            await temporal.execute_update_with_start_workflow(
-                InmateJourneyWorkflow.enrol,
-                request,
-                start_workflow_operation=journey_start(settings, inmate),
-                id=f"enrol-{request.enrolment_id}",
-            )
-        except WorkflowUpdateFailedError as error:
-            refusal: DomainError = refusal_from_update(error)
+            await ask_journey(temporal, settings, inmate, request)
+        except DomainError as refusal:
             batch.reject(index, refusal.message)
             return
         except WorkflowUpdateRPCTimeoutOrCancelledError:

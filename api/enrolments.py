@@ -12,7 +12,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -165,15 +165,7 @@ async def request_enrolment(
     # timeouts. The journey serialises one inmate's requests, and its validator refuses a
     # second active enrolment in a programme, so nothing is stored for a refused request;
     # if this process dies after the update, the child's projection writes the row.
-    try:
-        await temporal.execute_update_with_start_workflow(
-            InmateJourneyWorkflow.enrol,
-            request,
-            start_workflow_operation=journey_start(settings, inmate),
-            id=f"enrol-{request.enrolment_id}",
-        )
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
+    await ask_journey(temporal, settings, inmate, request)
     async with pool.acquire() as conn:
         await enrolment_db.record_started(conn, request, workflow_id)
     log.info(
@@ -183,6 +175,22 @@ async def request_enrolment(
         journey_workflow_id=request.journey_workflow_id,
     )
     return await _load(pool, request.enrolment_id)
+
+
+async def ask_journey(
+    temporal: Client, settings: Settings, inmate: InmateRecord, request: EnrolmentRequest
+) -> None:
+    """The inmate's journey starts the enrolment (starting the journey first if need be);
+    its refusal comes back as a DomainError."""
+    try:
+        await temporal.execute_update_with_start_workflow(
+            InmateJourneyWorkflow.enrol,
+            request,
+            start_workflow_operation=journey_start(settings, inmate),
+            id=f"enrol-{request.enrolment_id}",
+        )
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
 
 
 def new_request(

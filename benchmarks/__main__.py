@@ -27,7 +27,7 @@ from benchmarks.measure import machine, versions
 from benchmarks.report import RESULTS_DIR, Section, assemble
 from benchmarks.stack import Bench, bench_stack
 
-ALL = ("throughput", "latency", "cohort", "scale")
+ALL = ("throughput", "latency", "cohort", "scale", "read-side")
 
 # Synthetic inmate numbers by benchmark, so no two touch the same inmate.
 FIRST_INMATE = {"throughput": 0, "latency": 20_000, "cohort": 30_000, "scale": 50_000}
@@ -64,8 +64,9 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
     lines += [f"- {k}: {v}" for k, v in facts.items()]
     lines += [
         "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
-        "(max concurrent workflow/activity tasks 100, sticky cache 10,000 workflows), "
-        "API `python -m api.main` (one uvicorn process), asyncpg pool as in db/connect.py, "
+        "(sticky cache 1,000 workflows, 100 concurrent workflow tasks and 100 activities), "
+        "API `python -m api.main` (one uvicorn process), asyncpg pools of 1-10 connections "
+        "(db/connect.py), "
         "Temporal dev server file-backed (SQLite, WAL, synchronous=normal), embedded Postgres",
         "- conditions: a shared machine; other sessions were running test suites at the same "
         "time, so absolute figures are noisy; each ratio compares two things measured "
@@ -76,7 +77,7 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
 
 async def _main(args: argparse.Namespace) -> int:
     chosen = args.only or list(ALL)
-    async with bench_stack(SYNTHETIC) as bench:
+    async with bench_stack(SYNTHETIC, fresh=not args.keep_state) as bench:
         pool = await asyncpg.create_pool(bench.info.database_url, min_size=1, max_size=4)
         try:
             postgres = await pool.fetchval("SHOW server_version")
@@ -93,6 +94,7 @@ async def _main(args: argparse.Namespace) -> int:
                 ),
                 "cohort": lambda: cohort.run(bench, pool, FIRST_INMATE["cohort"], args.cohort),
                 "scale": lambda: scale.run(bench, pool, FIRST_INMATE["scale"], args.scale),
+                "read-side": lambda: scale.read_side(bench, pool, args.read_side),
             }
             for name in ALL:
                 if name in chosen:

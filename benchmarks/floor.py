@@ -8,7 +8,8 @@ worker runs as its own process (`python -m benchmarks.floor`) with the same Work
 `workers.main` (SDK defaults), on a task queue of its own, against the same dev server.
 
 `FloorIdle` is a workflow that waits for nothing forever (the raw start in the cohort
-benchmark), `FloorEcho` answers an update at once (the raw update round trip).
+benchmark), `FloorEcho` answers an update at once (the raw update round trip) or after one
+no-op activity (an update of our decisions' shape).
 """
 
 from __future__ import annotations
@@ -192,6 +193,13 @@ class FloorEcho:
 
     @workflow.update
     async def echo(self, n: int) -> int:
+        return n
+
+    @workflow.update
+    async def echo_after_activity(self, n: int) -> int:
+        """An update of our decisions' shape: one activity (their projection) before the
+        answer."""
+        await _activity(n)
         return n
 
     @workflow.signal

@@ -49,7 +49,14 @@ class Section:
         return path
 
 
-ORDER = ["throughput", "decision-latency", "cohort-start", "scale", "audit-chain"]
+ORDER = [
+    "throughput",
+    "decision-latency",
+    "cohort-start",
+    "scale",
+    "scale-read-side",
+    "audit-chain",
+]
 
 
 def assemble(preamble: str) -> Path:

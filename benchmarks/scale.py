@@ -45,6 +45,75 @@ async def timed_gets(http: httpx.AsyncClient, url: str, n: int) -> list[float]:
     return took
 
 
+# Copies of the open cases of the UPT and their open tasks, under new ids, in the read model
+# only (no workflow behind them): what the case list and the inbox read at a size the
+# workflows could not be loaded to in the time.
+_SYNTH_CASES = """
+INSERT INTO enrolments
+SELECT (jsonb_populate_record(NULL::enrolments, to_jsonb(e) || jsonb_build_object(
+          'enrolment_id', 'SYN' || g || '-' || e.enrolment_id,
+          'workflow_id', 'synthetic-' || g || '-' || e.workflow_id,
+          'inmate_sdp_no', 'SYN' || g || '-' || e.inmate_sdp_no,
+          'requested_at', e.requested_at - make_interval(secs => g)))).*
+  FROM enrolments e CROSS JOIN generate_series(1, $2::int) g
+ WHERE e.upt_code = $1 AND e.outcome IS NULL AND e.enrolment_id NOT LIKE 'SYN%'
+ LIMIT $3"""
+_SYNTH_TASKS = """
+INSERT INTO tasks
+SELECT (jsonb_populate_record(NULL::tasks, to_jsonb(t) || jsonb_build_object(
+          'task_id', 'SYN' || g || '-' || t.task_id,
+          'case_id', 'SYN' || g || '-' || t.case_id,
+          'workflow_id', 'synthetic-' || g || '-' || t.workflow_id))).*
+  FROM tasks t CROSS JOIN generate_series(1, $2::int) g
+ WHERE t.scope_upt = $1 AND t.state = 'open' AND t.task_id NOT LIKE 'SYN%'
+ LIMIT $3"""
+
+
+async def read_side(bench: Bench, pool: asyncpg.Pool, target: int) -> Section:
+    """Case list and inbox p95 with the read model topped up to `target` open cases."""
+    section = Section(
+        "scale-read-side", f"Scale, read side: {target:,} open cases in the read model"
+    )
+    cases = await pool.fetchval(
+        "SELECT count(*) FROM enrolments WHERE upt_code = $1 AND outcome IS NULL", UPT
+    )
+    tasks = await pool.fetchval(
+        "SELECT count(*) FROM tasks WHERE scope_upt = $1 AND state = 'open'", UPT
+    )
+    if cases >= target or not cases or not tasks:
+        section.say(f"- nothing to do: {cases:,} open cases and {tasks:,} open tasks of {UPT}")
+        return section
+    times = -(-target // cases)
+    await pool.execute(_SYNTH_CASES, UPT, times, target - cases)
+    await pool.execute(_SYNTH_TASKS, UPT, times, target - tasks)
+    await pool.execute("ANALYZE enrolments; ANALYZE tasks")
+    async with bench.http(Role.TPP_MEMBER, upt=UPT) as tpp:
+        await timed_gets(tpp, CASE_LIST, 5)
+        case_list = await timed_gets(tpp, CASE_LIST, REQUESTS)
+        await timed_gets(tpp, "/inbox", 5)
+        inbox = await timed_gets(tpp, "/inbox", REQUESTS)
+    list_p95, inbox_p95 = percentile(case_list, 95), percentile(inbox, 95)
+    section.targets += [
+        Target("case list by UPT and stage, p95", "< 200 ms", f"{list_p95 * 1000:.1f} ms",
+               list_p95 < 0.2),
+        Target("inbox, p95", "< 200 ms", f"{inbox_p95 * 1000:.1f} ms", inbox_p95 < 0.2),
+    ]  # fmt: skip
+    section.lines += [
+        f"Read side at {target:,} open cases and tasks: the read model topped up with copies "
+        f"of the {cases:,} real open cases and {tasks:,} open tasks (new ids, no workflow "
+        "behind them), then the same requests:",
+        f"- case list p50 {percentile(case_list, 50) * 1000:.1f} ms, p95 "
+        f"{percentile(case_list, 95) * 1000:.1f} ms; inbox p50 "
+        f"{percentile(inbox, 50) * 1000:.1f} ms, p95 {percentile(inbox, 95) * 1000:.1f} ms",
+        "",
+        "Inbox plan at that size:",
+        "```",
+        *[r[0] for r in await pool.fetch(INBOX_SQL, "tpp_member", UPT)],
+        "```",
+    ]
+    return section
+
+
 async def run(bench: Bench, pool: asyncpg.Pool, first: int, target: int) -> Section:
     section = Section("scale", f"Scale: {target:,} open enrolments waiting on people")
     worker, temporal = bench.process("worker"), bench.process("temporal")
