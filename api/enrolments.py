@@ -6,13 +6,20 @@ in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's va
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -182,15 +189,22 @@ async def ask_journey(
 ) -> None:
     """The inmate's journey starts the enrolment (starting the journey first if need be);
     its refusal comes back as a DomainError."""
+    journey = journey_start(settings, inmate)
     try:
         await temporal.execute_update_with_start_workflow(
             InmateJourneyWorkflow.enrol,
             request,
-            start_workflow_operation=journey_start(settings, inmate),
+            start_workflow_operation=journey,
             id=f"enrol-{request.enrolment_id}",
         )
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # The start's own outcome carries the same error; collect it, or asyncio reports a
+        # "Future exception was never retrieved" for every such request.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(journey.workflow_handle(), timeout=0)
+        raise
 
 
 def new_request(

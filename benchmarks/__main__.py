@@ -50,6 +50,23 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
     parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
     parser.add_argument(
+        "--read-side",
+        type=int,
+        default=100_000,
+        help="then top the read model up to this many open cases (copies) and measure again",
+    )
+    parser.add_argument(
+        "--inmate-offset",
+        type=int,
+        default=0,
+        help="start the synthetic inmates this far on (with --keep-state: new inmates)",
+    )
+    parser.add_argument(
+        "--keep-state",
+        action="store_true",
+        help="reuse .bench/ from the last run (e.g. measure again without reloading)",
+    )
+    parser.add_argument(
         "--assemble-only",
         action="store_true",
         help="only rebuild RESULTS.md from results/ and NOTES.md",
@@ -82,18 +99,17 @@ async def _main(args: argparse.Namespace) -> int:
         try:
             postgres = await pool.fetchval("SHOW server_version")
             header = _header(args, postgres)
+            first = {name: n + args.inmate_offset for name, n in FIRST_INMATE.items()}
             runs: dict[str, Callable[[], Awaitable[Section]]] = {
                 "throughput": lambda: throughput.run(
                     bench,
-                    FIRST_INMATE["throughput"],
+                    first["throughput"],
                     args.throughput_seconds,
                     args.throughput_lanes,
                 ),
-                "latency": lambda: latency.run(
-                    bench, FIRST_INMATE["latency"], args.latency_decisions
-                ),
-                "cohort": lambda: cohort.run(bench, pool, FIRST_INMATE["cohort"], args.cohort),
-                "scale": lambda: scale.run(bench, pool, FIRST_INMATE["scale"], args.scale),
+                "latency": lambda: latency.run(bench, first["latency"], args.latency_decisions),
+                "cohort": lambda: cohort.run(bench, pool, first["cohort"], args.cohort),
+                "scale": lambda: scale.run(bench, pool, first["scale"], args.scale),
                 "read-side": lambda: scale.read_side(bench, pool, args.read_side),
             }
             for name in ALL:
