@@ -142,8 +142,14 @@ def _preamble() -> str:
 
 Written by `python -m benchmarks` (`make bench`); each section below comes from
 `benchmarks/results/<name>.md` and names the run, machine, versions and settings it came
-from. Targets are the ones of issue 7; a **miss** is reported as measured, with what was
-profiled and what remains in the notes at the end of each section.
+from. Targets are the ones of issue 7; a **miss** is reported as measured; what was
+profiled, fixed and left is in the notes at the end (`benchmarks/NOTES.md`).
+
+The committed figures come from three runs on a shared 2-CPU machine (each section's first
+line names its run). Workflows were loaded to 13,000 open enrolments, not 100,000: at the
+cohort rate measured here that would have taken 3-4 hours. The read side (case list, inbox)
+was measured at 100,000 open cases with the read model topped up by copies; worker memory
+does not grow with open workflows (sticky cache of 1,000). See the notes.
 """
 
 

@@ -59,6 +59,17 @@ ORDER = [
 ]
 
 
+def _summary(texts: list[str]) -> str:
+    """Every target of every section, in one table."""
+    rows = ["| section | measure | target | measured | |", "|---|---|---|---|---|"]
+    for text in texts:
+        title = next((line[3:] for line in text.splitlines() if line.startswith("## ")), "")
+        for line in text.splitlines():
+            if line.startswith("| ") and line.rstrip().endswith(("| pass |", "| **miss** |")):
+                rows.append(f"| {title.split(':')[0]} {line}")
+    return "## Summary\n\n" + "\n".join(rows) + "\n"
+
+
 def assemble(preamble: str) -> Path:
     """RESULTS.md: the preamble, then every section file in results/ (ours in ORDER, then
     any other, e.g. audit-chain.md written by its own benchmark), then NOTES.md."""
@@ -66,9 +77,9 @@ def assemble(preamble: str) -> Path:
         RESULTS_DIR.glob("*.md"),
         key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem),
     )
-    parts = [preamble.rstrip() + "\n"]
-    for path in files:
-        parts.append(path.read_text(encoding="utf-8"))
+    texts = [path.read_text(encoding="utf-8") for path in files]
+    parts = [preamble.rstrip() + "\n", _summary(texts)]
+    parts += texts
     if NOTES_FILE.exists():
         parts.append(NOTES_FILE.read_text(encoding="utf-8"))
     RESULTS_FILE.write_text("\n".join(parts), encoding="utf-8")
