@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from db.connect import Connection
+
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # case n opens at T0 + n hours
 NOW = T0 + timedelta(days=400)  # every due date below lies before it
 UPTS = ("LP-CIPINANG", "LP-SALEMBA", "LP-TANGERANG", "LP-SUKAMISKIN")
@@ -66,7 +68,7 @@ async def fill(pool: asyncpg.Pool, enrolments: int, journeys: int, permits: int)
         await conn.execute("ANALYZE")
 
 
-async def _tasks(conn: asyncpg.Connection, kind: str, prefix: str, count: int) -> None:
+async def _tasks(conn: Connection, kind: str, prefix: str, count: int) -> None:
     # Opened with the case, due 10 days later. n%7: 0 escalated (then decided late),
     # 1 decided late, 2 open past due, 3 open within (due after NOW), 4 cancelled, else on time.
     await conn.execute(
