@@ -261,7 +261,7 @@ async def test_reports_answer_in_json_and_csv_within_the_auditors_scope(api: Api
     assert (at_verification["current"], at_verification["entered"]) == (1, 1)
     sla = await api.http.get("/reports/sla-compliance?format=csv", headers=auditor(api))
     lines = list(csv.DictReader(io.StringIO(sla.text)))
-    steps: dict[str, Any] = {(r["case_kind"], r["step"]): r for r in lines}
+    steps: dict[tuple[str, str], Any] = {(r["case_kind"], r["step"]): r for r in lines}
     assert steps[("enrolment", "placement_review")]["decided_on_time"] == "1"
     # Document verification has no SLA (domain.md sets none): no due date, not counted.
     assert ("tka_permit", "document_verification") not in steps
