@@ -3,8 +3,8 @@
 Journeys and permits continue as new, so one case is a chain of runs: the runs are followed
 back from the latest through each start event's `continued_execution_run_id`. A journey's
 workflow id is its inmate's and is reused for a later custody spell: when the latest chain is
-not this case's, the earlier chains of that id are found through visibility (one per first
-run) and the one whose first input names the case is followed forward.
+not this case's, the earlier runs of that id are found through visibility, each followed back
+to its chain's first run, and the chain whose first input names the case is followed to its end.
 """
 
 from __future__ import annotations
@@ -72,14 +72,13 @@ async def fetch_chain(
     chain = await _back_from(client, latest)
     if belongs is None or belongs(_start_input(client, chain[0])):
         return chain
-    seen = {chain[0].run_id}
+    seen = {h.run_id for h in chain}
     quoted = workflow_id.replace("'", "\\'")
     async for execution in client.list_workflows(f"WorkflowId = '{quoted}'"):
-        first_run = execution.raw_info.first_run_id or execution.run_id
-        if first_run in seen:
+        if execution.run_id in seen:
             continue
-        seen.add(first_run)
-        first = await _history(client, workflow_id, first_run)
-        if belongs(_start_input(client, first)):
-            return await _forward_from(client, first)
+        found = await _back_from(client, await _history(client, workflow_id, execution.run_id))
+        seen.update(h.run_id for h in found)
+        if belongs(_start_input(client, found[0])):
+            return found[:-1] + await _forward_from(client, found[-1])
     raise not_found(f"{case_label}: no run of workflow {workflow_id} belongs to it")

@@ -332,6 +332,14 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "rejected application", {"application_id": closed_permit}, ministry=Ministry.KEMNAKER,
         uninvolved=Ministry.KEMENIMIPAS,
     )  # fmt: skip
+    # The same cases as the auditors' views name them: by kind and id.
+    targets["audited enrolment"] = Target(
+        "enrolment, for auditors", {"case_kind": "enrolment", "case_id": placement}
+    )
+    targets["audited permit"] = Target(
+        "permit, for auditors", {"case_kind": "tka_permit", "case_id": permit},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS,
+    )  # fmt: skip
     task = await _open_task(api, permit, "document_verification")
     targets["document_verification task"] = Target(
         "document_verification task", {"task_id": task.task_id, "application_id": permit},
