@@ -3,9 +3,10 @@ Temporal's Replayer and `temporal workflow show` read), and the log of auditors'
 
 Auditors only: every route here needs the auditor role, and a case is read only when the
 auditor's scope audits its kind (`case_kinds.audits`). A history holds the case's inputs as
-the workflow received them, personal data included (a TKA's passport number and name): it is
-the case's own record, for auditors in scope only, and reading it is itself recorded
-(api/auditor_log.py).
+the workflow received them, personal data included (a TKA's passport number and name),
+encrypted with the payload key: the timeline decrypts them to name who decided what and why
+(never copying the personal data), the raw JSON is served as stored. Both are for auditors in
+scope only, and reading them is itself recorded (api/auditor_log.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from temporalio.client import Client, WorkflowHistory
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
-from api.case_history import fetch_chain
+from api.case_history import decoder, fetch_chain
 from api.deps import PoolDep, TemporalDep, acting_as
 from db import audit_search
 from db import auditor_requests as requests_db
@@ -153,13 +154,12 @@ async def case_history(
     """The case's Temporal history as a timeline, across every run of its chain: when, who
     (subject and role, for human inputs), what, which decision and why."""
     workflow_id, chain = await case_chain(pool, temporal, principal, case_kind, case_id)
-    decode = temporal.data_converter.payload_converter
     return CaseHistory(
         case_kind=case_kind,
         case_id=case_id,
         workflow_id=workflow_id,
         runs=[_run_summary(h) for h in chain],
-        events=chain_timeline(chain, lambda p: decode.from_payloads(list(p.payloads))),
+        events=await chain_timeline(chain, decoder(temporal)),
     )
 
 

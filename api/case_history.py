@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import WorkflowExecutionStartedEventAttributes
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.case_history import Decode
 from domain.errors import not_found
 
 # Whether the first run of a chain (its decoded start input) is this case's.
@@ -31,10 +33,18 @@ def _started(history: WorkflowHistory) -> WorkflowExecutionStartedEventAttribute
     return history.events[0].workflow_execution_started_event_attributes
 
 
-def _start_input(client: Client, history: WorkflowHistory) -> Any:
-    start = _started(history)
-    values = client.data_converter.payload_converter.from_payloads(list(start.input.payloads))
+async def _start_input(client: Client, history: WorkflowHistory) -> Any:
+    values = await client.data_converter.decode(list(_started(history).input.payloads))
     return values[0] if values else None
+
+
+def decoder(client: Client) -> Decode:
+    """Payloads as the client's converter reads them: decrypted, then parsed."""
+
+    async def decode(payloads: Payloads) -> list[Any]:
+        return await client.data_converter.decode(list(payloads.payloads))
+
+    return decode
 
 
 def _next_run(history: WorkflowHistory) -> str | None:
@@ -70,7 +80,7 @@ async def fetch_chain(
             raise not_found(message) from None
         raise
     chain = await _back_from(client, latest)
-    if belongs is None or belongs(_start_input(client, chain[0])):
+    if belongs is None or belongs(await _start_input(client, chain[0])):
         return chain
     seen = {h.run_id for h in chain}
     quoted = workflow_id.replace("'", "\\'")
@@ -79,6 +89,6 @@ async def fetch_chain(
             continue
         found = await _back_from(client, await _history(client, workflow_id, execution.run_id))
         seen.update(h.run_id for h in found)
-        if belongs(_start_input(client, found[0])):
+        if belongs(await _start_input(client, found[0])):
             return found[:-1] + await _forward_from(client, found[-1])
     raise not_found(f"{case_label}: no run of workflow {workflow_id} belongs to it")

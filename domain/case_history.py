@@ -1,8 +1,9 @@
 """A case's Temporal event history, read for auditors: a timeline a person can follow, and
 the human decisions it holds (for the check against the audit trail, domain/decision_check.py).
 
-Pure: it reads history events already fetched (api/case_history.py fetches every run of the
-case's workflow chain) with payloads decoded by the caller's payload converter. Workflow
+It reads history events already fetched (api/case_history.py fetches every run of the
+case's workflow chain), decoding payloads with the caller's data converter (they are stored
+encrypted). Workflow
 tasks, activity starts and markers are the engine's bookkeeping and left out; everything a
 case did is in: its start, every Update accepted and how it ended (the decision's name, who
 made it in which role, and why, read from the Update's input), signals, what each activity
@@ -12,7 +13,7 @@ Rejected Updates never reach history (their validator refused them), so they are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,8 +28,9 @@ from domain.journey import RECORD_JOURNEY_EVENT
 from domain.permit import RECORD_PERMIT_EVENT
 from domain.tasks import CLOSE_TASK, ESCALATE_TASK, OPEN_TASK
 
-# Decodes one event's payloads (the client's payload converter; JSON here).
-Decode = Callable[[Payloads], list[Any]]
+# Decodes one event's payloads with the client's data converter: decrypted by its codec
+# (config/payload_encryption.py), then read as JSON.
+Decode = Callable[[Payloads], Awaitable[list[Any]]]
 
 # Where a human input names its author: HumanInput's `actor`, an enrolment request's
 # `requested_by`, a permit application's `submitted_by` (one level down in PermitRun).
@@ -92,8 +94,8 @@ def _author(value: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _first(decode: Decode, payloads: Payloads) -> Any:
-    values = decode(payloads) if payloads.payloads else []
+async def _first(decode: Decode, payloads: Payloads) -> Any:
+    values = await decode(payloads) if payloads.payloads else []
     return values[0] if values else None
 
 
@@ -120,7 +122,7 @@ def _activity_detail(name: str, value: Any) -> str | None:
     return None
 
 
-def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
+async def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
     """The meaningful events of one run, in history order."""
     run_id = history.run_id
     scheduled: dict[int, tuple[str, Any]] = {}  # activity: scheduled event id -> (name, input)
@@ -149,7 +151,7 @@ def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
         if t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             started = event.workflow_execution_started_event_attributes
             continued = started.continued_execution_run_id
-            who = human_input("start", _first(decode, started.input))
+            who = human_input("start", await _first(decode, started.input))
             add(
                 event, "workflow_started", name=started.workflow_type.name,
                 actor_subject=who.actor_subject if who else None,
@@ -160,7 +162,7 @@ def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
         elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             name = request.input.name
-            value = _first(decode, request.input.args)
+            value = await _first(decode, request.input.args)
             update_id = request.meta.update_id
             updates[update_id] = (name, human_input(name, value))
             with_input(event, "update_accepted", name, value, update_id=update_id)
@@ -178,12 +180,12 @@ def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
             )  # fmt: skip
         elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             signal = event.workflow_execution_signaled_event_attributes
-            with_input(event, "signal", signal.signal_name, _first(decode, signal.input))
+            with_input(event, "signal", signal.signal_name, await _first(decode, signal.input))
         elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             activity = event.activity_task_scheduled_event_attributes
             scheduled[event.event_id] = (
                 activity.activity_type.name,
-                _first(decode, activity.input),
+                await _first(decode, activity.input),
             )
         elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             name, value = scheduled.get(
@@ -206,7 +208,7 @@ def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEntry]:
         elif t == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
             fields = event.upsert_workflow_search_attributes_event_attributes
             values = {
-                key: decode(Payloads(payloads=[payload]))[0]
+                key: (await decode(Payloads(payloads=[payload])))[0]
                 for key, payload in sorted(fields.search_attributes.indexed_fields.items())
             }
             detail = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -259,5 +261,7 @@ def ending(event: HistoryEvent) -> str | None:
     return _event_name(event.event_type) if event.event_type in _CLOSES else None
 
 
-def chain_timeline(histories: Sequence[WorkflowHistory], decode: Decode) -> list[TimelineEntry]:
-    return [entry for history in histories for entry in timeline(history, decode)]
+async def chain_timeline(
+    histories: Sequence[WorkflowHistory], decode: Decode
+) -> list[TimelineEntry]:
+    return [entry for history in histories for entry in await timeline(history, decode)]

@@ -11,7 +11,7 @@ matched by any trail row of that actor in its window (attendance and module reco
 actor but no decision name); where both name the decision (the input's own `decision` field,
 and the row's), the names must agree.
 
-Pure: histories already fetched, payloads decoded by the caller, trail rows already read.
+Histories already fetched, payloads decoded by the caller's converter, trail rows read.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class ConsistencyReport(BaseModel):
     decision_differs: list[DecisionDiffers]
 
 
-def history_decisions(
+async def history_decisions(
     histories: Sequence[WorkflowHistory], decode: Decode
 ) -> list[HistoryDecision]:
     found: list[HistoryDecision] = []
@@ -80,7 +80,7 @@ def history_decisions(
                 workflow_time = event_time(event)
             elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-                args = decode(request.input.args) if request.input.args.payloads else []
+                args = await decode(request.input.args) if request.input.args.payloads else []
                 assert workflow_time is not None  # an update is accepted by a workflow task
                 accepted[request.meta.update_id] = (
                     event.event_id,
@@ -95,7 +95,7 @@ def history_decisions(
                     continue
                 event_id, accepted_at, name, value = accepted[update_id]
                 who = human_input(name, value)
-                if who is None or _redelivery(decode, completed.outcome.success):
+                if who is None or await _redelivery(decode, completed.outcome.success):
                     continue
                 assert workflow_time is not None
                 explicit = value.get("decision") if isinstance(value, dict) else None
@@ -112,8 +112,8 @@ def history_decisions(
     return found
 
 
-def _redelivery(decode: Decode, result: Any) -> bool:
-    values = decode(result) if result.payloads else []
+async def _redelivery(decode: Decode, result: Any) -> bool:
+    values = await decode(result) if result.payloads else []
     return bool(values) and isinstance(values[0], dict) and values[0].get("duplicate") is True
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -24,6 +23,7 @@ from stack.binaries import temporal_cli
 from tests.api import flows
 from tests.api.conftest import ApiStack
 from tests.permits import flows as permit_flows
+from tests.temporal_support import CONVERTER
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.permit import PermitWorkflow
 
@@ -106,7 +106,7 @@ async def test_the_raw_history_replays_and_is_what_the_cli_shows(
     workflow_id, run_id = answer.headers["X-Workflow-Id"], answer.headers["X-Run-Id"]
     history = WorkflowHistory.from_json(workflow_id, answer.text)
     assert history.run_id == run_id
-    replayer = Replayer(workflows=[EnrolmentWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[EnrolmentWorkflow], data_converter=CONVERTER)
     assert (await replayer.replay_workflow(history)).replay_failure is None
 
     ours = [(e.event_id, EventType.Name(e.event_type).removeprefix("EVENT_TYPE_"))
@@ -131,7 +131,7 @@ async def test_a_permit_history_replays_with_the_permit_workflow(api: ApiStack) 
     )
     assert answer.status_code == 200, answer.text
     history = WorkflowHistory.from_json(answer.headers["X-Workflow-Id"], answer.text)
-    replayer = Replayer(workflows=[PermitWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[PermitWorkflow], data_converter=CONVERTER)
     assert (await replayer.replay_workflow(history)).replay_failure is None
     timeline = await flows.ok(await api.http.get(
         f"/audit/cases/tka_permit/{application_id}/history", headers=auditor(api)))  # fmt: skip
@@ -139,8 +139,10 @@ async def test_a_permit_history_replays_with_the_permit_workflow(api: ApiStack) 
     assert started["actor_role"] == "employer"
     # The timeline names who and why; the input's personal data stays in the raw history.
     assert "E1234567" not in json.dumps(timeline) and "Jane Doe" not in json.dumps(timeline)
-    start = history.events[0].workflow_execution_started_event_attributes
-    submitted = json.loads(start.input.payloads[0].data)  # the raw history is the whole case
+    # As Temporal stores it: the input encrypted; who holds the payload key reads the passport.
+    [stored] = history.events[0].workflow_execution_started_event_attributes.input.payloads
+    assert stored.metadata["encoding"] == b"binary/encrypted" and b"E1234567" not in stored.data
+    [submitted] = await CONVERTER.decode([stored])
     assert submitted["application"]["passport_no"] == "E1234567"
 
 

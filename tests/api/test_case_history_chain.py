@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from api.case_history import fetch_chain
+from api.case_history import decoder, fetch_chain
 from domain.case_history import chain_timeline
 from domain.errors import DomainError
 
@@ -63,8 +63,7 @@ async def test_every_run_of_the_chain_in_order_and_the_right_chain_of_a_reused_i
     starts = [h.events[0].workflow_execution_started_event_attributes for h in first]
     assert starts[0].continued_execution_run_id == ""
     assert [s.continued_execution_run_id for s in starts[1:]] == [h.run_id for h in first[:-1]]
-    decode = client.data_converter.payload_converter
-    events = chain_timeline(first, lambda p: decode.from_payloads(list(p.payloads)))
+    events = await chain_timeline(first, decoder(client))
     assert [e.event for e in events if e.event in ("continued_as_new", "workflow_completed")] == [
         "continued_as_new", "continued_as_new", "workflow_completed"]  # fmt: skip
     assert {e.run_id for e in events} == {h.run_id for h in first}

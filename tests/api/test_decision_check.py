@@ -8,7 +8,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from api.case_history import fetch_chain
+from api.case_history import decoder, fetch_chain
 from domain.decision_check import TrailDecision, compare, history_decisions
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
@@ -24,8 +24,7 @@ async def _case(api: ApiStack, client: Client) -> tuple[list, list[TrailDecision
         headers=api.caseworker()))  # fmt: skip
     await api.settled(enrolment_id)
     chain = await fetch_chain(client, f"enrolment-{enrolment_id}", enrolment_id)
-    decode = client.data_converter.payload_converter
-    decisions = history_decisions(chain, lambda p: decode.from_payloads(list(p.payloads)))
+    decisions = await history_decisions(chain, decoder(client))
     rows = await api.pool.fetch(
         """SELECT seq, kind, at, actor_subject, actor_role, decision, reason
              FROM enrolment_events WHERE enrolment_id = $1 ORDER BY seq""",
