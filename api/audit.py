@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+import asyncpg
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHistory
 
@@ -22,11 +23,12 @@ from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.case_history import decoder, fetch_chain
 from api.deps import PoolDep, TemporalDep, acting_as
-from db import audit_search
+from db import audit_search, trail_decisions
 from db import auditor_requests as requests_db
 from db.audit_search import AuditCase, CaseKind, CaseSearch
 from db.auditor_requests import AuditorRequest, AuditorRequestFilter
 from domain.case_history import TimelineEntry, chain_timeline, ending, event_time
+from domain.decision_check import ConsistencyReport, compare, history_decisions
 from domain.errors import forbidden, not_found
 from domain.identity import Actor, Principal, Role, Scope
 
@@ -187,6 +189,38 @@ async def raw_history(
         content=history.to_json(),
         media_type="application/json",
         headers={"X-Workflow-Id": workflow_id, "X-Run-Id": history.run_id},
+    )
+
+
+class CaseConsistency(ConsistencyReport):
+    case_kind: CaseKind
+    case_id: str
+    workflow_id: str
+
+
+@router.get("/cases/{case_kind}/{case_id}/history/consistency", response_model=CaseConsistency)
+async def history_consistency(
+    case_kind: CaseKind,
+    case_id: str,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> CaseConsistency:
+    """Every decision in the case's history (an Update accepted and completed, sent by a
+    person) is in its audit trail, and every decision in the trail is in the history; each
+    one missing either way, or named differently, is listed."""
+    workflow_id, chain = await case_chain(pool, temporal, principal, case_kind, case_id)
+    decisions = await history_decisions(chain, decoder(temporal))
+    try:
+        trail = await trail_decisions.trail_of(pool, case_kind, case_id)
+    except asyncpg.UndefinedTableError:
+        raise HTTPException(
+            status_code=503, detail="the audit trail (audit_entries) is not installed here"
+        ) from None
+    report = compare(decisions, trail)
+    return CaseConsistency(
+        **report.model_dump(), case_kind=case_kind, case_id=case_id, workflow_id=workflow_id
     )
 
 

@@ -33,6 +33,7 @@ from tests.api.matrix import (
     subject,
     task_role_and,
 )
+from tests.audit_trail_standin import ensure_audit_entries
 from tests.permits.flows import submission as permit_submission
 
 CASE = "/enrolments/{enrolment_id}"
@@ -137,6 +138,7 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/audit/cases"): may(Role.AUDITOR),
     ("GET", f"{AUDITED}/history"): may(Role.AUDITOR),
     ("GET", f"{AUDITED}/history/raw"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history/consistency"): may(Role.AUDITOR),
     ("GET", "/audit/reads"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
     ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
@@ -286,6 +288,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
     ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
     ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),
+    ("GET", f"{AUDITED}/history/consistency"): Probe(AUDITED_CASES),
     ("GET", "/audit/reads"): Probe(("reference",)),
     ("GET", "/reports/certification-funnel"): Probe(("audited enrolment",)),
     ("GET", "/reports/tka-pipeline"): Probe(("audited permit",)),
@@ -320,6 +323,7 @@ def test_a_route_added_without_a_rule_is_named() -> None:
 
 async def test_each_role_is_allowed_or_denied_as_the_domain_says(api: ApiStack) -> None:
     assert api.app is not None
+    await ensure_audit_entries(api.pool)  # the decision check reads it (V6, once merged)
     assert operations(api.app) == set(EXPECTED)
     found = await mismatches(api, EXPECTED, PROBES)
     assert not found, f"{len(found)} answers differ from domain.md:\n" + "\n".join(found)

@@ -13,6 +13,7 @@ from domain.decision_check import TrailDecision, compare, history_decisions
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
 from tests.api.conftest import ApiStack
+from tests.audit_trail_standin import ensure_audit_entries, trail_from_decision_log
 
 
 async def _case(api: ApiStack, client: Client) -> tuple[list, list[TrailDecision]]:  # type: ignore[type-arg]
@@ -72,3 +73,31 @@ async def test_a_decision_removed_forged_or_altered_is_named(
     impostor = compare(decisions, someone_else)
     assert [d.update for d in impostor.in_history_not_in_trail] == ["decide_placement"]
     assert [r.actor_subject for r in impostor.in_trail_not_in_history] == ["tpp-other"]
+
+
+async def test_an_auditor_asks_whether_history_and_trail_agree(api: ApiStack) -> None:
+    await ensure_audit_entries(api.pool)
+    enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
+    await flows.approve(api, enrolment_id)
+    await api.settled(enrolment_id)
+    raw = await api.http.get(f"/audit/cases/enrolment/{enrolment_id}/history/raw",
+                             headers=api.auditor())  # fmt: skip
+    await trail_from_decision_log(api.pool, enrolment_id, raw.headers["X-Run-Id"])
+    path = f"/audit/cases/enrolment/{enrolment_id}/history/consistency"
+    report = await flows.ok(await api.http.get(path, headers=api.auditor()))
+    assert report["consistent"] and report["matched"] == 1, report
+    assert report["workflow_id"] == f"enrolment-{enrolment_id}"
+
+    await api.pool.execute(
+        """INSERT INTO audit_entries (chain_id, seq, entry_key, case_kind, case_id, workflow_id,
+               run_id, kind, at, actor_subject, actor_role, decision, reason, prev_hash, hash)
+           VALUES ($1, 1000, 'forged', 'enrolment', $2, 'w', 'r', 'withdrawn', now(),
+                   'tpp-LP-CIPINANG', 'tpp_member', 'withdraw', 'never happened', '', '')""",
+        f"enrolment:{enrolment_id}", enrolment_id,
+    )  # fmt: skip
+    report = await flows.ok(await api.http.get(path, headers=api.auditor()))
+    assert not report["consistent"]
+    assert [(r["seq"], r["decision"]) for r in report["in_trail_not_in_history"]] == [
+        (1000, "withdraw")
+    ]
+    assert report["in_history_not_in_trail"] == []
