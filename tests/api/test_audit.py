@@ -244,7 +244,7 @@ async def test_auditor_requests_are_recorded_and_their_writes_refused(api: ApiSt
 
 async def test_reports_answer_in_json_and_csv_within_the_auditors_scope(api: ApiStack) -> None:
     await _placed(api)
-    await permit_flows.submit(api)
+    await permit_flows.settled(api, await permit_flows.submit(api))  # its events projected
     funnel = await flows.ok(await api.http.get("/reports/certification-funnel",
                                                headers=auditor(api)))  # fmt: skip
     [row] = [r for r in funnel["rows"] if r["upt_code"] == "LP-CIPINANG"]
