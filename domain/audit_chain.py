@@ -291,3 +291,18 @@ def _against_head(chain: str, rows: Sequence[ChainedEntry], head: AnchoredHead) 
             found=rows[-1].hash,
         )
     return None
+
+
+# ---------------------------------------------------------------- periodic anchoring
+
+ANCHOR_AUDIT_HEADS = "anchor_audit_heads"  # the activity
+ANCHOR_SCHEDULE_ID = "sinergi-audit-anchor"
+
+
+class AnchorRequest(BaseModel):
+    """What the anchoring workflow asks for (nothing yet; a model so fields can be added)."""
+
+
+class AnchorOutcome(BaseModel):
+    anchor_no: int | None  # None: no head moved since the last anchor
+    head_count: int
