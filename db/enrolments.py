@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from db import audit_trail
 from db.connect import Connection
 from db.decision_log import DecisionRecord
-from domain.audit_chain import AuditEntry
+from domain.audit_chain import AuditEntry, event_entry
 from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
 from domain.errors import conflict
 
@@ -174,19 +174,13 @@ def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
     if event.custody is not None:
         detail |= {"custody_event_id": event.custody.event_id,
                    "custody_kind": event.custody.kind.value}  # fmt: skip
-    return AuditEntry(
-        entry_key=event.event_id,
+    return event_entry(
+        event,
         case_kind=WORKFLOW_KIND,
         case_id=event.enrolment_id,
-        workflow_id=event.workflow_id,
-        run_id=run_id,
-        kind=event.kind.value,
-        at=event.at,
         stage=event.summary.stage.value,
-        actor_subject=event.actor.subject if event.actor else None,
-        actor_role=event.actor.role.value if event.actor else None,
+        run_id=run_id,
         decision=event.decision,
-        reason=event.reason,
         detail=detail,
     )
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from db import audit_trail
 from db.connect import Connection
-from domain.audit_chain import AuditEntry
+from domain.audit_chain import AuditEntry, event_entry
 from domain.custody import CustodyEventFields, CustodyEventKind, ReleaseKind
 from domain.journey import (
     JOURNEY_KIND,
@@ -169,18 +169,12 @@ async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None 
 
 def audit_entry(event: JourneyEvent, run_id: str | None) -> AuditEntry:
     """The event as the audit trail records it; a journey's stage is its status."""
-    return AuditEntry(
-        entry_key=event.event_id,
+    return event_entry(
+        event,
         case_kind=JOURNEY_KIND,
         case_id=event.journey_id,
-        workflow_id=event.workflow_id,
-        run_id=run_id,
-        kind=event.kind.value,
-        at=event.at,
         stage=event.status.value,
-        actor_subject=event.actor.subject if event.actor else None,
-        actor_role=event.actor.role.value if event.actor else None,
-        reason=event.reason,
+        run_id=run_id,
         detail={"event_seq": event.seq} | _detail(event),
     )
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from db import audit_trail
 from db.connect import Connection
 from db.decision_log import DecisionRecord
-from domain.audit_chain import AuditEntry
+from domain.audit_chain import AuditEntry, event_entry
 from domain.identity import Role
 from domain.permit import (
     WORKFLOW_KIND,
@@ -176,19 +176,13 @@ def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:
     if event.escalation is not None:
         detail |= {"escalation": event.escalation.kind,
                    "routed_to": event.escalation.routed_to.value}  # fmt: skip
-    return AuditEntry(
-        entry_key=event.event_id,
+    return event_entry(
+        event,
         case_kind=WORKFLOW_KIND,
         case_id=event.application_id,
-        workflow_id=event.workflow_id,
-        run_id=run_id,
-        kind=event.kind.value,
-        at=event.at,
         stage=event.summary.stage.value,
-        actor_subject=event.actor.subject if event.actor else None,
-        actor_role=event.actor.role.value if event.actor else None,
+        run_id=run_id,
         decision=event.decision,
-        reason=event.reason,
         detail=detail,
     )
 

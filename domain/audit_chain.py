@@ -15,9 +15,11 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
+
+from domain.identity import Actor
 
 GENESIS = "0" * 64  # the prev_hash of every chain's first row, and of the first anchor
 
@@ -46,6 +48,51 @@ class AuditEntry(BaseModel):
     @property
     def chain_id(self) -> str:
         return chain_id(self.case_kind, self.case_id)
+
+
+class ProjectedEvent(Protocol):
+    """What every process's projected event has in common."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def workflow_id(self) -> str: ...
+    @property
+    def kind(self) -> StrEnum: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> Actor | None: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+def event_entry(
+    event: ProjectedEvent,
+    *,
+    case_kind: str,
+    case_id: str,
+    stage: str,
+    run_id: str | None,
+    decision: str | None = None,
+    detail: dict[str, Any],
+) -> AuditEntry:
+    """A projected event as the audit trail records it, keyed by its event id."""
+    return AuditEntry(
+        entry_key=event.event_id,
+        case_kind=case_kind,
+        case_id=case_id,
+        workflow_id=event.workflow_id,
+        run_id=run_id,
+        kind=event.kind.value,
+        at=event.at,
+        stage=stage,
+        actor_subject=event.actor.subject if event.actor else None,
+        actor_role=event.actor.role.value if event.actor else None,
+        decision=decision,
+        reason=event.reason,
+        detail=detail,
+    )
 
 
 class ChainedEntry(AuditEntry):
