@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import enrolments, inbox, journeys, payments, permits, reference
+from api import audit_trail, enrolments, inbox, journeys, payments, permits, reference
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -91,6 +91,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
+    app.include_router(audit_trail.router)
     return app
 
 

@@ -55,6 +55,7 @@ JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, R
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
+AUDIT_CASE = "/audit/cases/{case_kind}/{case_id}/verification"
 PERMIT_READERS = may(
     Role.EMPLOYER,
     Role.KEMNAKER_VERIFIER,
@@ -128,6 +129,11 @@ EXPECTED: dict[Operation, Rule] = {
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
+    # The audit trail: auditors only, never a write. Every auditor verifies the cases of the
+    # processes their ministry audits (each ministry audits one or both); one case only when
+    # its process is theirs.
+    ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
+    ("GET", AUDIT_CASE): may(Role.AUDITOR),
 }
 
 
@@ -270,6 +276,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{PERMIT}/termination"): Probe(CLOSED_PERMIT, _same(REASON)),
     # A validly signed confirmation of a bill Sinergi never issued: 404.
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
+    ("GET", "/audit/verification"): Probe(("placement", "permit")),
+    ("GET", AUDIT_CASE): Probe(("placement", "permit")),
 }
 
 
