@@ -14,15 +14,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHistory
 
 from api import case_kinds
+from api.audit_trail import Auditor
 from api.auth import CurrentPrincipal
 from api.case_history import decoder, fetch_chain
-from api.deps import PoolDep, TemporalDep, acting_as
+from api.deps import PoolDep, TemporalDep
 from db import audit_search, trail_decisions
 from db import auditor_requests as requests_db
 from db.audit_search import AuditCase, CaseKind, CaseSearch
@@ -30,11 +30,9 @@ from db.auditor_requests import AuditorRequest, AuditorRequestFilter
 from domain.case_history import TimelineEntry, chain_timeline, ending, event_time
 from domain.decision_check import ConsistencyReport, compare, history_decisions
 from domain.errors import forbidden, not_found
-from domain.identity import Actor, Principal, Role, Scope
+from domain.identity import Principal, Scope
 
 router = APIRouter(prefix="/audit", tags=["auditors"])
-
-Auditor = Annotated[Actor, Depends(acting_as(Role.AUDITOR))]
 
 
 class CasePage(BaseModel):
@@ -212,12 +210,7 @@ async def history_consistency(
     one missing either way, or named differently, is listed."""
     workflow_id, chain = await case_chain(pool, temporal, principal, case_kind, case_id)
     decisions = await history_decisions(chain, decoder(temporal))
-    try:
-        trail = await trail_decisions.trail_of(pool, case_kind, case_id)
-    except asyncpg.UndefinedTableError:
-        raise HTTPException(
-            status_code=503, detail="the audit trail (audit_entries) is not installed here"
-        ) from None
+    trail = await trail_decisions.trail_of(pool, case_kind, case_id)
     report = compare(decisions, trail)
     return CaseConsistency(
         **report.model_dump(), case_kind=case_kind, case_id=case_id, workflow_id=workflow_id

@@ -12,7 +12,17 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import audit, enrolments, inbox, journeys, payments, permits, reference, reports
+from api import (
+    audit,
+    audit_trail,
+    enrolments,
+    inbox,
+    journeys,
+    payments,
+    permits,
+    reference,
+    reports,
+)
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from config.log import configure_logging
@@ -93,6 +103,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
+    app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
     return app

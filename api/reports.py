@@ -16,7 +16,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.audit import Auditor, audited_kinds
+from api.audit import audited_kinds
+from api.audit_trail import Auditor
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep
 from db import reports as reports_db

@@ -1,4 +1,5 @@
-"""The `sinergi` command: `up`, `demo`, `migrate`, `token`. Also runs as `python -m cli.main`."""
+"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `audit` (verify, anchor).
+Also runs as `python -m cli.main`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
+from cli import audit
 from cli.demo import DemoFailed, run_demo
 from config.log import configure_logging
 from config.settings import Environment, Settings
@@ -27,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit.app, name="audit")
 
 
 def load_settings() -> Settings:

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
 
+    # How often the audit trail's chain heads are anchored: the window in which cutting the
+    # tail off a chain goes unnoticed.
+    audit_anchor_interval_seconds: int = Field(default=300, ge=10)
+
     # Process B, TKA permits: each ministry's worker polls its own task queue.
     kemnaker_task_queue: str = KEMNAKER_TASK_QUEUE
     imigrasi_task_queue: str = IMIGRASI_TASK_QUEUE

@@ -1,6 +1,5 @@
-"""The rows of a case's audit trail the decision check reads (table `audit_entries`, written
-and verified by db/audit_trail.py; schema agreed in V6: one hash chain per case, `chain_id`
-"{case_kind}:{case_id}")."""
+"""The rows of a case's audit trail the decision check reads (`audit_entries`, written and
+verified by db/audit_trail.py: one hash chain per case)."""
 
 from __future__ import annotations
 
@@ -8,14 +7,8 @@ import asyncpg
 
 from db.audit_search import CaseKind
 from db.connect import Connection
+from domain.audit_chain import chain_id
 from domain.decision_check import TrailDecision
-
-
-def chain_ids(case_kind: CaseKind, case_id: str) -> list[str]:
-    # A permit's chain may be named by its SinergiKind ("tka_permit") or, as the schema's
-    # prose has it, "permit": both are read, so neither spelling hides a decision.
-    kinds = [case_kind.value] + (["permit"] if case_kind is CaseKind.TKA_PERMIT else [])
-    return [f"{kind}:{case_id}" for kind in kinds]
 
 
 async def trail_of(
@@ -23,8 +16,7 @@ async def trail_of(
 ) -> list[TrailDecision]:
     rows = await conn.fetch(
         """SELECT seq, kind, at, actor_subject, actor_role, decision, reason
-             FROM audit_entries WHERE chain_id = ANY($1::text[])
-            ORDER BY at, seq""",
-        chain_ids(case_kind, case_id),
+             FROM audit_entries WHERE chain_id = $1 ORDER BY seq""",
+        chain_id(case_kind.value, case_id),
     )
     return [TrailDecision(**dict(r)) for r in rows]

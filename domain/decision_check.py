@@ -3,7 +3,8 @@ the trail is in the history.
 
 A decision in history is an Update accepted and completed (not failed) whose input carries an
 actor; an Update answered as a redelivery (`duplicate: true`) changed nothing and is not one.
-A decision in the trail is a row with a `decision` and an actor. They match when the actor
+A decision in the trail is a row of the case's events with a `decision` and an actor (the
+inbox's `task_*` lines, which mirror them, are not decisions). They match when the actor
 (subject and role) is the same and the row's time lies in the Update's window: the row is
 written by the Update's handler, whose `workflow.now()` is the start of a workflow task
 between the one that accepted the Update and the one that completed it. A history decision is
@@ -25,6 +26,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from domain.case_history import Decode, event_time, human_input
+
+# The kinds of the inbox's lines in a case's trail (db/tasks.py): task_opened, task_claimed...
+TASK_LINE = "task_"
 
 
 class TrailDecision(BaseModel):
@@ -120,11 +124,18 @@ async def _redelivery(decode: Decode, result: Any) -> bool:
 def compare(
     history: Sequence[HistoryDecision], trail: Sequence[TrailDecision]
 ) -> ConsistencyReport:
-    unmatched = [row for row in trail if row.actor_subject is not None]
+    # The inbox's own lines (task opened, claimed, decided...) mirror the case's events: the
+    # decision itself is the case's event row, so only those answer for an Update.
+    unmatched = [
+        row for row in trail
+        if row.actor_subject is not None and not row.kind.startswith(TASK_LINE)
+    ]  # fmt: skip
     missing: list[HistoryDecision] = []
     differs: list[DecisionDiffers] = []
     for decision in history:
-        row = next((r for r in unmatched if _same_act(decision, r)), None)
+        candidates = [r for r in unmatched if _same_act(decision, r)]
+        same_name = [r for r in candidates if r.decision == decision.decision]
+        row = (same_name or candidates or [None])[0]
         if row is None:
             missing.append(decision)
             continue
@@ -132,7 +143,10 @@ def compare(
         if decision.decision is not None and row.decision not in (None, decision.decision):
             differs.append(DecisionDiffers(history=decision, trail=row))
     unexplained = [row for row in unmatched if row.decision is not None]
-    trail_decisions = sum(1 for r in trail if r.decision is not None and r.actor_subject)
+    trail_decisions = sum(
+        1 for r in trail
+        if r.decision is not None and r.actor_subject and not r.kind.startswith(TASK_LINE)
+    )  # fmt: skip
     return ConsistencyReport(
         consistent=not (missing or unexplained or differs),
         history_decisions=len(history),
