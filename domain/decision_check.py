@@ -135,7 +135,7 @@ def compare(
     for decision in history:
         candidates = [r for r in unmatched if _same_act(decision, r)]
         same_name = [r for r in candidates if r.decision == decision.decision]
-        row = (same_name or candidates or [None])[0]
+        row = next(iter(same_name or candidates), None)
         if row is None:
             missing.append(decision)
             continue
