@@ -55,7 +55,10 @@ JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, R
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
-AUDIT_CASE = "/audit/cases/{case_kind}/{case_id}/verification"
+AUDITED = "/audit/cases/{case_kind}/{case_id}"
+AUDIT_CASE = f"{AUDITED}/verification"
+# The case at placement review and the permit at verification, named by kind and id.
+AUDITED_CASES = ("placement", "permit")
 PERMIT_READERS = may(
     Role.EMPLOYER,
     Role.KEMNAKER_VERIFIER,
@@ -134,6 +137,18 @@ EXPECTED: dict[Operation, Rule] = {
     # its process is theirs.
     ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
     ("GET", AUDIT_CASE): may(Role.AUDITOR),
+    # For auditors only (domain.md: "histories, audit trail, reports; never changes
+    # anything"): a case's history and the search within the kinds their scope audits; the
+    # reports on a process they audit. SLA compliance counts only what they audit, and the
+    # request log shows their own ministry's auditors: neither refuses any auditor.
+    ("GET", "/audit/cases"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history/raw"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history/consistency"): may(Role.AUDITOR),
+    ("GET", "/audit/reads"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
+    ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
 }
 
 
@@ -278,6 +293,14 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),
     ("GET", AUDIT_CASE): Probe(("placement", "permit")),
+    ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
+    ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
+    ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),
+    ("GET", f"{AUDITED}/history/consistency"): Probe(AUDITED_CASES),
+    ("GET", "/audit/reads"): Probe(("reference",)),
+    ("GET", "/reports/certification-funnel"): Probe(("placement",)),
+    ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
+    ("GET", "/reports/sla-compliance"): Probe(("reference",)),
 }
 
 
