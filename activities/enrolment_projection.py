@@ -19,7 +19,7 @@ class EnrolmentProjection:
     @activity.defn(name=RECORD_ENROLMENT_EVENT)
     async def record_event(self, event: EnrolmentEvent) -> None:
         async with self._pool.acquire() as conn:
-            applied = await enrolments.apply_event(conn, event)
+            applied = await enrolments.apply_event(conn, event, activity.info().workflow_run_id)
         # Ids and kinds only: the read model, not the log, holds case content.
         log.info(
             "enrolment_event_projected" if applied else "enrolment_event_already_projected",

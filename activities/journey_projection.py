@@ -19,7 +19,7 @@ class JourneyProjection:
     @activity.defn(name=RECORD_JOURNEY_EVENT)
     async def record_event(self, event: JourneyEvent) -> None:
         async with self._pool.acquire() as conn:
-            applied = await journeys.apply_event(conn, event)
+            applied = await journeys.apply_event(conn, event, activity.info().workflow_run_id)
         # Ids and kinds only: the read model, not the log, holds the inmate's records.
         log.info(
             "journey_event_projected" if applied else "journey_event_already_projected",

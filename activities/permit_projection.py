@@ -20,7 +20,7 @@ class PermitProjection:
     @activity.defn(name=RECORD_PERMIT_EVENT)
     async def record_event(self, event: PermitEvent) -> None:
         async with self._pool.acquire() as conn:
-            applied = await permits.apply_event(conn, event)
+            applied = await permits.apply_event(conn, event, activity.info().workflow_run_id)
         # Ids and kinds only: the read model, not the log, holds the passport and names.
         log.info(
             "permit_event_projected" if applied else "permit_event_already_projected",

@@ -36,7 +36,7 @@ class TaskActivities:
     async def open_task(self, opening: TaskOpening) -> None:
         try:
             async with self._pool.acquire() as conn:
-                opened = await tasks.open_task(conn, opening)
+                opened = await tasks.open_task(conn, opening, activity.info().workflow_run_id)
         except DomainError as error:
             raise _non_retryable(error) from None
         # Ids and kinds only: the task row, not the log, holds case content.
@@ -53,7 +53,7 @@ class TaskActivities:
     async def close_task(self, closing: TaskClosing) -> None:
         try:
             async with self._pool.acquire() as conn:
-                closed = await tasks.close_task(conn, closing)
+                closed = await tasks.close_task(conn, closing, activity.info().workflow_run_id)
         except DomainError as error:
             raise _non_retryable(error) from None
         log.info(
@@ -65,7 +65,7 @@ class TaskActivities:
     @activity.defn(name=ESCALATE_TASK)
     async def escalate_task(self, escalation: TaskEscalation) -> None:
         async with self._pool.acquire() as conn:
-            escalated = await tasks.escalate_task(conn, escalation)
+            escalated = await tasks.escalate_task(conn, escalation, activity.info().workflow_run_id)
         # Not escalated: already escalated by an earlier attempt, or closed in the meantime.
         log.info(
             "task_escalated" if escalated else "task_not_escalated",

@@ -148,7 +148,10 @@ async def current_principal(
     settings: Settings = request.app.state.settings
     # In a thread: verifying an OIDC token may fetch the issuer's JWKS with a blocking HTTP
     # call (PyJWKClient is synchronous), which must not stall the event loop.
-    return await asyncio.to_thread(principal_from_token, settings, credentials.credentials)
+    principal = await asyncio.to_thread(principal_from_token, settings, credentials.credentials)
+    # Who asked, for the auditors' request log (api/auditor_log.py), written once answered.
+    request.state.principal = principal
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -12,7 +12,19 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import cohorts, enrolments, inbox, journeys, payments, permits, reference
+from api import (
+    audit,
+    audit_trail,
+    cohorts,
+    enrolments,
+    inbox,
+    journeys,
+    payments,
+    permits,
+    reference,
+    reports,
+)
+from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -59,6 +71,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_auditor_log(app)
 
     @app.middleware("http")
     async def _request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -92,6 +105,9 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
+    app.include_router(audit_trail.router)
+    app.include_router(audit.router)
+    app.include_router(reports.router)
     return app
 
 

@@ -1,5 +1,5 @@
-"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `cohort enrol`. Also runs as
-`python -m cli.main`."""
+"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `audit` (verify, anchor),
+`cohort enrol`. Also runs as `python -m cli.main`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
+from cli import audit
 from cli.cohort import (
     DEFAULT_CHUNK,
     DEFAULT_CONCURRENCY,
@@ -36,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit.app, name="audit")
 
 
 def load_settings() -> Settings:

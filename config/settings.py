@@ -11,9 +11,11 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.converter import DataConverter
 
+from config.payload_encryption import DEV_KEY, DEV_KEY_ID, encrypting_converter, parse_key
 from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
 from domain.permit import IMIGRASI_TASK_QUEUE, KEMNAKER_TASK_QUEUE
 from domain.permit_policy import PermitPolicy
@@ -29,6 +31,9 @@ class Environment(StrEnum):
     TEST = "test"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+_LIVE = (Environment.STAGING, Environment.PRODUCTION)
 
 
 class RegistryMode(StrEnum):
@@ -108,6 +113,10 @@ class Settings(BaseSettings):
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
 
+    # How often the audit trail's chain heads are anchored: the window in which cutting the
+    # tail off a chain goes unnoticed.
+    audit_anchor_interval_seconds: int = Field(default=300, ge=10)
+
     # Process B, TKA permits: each ministry's worker polls its own task queue.
     kemnaker_task_queue: str = KEMNAKER_TASK_QUEUE
     imigrasi_task_queue: str = IMIGRASI_TASK_QUEUE
@@ -123,6 +132,14 @@ class Settings(BaseSettings):
     simponi_callback_secret: str | None = None
     simponi_callback_tolerance_seconds: int = Field(default=300, ge=1)
 
+    # Temporal payloads are encrypted (config/payload_encryption.py). Keys by name, each 32
+    # bytes of base64: SINERGI_PAYLOAD_KEYS='{"2026-11": "<base64>"}' with
+    # SINERGI_PAYLOAD_KEY_ID=2026-11 naming the one new payloads use. Keep an old key listed
+    # for as long as histories encrypted with it may be read. Unset: the development key in
+    # development and test; elsewhere start-up is refused.
+    payload_key_id: str | None = None
+    payload_keys: dict[str, SecretStr] = {}
+
     @model_validator(mode="after")
     def _refuse_default_simponi_secret(self) -> Settings:
         live = self.environment in (Environment.STAGING, Environment.PRODUCTION)
@@ -132,6 +149,45 @@ class Settings(BaseSettings):
                 f"shared with SIMPONI for environment {self.environment.value}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_payload_keys(self) -> Settings:
+        if not self.payload_keys:
+            return self  # the development key, refused outside development by data_converter
+        if self.payload_key_id not in self.payload_keys:
+            raise ValueError(
+                f"SINERGI_PAYLOAD_KEY_ID must name one of SINERGI_PAYLOAD_KEYS "
+                f"({sorted(self.payload_keys)}), got {self.payload_key_id!r}"
+            )
+        keys = self.payload_encryption_keys
+        if DEV_KEY in keys.values() and self.environment in _LIVE:
+            raise ValueError(
+                f"SINERGI_PAYLOAD_KEYS holds the development key; it is refused for "
+                f"environment {self.environment.value}"
+            )
+        for key_id, key in keys.items():
+            parse_key(key_id, key)
+        return self
+
+    @property
+    def payload_encryption_keys(self) -> dict[str, str]:
+        if not self.payload_keys:
+            return {DEV_KEY_ID: DEV_KEY}
+        return {key_id: key.get_secret_value() for key_id, key in self.payload_keys.items()}
+
+    @property
+    def data_converter(self) -> DataConverter:
+        """The converter of every Temporal client and worker: pydantic, encrypted. Outside
+        development and test, a process that talks to Temporal refuses to start without keys."""
+        if not self.payload_keys:
+            if self.environment in _LIVE:
+                raise ValueError(
+                    f"SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set for "
+                    f"environment {self.environment.value}: Temporal payloads are encrypted"
+                )
+            return encrypting_converter(DEV_KEY_ID, self.payload_encryption_keys)
+        assert self.payload_key_id is not None  # _check_payload_keys
+        return encrypting_converter(self.payload_key_id, self.payload_encryption_keys)
 
     @property
     def simponi_secret(self) -> str | None:

@@ -13,9 +13,11 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from db import audit_trail
 from db.connect import Connection
 from db.decision_log import DecisionRecord
-from domain.enrolment import EnrolmentEvent, EnrolmentRequest, Outcome, Stage
+from domain.audit_chain import AuditEntry, event_entry
+from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
 from domain.errors import conflict
 
 _ENROLMENT_COLUMNS = """
@@ -118,8 +120,9 @@ async def _insert_enrolment(
     )
 
 
-async def apply_event(conn: Connection, event: EnrolmentEvent) -> bool:
-    """Project one workflow event. Returns False when it had already been applied."""
+async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | None = None) -> bool:
+    """Project one workflow event, and append it to the case's audit trail (`run_id`: the
+    workflow run that made it). Returns False when it had already been applied."""
     async with conn.transaction():
         if event.request is not None:
             await _ensure_enrolment_row(conn, event)
@@ -145,7 +148,44 @@ async def apply_event(conn: Connection, event: EnrolmentEvent) -> bool:
             return False
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
+        # Last: the chain's head lock is the last lock this transaction takes.
+        await audit_trail.append(conn, audit_entry(event, run_id))
         return True
+
+
+def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
+    """The event as the audit trail records it: who, role, what, when, why, and the ids of
+    what it touched (the read model holds the content)."""
+    detail: dict[str, Any] = {"event_seq": event.seq}
+    if event.attendance is not None:
+        detail |= {"session_no": event.attendance.session_no,
+                   "present": event.attendance.present}  # fmt: skip
+    if event.module_code is not None:
+        detail["module_code"] = event.module_code
+    if event.attempt is not None:
+        t = event.attempt
+        detail |= {"attempt": t.attempt, "counted": t.counted, "tuk_code": t.tuk_code,
+                   "results": {unit: r.value for unit, r in sorted(t.results.items())}}  # fmt: skip
+    if event.appeal is not None:
+        detail |= {"appeal_against_attempt": event.appeal.against_attempt,
+                   "appeal_panel": list(event.appeal.panel)}  # fmt: skip
+    if event.certificate is not None:
+        detail["certificate_number"] = event.certificate.number
+    if event.escalation is not None:
+        detail |= {"escalation": event.escalation.kind,
+                   "routed_to": event.escalation.routed_to.value}  # fmt: skip
+    if event.custody is not None:
+        detail |= {"custody_event_id": event.custody.event_id,
+                   "custody_kind": event.custody.kind.value}  # fmt: skip
+    return event_entry(
+        event,
+        case_kind=WORKFLOW_KIND,
+        case_id=event.enrolment_id,
+        stage=event.summary.stage.value,
+        run_id=run_id,
+        decision=event.decision,
+        detail=detail,
+    )
 
 
 async def _ensure_enrolment_row(conn: Connection, event: EnrolmentEvent) -> None:

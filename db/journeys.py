@@ -18,9 +18,12 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from db import audit_trail
 from db.connect import Connection
+from domain.audit_chain import AuditEntry, event_entry
 from domain.custody import CustodyEventFields, CustodyEventKind, ReleaseKind
 from domain.journey import (
+    JOURNEY_KIND,
     HandoverPackage,
     HandoverReceiver,
     JourneyEvent,
@@ -134,8 +137,9 @@ class HandoverDetail(HandoverRecord):
 # ---------------------------------------------------------------- writes
 
 
-async def apply_event(conn: Connection, event: JourneyEvent) -> bool:
-    """Project one journey event. Returns False when it had already been applied."""
+async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None = None) -> bool:
+    """Project one journey event, and append it to the journey's audit trail (`run_id`: the
+    workflow run that made it). Returns False when it had already been applied."""
     async with conn.transaction():
         await _ensure_journey_row(conn, event)
         inserted = await conn.fetchval(
@@ -158,7 +162,21 @@ async def apply_event(conn: Connection, event: JourneyEvent) -> bool:
             return False
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
+        # Last: the chain's head lock is the last lock this transaction takes.
+        await audit_trail.append(conn, audit_entry(event, run_id))
         return True
+
+
+def audit_entry(event: JourneyEvent, run_id: str | None) -> AuditEntry:
+    """The event as the audit trail records it; a journey's stage is its status."""
+    return event_entry(
+        event,
+        case_kind=JOURNEY_KIND,
+        case_id=event.journey_id,
+        stage=event.status.value,
+        run_id=run_id,
+        detail={"event_seq": event.seq} | _detail(event),
+    )
 
 
 def _detail(event: JourneyEvent) -> dict[str, Any]:

@@ -16,10 +16,13 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from db import audit_trail
 from db.connect import Connection
 from db.decision_log import DecisionRecord
+from domain.audit_chain import AuditEntry, event_entry
 from domain.identity import Role
 from domain.permit import (
+    WORKFLOW_KIND,
     PaymentConfirmation,
     PermitApplication,
     PermitEvent,
@@ -123,8 +126,10 @@ async def reserve(
     )  # fmt: skip
 
 
-async def apply_event(conn: Connection, event: PermitEvent) -> bool:
-    """Project one workflow event. Returns False when it had already been applied."""
+async def apply_event(conn: Connection, event: PermitEvent, run_id: str | None = None) -> bool:
+    """Project one workflow event, and append it to the application's audit trail
+    (`run_id`: the workflow run that made it). Returns False when it had already been
+    applied."""
     async with conn.transaction():
         if event.application is not None:
             await reserve(conn, event.application, event.workflow_id, event.at)
@@ -160,7 +165,26 @@ async def apply_event(conn: Connection, event: PermitEvent) -> bool:
             s.awaiting_kind, s.awaiting_role.value if s.awaiting_role else None, s.awaiting_due,
             event.at, event.seq,
         )  # fmt: skip
+        # Last: the chain's head lock is the last lock this transaction takes.
+        await audit_trail.append(conn, audit_entry(event, run_id))
         return True
+
+
+def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:
+    """The event as the audit trail records it: ids and codes, never the passport or names."""
+    detail: dict[str, Any] = {"event_seq": event.seq}
+    if event.escalation is not None:
+        detail |= {"escalation": event.escalation.kind,
+                   "routed_to": event.escalation.routed_to.value}  # fmt: skip
+    return event_entry(
+        event,
+        case_kind=WORKFLOW_KIND,
+        case_id=event.application_id,
+        stage=event.summary.stage.value,
+        run_id=run_id,
+        decision=event.decision,
+        detail=detail,
+    )
 
 
 async def write_reminder(conn: Connection, reminder: PermitReminder) -> bool:

@@ -18,7 +18,9 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from db import audit_trail
 from db.connect import Connection
+from domain.audit_chain import AuditEntry
 from domain.errors import invalid
 from domain.identity import ROLE_SCOPE, Role, Scope, ScopeKind
 from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
@@ -133,21 +135,48 @@ async def write_history(
     actor_role: Role | None = None,
     detail: str | None = None,
     idempotency_key: str | None = None,
+    run_id: str | None = None,
 ) -> None:
-    await conn.execute(
-        """INSERT INTO task_history (task_id, at, action, actor_subject, actor_role, detail,
-                                     idempotency_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (idempotency_key) DO NOTHING""",
+    """One line of the task's log, and the same line in its case's audit trail, inside the
+    caller's transaction. A workflow's line is keyed by `idempotency_key` (written once);
+    a person's by the log row it writes (`run_id`: the workflow run, for a workflow's)."""
+    row = await conn.fetchrow(
+        """WITH logged AS (
+               INSERT INTO task_history (task_id, at, action, actor_subject, actor_role, detail,
+                                         idempotency_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (idempotency_key) DO NOTHING
+               RETURNING id)
+           SELECT l.id, t.case_kind, t.case_id, t.workflow_id, t.kind, t.stage
+             FROM logged l JOIN tasks t ON t.task_id = $1""",
         task_id, at, action.value, actor_subject,
         actor_role.value if actor_role else None, detail, idempotency_key,
     )  # fmt: skip
+    if row is None:
+        return
+    note = {"note": detail} if detail is not None else {}
+    await audit_trail.append(
+        conn,
+        AuditEntry(
+            entry_key=f"task:{idempotency_key}" if idempotency_key else f"task-log:{row['id']}",
+            case_kind=row["case_kind"],
+            case_id=row["case_id"],
+            workflow_id=row["workflow_id"],
+            run_id=run_id,
+            kind=f"task_{action.value}",
+            at=at,
+            stage=row["stage"],
+            actor_subject=actor_subject,
+            actor_role=actor_role.value if actor_role else None,
+            detail={"task_id": task_id, "task_kind": row["kind"]} | note,
+        ),
+    )
 
 
 # ---------------------------------------------------------------- workflow writes
 
 
-async def open_task(conn: Connection, opening: TaskOpening) -> bool:
+async def open_task(conn: Connection, opening: TaskOpening, run_id: str | None = None) -> bool:
     """Open the task once. Returns False when it already existed (even if closed since)."""
     if not any(k in scope_values(opening.scope) for k in governing_kinds(opening.required_role)):
         # Nobody could ever see or claim it: refuse rather than strand the case.
@@ -173,11 +202,12 @@ async def open_task(conn: Connection, opening: TaskOpening) -> bool:
         await write_history(
             conn, opening.task_id, HistoryAction.OPENED, opening.opened_at,
             detail=f"awaits {opening.required_role}", idempotency_key=f"{opening.task_id}:opened",
+            run_id=run_id,
         )  # fmt: skip
         return True
 
 
-async def close_task(conn: Connection, closing: TaskClosing) -> bool:
+async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None = None) -> bool:
     """Decide or cancel a task still open. Returns False when it was already closed (or
     never opened): a closed task keeps its first outcome and is never reopened."""
     if closing.state not in (TaskState.DECIDED, TaskState.CANCELLED):
@@ -205,12 +235,14 @@ async def close_task(conn: Connection, closing: TaskClosing) -> bool:
             HistoryAction.DECIDED if decided else HistoryAction.CANCELLED, closing.closed_at,
             actor_subject=actor.subject if actor else None,
             actor_role=actor.role if actor else None,
-            detail=detail, idempotency_key=f"{closing.task_id}:closed",
+            detail=detail, idempotency_key=f"{closing.task_id}:closed", run_id=run_id,
         )  # fmt: skip
         return True
 
 
-async def escalate_task(conn: Connection, escalation: TaskEscalation) -> bool:
+async def escalate_task(
+    conn: Connection, escalation: TaskEscalation, run_id: str | None = None
+) -> bool:
     """Flag an overdue task still open, route it to `routed_to` of the same scope and write
     one notification, all or nothing. The assignee, if any, keeps it: an escalated task can
     still be claimed and decided. Returns False when already escalated or closed."""
@@ -253,7 +285,7 @@ async def escalate_task(conn: Connection, escalation: TaskEscalation) -> bool:
         await write_history(
             conn, task.task_id, HistoryAction.ESCALATED, escalation.escalated_at,
             detail=f"overdue; routed to {escalation.routed_to}",
-            idempotency_key=f"{task.task_id}:escalated",
+            idempotency_key=f"{task.task_id}:escalated", run_id=run_id,
         )  # fmt: skip
         return True
 

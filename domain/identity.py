@@ -59,6 +59,25 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
 }
 
 
+# The ministry whose staff hold each role (None: not a ministry's: LSP assessors certify for
+# BNSP, employers apply, supervisors and SDP act within whatever scope they are given).
+MINISTRY_OF_ROLE: dict[Role, Ministry | None] = {
+    Role.CASEWORKER: Ministry.KEMENIMIPAS,
+    Role.TPP_MEMBER: Ministry.KEMENIMIPAS,
+    Role.BAPAS_OFFICER: Ministry.KEMENIMIPAS,
+    Role.KEMNAKER_INSTRUCTOR: Ministry.KEMNAKER,
+    Role.KEMNAKER_OFFICER: Ministry.KEMNAKER,
+    Role.KEMNAKER_VERIFIER: Ministry.KEMNAKER,
+    Role.KEMNAKER_DIRECTOR: Ministry.KEMNAKER,
+    Role.IMIGRASI_OFFICER: Ministry.IMIGRASI,
+    Role.LSP_ASSESSOR: None,
+    Role.EMPLOYER: None,
+    Role.AUDITOR: None,
+    Role.SUPERVISOR: None,
+    Role.SDP_SYSTEM: None,
+}
+
+
 # The ministries that take part in Process A (inmate certification); an auditor scoped to
 # another ministry (Imigrasi) audits nothing of it.
 PROCESS_A_MINISTRIES = frozenset({Ministry.KEMENIMIPAS, Ministry.KEMNAKER})

@@ -12,6 +12,7 @@ import contextlib
 import os
 import subprocess
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,14 +182,23 @@ async def migrate_and_seed(dsn: str) -> list[int]:
     return applied
 
 
-async def migrate_database(settings: Settings) -> list[int]:
-    """`sinergi migrate`: DATABASE_URL if set, else the embedded server (started if needed)."""
+@contextlib.asynccontextmanager
+async def sinergi_database(settings: Settings) -> AsyncIterator[str]:
+    """The DSN of Sinergi's database for a one-off command: DATABASE_URL if set, else the
+    embedded server's (started for the command if the stack is not running, stopped after)."""
     if settings.database_url is not None:
-        return await migrate_and_seed(settings.database_url)
+        yield settings.database_url
+        return
     service = PostgresService(EmbeddedPostgres(settings.state_dir / "postgres"))
     try:
         await service.start()
         await ensure_database(service.postgres.uri())
-        return await migrate_and_seed(service.postgres.uri(DATABASE_NAME))
+        yield service.postgres.uri(DATABASE_NAME)
     finally:
         await service.stop()
+
+
+async def migrate_database(settings: Settings) -> list[int]:
+    """`sinergi migrate`: DATABASE_URL if set, else the embedded server (started if needed)."""
+    async with sinergi_database(settings) as dsn:
+        return await migrate_and_seed(dsn)

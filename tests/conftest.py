@@ -14,13 +14,13 @@ import asyncpg
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db.connect import with_database
 from db.migrate import migrate, seed_reference_data
 from domain import search
 from stack.binaries import temporal_cli, temporal_test_server
+from tests.temporal_support import CONVERTER
 
 TEMPLATE_DB = "sinergi_template"
 
@@ -87,7 +87,7 @@ async def pool(database_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 async def start_time_skipping_server() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
     )
     # The Java test server knows no custom search attributes until they are added.
     await env.client.operator_service.add_search_attributes(
@@ -119,7 +119,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         search_attributes=search.ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         dev_server_extra_args=["--headless"],
     )
     yield env

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+
+from tests.temporal_support import CONVERTER
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
@@ -47,13 +48,13 @@ async def completed_result(history: WorkflowHistory, result_type: type[R]) -> R:
     last = history.events[-1]
     assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
     [payload] = last.workflow_execution_completed_event_attributes.result.payloads
-    [final] = await pydantic_data_converter.decode([payload], [result_type])
+    [final] = await CONVERTER.decode([payload], [result_type])
     assert isinstance(final, result_type)
     return final
 
 
 async def assert_replays(history: WorkflowHistory, *workflows: type) -> None:
     """Today's code makes the same decisions the recorded history holds (no nondeterminism)."""
-    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=list(workflows), data_converter=CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None

@@ -12,8 +12,15 @@ from typing import Any, TypeVar
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowHandle
+from temporalio.converter import DataConverter
+
+from config.settings import Environment, Settings
 
 S = TypeVar("S")
+
+# What every test client, worker and replayer uses: the application's own converter
+# (pydantic, payloads encrypted with the test key), so tests see what production stores.
+CONVERTER: DataConverter = Settings(environment=Environment.TEST).data_converter
 
 
 class InFlight:

@@ -7,6 +7,7 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audit_anchor import AuditAnchoring
 from activities.certification import CertificationActivities
 from activities.enrolment_projection import EnrolmentProjection
 from activities.journey_projection import JourneyProjection
@@ -16,6 +17,7 @@ from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
 from workers.log_context import LogContextInterceptor
+from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -34,7 +36,8 @@ def enrolment_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow],
+        # The audit trail's anchoring (every process's chains) runs here too.
+        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow, AuditAnchorWorkflow],
         activities=[
             projection.record_event,
             JourneyProjection(pool).record_event,
@@ -45,6 +48,7 @@ def enrolment_worker(
             tasks.close_task,
             tasks.escalate_task,
             due_dates.compute_due_date,
+            AuditAnchoring(pool).anchor,
         ],
         interceptors=[LogContextInterceptor()],
     )

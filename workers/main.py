@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import structlog
 
@@ -12,6 +13,7 @@ from config.log import configure_logging
 from config.settings import get_settings
 from db.connect import create_pool
 from registries.factory import build_bnsp
+from workers.audit_schedule import ensure_anchor_schedule
 from workers.enrolment import enrolment_worker
 from workers.temporal_client import connect_temporal
 
@@ -31,6 +33,8 @@ async def run() -> None:
         loop.add_signal_handler(sig, stop.set)
     calendar = WorkingCalendar.from_settings(settings)
     worker = enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue)
+    every = timedelta(seconds=settings.audit_anchor_interval_seconds)
+    await ensure_anchor_schedule(client, settings.enrolment_task_queue, every)
     log.info(
         "worker_started", task_queue=worker.task_queue, temporal=settings.effective_temporal_address
     )

@@ -306,7 +306,10 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         assert await _stage(api, enrolment_id) == stage, enrolment_id
     targets = {
         "reference": Target("reference data", {"upt_code": "LP-CIPINANG", "code": "BARISTA"}),
-        "placement": Target("case at placement review", {"enrolment_id": placement}),
+        "placement": Target(
+            "case at placement review",
+            {"enrolment_id": placement, "case_kind": "enrolment", "case_id": placement},
+        ),
         "training": Target("case in training", {"enrolment_id": training}),
         "assessment": Target("case in assessment", {"enrolment_id": assessment}),
         "closed": Target("rejected case", {"enrolment_id": closed}),
@@ -325,8 +328,9 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     }
     permit, closed_permit = await asyncio.gather(_permit(api), _rejected_permit(api))
     targets["permit"] = Target(
-        "application at verification", {"application_id": permit}, ministry=Ministry.KEMNAKER,
-        uninvolved=Ministry.KEMENIMIPAS,
+        "application at verification",
+        {"application_id": permit, "case_kind": "tka_permit", "case_id": permit},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS,
     )  # fmt: skip
     targets["closed permit"] = Target(
         "rejected application", {"application_id": closed_permit}, ministry=Ministry.KEMNAKER,

@@ -55,6 +55,10 @@ JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, R
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
+AUDITED = "/audit/cases/{case_kind}/{case_id}"
+AUDIT_CASE = f"{AUDITED}/verification"
+# The case at placement review and the permit at verification, named by kind and id.
+AUDITED_CASES = ("placement", "permit")
 PERMIT_READERS = may(
     Role.EMPLOYER,
     Role.KEMNAKER_VERIFIER,
@@ -131,6 +135,23 @@ EXPECTED: dict[Operation, Rule] = {
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
+    # The audit trail: auditors only, never a write. Every auditor verifies the cases of the
+    # processes their ministry audits (each ministry audits one or both); one case only when
+    # its process is theirs.
+    ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
+    ("GET", AUDIT_CASE): may(Role.AUDITOR),
+    # For auditors only (domain.md: "histories, audit trail, reports; never changes
+    # anything"): a case's history and the search within the kinds their scope audits; the
+    # reports on a process they audit. SLA compliance counts only what they audit, and the
+    # request log shows their own ministry's auditors: neither refuses any auditor.
+    ("GET", "/audit/cases"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history/raw"): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/history/consistency"): may(Role.AUDITOR),
+    ("GET", "/audit/reads"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
+    ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
 }
 
 
@@ -284,6 +305,16 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{PERMIT}/termination"): Probe(CLOSED_PERMIT, _same(REASON)),
     # A validly signed confirmation of a bill Sinergi never issued: 404.
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
+    ("GET", "/audit/verification"): Probe(("placement", "permit")),
+    ("GET", AUDIT_CASE): Probe(("placement", "permit")),
+    ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
+    ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
+    ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),
+    ("GET", f"{AUDITED}/history/consistency"): Probe(AUDITED_CASES),
+    ("GET", "/audit/reads"): Probe(("reference",)),
+    ("GET", "/reports/certification-funnel"): Probe(("placement",)),
+    ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
+    ("GET", "/reports/sla-compliance"): Probe(("reference",)),
 }
 
 

@@ -1,0 +1,142 @@
+"""The auditors' reports, as JSON or CSV (`?format=csv`, or `Accept: text/csv`): the
+certification funnel per UPT and programme, the TKA pipeline per stage, and SLA compliance per
+step and ministry. Auditors only, within their scope: a report on a process the auditor does
+not audit is a 403; SLA compliance counts only the kinds of case they audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.audit import audited_kinds
+from api.audit_trail import Auditor
+from api.auth import CurrentPrincipal
+from api.deps import PoolDep
+from db import reports as reports_db
+from db.audit_search import CaseKind
+from db.reports import FunnelRow, PipelineRow, ReportPeriod, SlaRow
+from domain.errors import forbidden
+from domain.identity import Principal
+
+router = APIRouter(prefix="/reports", tags=["auditors"])
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class FunnelReport(BaseModel):
+    rows: list[FunnelRow]
+
+
+class PipelineReport(BaseModel):
+    rows: list[PipelineRow]
+
+
+class SlaReport(BaseModel):
+    rows: list[SlaRow]
+
+
+FormatParam = Annotated[
+    ReportFormat | None, Query(alias="format", description="json or csv; default: by Accept")
+]
+OpenedFrom = Annotated[datetime | None, Query(description="cases opened at or after")]
+OpenedUntil = Annotated[datetime | None, Query(description="cases opened before")]
+
+_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}
+}
+
+
+def _answer(
+    request: Request, wanted: ReportFormat | None, name: str, report: BaseModel,
+    rows: Sequence[BaseModel], columns: type[BaseModel],
+) -> Response:  # fmt: skip
+    as_csv = wanted is ReportFormat.CSV or (
+        wanted is None and "text/csv" in request.headers.get("accept", "")
+    )
+    if not as_csv:
+        return JSONResponse(report.model_dump(mode="json"))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns.model_fields), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.model_dump(mode="json"))
+    return Response(
+        content=out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _refuse_unless_audited(principal: Principal, kind: CaseKind, report: str) -> None:
+    if kind not in audited_kinds(principal.scope):
+        raise forbidden(f"the {report} report is on {kind.value} cases, outside your scope")
+
+
+@router.get("/certification-funnel", response_model=FunnelReport, responses=_CSV_RESPONSE)
+async def certification_funnel(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    upt: str | None = None,
+    programme: str | None = None,
+    opened_from: OpenedFrom = None,
+    opened_until: OpenedUntil = None,
+    report_format: FormatParam = None,
+) -> Response:
+    """Per UPT and programme: enrolled, placed, trained, assessed, competent, certified,
+    released with a certificate (each stage counts the cases that reached it)."""
+    _refuse_unless_audited(principal, CaseKind.ENROLMENT, "certification funnel")
+    period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
+    rows = await reports_db.certification_funnel(pool, period, upt=upt, programme=programme)
+    return _answer(request, report_format, "certification-funnel", FunnelReport(rows=rows),
+                   rows, FunnelRow)  # fmt: skip
+
+
+@router.get("/tka-pipeline", response_model=PipelineReport, responses=_CSV_RESPONSE)
+async def tka_pipeline(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    employer_nib: str | None = None,
+    opened_from: OpenedFrom = None,
+    opened_until: OpenedUntil = None,
+    report_format: FormatParam = None,
+) -> Response:
+    """Per stage of a TKA permit: applications that reached it, there now, and overdue;
+    then the closed ones by outcome."""
+    _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "TKA pipeline")
+    period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
+    rows = await reports_db.tka_pipeline(pool, period, datetime.now(UTC), employer_nib)
+    return _answer(request, report_format, "tka-pipeline", PipelineReport(rows=rows), rows,
+                   PipelineRow)  # fmt: skip
+
+
+@router.get("/sla-compliance", response_model=SlaReport, responses=_CSV_RESPONSE)
+async def sla_compliance(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    opened_from: Annotated[datetime | None, Query(description="tasks opened at or after")] = None,
+    opened_until: Annotated[datetime | None, Query(description="tasks opened before")] = None,
+    report_format: FormatParam = None,
+) -> Response:
+    """Per step (task kind) and ministry: tasks with a due date decided on time, late, open
+    within or past it, cancelled, escalated, and the compliance rate."""
+    period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
+    kinds = audited_kinds(principal.scope)
+    rows = await reports_db.sla_compliance(pool, kinds, period, datetime.now(UTC))
+    return _answer(request, report_format, "sla-compliance", SlaReport(rows=rows), rows, SlaRow)
