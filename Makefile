@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make run    set up, then bring up the whole stack (Postgres, Temporal, worker, API)
 #   make test   set up, then lint, format check, type check, compose check and every test
+#   make bench  set up, then run the benchmarks on an embedded stack in .bench/ (benchmarks/RESULTS.md)
 
 SHELL := /bin/bash
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sinergi-installed
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: setup run test
+.PHONY: setup run test bench
 
 setup: $(STAMP)
 
@@ -28,3 +29,7 @@ test: setup
 	$(BIN)/mypy .
 	scripts/check-compose.sh
 	$(BIN)/pytest
+
+# The issue's sizes; takes a while. A quick run: .venv/bin/python -m benchmarks --help
+bench: setup
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -6,13 +6,20 @@ in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's va
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -26,6 +33,7 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
+from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
 from db.decision_log import DecisionRecord
@@ -52,10 +60,12 @@ from domain.enrolment import (
     WithdrawalInput,
     enrolment_workflow_id,
 )
-from domain.enrolment_rules import check_case_scope, check_eligibility
+from domain.enrolment_rules import Eligibility, check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
-from domain.journey import JourneyStart, journey_workflow_id
+from domain.journey import JourneyStart, JourneyState, journey_workflow_id
+from domain.reference import Offering, Programme
+from domain.registries import InmateRecord
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -149,14 +159,66 @@ async def request_enrolment(
             f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
         )
     offering = await reference_db.get_offering(pool, inmate.upt_code, programme.code)
-    policy = settings.enrolment_policy
-    eligibility = check_eligibility(inmate, programme, offering, False, policy)
+    eligibility = check_eligibility(inmate, programme, offering, False, settings.enrolment_policy)
     if not eligibility.eligible:
         raise invalid("not eligible: " + "; ".join(eligibility.reasons))
     assert offering is not None  # an offering is part of eligibility
-    enrolment_id = f"ENR-{uuid.uuid4().hex[:12].upper()}"
-    request = EnrolmentRequest(
-        enrolment_id=enrolment_id,
+    request = new_request(settings, inmate, programme, offering, eligibility, actor, body.reason)
+    workflow_id = enrolment_workflow_id(request.enrolment_id)
+    # The journey decides first and the row follows. A reservation held open across the
+    # update would hold a connection and a row lock while the journey runs activities that
+    # need the database (its projection; the child's, which waits on that very row): under
+    # concurrent requests the pool runs dry and every request waits out the activity
+    # timeouts. The journey serialises one inmate's requests, and its validator refuses a
+    # second active enrolment in a programme, so nothing is stored for a refused request;
+    # if this process dies after the update, the child's projection writes the row.
+    await ask_journey(temporal, settings, inmate, request)
+    async with pool.acquire() as conn:
+        await enrolment_db.record_started(conn, request, workflow_id)
+    log.info(
+        "enrolment_requested",
+        enrolment_id=request.enrolment_id,
+        workflow_id=workflow_id,
+        journey_workflow_id=request.journey_workflow_id,
+    )
+    return await _load(pool, request.enrolment_id)
+
+
+async def ask_journey(
+    temporal: Client, settings: Settings, inmate: InmateRecord, request: EnrolmentRequest
+) -> None:
+    """The inmate's journey starts the enrolment (starting the journey first if need be);
+    its refusal comes back as a DomainError."""
+    journey = journey_start(settings, inmate)
+    try:
+        await temporal.execute_update_with_start_workflow(
+            InmateJourneyWorkflow.enrol,
+            request,
+            start_workflow_operation=journey,
+            id=f"enrol-{request.enrolment_id}",
+        )
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # The start's own outcome carries the same error; collect it, or asyncio reports a
+        # "Future exception was never retrieved" for every such request.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(journey.workflow_handle(), timeout=0)
+        raise
+
+
+def new_request(
+    settings: Settings,
+    inmate: InmateRecord,
+    programme: Programme,
+    offering: Offering,
+    eligibility: Eligibility,
+    actor: Actor,
+    reason: str,
+) -> EnrolmentRequest:
+    """The request an eligible inmate's journey is asked to start, with a new enrolment id."""
+    return EnrolmentRequest(
+        enrolment_id=f"ENR-{uuid.uuid4().hex[:12].upper()}",
         inmate_sdp_no=inmate.sdp_no,
         programme=programme,
         upt_code=inmate.upt_code,
@@ -166,12 +228,17 @@ async def request_enrolment(
         expected_release=inmate.expected_release,
         release_flagged=eligibility.release_flagged,
         requested_by=actor,
-        reason=body.reason,
-        policy=policy,
+        reason=reason,
+        policy=settings.enrolment_policy,
         journey_workflow_id=journey_workflow_id(inmate.sdp_no),
     )
-    workflow_id = enrolment_workflow_id(enrolment_id)
-    journey = WithStartWorkflowOperation(
+
+
+def journey_start(
+    settings: Settings, inmate: InmateRecord
+) -> WithStartWorkflowOperation[InmateJourneyWorkflow, JourneyState]:
+    """Start the inmate's journey with the update, or use the one already running."""
+    return WithStartWorkflowOperation(
         InmateJourneyWorkflow.run,
         JourneyStart(
             journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
@@ -183,31 +250,6 @@ async def request_enrolment(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_queue=settings.enrolment_task_queue,
     )
-    # The journey decides first and the row follows. A reservation held open across the
-    # update would hold a connection and a row lock while the journey runs activities that
-    # need the database (its projection; the child's, which waits on that very row): under
-    # concurrent requests the pool runs dry and every request waits out the activity
-    # timeouts. The journey serialises one inmate's requests, and its validator refuses a
-    # second active enrolment in a programme, so nothing is stored for a refused request;
-    # if this process dies after the update, the child's projection writes the row.
-    try:
-        await temporal.execute_update_with_start_workflow(
-            InmateJourneyWorkflow.enrol,
-            request,
-            start_workflow_operation=journey,
-            id=f"enrol-{enrolment_id}",
-        )
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
-    async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, request, workflow_id)
-    log.info(
-        "enrolment_requested",
-        enrolment_id=enrolment_id,
-        workflow_id=workflow_id,
-        journey_workflow_id=request.journey_workflow_id,
-    )
-    return await _load(pool, enrolment_id)
 
 
 @router.get("", response_model=EnrolmentList)

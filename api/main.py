@@ -15,6 +15,7 @@ from temporalio.client import Client
 from api import (
     audit,
     audit_trail,
+    cohorts,
     enrolments,
     inbox,
     journeys,
@@ -99,6 +100,7 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
     app.include_router(permits.router)

@@ -1,5 +1,5 @@
-"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `audit` (verify, anchor).
-Also runs as `python -m cli.main`."""
+"""The `sinergi` command: `up`, `demo`, `migrate`, `token`, `audit` (verify, anchor),
+`cohort enrol`. Also runs as `python -m cli.main`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 from pydantic import ValidationError
 
 from cli import audit
+from cli.cohort import (
+    DEFAULT_CHUNK,
+    DEFAULT_CONCURRENCY,
+    CohortFileError,
+    read_cohort,
+    send_cohort,
+    write_rejected,
+)
 from cli.demo import DemoFailed, run_demo
 from config.log import configure_logging
 from config.settings import Environment, Settings
@@ -187,6 +195,89 @@ def token(
     for note in _missing_scope(role, scope):
         typer.echo(f"note: {note}", err=True)
     typer.echo(mint_dev_token(settings, subject, role, scope, timedelta(hours=hours)))
+
+
+cohort_app = typer.Typer(help="Cohorts: many inmates of one UPT at once.", no_args_is_help=True)
+app.add_typer(cohort_app, name="cohort")
+
+
+@cohort_app.command("enrol")
+def cohort_enrol(
+    file: Annotated[Path, typer.Argument(help="CSV: inmate_sdp_no,programme_code,reason")],
+    api_url: Annotated[str, typer.Option(help="A running Sinergi API.")] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="SINERGI_API_TOKEN", help="A caseworker's bearer token."),
+    ] = None,
+    upt: Annotated[
+        str | None,
+        typer.Option(help="Development only: mint a caseworker token of this UPT instead."),
+    ] = None,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the rejected rows (default: FILE.rejected.csv)."),
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, max=500)] = DEFAULT_CHUNK,
+    concurrency: Annotated[int, typer.Option(min=1, max=32)] = DEFAULT_CONCURRENCY,
+) -> None:
+    """Enrol every inmate of a CSV; report each rejected row with its reason."""
+    try:
+        rows, bad = read_cohort(file)
+    except CohortFileError as error:
+        typer.echo(f"cohort: {error}", err=True)
+        raise typer.Exit(2) from None
+    bearer = token or _cohort_token(upt)
+    report = asyncio.run(_send_with_progress(api_url, bearer, rows, chunk_size, concurrency))
+    report.rows += len(bad)
+    report.rejected = sorted(bad + report.rejected, key=lambda r: r.line)
+    typer.echo(
+        f"{report.rows} rows: {report.accepted} enrolled, {report.already_enrolled} already "
+        f"enrolled, {len(report.rejected)} rejected"
+    )
+    if report.rejected:
+        out = rejected or file.with_suffix(".rejected.csv")
+        write_rejected(out, report.rejected)
+        for r in report.rejected[:20]:
+            typer.echo(
+                f"  line {r.line}: {r.inmate_sdp_no or '-'} {r.programme_code or '-'}: {r.reason}"
+            )
+        more = len(report.rejected) - 20
+        typer.echo((f"  ... and {more} more; " if more > 0 else "  ") + f"all in {out}")
+        raise typer.Exit(1)
+
+
+def _cohort_token(upt: str | None) -> str:
+    settings = load_settings()
+    if upt is None or settings.environment is not Environment.DEVELOPMENT:
+        typer.echo(
+            "cohort: give a caseworker's token (--token or SINERGI_API_TOKEN); "
+            "in development, --upt mints one",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from api.auth import mint_dev_token
+
+    return mint_dev_token(
+        settings, f"cohort-{upt}", [Role.CASEWORKER], Scope(upt=upt), timedelta(hours=1)
+    )
+
+
+async def _send_with_progress(
+    api_url: str, token: str, rows: list[Any], chunk_size: int, concurrency: int
+) -> Any:
+    from rich.progress import Progress
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=api_url, headers=headers, timeout=300) as http:
+        with Progress(transient=False) as progress:
+            bar = progress.add_task("enrolling", total=len(rows))
+            return await send_cohort(
+                http,
+                rows,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                advance=lambda n: progress.advance(bar, n),
+            )
 
 
 if __name__ == "__main__":

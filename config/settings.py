@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # Registries.
     sdp_mode: RegistryMode = RegistryMode.SIMULATOR
     sdp_url: str = "http://127.0.0.1:8100"
+    # The simulator also knows this many synthetic inmates, SYN-000000 onwards (all eligible
+    # at LP-CIPINANG, see registries/sdp_seed.py): for cohort trials and the benchmarks.
+    sdp_synthetic_inmates: int = Field(default=0, ge=0, le=1_000_000)
     bnsp_mode: RegistryMode = RegistryMode.SIMULATOR
     bnsp_url: str = "http://127.0.0.1:8100"
     registry_timeout_seconds: float = 10.0

@@ -28,7 +28,7 @@ class ClosableBnspRegistry(BnspRegistry, Protocol):
 def build_sdp(settings: Settings) -> ClosableSdpRegistry:
     if settings.sdp_mode is RegistryMode.HTTP:
         return SdpHttpClient(settings.sdp_url, settings.registry_timeout_seconds)
-    return SdpSimulator.default()
+    return SdpSimulator.default(synthetic=settings.sdp_synthetic_inmates)
 
 
 def build_bnsp(settings: Settings) -> ClosableBnspRegistry:

@@ -15,7 +15,7 @@ import structlog
 
 from domain.registries import InmateRecord
 from registries._http import RegistryHttpClient
-from registries.sdp_seed import demo_inmates
+from registries.sdp_seed import demo_inmates, synthetic_inmate
 
 log = structlog.get_logger(__name__)
 
@@ -30,15 +30,21 @@ def inmate_path(sdp_no: str) -> str:
 class SdpSimulator:
     """SDP in memory: the embedded default, and the source behind the HTTP simulator."""
 
-    def __init__(self, records: Iterable[InmateRecord] = ()) -> None:
+    def __init__(
+        self, records: Iterable[InmateRecord] = (), *, synthetic: int = 0, today: date | None = None
+    ) -> None:
         self._records: dict[str, InmateRecord] = {}
+        self._synthetic = synthetic
+        self._today = today or date.today()
         for record in records:
             self.add(record)
 
     @classmethod
-    def default(cls, today: date | None = None) -> SdpSimulator:
-        """The demo inmates of `registries.sdp_seed`, dated from `today` (default: now)."""
-        return cls(demo_inmates(today or date.today()))
+    def default(cls, today: date | None = None, *, synthetic: int = 0) -> SdpSimulator:
+        """The demo inmates of `registries.sdp_seed`, dated from `today` (default: now), and
+        the first `synthetic` synthetic inmates (`SYN-000000`, ...) for cohorts."""
+        day = today or date.today()
+        return cls(demo_inmates(day), synthetic=synthetic, today=day)
 
     def add(self, record: InmateRecord) -> None:
         """Register a new inmate; an SDP number is registered once."""
@@ -51,7 +57,10 @@ class SdpSimulator:
         self._records[record.sdp_no] = record
 
     async def get_inmate(self, sdp_no: str) -> InmateRecord | None:
-        return self._records.get(sdp_no)
+        known = self._records.get(sdp_no)
+        if known is None and self._synthetic:
+            return synthetic_inmate(sdp_no, self._synthetic, self._today)
+        return known
 
     async def aclose(self) -> None:
         """Nothing to release; present so every adapter closes the same way."""

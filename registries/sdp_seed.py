@@ -86,3 +86,31 @@ def demo_inmates(today: date) -> list[InmateRecord]:
         inmate(DEMO_NOT_OFFERED, "LP-SUKAMISKIN", edu.S1, 6 * _YEAR),
         inmate("SKM-2024-00402", "LP-SUKAMISKIN", edu.D3, 4 * _YEAR),
     ]
+
+
+# ---------------------------------------------------------------- synthetic cohort
+
+# Synthetic inmates for cohorts and benchmarks: SYN-000000 .. SYN-{count-1}, all sentenced at
+# LP-CIPINANG with senior secondary education and release five years out, so each is
+# eligible for BARISTA, WELDING and COMPTECH there. They are generated from the number on
+# demand (nothing held in memory), so a simulator can know 100,000 of them for free.
+SYNTHETIC_PREFIX = "SYN-"
+SYNTHETIC_UPT = "LP-CIPINANG"
+
+
+def synthetic_sdp_no(index: int) -> str:
+    return f"{SYNTHETIC_PREFIX}{index:06d}"
+
+
+def synthetic_inmate(sdp_no: str, count: int, today: date) -> InmateRecord | None:
+    """The synthetic inmate with this number, or None when it is not one of the first `count`."""
+    digits = sdp_no.removeprefix(SYNTHETIC_PREFIX)
+    if digits == sdp_no or len(digits) != 6 or not digits.isdigit() or int(digits) >= count:
+        return None
+    return InmateRecord(
+        sdp_no=sdp_no,
+        status=CustodyStatus.SENTENCED,
+        upt_code=SYNTHETIC_UPT,
+        education=EducationLevel.SMA,
+        expected_release=today + timedelta(days=5 * _YEAR),
+    )

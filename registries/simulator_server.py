@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8100)
     args = parser.parse_args(argv)
     configure_logging(get_settings().log_json)
-    app = create_simulator_app(SdpSimulator.default(), BnspSimulator())
+    settings = get_settings()
+    sdp = SdpSimulator.default(synthetic=settings.sdp_synthetic_inmates)
+    app = create_simulator_app(sdp, BnspSimulator())
     # log_config=None keeps uvicorn on the structlog handler configure_logging installed.
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
 

@@ -75,6 +75,9 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/programmes/{code}"): ANY_ROLE,
     # Stage 1: a caseworker of the inmate's UPT enrols.
     ("POST", "/enrolments"): may(Role.CASEWORKER),
+    # A cohort: any caseworker may send one; each row of another UPT is rejected in the
+    # answer (tests/api/test_cohort_enrolment.py), so the call itself has no scope.
+    ("POST", "/cohorts/enrolments"): Rule(frozenset({Role.CASEWORKER}), any_scope=True),
     ("GET", "/enrolments"): CASE_READERS,
     ("GET", CASE): CASE_READERS,
     ("GET", f"{CASE}/state"): CASE_READERS,
@@ -229,6 +232,17 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/enrolments"): Probe(
         ("placement",),
         _same({"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "BARISTA", "reason": "again"}),
+    ),
+    # The same inmate as a cohort row: reported already enrolled (or of another UPT).
+    ("POST", "/cohorts/enrolments"): Probe(
+        ("placement",),
+        _same(
+            {
+                "rows": [
+                    {"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "BARISTA", "reason": "again"}
+                ]
+            }
+        ),
     ),
     ("GET", "/enrolments"): Probe(("placement",), lists="enrolment_id"),
     ("GET", CASE): Probe(("placement",)),

@@ -25,6 +25,9 @@ NOT_ENROLLED = "SLB-2023-00588"  # Salemba, eligible, but no enrolment: no journ
 async def _enrolled_in_training(api: ApiStack, sdp_no: str = DEMO_ELIGIBLE) -> str:
     enrolment_id = await flows.request(api, sdp_no)
     await flows.approve(api, enrolment_id)
+    # The answer comes once the decision is projected; the stage change that follows it is
+    # projected after. A snapshot taken before it lands would differ from one taken after.
+    await api.settled(enrolment_id)
     return enrolment_id
 
 

@@ -129,3 +129,30 @@ async def test_demo_dates_follow_the_day_the_simulator_is_built() -> None:
     later = TODAY + timedelta(days=400)
     record = await SdpSimulator.default(later).get_inmate(DEMO_RELEASE_SOON)
     assert record is not None and record.expected_release == later + timedelta(days=60)
+
+
+async def test_synthetic_inmates_exist_only_up_to_the_configured_count() -> None:
+    sdp = SdpSimulator.default(TODAY, synthetic=1000)
+    first, last = await sdp.get_inmate("SYN-000000"), await sdp.get_inmate("SYN-000999")
+    assert first is not None and last is not None
+    assert first.upt_code == last.upt_code == "LP-CIPINANG"
+    assert first.status is CustodyStatus.SENTENCED
+    assert await sdp.get_inmate("SYN-001000") is None
+    assert await sdp.get_inmate("SYN-12") is None
+    assert await SdpSimulator.default(TODAY).get_inmate("SYN-000000") is None
+
+
+async def test_a_synthetic_inmate_is_eligible_for_barista_at_cipinang() -> None:
+    inmate = await SdpSimulator.default(TODAY, synthetic=10).get_inmate("SYN-000007")
+    assert inmate is not None
+    result = check_eligibility(inmate, BARISTA, offering("LP-CIPINANG", BARISTA), False, POLICY)
+    assert result.eligible, result.reasons
+
+
+async def test_a_set_record_wins_over_the_synthetic_one() -> None:
+    sdp = SdpSimulator.default(TODAY, synthetic=10)
+    inmate = await sdp.get_inmate("SYN-000003")
+    assert inmate is not None
+    sdp.set(inmate.model_copy(update={"status": CustodyStatus.RELEASED}))
+    after = await sdp.get_inmate("SYN-000003")
+    assert after is not None and after.status is CustodyStatus.RELEASED

@@ -27,7 +27,7 @@ from domain.journey import (
 )
 from domain.policy import JourneyPolicy
 from tests.temporal_support import quiet, until
-from tests.workflows.support import INMATE_SDP_NO, UPT, Case, Harness
+from tests.workflows.support import INMATE_SDP_NO, UPT, Case, EnrolmentHandle, Harness
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -135,7 +135,7 @@ class JourneyCase:
         started: EnrolmentStarted = await self.handle.execute_update(
             InmateJourneyWorkflow.enrol, request
         )
-        handle = self.harness.env.client.get_workflow_handle_for(
+        handle: EnrolmentHandle = self.harness.env.client.get_workflow_handle_for(
             EnrolmentWorkflow.run, started.workflow_id
         )
         case = Case(self.harness, request, handle)
