@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -63,7 +65,7 @@ from domain.enrolment import (
 from domain.enrolment_rules import Eligibility, check_case_scope, check_eligibility
 from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
-from domain.journey import JourneyStart, JourneyState, journey_workflow_id
+from domain.journey import JourneyStart, JourneyState, JourneyStatus, journey_workflow_id
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord
 from workflows.enrolment import EnrolmentWorkflow
@@ -71,6 +73,9 @@ from workflows.journey import InmateJourneyWorkflow
 
 router = APIRouter(prefix="/enrolments", tags=["enrolments"])
 log = structlog.get_logger(__name__)
+
+# How long a request waits for an ended journey's run to close before refusing (409).
+JOURNEY_CLOSE_WAIT_SECONDS = 10.0
 
 # Training records and escalations are the instructor's and officer's (domain.md); the
 # verifier and director work on TKA permits and do not read inmate cases.
@@ -188,23 +193,47 @@ async def ask_journey(
     temporal: Client, settings: Settings, inmate: InmateRecord, request: EnrolmentRequest
 ) -> None:
     """The inmate's journey starts the enrolment (starting the journey first if need be);
-    its refusal comes back as a DomainError."""
-    journey = journey_start(settings, inmate)
+    its refusal comes back as a DomainError. A journey that has ended (every handover
+    acknowledged) but whose run is still closing gives way to a new one: the request waits
+    for the close and asks the new journey."""
+    for last_try in (False, True):
+        journey = journey_start(settings, inmate)
+        try:
+            await temporal.execute_update_with_start_workflow(
+                InmateJourneyWorkflow.enrol,
+                request,
+                start_workflow_operation=journey,
+                id=f"enrol-{request.enrolment_id}",
+            )
+            return
+        except WorkflowUpdateFailedError as error:
+            refusal = refusal_from_update(error)
+            if last_try or not await _closed_after_ending(
+                temporal, journey_workflow_id(inmate.sdp_no)
+            ):
+                raise refusal from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            # The start's own outcome carries the same error; collect it, or asyncio reports
+            # a "Future exception was never retrieved" for every such request.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(journey.workflow_handle(), timeout=0)
+            raise
+
+
+async def _closed_after_ending(temporal: Client, workflow_id: str) -> bool:
+    """Whether the journey that refused has ended, waiting (briefly) for its run to close."""
+    handle = temporal.get_workflow_handle(workflow_id)
     try:
-        await temporal.execute_update_with_start_workflow(
-            InmateJourneyWorkflow.enrol,
-            request,
-            start_workflow_operation=journey,
-            id=f"enrol-{request.enrolment_id}",
-        )
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        # The start's own outcome carries the same error; collect it, or asyncio reports a
-        # "Future exception was never retrieved" for every such request.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(journey.workflow_handle(), timeout=0)
-        raise
+        state = await handle.query(InmateJourneyWorkflow.state)
+    except (RPCError, WorkflowQueryFailedError):
+        return False
+    if state.status is not JourneyStatus.ENDED:
+        return False
+    try:
+        await asyncio.wait_for(handle.result(), timeout=JOURNEY_CLOSE_WAIT_SECONDS)
+    except (TimeoutError, WorkflowFailureError):
+        return False
+    return True
 
 
 def new_request(
