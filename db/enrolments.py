@@ -156,7 +156,7 @@ async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | Non
 def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
     """The event as the audit trail records it: who, role, what, when, why, and the ids of
     what it touched (the read model holds the content)."""
-    detail: dict[str, Any] = {"event_seq": event.seq}
+    detail: dict[str, Any] = {}
     if event.attendance is not None:
         detail |= {"session_no": event.attendance.session_no,
                    "present": event.attendance.present}  # fmt: skip

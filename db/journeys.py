@@ -175,7 +175,7 @@ def audit_entry(event: JourneyEvent, run_id: str | None) -> AuditEntry:
         case_id=event.journey_id,
         stage=event.status.value,
         run_id=run_id,
-        detail={"event_seq": event.seq} | _detail(event),
+        detail=_detail(event),
     )
 
 

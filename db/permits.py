@@ -172,7 +172,7 @@ async def apply_event(conn: Connection, event: PermitEvent, run_id: str | None =
 
 def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:
     """The event as the audit trail records it: ids and codes, never the passport or names."""
-    detail: dict[str, Any] = {"event_seq": event.seq}
+    detail: dict[str, Any] = {}
     if event.escalation is not None:
         detail |= {"escalation": event.escalation.kind,
                    "routed_to": event.escalation.routed_to.value}  # fmt: skip

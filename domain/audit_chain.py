@@ -58,6 +58,8 @@ class ProjectedEvent(Protocol):
     @property
     def workflow_id(self) -> str: ...
     @property
+    def seq(self) -> int: ...
+    @property
     def kind(self) -> StrEnum: ...
     @property
     def at(self) -> datetime: ...
@@ -77,7 +79,8 @@ def event_entry(
     decision: str | None = None,
     detail: dict[str, Any],
 ) -> AuditEntry:
-    """A projected event as the audit trail records it, keyed by its event id."""
+    """A projected event as the audit trail records it, keyed by its event id. The event's
+    own seq goes in `detail.event_seq` (the chain's seq is the order rows were appended)."""
     return AuditEntry(
         entry_key=event.event_id,
         case_kind=case_kind,
@@ -91,7 +94,7 @@ def event_entry(
         actor_role=event.actor.role.value if event.actor else None,
         decision=decision,
         reason=event.reason,
-        detail=detail,
+        detail={"event_seq": event.seq} | detail,
     )
 
 
