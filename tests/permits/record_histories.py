@@ -46,7 +46,15 @@ TERMINATED_V1 = RecordedHistory(
     "permit_revision_to_terminated_v1.json", "history-permit-terminated-v1", Outcome.TERMINATED
 )
 LAPSED_V1 = RecordedHistory("permit_lapsed_v1.json", "history-permit-lapsed-v1", Outcome.LAPSED)
-RECORDED = (TERMINATED_V1, LAPSED_V1)
+# v2: no change of behaviour; recorded after the workflow came to hold its case and its
+# plumbing (`workflows/case_events.py`) instead of inheriting them, as proof that the same
+# commands come out.
+TERMINATED_V2 = RecordedHistory(
+    "permit_revision_to_terminated_v2_held_case.json",
+    "history-permit-terminated-v2",
+    Outcome.TERMINATED,
+)
+RECORDED = (TERMINATED_V1, LAPSED_V1, TERMINATED_V2)
 
 
 async def _revision_payment_visa_active_terminated(
@@ -74,6 +82,7 @@ async def _revision_lapsed(harness: PermitHarness, case: PermitCase) -> None:
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
+    TERMINATED_V2: _revision_payment_visa_active_terminated,
 }
 
 
