@@ -24,21 +24,16 @@ from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
+from db import custody_events as custody_db
 from db import enrolments as enrolment_db
+from db import handovers as handover_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
 from db import reference as reference_db
+from db.custody_events import CustodyEventRecord
 from db.enrolments import EnrolmentRecord
-from db.journeys import (
-    CustodyEventRecord,
-    HandoverDetail,
-    HandoverFilter,
-    HandoverRecord,
-    HandoverState,
-    JourneyEventRecord,
-    JourneyFilter,
-    JourneyRecord,
-)
+from db.handovers import HandoverDetail, HandoverFilter, HandoverRecord, HandoverState
+from db.journeys import JourneyEventRecord, JourneyFilter, JourneyRecord
 from domain.custody import CustodyEvent, CustodyEventFields, CustodyEventKind, CustodyEventOutcome
 from domain.errors import DomainError, conflict, forbidden, invalid, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
@@ -182,7 +177,7 @@ async def report_custody_event(
             f"inmate {sdp_no} is held at UPT {held_at}; you are a caseworker of UPT "
             f"{actor.scope.upt}"
         )
-    stored = await journey_db.get_custody_event(pool, body.event_id)
+    stored = await custody_db.get_custody_event(pool, body.event_id)
     if stored is not None:
         if stored.fields().same_as(body):
             log.info("custody_event_redelivered")
@@ -288,8 +283,8 @@ async def get_journey(
         journey=record,
         live=live,
         enrolments=[e for e in enrolments if e is not None],
-        custody_events=await journey_db.list_custody_events(pool, journey_id),
-        handovers=await journey_db.list_handovers(
+        custody_events=await custody_db.list_custody_events(pool, journey_id),
+        handovers=await handover_db.list_handovers(
             pool, HandoverFilter(journey_id=journey_id, now=datetime.now(UTC))
         ),
         events=await journey_db.list_journey_events(pool, journey_id),
@@ -352,12 +347,12 @@ async def list_handovers(
         offset=offset,
     )
     return HandoverList(
-        items=await journey_db.list_handovers(pool, where), limit=limit, offset=offset
+        items=await handover_db.list_handovers(pool, where), limit=limit, offset=offset
     )
 
 
 async def _load_handover(pool: asyncpg.Pool, handover_id: str) -> HandoverDetail:
-    handover = await journey_db.get_handover(pool, handover_id, datetime.now(UTC))
+    handover = await handover_db.get_handover(pool, handover_id, datetime.now(UTC))
     if handover is None:
         raise not_found(f"handover {handover_id} does not exist")
     return handover
@@ -410,7 +405,7 @@ async def acknowledge(
     journey = await journey_db.get_journey(pool, journey_id)
     if journey is None:
         raise not_found(f"journey {journey_id} does not exist")
-    handover = await journey_db.handover_of(pool, journey_id, ack.receiver, datetime.now(UTC))
+    handover = await handover_db.handover_of(pool, journey_id, ack.receiver, datetime.now(UTC))
     if handover is not None and handover.acknowledged_at is not None:
         raise conflict(
             f"handover {handover.handover_id} was already acknowledged by "

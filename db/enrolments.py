@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from db import audit_trail
+from db import case_events
 from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
@@ -123,34 +123,29 @@ async def _insert_enrolment(
 async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | None = None) -> bool:
     """Project one workflow event, and append it to the case's audit trail (`run_id`: the
     workflow run that made it). Returns False when it had already been applied."""
-    async with conn.transaction():
-        if event.request is not None:
-            await _ensure_enrolment_row(conn, event)
-        inserted = await conn.fetchval(
-            """INSERT INTO enrolment_events (
-                   event_id, enrolment_id, seq, kind, at, stage, actor_subject, actor_role,
-                   decision, reason)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-               ON CONFLICT (event_id) DO NOTHING
-               RETURNING true""",
-            event.event_id,
-            event.enrolment_id,
-            event.seq,
-            event.kind.value,
-            event.at,
-            event.summary.stage.value,
-            event.actor.subject if event.actor else None,
-            event.actor.role.value if event.actor else None,
-            event.decision,
-            event.reason,
-        )
-        if not inserted:
-            return False
+
+    async def project() -> None:
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
-        # Last: the chain's head lock is the last lock this transaction takes.
-        await audit_trail.append(conn, audit_entry(event, run_id))
-        return True
+
+    return await case_events.write_once(
+        conn,
+        "enrolment_events",
+        {
+            "event_id": event.event_id,
+            "enrolment_id": event.enrolment_id,
+            "seq": event.seq,
+            "kind": event.kind.value,
+            "at": event.at,
+            "stage": event.summary.stage.value,
+            **case_events.who(event.actor),
+            "decision": event.decision,
+            "reason": event.reason,
+        },
+        before=(lambda: _ensure_enrolment_row(conn, event)) if event.request else None,
+        project=project,
+        audit=audit_entry(event, run_id),
+    )
 
 
 def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
