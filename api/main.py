@@ -16,7 +16,9 @@ from api import (
     audit,
     audit_trail,
     cohorts,
+    custody_events,
     enrolments,
+    handovers,
     inbox,
     journeys,
     payments,
@@ -103,6 +105,8 @@ def create_app(
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(custody_events.router)
+    app.include_router(handovers.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

@@ -15,9 +15,8 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
@@ -26,9 +25,9 @@ from api.decision_routes import (
     add_decision_routes,
     deciders,
     refuse_if_claimed_by_another,
+    send_update,
 )
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
-from api.errors import refusal_from_update
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
@@ -249,16 +248,13 @@ async def send_decision(
         )
     await refuse_if_claimed_by_another(pool, application_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(application_id=application_id)
-    try:
-        state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
-            route.update, payload
-        )
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
-    except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
-            raise conflict(f"application {application_id} is closed") from None
-        raise
+    state: PermitState = await send_update(
+        temporal,
+        record.workflow_id,
+        route.update,
+        payload,
+        closed=conflict(f"application {application_id} is closed"),
+    )
     return state
 
 
