@@ -1,5 +1,5 @@
-"""The enrolment read model: the API's reservation row, the projection of workflow events,
-and the reads behind the case list and a case's decision log.
+"""The enrolment read model: the row of a started enrolment, the projection of workflow
+events, and the reads behind the case list and a case's decision log.
 
 Every projection write is keyed by the event's deterministic id: an event applied twice
 (an activity retried after a lost reply) changes nothing the second time.
@@ -18,7 +18,6 @@ from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
 from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
-from domain.errors import conflict
 
 _ENROLMENT_COLUMNS = """
     e.enrolment_id, e.workflow_id, e.inmate_sdp_no, e.programme_code, e.upt_code, e.lsp_code,
@@ -61,21 +60,6 @@ class EnrolmentRecord(BaseModel):
 
 
 # ---------------------------------------------------------------- writes
-
-
-async def reserve(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
-    """The row the API writes before starting the workflow, inside the same transaction.
-
-    The partial unique index makes "one active enrolment per inmate and programme" hold even
-    when two caseworkers request at the same moment.
-    """
-    try:
-        await _insert_enrolment(conn, request, workflow_id, Stage.PLACEMENT_REVIEW, None)
-    except asyncpg.UniqueViolationError:
-        raise conflict(
-            f"inmate {request.inmate_sdp_no} already has an active enrolment in "
-            f"{request.programme.code}"
-        ) from None
 
 
 async def record_started(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
@@ -184,7 +168,8 @@ def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
 
 
 async def _ensure_enrolment_row(conn: Connection, event: EnrolmentEvent) -> None:
-    # Normally the API's reservation row exists; this covers a start whose commit was lost.
+    # Normally the API wrote the row when the journey started the enrolment; this covers a
+    # start whose answer or commit was lost.
     assert event.request is not None
     await _insert_enrolment(
         conn, event.request, event.workflow_id, event.summary.stage, event.at, if_absent=True
@@ -342,18 +327,6 @@ async def list_decisions(
         enrolment_id,
     )
     return [DecisionRecord(**dict(r)) for r in rows]
-
-
-async def has_active_enrolment(
-    conn: Connection | asyncpg.Pool, inmate_sdp_no: str, programme_code: str
-) -> bool:
-    found = await conn.fetchval(
-        """SELECT true FROM enrolments
-            WHERE inmate_sdp_no = $1 AND programme_code = $2 AND outcome IS NULL""",
-        inmate_sdp_no,
-        programme_code,
-    )
-    return bool(found)
 
 
 async def active_enrolments(

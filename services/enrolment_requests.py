@@ -31,8 +31,8 @@ from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
 from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
-from domain.enrolment_rules import check_eligibility
-from domain.errors import conflict, forbidden, invalid, not_found
+from domain.enrolment_rules import check_eligibility, check_no_active_enrolment
+from domain.errors import forbidden, invalid, not_found
 from domain.identity import Actor, Principal
 from domain.journey import JourneyStart, JourneyState, JourneyStatus, journey_workflow_id
 from domain.reference import Offering, Programme
@@ -114,11 +114,8 @@ def checked_request(
             f"inmate {inmate.sdp_no} is held at UPT {inmate.upt_code}; you are a caseworker "
             f"of UPT {principal.scope.upt}"
         )
-    if active_enrolment_id is not None:
-        raise conflict(
-            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
-        )
-    eligibility = check_eligibility(inmate, programme, offering, False, settings.enrolment_policy)
+    check_no_active_enrolment(inmate.sdp_no, programme.code, active_enrolment_id)
+    eligibility = check_eligibility(inmate, programme, offering, settings.enrolment_policy)
     if not eligibility.eligible or offering is None:  # an offering is part of eligibility
         raise invalid("not eligible: " + "; ".join(eligibility.reasons))
     return EnrolmentRequest(
