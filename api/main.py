@@ -51,9 +51,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_pool = None
         if pool is None:
-            if settings.database_url is None:
+            if settings.database_dsn is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
-            owned_pool = await create_pool(settings.database_url)
+            owned_pool = await create_pool(settings.database_dsn)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
         app.state.temporal = temporal or await connect_temporal(settings)

@@ -14,8 +14,9 @@ from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
-from config.settings import DEV_SIMPONI_SECRET, Environment, Settings
+from config.settings import DEV_SIMPONI_SECRET, Environment
 from tests.api.conftest import ApiStack, wire
+from tests.live_settings import live_settings
 from tests.permits import flows
 from tests.permits.flows import confirmation, signed
 
@@ -192,7 +193,7 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
 async def test_without_a_configured_secret_outside_development_every_confirmation_is_refused(
     pool: asyncpg.Pool, dev_env: WorkflowEnvironment
 ) -> None:
-    settings = Settings(environment=Environment.PRODUCTION, jwt_secret="a-real-secret-for-tests")
+    settings = live_settings(Environment.PRODUCTION)
     app = create_app(settings, pool=pool, temporal=dev_env.client)
     body = b'{"payment_id": "P-1"}'
     async with (
