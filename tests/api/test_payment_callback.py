@@ -15,10 +15,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from config.settings import DEV_SIMPONI_SECRET, Environment
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack, wire
+from tests.api.permit_flows import confirmation, signed
 from tests.live_settings import live_settings
-from tests.permits import flows
-from tests.permits.flows import confirmation, signed
 
 CALLBACK = "/payments/simponi/callback"
 

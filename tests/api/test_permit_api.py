@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import NIB, OTHER_NIB, employer, officer, submission, verifier
+from tests.api.permit_flows import NIB, OTHER_NIB, employer, officer, submission, verifier
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Record the TKA permit histories the replay test reads, as fixture files in tests/histories.
 
-    .venv/bin/python -m tests.permits.record_histories
+    .venv/bin/python -m tests.workflows.record_permit_histories
 
 Same rules as `tests/workflows/record_histories.py`: the suite never runs this; an existing
 file is never overwritten; a deliberate change of the workflow records a new version
@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.permit import Outcome, VerificationChoice, permit_workflow_id
 from tests.conftest import start_time_skipping_server
 from tests.histories_support import RecordedFile, write_history
-from tests.permits.support import (
+from tests.workflows.permit_support import (
     PermitCase,
     PermitHarness,
     resubmission,
