@@ -114,6 +114,40 @@ async def refuse_if_claimed_by_another(
             raise conflict(inbox_db.held_refusal(task))
 
 
+@dataclass(frozen=True)
+class DecidedCase:
+    """The case a decision is sent to, as the read model holds it."""
+
+    label: str  # how a refusal names it: "enrolment ENR-1", "application TKA-1"
+    case_id: str
+    workflow_id: str
+    outcome: str | None  # set once the case has closed
+
+
+async def send_decision_to(
+    pool: asyncpg.Pool,
+    temporal: Client,
+    case: DecidedCase,
+    route: DecisionRoute,
+    payload: HumanInput,
+) -> Any:
+    """What every process's `send` does once it has checked the actor's scope: refuse a
+    closed case and a task a colleague has claimed (409s saying why), then send the Update;
+    its validator has the last word."""
+    if case.outcome is not None:
+        raise conflict(
+            f"{case.label} is closed ({case.outcome}); nothing more can be decided on it"
+        )
+    await refuse_if_claimed_by_another(pool, case.case_id, route, payload.actor)
+    return await send_update(
+        temporal,
+        case.workflow_id,
+        route.update,
+        payload,
+        closed=conflict(f"{case.label} is closed"),
+    )
+
+
 async def send_update(
     temporal: Client,
     workflow_id: str,

@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
+    DecidedCase,
     DecisionRoute,
     add_decision_routes,
     deciders,
-    refuse_if_claimed_by_another,
-    send_update,
+    send_decision_to,
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from db import enrolments as enrolment_db
@@ -46,7 +46,7 @@ from domain.enrolment import (
     WithdrawalInput,
 )
 from domain.enrolment_rules import check_case_scope
-from domain.errors import conflict, forbidden, not_found
+from domain.errors import forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
 from services import enrolment_requests
 from services.enrolment_requests import EnrolmentCreate
@@ -239,24 +239,18 @@ async def send_decision(
 ) -> EnrolmentState:
     """Send one decision to the case's workflow; its validator has the last word.
 
-    A task claimed by a colleague is a 409 naming them, here as through the inbox.
+    A closed case, or a task claimed by a colleague, is a 409, here as through the inbox.
     """
     record = await _load(pool, enrolment_id)
     check_case_scope(payload.actor, record.upt_code, record.lsp_code)
-    if record.outcome is not None:
-        raise conflict(
-            f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
-            "be decided on it"
-        )
-    await refuse_if_claimed_by_another(pool, enrolment_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
-    state: EnrolmentState = await send_update(
-        temporal,
+    case = DecidedCase(
+        f"enrolment {enrolment_id}",
+        enrolment_id,
         record.workflow_id,
-        route.update,
-        payload,
-        closed=conflict(f"enrolment {enrolment_id} is closed"),
+        record.outcome.value if record.outcome else None,
     )
+    state: EnrolmentState = await send_decision_to(pool, temporal, case, route, payload)
     return state
 
 

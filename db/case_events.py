@@ -11,6 +11,9 @@ the transaction takes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
 
 from db import audit_trail
 from db.connect import Connection
@@ -20,11 +23,37 @@ from domain.identity import Actor
 Step = Callable[[], Awaitable[None]]
 
 
-def who(actor: Actor | None) -> dict[str, str | None]:
-    """The actor columns every event table has."""
+class CaseEvent(Protocol):
+    """What every process's workflow event carries (EnrolmentEvent, PermitEvent, ...)."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> Enum: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> Actor | None: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+def event_row(
+    event: CaseEvent, case_column: str, case_id: str, **columns: object
+) -> dict[str, object]:
+    """The event's row: the columns every event table has, then the process's own."""
     return {
-        "actor_subject": actor.subject if actor else None,
-        "actor_role": actor.role.value if actor else None,
+        "event_id": event.event_id,
+        case_column: case_id,
+        "seq": event.seq,
+        "kind": event.kind.value,
+        "at": event.at,
+        "actor_subject": event.actor.subject if event.actor else None,
+        "actor_role": event.actor.role.value if event.actor else None,
+        "reason": event.reason,
+        **columns,
     }
 
 

@@ -89,16 +89,9 @@ async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None 
     return await case_events.write_once(
         conn,
         "journey_events",
-        {
-            "event_id": event.event_id,
-            "journey_id": event.journey_id,
-            "seq": event.seq,
-            "kind": event.kind.value,
-            "at": event.at,
-            **case_events.who(event.actor),
-            "reason": event.reason,
-            "detail": json.dumps(_detail(event)),
-        },
+        case_events.event_row(
+            event, "journey_id", event.journey_id, detail=json.dumps(_detail(event))
+        ),
         before=lambda: _ensure_journey_row(conn, event),
         project=project,
         audit=audit_entry(event, run_id),

@@ -134,17 +134,13 @@ async def apply_event(conn: Connection, event: PermitEvent, run_id: str | None =
     return await case_events.write_once(
         conn,
         "permit_events",
-        {
-            "event_id": event.event_id,
-            "application_id": event.application_id,
-            "seq": event.seq,
-            "kind": event.kind.value,
-            "at": event.at,
-            "stage": event.summary.stage.value,
-            **case_events.who(event.actor),
-            "decision": event.decision,
-            "reason": event.reason,
-        },
+        case_events.event_row(
+            event,
+            "application_id",
+            event.application_id,
+            stage=event.summary.stage.value,
+            decision=event.decision,
+        ),
         before=(
             (lambda: reserve(conn, application, event.workflow_id, event.at))
             if application is not None
