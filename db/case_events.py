@@ -11,37 +11,16 @@ the transaction takes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
-from enum import Enum
-from typing import Protocol
 
 from db import audit_trail
 from db.connect import Connection
-from domain.audit_chain import AuditEntry
-from domain.identity import Actor
+from domain.audit_chain import AuditEntry, ProjectedEvent
 
 Step = Callable[[], Awaitable[None]]
 
 
-class CaseEvent(Protocol):
-    """What every process's workflow event carries (EnrolmentEvent, PermitEvent, ...)."""
-
-    @property
-    def event_id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def kind(self) -> Enum: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def actor(self) -> Actor | None: ...
-    @property
-    def reason(self) -> str | None: ...
-
-
 def event_row(
-    event: CaseEvent, case_column: str, case_id: str, **columns: object
+    event: ProjectedEvent, case_column: str, case_id: str, **columns: object
 ) -> dict[str, object]:
     """The event's row: the columns every event table has, then the process's own."""
     return {
