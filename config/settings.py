@@ -27,6 +27,7 @@ from domain.policy import EnrolmentPolicy, JourneyPolicy
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
 DEV_SIMPONI_SECRET = "sinergi-development-simponi-secret"  # refused outside development
+DEV_SESSION_SECRET = "sinergi-development-session-key-change-me"  # refused outside development
 
 
 class Environment(StrEnum):
@@ -92,6 +93,26 @@ class Settings(BaseSettings):
         "ministry": "ministry",
         "employer_nib": "employer_nib",
     }
+
+    # The workspace (web/): people sign in with the OIDC authorization-code flow (PKCE) as
+    # this client of oidc_issuer; the ID token is verified like an API token, with the client
+    # id as its audience. Unset client id: oidc_audience. Unset redirect URL: the server's
+    # own /masuk/callback. Unset discovery URL: the issuer's /.well-known/openid-configuration.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = None
+    oidc_discovery_url: str | None = None
+    oidc_scopes: str = "openid"
+    # The signed session cookie (subject, roles, scope, language, CSRF token; no PII).
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    session_hours: float = Field(default=8.0, gt=0, le=24)
+    # The cookie's Secure flag. None: set outside development and test (served over TLS).
+    session_cookie_secure: bool | None = None
+    # "Masuk sebagai": sign in as a seeded persona. None: in development and test only;
+    # production refuses it outright.
+    personas_enabled: bool | None = None
+    # Dates and times on pages: this zone unless the unit has its own (WITA, WIT).
+    display_time_zone: str = "Asia/Jakarta"
 
     # Working-day calendar. Collective leave ("cuti bersama") is decreed by the government
     # each year and changes mid-year; operators set it as a JSON list, e.g.
@@ -165,6 +186,8 @@ class Settings(BaseSettings):
             live = f"refused for environment {self.environment.value}"
             if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
                 problems.append(f"SINERGI_JWT_SECRET is the development default ({live})")
+            if self.session_secret.get_secret_value() == DEV_SESSION_SECRET:
+                problems.append(f"SINERGI_SESSION_SECRET is the development default ({live})")
             simponi = self.simponi_callback_secret
             if simponi is not None and simponi.get_secret_value() == DEV_SIMPONI_SECRET:
                 problems.append(
@@ -205,6 +228,34 @@ class Settings(BaseSettings):
             return DEV_SIMPONI_SECRET
         return None
 
+    @property
+    def session_signing_key(self) -> str:
+        """The key the workspace signs its session cookie with (the development default is
+        refused outside development and test as the settings load: `_refuse_unsafe_secrets`)."""
+        return self.session_secret.get_secret_value()
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.environment in _LIVE
+
+    @property
+    def personas_accepted(self) -> bool:
+        """Whether the "Masuk sebagai" persona sign-in is offered (see personas_enabled)."""
+        if self.personas_enabled is not None:
+            return self.personas_enabled
+        return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def oidc_login_configured(self) -> bool:
+        """Whether people can sign in through the OIDC issuer."""
+        return self.oidc_issuer is not None and self.web_client_id is not None
+
+    @property
+    def web_client_id(self) -> str | None:
+        return self.oidc_client_id or self.oidc_audience
+
     @field_validator("oidc_algorithms")
     @classmethod
     def _asymmetric_algorithms_only(cls, algorithms: list[str]) -> list[str]:
@@ -234,6 +285,8 @@ class Settings(BaseSettings):
             )
         if self.environment is Environment.PRODUCTION and self.dev_tokens_enabled:
             raise ValueError("SINERGI_DEV_TOKENS_ENABLED cannot be true in production")
+        if self.environment is Environment.PRODUCTION and self.personas_enabled:
+            raise ValueError("SINERGI_PERSONAS_ENABLED cannot be true in production")
         return self
 
     @property

@@ -20,6 +20,7 @@ def live_values(environment: Environment = Environment.PRODUCTION) -> dict[str, 
     return {
         "environment": environment,
         "jwt_secret": SecretStr("a-real-secret-from-the-vault-32-bytes"),
+        "session_secret": SecretStr("a-real-session-secret-from-the-vault"),
         "payload_key_id": "live-1",
         "payload_keys": {"live-1": SecretStr(new_payload_key())},
     }
@@ -34,6 +35,7 @@ def live_env(environment: Environment = Environment.PRODUCTION) -> dict[str, str
     return {
         "SINERGI_ENVIRONMENT": environment.value,
         "SINERGI_JWT_SECRET": "a-real-secret-from-the-vault-32-bytes",
+        "SINERGI_SESSION_SECRET": "a-real-session-secret-from-the-vault",
         "SINERGI_PAYLOAD_KEY_ID": "live-1",
         "SINERGI_PAYLOAD_KEYS": '{"live-1": "' + new_payload_key() + '"}',
     }

@@ -81,6 +81,7 @@ def live(key_id: str | None = None, keys: dict[str, str] | None = None) -> Setti
     return Settings(
         environment=Environment.PRODUCTION,
         jwt_secret="a-real-secret",
+        session_secret="a-real-session-secret",
         simponi_callback_secret="another-real-secret",
         payload_key_id=key_id,
         payload_keys={name: SecretStr(key) for name, key in (keys or {}).items()},

@@ -8,7 +8,13 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from config.payload_encryption import DEV_KEY
-from config.settings import DEV_JWT_SECRET, DEV_SIMPONI_SECRET, Environment, Settings
+from config.settings import (
+    DEV_JWT_SECRET,
+    DEV_SESSION_SECRET,
+    DEV_SIMPONI_SECRET,
+    Environment,
+    Settings,
+)
 from tests.live_settings import live_settings, live_values
 
 
@@ -58,6 +64,10 @@ def test_live_environments_load_with_every_secret_set(environment: Environment) 
     [
         ({"jwt_secret": DEV_JWT_SECRET}, "SINERGI_JWT_SECRET is the development default"),
         (
+            {"session_secret": DEV_SESSION_SECRET},
+            "SINERGI_SESSION_SECRET is the development default",
+        ),
+        (
             {"simponi_callback_secret": DEV_SIMPONI_SECRET},
             "SINERGI_SIMPONI_CALLBACK_SECRET is the development default",
         ),
@@ -70,7 +80,7 @@ def test_live_environments_load_with_every_secret_set(environment: Environment) 
             "SINERGI_PAYLOAD_KEYS holds the development key",
         ),
     ],
-    ids=["jwt-secret", "simponi-secret", "no-payload-keys", "dev-payload-key"],
+    ids=["jwt-secret", "session-secret", "simponi-secret", "no-payload-keys", "dev-payload-key"],
 )
 def test_live_environments_refuse_each_development_secret_at_load(
     environment: Environment, change: dict[str, Any], refusal: str
@@ -103,6 +113,7 @@ def test_every_secret_is_a_secret_str_and_never_printed(monkeypatch: pytest.Monk
     settings = live_settings(simponi_callback_secret="shared-with-simponi")
     secrets = {
         "jwt_secret": settings.jwt_secret,
+        "session_secret": settings.session_secret,
         "simponi_callback_secret": settings.simponi_callback_secret,
         "database_url": settings.database_url,
         **{f"payload key {k}": v for k, v in settings.payload_keys.items()},
