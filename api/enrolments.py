@@ -25,7 +25,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
     DecisionRoute,
@@ -134,7 +134,12 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
 # ---------------------------------------------------------------- request and read
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnrolmentRecord)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnrolmentRecord,
+    responses=final_answers.pending_responses(),
+)
 async def request_enrolment(
     body: EnrolmentCreate,
     principal: CurrentPrincipal,
@@ -147,7 +152,11 @@ async def request_enrolment(
     """Stage 1: a caseworker of the inmate's UPT requests an enrolment.
 
     The inmate's journey starts the enrolment (as its child): the same call starts the
-    journey when the inmate has none yet, so there are never two journeys for one inmate."""
+    journey when the inmate has none yet, so there are never two journeys for one inmate.
+    Answers once the case waits on its placement review (`awaiting_kind`
+    `placement_review`), so a read right after shows it; 202 with where to poll if not
+    within `SINERGI_ANSWER_WAIT_SECONDS`. `GET /inmates/{inmate_sdp_no}` says beforehand
+    which programmes would be accepted, and which would be release-flagged."""
     programme = await reference_db.get_programme(pool, body.programme_code)
     if programme is None:
         raise not_found(f"programme {body.programme_code} does not exist")
@@ -186,7 +195,9 @@ async def request_enrolment(
         workflow_id=workflow_id,
         journey_workflow_id=request.journey_workflow_id,
     )
-    return await _load(pool, request.enrolment_id)
+    return await final_answers.enrolment_waiting_on_placement(
+        pool, request.enrolment_id, settings.answer_wait_seconds
+    )
 
 
 async def ask_journey(

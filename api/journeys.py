@@ -20,10 +20,11 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.client import WorkflowUpdateFailedError as UpdateRefused
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
-from api.deps import PoolDep, SdpDep, TemporalDep, acting_as
+from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
+from api.final_answers import CustodyEventAnswer
 from db import enrolments as enrolment_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
@@ -34,6 +35,7 @@ from db.journeys import (
     HandoverDetail,
     HandoverFilter,
     HandoverRecord,
+    HandoverSort,
     HandoverState,
     JourneyEventRecord,
     JourneyFilter,
@@ -155,10 +157,15 @@ def _update_id(event: CustodyEventFields) -> str:
     return f"custody-{event.event_id}-{digest[:16]}"
 
 
-@router.post("/custody-events", response_model=CustodyEventOutcome)
+@router.post(
+    "/custody-events",
+    response_model=CustodyEventAnswer,
+    responses=final_answers.pending_responses(),
+)
 async def report_custody_event(
     body: CustodyEventFields,
     actor: Annotated[Actor, Depends(acting_as(*REPORTERS))],
+    settings: SettingsDep,
     pool: PoolDep,
     temporal: TemporalDep,
     sdp: SdpDep,
@@ -168,7 +175,8 @@ async def report_custody_event(
     The same event delivered twice changes nothing (200, `duplicate: true`); the same event
     id with other content is a 409; an event that cannot apply is refused with a 4xx and
     changes nothing. Only inmates with a programme enrolment have a journey: for anyone else
-    there is nothing to apply (404)."""
+    there is nothing to apply (404). A release answers once its handovers are sent, with
+    them (202 with where to poll if not within `SINERGI_ANSWER_WAIT_SECONDS`)."""
     sdp_no = body.inmate_sdp_no
     structlog.contextvars.bind_contextvars(custody_event_id=body.event_id, kind=body.kind.value)
     inmate = await sdp.get_inmate(sdp_no)
@@ -219,6 +227,11 @@ async def report_custody_event(
             raise _ended(sdp_no) from None
         raise
     log.info("custody_event_applied", duplicate=outcome.duplicate)
+    if body.kind is CustodyEventKind.RELEASE and not outcome.duplicate:
+        supervised = body.bapas_code is not None
+        return await final_answers.release_handed_over(
+            pool, sdp_no, outcome, supervised, settings.answer_wait_seconds
+        )
     return outcome
 
 
@@ -324,11 +337,17 @@ async def list_handovers(
     receiver: HandoverReceiver | None = None,
     bapas: str | None = None,
     state: HandoverState | None = None,
+    inmate_sdp_no: str | None = None,
+    journey_id: str | None = None,
+    sort: Annotated[
+        HandoverSort, Query(description="`newest` sent first, or `due`: soonest due first")
+    ] = HandoverSort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HandoverList:
-    """Handovers within the caller's scope, what is due soonest first: a Bapas officer's
-    Bapas, Kemnaker job placement, or all for an auditor of Process A."""
+    """Handovers within the caller's scope, newest first (`sort=due` for the work order):
+    a Bapas officer's Bapas, Kemnaker job placement, or all for an auditor of Process A;
+    filter by `inmate_sdp_no` or `journey_id` to find one release's handovers."""
     empty = HandoverList(items=[], limit=limit, offset=offset)
     if actor.role is Role.BAPAS_OFFICER:
         mine = actor.scope.bapas
@@ -347,6 +366,9 @@ async def list_handovers(
         receiver=receiver,
         bapas_code=bapas,
         state=state,
+        inmate_sdp_no=inmate_sdp_no,
+        journey_id=journey_id,
+        sort=sort,
         now=datetime.now(UTC),
         limit=limit,
         offset=offset,

@@ -18,6 +18,7 @@ from api import (
     cohorts,
     enrolments,
     inbox,
+    inmates,
     journeys,
     payments,
     permits,
@@ -26,6 +27,8 @@ from api import (
 )
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
+from api.final_answers import install_pending_handler
+from api.openapi_docs import install_openapi_docs
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
@@ -71,6 +74,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_pending_handler(app)
     install_auditor_log(app)
 
     @app.middleware("http")
@@ -100,6 +104,7 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(inmates.router)
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
@@ -108,6 +113,7 @@ def create_app(
     app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    install_openapi_docs(app)
     return app
 
 

@@ -9,17 +9,22 @@ An employer sees and acts on its own applications only (by the NIB in its token)
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
     DecisionRoute,
@@ -76,6 +81,7 @@ _STAFF_MINISTRY = {
     Role.IMIGRASI_OFFICER: Ministry.IMIGRASI,
 }
 _NOBODY = "-"  # a filter value no NIB has: the reader sees nothing
+ARRIVAL = "arrival"
 
 
 class PermitList(BaseModel):
@@ -154,13 +160,28 @@ async def list_applications(
     pool: PoolDep,
     stage: Stage | None = None,
     open_only: bool = False,
+    employer_nib: Annotated[
+        str | None, Query(pattern=r"^[0-9]{13}$", description="one employer's applications")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PermitList:
-    """The applications the caller may see: an employer its own, staff of the two
-    ministries and their auditors all."""
-    where = _read_filter(principal, actor).model_copy(
-        update={"stage": stage, "open_only": open_only, "limit": limit, "offset": offset}
+    """The applications the caller may see, newest first: an employer its own (another NIB
+    is a 403), staff of the two ministries and their auditors all, or one employer's with
+    `employer_nib`."""
+    scope = _read_filter(principal, actor)
+    if employer_nib is not None and scope.employer_nib not in (None, employer_nib):
+        if actor.role is Role.EMPLOYER:
+            raise forbidden(f"you may list the applications of NIB {scope.employer_nib} only")
+        return PermitList(items=[], limit=limit, offset=offset)  # sees none: nothing to show
+    where = scope.model_copy(
+        update={
+            "employer_nib": scope.employer_nib or employer_nib,
+            "stage": stage,
+            "open_only": open_only,
+            "limit": limit,
+            "offset": offset,
+        }
     )
     items = await permit_db.list_applications(pool, where)
     return PermitList(items=items, limit=limit, offset=offset)
@@ -222,9 +243,11 @@ DECISION_ROUTES = (
                   PermitWorkflow.decide_visa,
                   "Step 6: approve, reject, or hold the C312 visa for documents",
                   task_kinds=("visa_decision",)),
-    DecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
+    DecisionRoute(ARRIVAL, (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
                   PermitWorkflow.record_arrival,
-                  "Step 7: the TKA arrived; SIMKIM issues the ITAS", task_kinds=("arrival",)),
+                  "Step 7: the TKA arrived; SIMKIM issues the ITAS. Answers once the permit "
+                  "is active (202 with where to poll if SIMKIM is slow)",
+                  task_kinds=("arrival",)),
     DecisionRoute("termination", (Role.EMPLOYER, Role.IMIGRASI_OFFICER), TerminationFields,
                   Termination, PermitWorkflow.terminate,
                   "End an active permit early: exit permit only (EPO)"),
@@ -249,16 +272,41 @@ async def send_decision(
         )
     await refuse_if_claimed_by_another(pool, application_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(application_id=application_id)
+    handle = temporal.get_workflow_handle(record.workflow_id)
     try:
-        state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
-            route.update, payload
-        )
+        if route.path == ARRIVAL:
+            state = await _arrival_answer(pool, handle, application_id, route, payload)
+        else:
+            state = await handle.execute_update(route.update, payload)
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
             raise conflict(f"application {application_id} is closed") from None
         raise
+    return state
+
+
+async def _arrival_answer(
+    pool: asyncpg.Pool,
+    handle: WorkflowHandle[Any, Any],
+    application_id: str,
+    route: DecisionRoute,
+    payload: HumanInput,
+) -> PermitState:
+    """SIMKIM issues the ITAS after the arrival, on Imigrasi's worker: the answer waits,
+    bounded, until the permit reads active in the workflow and in the read model (202 with
+    where to poll past the bound: e.g. while Imigrasi's worker is down)."""
+    update = await handle.start_update(
+        route.update, payload, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+    )  # a refusal is raised here, before anything is recorded
+    poll = f"/permits/{application_id}"
+    waiting = "the arrival was recorded; SIMKIM has not issued the ITAS yet"
+    async with final_answers.bounded(waiting, poll) as remaining:
+        state: PermitState = await update.result()
+        if state.outcome is None:
+            await final_answers.permit_active(pool, application_id, remaining())
+            state = await handle.query(PermitWorkflow.state)
     return state
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from api.auth import mint_dev_token
 from config.settings import Settings
+from domain.clock import jakarta_today
 from domain.identity import Ministry, Role, Scope
 from registries.sdp_seed import DEMO_PAROLE
 
@@ -76,7 +77,7 @@ async def run_demo(
         decision = {"decision": "approve", "reason": "eligible; cohort has places"}
         await api.call("POST", f"/enrolments/{eid}/placement", TPP, decision)
         say("TPP approved the placement")
-        start = date.today()
+        start = jakarta_today()
         for n in range(1, programme["session_count"] + 1):
             entry = {
                 "session_no": n,

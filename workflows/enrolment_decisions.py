@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import enrolment_rules as rules
-    from domain.clock import local_date
+    from domain.clock import jakarta_today
     from domain.enrolment import (
         Appeal,
         AppealDecisionInput,
@@ -59,7 +59,7 @@ class EnrolmentDecisions(EnrolmentCase):
     @decide_placement.validator
     def validate_placement(self, decision: PlacementDecision) -> None:
         def rule() -> None:
-            rules.check_placement(self._state, decision, local_date(workflow.now()))
+            rules.check_placement(self._state, decision, jakarta_today(workflow.now()))
             if self._placement is not None:
                 raise conflict("the placement review was already decided")
 

@@ -12,7 +12,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import permit_rules as rules
-    from domain.clock import local_date
+    from domain.clock import jakarta_today
     from domain.errors import conflict
     from domain.permit import (
         ArrivalRecord,
@@ -158,7 +158,7 @@ class PermitDecisions(PermitCase):
     @record_arrival.validator
     def validate_arrival(self, entry: ArrivalRecord) -> None:
         def rule() -> None:
-            rules.check_arrival(self._state, entry, local_date(workflow.now()))
+            rules.check_arrival(self._state, entry, jakarta_today(workflow.now()))
             self._once(self._arrival, "the arrival")
 
         check(rule)
