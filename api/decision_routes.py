@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.deps import PoolDep, TemporalDep, acting_as
 from db import inbox as inbox_db
 from domain.errors import conflict
@@ -95,6 +95,7 @@ def _add_decision_route(
         response_model=response_model,
         summary=route.summary,
         name=name_prefix + route.path.replace("-", "_"),
+        responses=final_answers.pending_responses(),
     )
 
 

@@ -418,12 +418,14 @@ async def send_decision(
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
-        state: EnrolmentState = await handle.execute_update(route.update, payload)
+        await handle.execute_update(route.update, payload)
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
     except RPCError as error:
         raise refusal_from_rpc(error, enrolment_id) from None
-    return state
+    return await final_answers.enrolment_decided(
+        pool, lambda: handle.query(EnrolmentWorkflow.state), enrolment_id
+    )
 
 
 add_decision_routes(

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
 from config.settings import get_settings
+from db import case_progress
 from db import enrolments as enrolment_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
@@ -33,6 +34,8 @@ from db.enrolments import EnrolmentRecord
 from db.journeys import HandoverFilter, HandoverRecord, HandoverSort
 from db.permits import PermitRecord
 from domain.custody import CustodyEventOutcome
+from domain.enrolment import EnrolmentState
+from domain.permit import PermitState
 from domain.permit import Stage as PermitStage
 
 log = structlog.get_logger(__name__)
@@ -40,6 +43,7 @@ T = TypeVar("T")
 
 # The first look comes at once; later ones back off to this, so a slow case costs few reads.
 _LONGEST_PAUSE = 0.25
+PAYMENT_WAIT = "payment"  # the permit's wait for SIMPONI: no inbox task
 
 
 class Pending(BaseModel):
@@ -114,31 +118,98 @@ def wait_bound() -> float:
 # ---------------------------------------------------------------- an enrolment request
 
 
+class OpenCase(Protocol):
+    outcome: Any
+    awaiting_kind: str | None
+
+
+R = TypeVar("R", bound=OpenCase)
+
+
+async def new_case_waiting(
+    pool: asyncpg.Pool,
+    load: Callable[[], Awaitable[R | None]],
+    case_id: str,
+    within: float,
+    detail: str,
+    poll: str,
+) -> R:
+    """A new case's answer: once its read model row shows whom it waits on and that
+    person's inbox task is open (the workflow projects the stage, then opens the task), or
+    it has closed."""
+
+    async def read() -> R | None:
+        record = await load()
+        if record is None or record.outcome is not None:
+            return record
+        if record.awaiting_kind is None:
+            return None
+        return record if await _task_open(pool, case_id, record.awaiting_kind) else None
+
+    return await settle_or_pending(read, within, detail, poll)
+
+
 async def enrolment_waiting_on_placement(
     pool: asyncpg.Pool, enrolment_id: str, within: float
 ) -> EnrolmentRecord:
-    """The case once its read model shows it waiting on the TPP, with the TPP's inbox task
-    open (or closed)."""
-
-    async def read() -> EnrolmentRecord | None:
-        record = await enrolment_db.get_enrolment(pool, enrolment_id)
-        if record is None:
-            return None
-        if record.outcome is not None:
-            return record
-        # Waiting means both: the case says whom it waits on, and that person's inbox task
-        # is open (the workflow projects the stage, then opens the task).
-        tasks = await inbox_db.open_tasks_of_case(pool, enrolment_id)
-        if record.awaiting_kind is None or record.awaiting_kind not in {t.kind for t in tasks}:
-            return None
-        return record
-
-    return await settle_or_pending(
-        read,
+    return await new_case_waiting(
+        pool,
+        lambda: enrolment_db.get_enrolment(pool, enrolment_id),
+        enrolment_id,
         within,
         f"enrolment {enrolment_id} was started; its placement review is not open yet",
         f"/enrolments/{enrolment_id}",
     )
+
+
+async def permit_waiting_on_verification(
+    pool: asyncpg.Pool, application_id: str, within: float
+) -> PermitRecord:
+    return await new_case_waiting(
+        pool,
+        lambda: permit_db.get_application(pool, application_id),
+        application_id,
+        within,
+        f"application {application_id} was submitted; its verification is not open yet",
+        f"/permits/{application_id}",
+    )
+
+
+class CaseState(Protocol):
+    event_count: int
+
+
+S = TypeVar("S", bound=CaseState)
+
+
+async def once_settled(
+    query: Callable[[], Awaitable[S]],
+    waiting: Callable[[S], bool],
+    projected: Callable[[], Awaitable[int]],
+    detail: str,
+    poll: str,
+    task: tuple[asyncpg.Pool, str, Callable[[S], str | None]] | None = None,
+) -> S:
+    """A decision's answer: the case's state once the workflow has gone as far as it goes
+    by itself (it waits on someone, or `waiting` says it is where it stays) and the read
+    model holds every event of it, so a read right after shows it. A 202 past the wait."""
+
+    async def read() -> S | None:
+        state = await query()
+        if not waiting(state) or await projected() < state.event_count:
+            return None
+        if task is not None:  # and the awaited person's inbox task is open
+            pool, case_id, kind_of = task
+            kind = kind_of(state)
+            if kind is not None and not await _task_open(pool, case_id, kind):
+                return None
+        return state
+
+    return await settle_or_pending(read, wait_bound(), detail, poll)
+
+
+async def _task_open(pool: asyncpg.Pool, case_id: str, kind: str) -> bool:
+    return kind in {t.kind for t in await inbox_db.open_tasks_of_case(pool, case_id)}
 
 
 # ---------------------------------------------------------------- a release
@@ -183,7 +254,7 @@ async def release_handed_over(
     return CustodyEventAnswer(**outcome.model_dump(), handovers=handovers)
 
 
-# ---------------------------------------------------------------- an arrival
+# ---------------------------------------------------------------- decisions
 
 
 @contextlib.asynccontextmanager
@@ -200,16 +271,40 @@ async def bounded(detail: str, poll: str) -> AsyncIterator[Callable[[], float]]:
         raise StillPending(detail, poll, within) from None
 
 
-async def permit_active(pool: asyncpg.Pool, application_id: str, within: float) -> PermitRecord:
-    """The application once its read model shows the permit active (or closed)."""
+async def enrolment_decided(
+    pool: asyncpg.Pool, query: Callable[[], Awaitable[EnrolmentState]], enrolment_id: str
+) -> EnrolmentState:
+    """An enrolment decision's answer: once the case waits on someone or has closed (after
+    an assessment with every unit K: once BNSP's certificate is in)."""
+    return await once_settled(
+        query,
+        lambda s: s.awaiting is not None or s.outcome is not None,
+        lambda: case_progress.enrolment_events(pool, enrolment_id),
+        f"the decision on enrolment {enrolment_id} was taken; the case has not settled yet",
+        f"/enrolments/{enrolment_id}",
+        (pool, enrolment_id, lambda s: s.awaiting.kind if s.awaiting is not None else None),
+    )
 
-    async def read() -> PermitRecord | None:
-        record = await permit_db.get_application(pool, application_id)
-        if record is None or (record.stage is not PermitStage.ACTIVE and record.outcome is None):
-            return None
-        return record
 
-    found = await settle(read, within)
-    if found is None:
-        raise TimeoutError  # the caller's bound (`bounded`) answers 202
-    return found
+async def permit_decided(
+    pool: asyncpg.Pool, query: Callable[[], Awaitable[PermitState]], application_id: str
+) -> PermitState:
+    """A permit decision's answer: once the case waits on someone, is active or has closed
+    (after an RPTKA approval: once Imigrasi's checks are done and the visa is awaited; after
+    an arrival: once SIMKIM issued the ITAS)."""
+    return await once_settled(
+        query,
+        lambda s: s.awaiting is not None or s.outcome is not None or s.stage is PermitStage.ACTIVE,
+        lambda: case_progress.permit_events(pool, application_id),
+        f"the decision on application {application_id} was taken; the case has not settled yet",
+        f"/permits/{application_id}",
+        (pool, application_id, _permit_task_kind),
+    )
+
+
+def _permit_task_kind(state: PermitState) -> str | None:
+    """The inbox task the case's wait opens: every wait on a person but the payment (the
+    employer pays at a bank; SIMPONI confirms it, no task)."""
+    if state.awaiting is None or state.awaiting.kind == PAYMENT_WAIT:
+        return None
+    return state.awaiting.kind

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, SerializeAsAny, ValidationError
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.inbox_contract import check_kind
@@ -170,7 +170,11 @@ async def reassign(
         return await inbox_db.reassign(conn, task_id, body.to_subject, actor)
 
 
-@router.post("/tasks/{task_id}/decide", response_model=TaskDecision)
+@router.post(
+    "/tasks/{task_id}/decide",
+    response_model=TaskDecision,
+    responses=final_answers.pending_responses(),
+)
 async def decide(
     task_id: str,
     body: Annotated[dict[str, Any], Body(description="the decision's fields for this task kind")],

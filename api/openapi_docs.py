@@ -35,6 +35,7 @@ from domain.journey import HandoverAckFields
 from domain.permit import (
     ArrivalFields,
     FeasibilityFields,
+    PaymentConfirmation,
     PermitApplicationFields,
     ResubmissionFields,
     RptkaFields,
@@ -247,11 +248,39 @@ def install_openapi_docs(app: FastAPI) -> None:
                 routes=app.routes,
             )
             add_decide_contract(schema, _decide_examples())
+            _add_callback_body(schema)
             document(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+CALLBACK = "/payments/simponi/callback"
+PAYMENT_EXAMPLE = {
+    "payment_id": "SIMPONI-PAY-1",
+    "billing_code": "820261202000001",
+    "amount_usd": 1200,
+    "paid_at": "2026-12-02T10:00:00+07:00",
+}
+
+
+def _add_callback_body(schema: dict[str, Any]) -> None:
+    """The callback reads its raw body (the signature is over its bytes): publish its shape."""
+    operation = schema["paths"].get(CALLBACK, {}).get("post")
+    if operation is None or "requestBody" in operation:
+        return
+    component = PaymentConfirmation.model_json_schema()
+    component["examples"] = [PAYMENT_EXAMPLE]
+    schema["components"]["schemas"].setdefault("PaymentConfirmation", component)
+    operation["requestBody"] = {
+        "required": True,
+        "description": "Signed: `X-Simponi-Signature` is the hex HMAC-SHA256 of "
+        "`X-Simponi-Timestamp + '.' + the raw body` with the shared secret.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PaymentConfirmation"}}
+        },
+    }
 
 
 def _decide_examples() -> dict[str, dict[str, Any]]:
@@ -274,8 +303,13 @@ def document(schema: dict[str, Any]) -> None:
         component["examples"] = [doc.example]
         if doc.description is not None and not component.get("description"):
             component["description"] = doc.description
-    for component in components.values():
+    for name, component in components.items():
         _describe_dates(component)
+        if "__" in name:
+            # Two models of one name (Process A's and B's `Stage`, `Outcome`): FastAPI keys
+            # them by module, but generators name classes by title. Make the titles unique.
+            module = name.split("__")[-2]
+            component["title"] = f"{module.capitalize()}{component.get('title', '')}"
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             if operation.get("description"):

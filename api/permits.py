@@ -9,7 +9,7 @@ An employer sees and acts on its own applications only (by the NIB in its token)
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 import structlog
@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
-    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateStage,
 )
@@ -81,7 +80,6 @@ _STAFF_MINISTRY = {
     Role.IMIGRASI_OFFICER: Ministry.IMIGRASI,
 }
 _NOBODY = "-"  # a filter value no NIB has: the reader sees nothing
-ARRIVAL = "arrival"
 
 
 class PermitList(BaseModel):
@@ -115,7 +113,12 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
 # ---------------------------------------------------------------- submission and reads
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PermitRecord)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PermitRecord,
+    responses=final_answers.pending_responses(),
+)
 async def submit_application(
     body: PermitApplicationFields,
     principal: CurrentPrincipal,
@@ -124,7 +127,9 @@ async def submit_application(
     pool: PoolDep,
     temporal: TemporalDep,
 ) -> PermitRecord:
-    """Step 1: the employer submits; every rule broken is named in one 422."""
+    """Step 1: the employer submits; every rule broken is named in one 422. Answers once
+    the application waits on Kemnaker's document verification (202 with where to poll if
+    not within `SINERGI_ANSWER_WAIT_SECONDS`)."""
     policy = settings.permit_policy
     nib = check_submission(body, principal.scope.employer_nib, policy)
     application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
@@ -150,7 +155,9 @@ async def submit_application(
         )
     # Ids only: the passport and names stay in the read model.
     log.info("permit_submitted", application_id=application_id, employer_nib=nib)
-    return await _load(pool, application_id)
+    return await final_answers.permit_waiting_on_verification(
+        pool, application_id, settings.answer_wait_seconds
+    )
 
 
 @router.get("", response_model=PermitList)
@@ -243,7 +250,7 @@ DECISION_ROUTES = (
                   PermitWorkflow.decide_visa,
                   "Step 6: approve, reject, or hold the C312 visa for documents",
                   task_kinds=("visa_decision",)),
-    DecisionRoute(ARRIVAL, (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
+    DecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
                   PermitWorkflow.record_arrival,
                   "Step 7: the TKA arrived; SIMKIM issues the ITAS. Answers once the permit "
                   "is active (202 with where to poll if SIMKIM is slow)",
@@ -274,40 +281,23 @@ async def send_decision(
     structlog.contextvars.bind_contextvars(application_id=application_id)
     handle = temporal.get_workflow_handle(record.workflow_id)
     try:
-        if route.path == ARRIVAL:
-            state = await _arrival_answer(pool, handle, application_id, route, payload)
-        else:
-            state = await handle.execute_update(route.update, payload)
+        # Accepted (or refused) first; then the answer waits, bounded, for what follows by
+        # itself: the ITAS after an arrival, Imigrasi's checks after an RPTKA approval.
+        update = await handle.start_update(
+            route.update, payload, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+        taken = f"the {route.path} decision on application {application_id} was taken"
+        async with final_answers.bounded(taken, f"/permits/{application_id}"):
+            await update.result()
+            return await final_answers.permit_decided(
+                pool, lambda: handle.query(PermitWorkflow.state), application_id
+            )
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
             raise conflict(f"application {application_id} is closed") from None
         raise
-    return state
-
-
-async def _arrival_answer(
-    pool: asyncpg.Pool,
-    handle: WorkflowHandle[Any, Any],
-    application_id: str,
-    route: DecisionRoute,
-    payload: HumanInput,
-) -> PermitState:
-    """SIMKIM issues the ITAS after the arrival, on Imigrasi's worker: the answer waits,
-    bounded, until the permit reads active in the workflow and in the read model (202 with
-    where to poll past the bound: e.g. while Imigrasi's worker is down)."""
-    update = await handle.start_update(
-        route.update, payload, wait_for_stage=WorkflowUpdateStage.ACCEPTED
-    )  # a refusal is raised here, before anything is recorded
-    poll = f"/permits/{application_id}"
-    waiting = "the arrival was recorded; SIMKIM has not issued the ITAS yet"
-    async with final_answers.bounded(waiting, poll) as remaining:
-        state: PermitState = await update.result()
-        if state.outcome is None:
-            await final_answers.permit_active(pool, application_id, remaining())
-            state = await handle.query(PermitWorkflow.state)
-    return state
 
 
 # Operation names keep their `permit_` prefix: they are the published OpenAPI operation ids.
