@@ -34,6 +34,7 @@ from config.settings import Settings, get_settings
 from db.connect import create_pool
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
+from workers.process import exit_after
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -120,11 +121,16 @@ def create_app(
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_json)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,  # keep our structlog configuration
+    app = create_app(settings)
+    # uvicorn stops on SIGTERM; the process then leaves without finalising the interpreter
+    # under the Temporal client's runtime threads (workers/process.py).
+    exit_after(
+        lambda: uvicorn.run(
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,  # keep our structlog configuration
+        )
     )
 
 
