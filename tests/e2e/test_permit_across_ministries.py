@@ -53,7 +53,8 @@ class WorkerProcess:
             stdout=handle, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         handle.close()
-        deadline = time.monotonic() + 30
+        # Generous: on a machine shared by many test runs, imports alone can take half a minute.
+        deadline = time.monotonic() + 90
         while self.log.read_text().count("worker_started") == starts:
             if self.process.returncode is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{self.module} did not start:\n{self.log.read_text()}")
