@@ -21,6 +21,7 @@ from api import (
     journeys,
     payments,
     permits,
+    placements,
     reference,
     reports,
 )
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(placements.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import journey_rules as rules
@@ -26,10 +28,12 @@ with workflow.unsafe.imports_passed_through():
         JourneyState,
         JourneyStatus,
     )
+    from domain.placement import PlacementStart, placement_id_for, placement_workflow_id
 
 
 with workflow.unsafe.imports_passed_through():
     from workflows.journey_case import JourneyCase
+    from workflows.placement import PlacementWorkflow
     from workflows.refusals import check
     from workflows.reviewer_tasks import Settlement
 
@@ -37,6 +41,10 @@ with workflow.unsafe.imports_passed_through():
 # (they stop at their next wait; longer means a worker or Postgres is down). Past it the
 # handover goes out with the records it has; a late report still lands in the state.
 _STOP_GRACE = timedelta(days=1)
+
+# Job placement's acknowledgement starts the placement follow-up (added after journeys were
+# running: histories from before it end without one).
+PLACEMENT_PATCH = "placement-follow-up-v1"
 
 _RECEIVER_WORK = {
     HandoverReceiver.BAPAS: Role.BAPAS_OFFICER,
@@ -127,7 +135,48 @@ class JourneyHandover(JourneyCase):
         for handover in self._unclosed_acknowledgements():
             assert handover.task_id is not None
             await self._tasks.close(handover.task_id, self._acks[handover.handover_id], "")
+            if handover.receiver is HandoverReceiver.JOB_PLACEMENT and workflow.patched(
+                PLACEMENT_PATCH
+            ):
+                await self._start_placement(handover)
             self._closed_handovers.add(handover.handover_id)
+
+    async def _start_placement(self, handover: Handover) -> None:
+        """Start job placement's follow-up on Kemnaker's queue. It outlives the journey
+        (ABANDON) and its id comes from the journey's, so it is started once."""
+        ack, release, package = handover.acknowledged, self._state.release, self._state.package
+        assert ack is not None and release is not None and package is not None
+        placement_id = placement_id_for(self._state.journey_id)
+        start = PlacementStart(
+            placement_id=placement_id,
+            journey_id=self._state.journey_id,
+            journey_workflow_id=workflow.info().workflow_id,
+            inmate_sdp_no=self._state.inmate_sdp_no,
+            release_kind=release.kind,
+            released_at=release.at,
+            last_upt=self._state.upt_code,
+            programme_codes=sorted({e.programme_code for e in self._state.enrolments}),
+            certificates=package.certificates,
+            contact_consent=bool(ack.contact_consent),  # unknown: not to be contacted
+            acknowledged_by=ack.actor,
+            acknowledged_at=ack.at,
+            policy=self._policy.placement,
+        )
+        try:
+            await workflow.start_child_workflow(
+                PlacementWorkflow.run,
+                start,
+                id=placement_workflow_id(placement_id),
+                task_queue=self._policy.placement_task_queue,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("placement %s was already started", placement_id)
+        await self._emit(
+            JourneyEventKind.PLACEMENT_STARTED,
+            reason=f"placement follow-up {placement_id} "
+            + ("started" if start.contact_consent else "kept the certificates (no consent)"),
+        )
 
     async def _escalate(self, handover: Handover) -> None:
         handover.escalated_at = workflow.now()
@@ -146,7 +195,10 @@ class JourneyHandover(JourneyCase):
         handover = rules.open_handover(self._state, ack.receiver)
         assert handover is not None
         handover.acknowledged = Acknowledgement(
-            actor=ack.actor, at=workflow.now(), reason=ack.reason
+            actor=ack.actor,
+            at=workflow.now(),
+            reason=ack.reason,
+            contact_consent=ack.contact_consent,
         )
         self._acks[handover.handover_id] = Settlement("acknowledge", ack.actor, ack.reason)
         await self._emit(

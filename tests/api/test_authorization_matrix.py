@@ -54,6 +54,8 @@ CASE_READERS = may(
 JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, Role.AUDITOR)
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
+PLACEMENT = "/placements/{placement_id}"
+PLACEMENT_READERS = may(Role.KEMNAKER_OFFICER, Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
 AUDITED = "/audit/cases/{case_kind}/{case_id}"
 AUDIT_CASE = f"{AUDITED}/verification"
@@ -110,6 +112,14 @@ EXPECTED: dict[Operation, Rule] = {
     # Reviewer tasks: the task's required role within the task's scope. A supervisor of the
     # scope sees the task, releases and reassigns it (its inbox holds only escalated tasks,
     # and none of these is). Auditors read a task's history but have no work.
+    # After release: job placement (a Kemnaker officer) follows the released person up;
+    # auditors of Process A read.
+    ("GET", "/placements"): PLACEMENT_READERS,
+    ("GET", f"{PLACEMENT}"): PLACEMENT_READERS,
+    ("POST", f"{PLACEMENT}/contacts"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/referrals"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/outcome"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/check-ins"): may(Role.KEMNAKER_OFFICER),
     ("GET", "/inbox"): task_role_and(),
     ("GET", "/tasks/{task_id}"): task_role_and(Role.SUPERVISOR, Role.AUDITOR),
     ("POST", "/tasks/{task_id}/claim"): task_role_and(),
@@ -278,6 +288,21 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/handovers/{handover_id}/acknowledgement"): Probe(
         HANDOVERS, _same(REASON)
     ),  # 409: already acknowledged
+    # The placement case closed at once (no consent): an allowed decision is a 409.
+    ("GET", "/placements"): Probe(("closed placement",), lists="placement_id"),
+    ("GET", PLACEMENT): Probe(("closed placement",)),
+    ("POST", f"{PLACEMENT}/contacts"): Probe(
+        ("closed placement",), _same({"channel": "phone", "reached": True} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/referrals"): Probe(
+        ("closed placement",), _same({"kind": "vacancy", "to": "Barista, Kopi"} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/outcome"): Probe(
+        ("closed placement",), _same({"outcome": "not_reached"} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/check-ins"): Probe(
+        ("closed placement",), _same({"month": 1, "reached": True} | REASON)
+    ),
     ("GET", "/inbox"): Probe(TASKS, lists="task_id"),
     ("GET", "/tasks/{task_id}"): Probe(TASKS),
     ("POST", "/tasks/{task_id}/claim"): Probe(TASKS),  # the task's role in scope holds it after

@@ -97,7 +97,12 @@ JOURNEY_RELEASED_V1 = RecordedJourney(
 JOURNEY_CONTINUED_V1 = RecordedJourney(
     "journey_continued_v1.json", "journey-history-continued-v1", continued_as_new=True
 )
-JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1)
+# v2: job placement's acknowledgement (with consent) starts the placement follow-up (patch
+# "placement-follow-up-v1"); recorded by `record_placement_histories.py`.
+JOURNEY_PLACEMENT_V2 = RecordedJourney(
+    "journey_placement_v2.json", "journey-history-placement-v2", continued_as_new=False
+)
+JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1, JOURNEY_PLACEMENT_V2)
 
 
 async def _straight_to_certificate(harness: Harness, case: Case) -> None:
