@@ -161,6 +161,7 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/audit/reads"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
     ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
+    ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
 }
 
@@ -339,6 +340,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/audit/reads"): Probe(("reference",)),
     ("GET", "/reports/certification-funnel"): Probe(("placement",)),
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
+    ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
 }
 
