@@ -15,6 +15,8 @@ from temporalio.client import Client
 from api import (
     audit,
     audit_trail,
+    certificate_check,
+    certificate_check_page,
     cohorts,
     enrolments,
     inbox,
@@ -105,6 +107,9 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(journeys.router)
     app.include_router(placements.router)
+    app.include_router(certificate_check.router)
+    app.include_router(certificate_check_page.router)
+    certificate_check.quiet_access_log()
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

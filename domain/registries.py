@@ -32,10 +32,23 @@ class InmateRecord(BaseModel):
     expected_release: date | None = None
 
 
+class InmateIdentity(BaseModel):
+    """Who an inmate is: personal data (name, date of birth), asked of SDP only where a rule
+    needs it (the public certificate check) and never logged, stored or sent to Temporal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sdp_no: str
+    full_name: str
+    date_of_birth: date
+
+
 class SdpRegistry(Protocol):
     """Sistem Database Pemasyarakatan: the corrections database."""
 
     async def get_inmate(self, sdp_no: str) -> InmateRecord | None: ...
+
+    async def get_identity(self, sdp_no: str) -> InmateIdentity | None: ...
 
 
 class CertificationSubmission(BaseModel):

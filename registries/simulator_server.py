@@ -30,6 +30,7 @@ from domain.registries import (
     CertificateLookup,
     CertificateLookupResult,
     CertificationSubmission,
+    InmateIdentity,
     InmateRecord,
     SubmissionReceipt,
 )
@@ -60,6 +61,13 @@ def create_simulator_app(
         if record is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "SDP has no inmate with this number")
         return record
+
+    @app.get("/sdp/inmates/{sdp_no}/identity", tags=["sdp"])
+    async def get_identity(sdp_no: str) -> InmateIdentity:
+        identity = await sdp.get_identity(sdp_no)
+        if identity is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "SDP has no inmate with this number")
+        return identity
 
     @app.post("/bnsp/submissions", tags=["bnsp"], status_code=status.HTTP_201_CREATED)
     async def submit(
