@@ -19,6 +19,7 @@ from api import (
     certificate_check_page,
     cohorts,
     enrolments,
+    handover_documents,
     inbox,
     journeys,
     payments,
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(handover_documents.router)
     app.include_router(placements.router)
     app.include_router(certificate_check.router)
     app.include_router(certificate_check_page.router)

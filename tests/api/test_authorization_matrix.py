@@ -112,6 +112,7 @@ EXPECTED: dict[Operation, Rule] = {
     # Release handover: each receiver acknowledges its own; auditors read.
     ("GET", "/handovers"): HANDOVER_READERS,
     ("GET", "/handovers/{handover_id}"): HANDOVER_READERS,
+    ("GET", "/handovers/{handover_id}/package.pdf"): HANDOVER_READERS,
     ("POST", "/handovers/{handover_id}/acknowledgement"): receiver_and(),
     # Reviewer tasks: the task's required role within the task's scope. A supervisor of the
     # scope sees the task, releases and reassigns it (its inbox holds only escalated tasks,
@@ -296,6 +297,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/journeys/{inmate_sdp_no}"): Probe(("journey", "released")),
     ("GET", "/handovers"): Probe(HANDOVERS, lists="handover_id"),
     ("GET", "/handovers/{handover_id}"): Probe(HANDOVERS),
+    ("GET", "/handovers/{handover_id}/package.pdf"): Probe(HANDOVERS),
     ("POST", "/handovers/{handover_id}/acknowledgement"): Probe(
         HANDOVERS, _same(REASON)
     ),  # 409: already acknowledged
