@@ -94,6 +94,13 @@ async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack)
         "SELECT count(*) FROM audit_entries WHERE chain_id = $1", f"placement:{placement_id}"
     )
     assert chain == 4
+    # auditors verify the case's chain
+    verdict = await flows.ok(
+        await api.http.get(
+            f"/audit/cases/placement/{placement_id}/verification", headers=api.auditor()
+        )
+    )
+    assert verdict["ok"] is True
 
 
 async def test_without_consent_the_case_keeps_the_certificates_and_closes(api: ApiStack) -> None:

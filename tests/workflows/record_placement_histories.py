@@ -21,13 +21,21 @@ from domain.journey import HandoverReceiver, JourneyStatus
 from domain.placement import (
     CloseReason,
     OutcomeKind,
+    PlacementState,
     placement_id_for,
     placement_workflow_id,
 )
 from tests.conftest import start_time_skipping_server
 from tests.histories_support import RecordedFile, write_history
 from tests.workflows.journey_support import JourneyCase, acknowledgement, release
-from tests.workflows.placement_support import PlacementCase, check_in, contact, outcome, referral
+from tests.workflows.placement_support import (
+    PlacementCase,
+    PlacementHandle,
+    check_in,
+    contact,
+    outcome,
+    referral,
+)
 from tests.workflows.record_histories import JOURNEY_PLACEMENT_V2
 from tests.workflows.support import running_harness
 from workflows.placement import PlacementWorkflow
@@ -71,8 +79,8 @@ async def record(env: WorkflowEnvironment) -> None:
         await journey.handle.result()
         await write_history(JOURNEY_PLACEMENT_V2.path, journey.handle)
 
-        handle = env.client.get_workflow_handle_for(
-            PlacementWorkflow.run, PLACEMENT_JOB_HELD_V1.workflow_id
+        handle: PlacementHandle = env.client.get_workflow_handle(
+            PLACEMENT_JOB_HELD_V1.workflow_id, result_type=PlacementState
         )
         placement = PlacementCase(harness, handle, PLACEMENT_JOB_HELD_V1.placement_id)
         await placement.update(PlacementWorkflow.record_contact, contact())
