@@ -1,5 +1,5 @@
 """The public certificate check over HTTP, without login: `POST /public/certificate-check`
-(JSON) here, the page `/cek-sertifikat` in `certificate_check_page.py`; both call
+(JSON) here, the page `/cek-sertifikat` in `web/certificate_check_pages.py`; both call
 `check_certificate`.
 
 The certificate number and the date of birth travel in the request body, never in a URL

@@ -16,7 +16,6 @@ from api import (
     audit,
     audit_trail,
     certificate_check,
-    certificate_check_page,
     cohorts,
     enrolments,
     handover_documents,
@@ -114,7 +113,6 @@ def create_app(
     app.include_router(handover_documents.router)
     app.include_router(placements.router)
     app.include_router(certificate_check.router)
-    app.include_router(certificate_check_page.router)
     certificate_check.quiet_access_log()
     app.include_router(permits.router)
     app.include_router(payments.router)

@@ -73,8 +73,6 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
     # The public certificate check: no login, whoever asks (tests/api/test_certificate_check.py)
     ("POST", "/public/certificate-check"): ANY_ROLE,
-    ("GET", "/cek-sertifikat"): ANY_ROLE,
-    ("POST", "/cek-sertifikat"): ANY_ROLE,
     ("GET", "/upts"): ANY_ROLE,
     ("GET", "/upts/{upt_code}/offerings"): ANY_ROLE,
     ("GET", "/programmes"): ANY_ROLE,
@@ -240,12 +238,10 @@ def _reassignment(target: Target) -> dict[str, Any]:
 
 PROBES: dict[Operation, Probe] = {
     ("GET", "/health"): Probe(("reference",)),
-    # An unknown number (404), a form without its CSRF cookie (400), or past the bucket (429).
+    # An unknown number (404), or past the bucket (429).
     ("POST", "/public/certificate-check"): Probe(
         ("reference",), _same({"certificate_number": "NO-SUCH-1", "birth_date": "1990-01-01"})
     ),
-    ("GET", "/cek-sertifikat"): Probe(("reference",)),
-    ("POST", "/cek-sertifikat"): Probe(("reference",), _same({"certificate_number": "NO-SUCH"})),
     ("GET", "/upts"): Probe(("reference",)),
     ("GET", "/upts/{upt_code}/offerings"): Probe(("reference",)),
     ("GET", "/programmes"): Probe(("reference",)),

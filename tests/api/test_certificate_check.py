@@ -84,9 +84,19 @@ async def _seed(pool: asyncpg.Pool) -> None:
 
 
 async def _prison_words(pool: asyncpg.Pool) -> list[str]:
-    """Every UPT name and code of the reference data, and the words for the kinds of UPT."""
+    """Every UPT name and code of the reference data, the words for the kinds of UPT, and
+    for the people in them."""
     rows = await pool.fetch("SELECT code, name FROM upts")
-    return [w for r in rows for w in (r["code"], r["name"])] + ["Lapas", "Rutan", "Bapas"]
+    return [w for r in rows for w in (r["code"], r["name"])] + [
+        "Lapas", "Rutan", "Bapas", "warga binaan", "narapidana", "pemasyarakatan", "inmate",
+        "prison",
+    ]  # fmt: skip
+
+
+def _token(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
 
 
 def _check(number: str, born: date) -> dict[str, str]:
@@ -101,11 +111,8 @@ async def test_valid_and_expired_certificates_answer_without_a_word_of_the_priso
         valid = await http.post("/public/certificate-check", json=_check(VALID, BORN))
         expired = await http.post("/public/certificate-check", json=_check(EXPIRED, PAROLE_BORN))
         form = await http.get(f"/cek-sertifikat?no={VALID}")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
         page = await http.post(
-            "/cek-sertifikat",
-            data=_check(VALID, BORN) | {"csrf_token": token.group(1), "lang": "id"},
+            "/cek-sertifikat", data=_check(VALID, BORN) | {"csrf_token": _token(form)}
         )
     assert valid.status_code == 200, valid.text
     answer = valid.json()
@@ -145,10 +152,8 @@ async def test_unknown_number_and_wrong_birth_date_answer_alike_after_the_same_w
         pages = []
         for ask in (_check("NOPE-1", BORN), _check(VALID, date(2000, 1, 1))):
             form = await http.get("/cek-sertifikat")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-            assert token is not None
             pages.append(
-                await http.post("/cek-sertifikat", data=ask | {"csrf_token": token.group(1)})
+                await http.post("/cek-sertifikat", data=ask | {"csrf_token": _token(form)})
             )
     assert unknown.status_code == wrong.status_code == 404
     assert unknown.content == wrong.content
@@ -189,15 +194,30 @@ async def test_the_page_is_indonesian_first_csp_safe_and_checks_its_form(
 ) -> None:
     async with public_client(pool, dev_env, SdpSimulator.default()) as http:
         form = await http.get("/cek-sertifikat?no=BNSP%2FSKM-X%2F2026%2F1")
-        english = await http.get("/cek-sertifikat?lang=en")
         forged = await http.post("/cek-sertifikat", data=_check(VALID, BORN) | {"csrf_token": "x"})
-        css = await http.get("/public/check.css")
+        await http.post(
+            "/sesi/bahasa",
+            data={"lang": "en", "next": "/cek-sertifikat", "csrf_token": _token(form)},
+        )
+        english = await http.get("/cek-sertifikat")
+        bad = await http.post(
+            "/cek-sertifikat",
+            data={
+                "certificate_number": "X",
+                "birth_date": "17-03-1994",
+                "csrf_token": _token(form),
+            },
+        )
     assert form.status_code == 200 and 'lang="id"' in form.text
     assert "Cek Sertifikat Kompetensi" in form.text and 'value="BNSP/SKM-X/2026/1"' in form.text
     policy = form.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "unsafe-inline" not in policy
-    assert "<script" not in form.text and " style=" not in form.text
-    assert 'method="post"' in form.text, "the birth date travels in the body, not the URL"
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert re.search(r"<script(?![^>]*\bsrc=)", form.text) is None, "an inline script"
+    assert " style=" not in form.text
+    assert 'method="post" action="/cek-sertifikat"' in form.text, "the birth date goes in a body"
     assert "Competency Certificate Check" in english.text and 'lang="en"' in english.text
-    assert forged.status_code == 400 and "kedaluwarsa" in forged.text
-    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert forged.status_code == 403
+    # each wrong field is named, in English now, beside its input and in the summary
+    assert bad.status_code == 422
+    assert bad.text.count("Enter the certificate number") == 2
+    assert bad.text.count("Enter a real date of birth") == 2
