@@ -9,7 +9,8 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 COPY . .
 RUN pip install . \
-    && useradd --system --uid 10001 --home-dir /app sinergi
+    && useradd --system --uid 10001 --home-dir /app sinergi \
+    && install -d -o sinergi -g sinergi /var/lib/sinergi
 
 USER sinergi
 EXPOSE 8000

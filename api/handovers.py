@@ -32,6 +32,7 @@ from db.handovers import (
     HandoverSort,
     HandoverState,
 )
+from domain import journey_rules
 from domain.errors import conflict, forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
 from domain.journey import (
@@ -162,7 +163,12 @@ async def acknowledge_handover(
     journey ends once every receiver has."""
     handover = await _load_handover(pool, handover_id)
     actor = _receiver_actor(principal, handover)
-    ack = HandoverAcknowledgement(actor=actor, reason=body.reason, receiver=handover.receiver)
+    ack = HandoverAcknowledgement(
+        actor=actor,
+        reason=body.reason,
+        receiver=handover.receiver,
+        contact_consent=body.contact_consent,
+    )
     return await acknowledge(pool, temporal, handover.journey_id, ack)
 
 
@@ -183,7 +189,9 @@ async def acknowledge(
     """Send one acknowledgement to the journey; its validator has the last word.
 
     Like any decision, it must not overrule a colleague who has claimed the inbox task.
+    Job placement states the released person's consent to be contacted (422 without it).
     """
+    journey_rules.check_consent_stated(ack)
     journey = await journey_db.get_journey(pool, journey_id)
     if journey is None:
         raise not_found(f"journey {journey_id} does not exist")
@@ -213,7 +221,12 @@ def _decider(receiver: HandoverReceiver) -> case_kinds.TaskDecider:
         pool: asyncpg.Pool, temporal: Client, journey_id: str, payload: HumanInput
     ) -> JourneyState:
         assert isinstance(payload, HandoverAckInput)
-        ack = HandoverAcknowledgement(actor=payload.actor, reason=payload.reason, receiver=receiver)
+        ack = HandoverAcknowledgement(
+            actor=payload.actor,
+            reason=payload.reason,
+            receiver=receiver,
+            contact_consent=payload.contact_consent,
+        )
         return await acknowledge(pool, temporal, journey_id, ack)
 
     return case_kinds.TaskDecider(payload=HandoverAckInput, decide=decide)

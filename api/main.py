@@ -15,15 +15,18 @@ from temporalio.client import Client
 from api import (
     audit,
     audit_trail,
+    certificate_check,
     cohorts,
     custody_events,
     enrolments,
+    handover_documents,
     handovers,
     inbox,
     inmates,
     journeys,
     payments,
     permits,
+    placements,
     reference,
     reports,
 )
@@ -117,6 +120,10 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(custody_events.router)
     app.include_router(handovers.router)
+    app.include_router(handover_documents.router)
+    app.include_router(placements.router)
+    app.include_router(certificate_check.router)
+    certificate_check.quiet_access_log()
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

@@ -1,5 +1,6 @@
 """The auditors' reports, as JSON or CSV (`?format=csv`, or `Accept: text/csv`): the
-certification funnel per UPT and programme, the TKA pipeline per stage, and SLA compliance per
+certification funnel per UPT and programme, the funnel to work (placed within 6 months of
+release) per UPT, programme and release kind, the TKA pipeline per stage, and SLA compliance per
 step and ministry. Auditors only, within their scope: a report on a process the auditor does
 not audit is a 403; SLA compliance counts only the kinds of case they audit."""
 
@@ -20,9 +21,12 @@ from api.audit import audited_kinds
 from api.audit_trail import Auditor
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep
+from db import placement_reports
 from db import reports as reports_db
 from db.audit_search import CaseKind
+from db.placement_reports import PlacementFunnelRow, ReleasePeriod
 from db.reports import FunnelRow, PipelineRow, ReportPeriod, SlaRow
+from domain.custody import ReleaseKind
 from domain.errors import forbidden
 from domain.identity import Principal
 
@@ -36,6 +40,10 @@ class ReportFormat(StrEnum):
 
 class FunnelReport(BaseModel):
     rows: list[FunnelRow]
+
+
+class PlacementFunnelReport(BaseModel):
+    rows: list[PlacementFunnelRow]
 
 
 class PipelineReport(BaseModel):
@@ -102,6 +110,31 @@ async def certification_funnel(
     rows = await reports_db.certification_funnel(pool, period, upt=upt, programme=programme)
     return _answer(request, report_format, "certification-funnel", FunnelReport(rows=rows),
                    rows, FunnelRow)  # fmt: skip
+
+
+@router.get("/placement-funnel", response_model=PlacementFunnelReport, responses=_CSV_RESPONSE)
+async def placement_funnel(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    upt: str | None = None,
+    programme: str | None = None,
+    release_kind: ReleaseKind | None = None,
+    released_from: Annotated[datetime | None, Query(description="released at or after")] = None,
+    released_until: Annotated[datetime | None, Query(description="released before")] = None,
+    report_format: FormatParam = None,
+) -> Response:
+    """The funnel to work, per UPT, programme and release kind: handed over to job
+    placement, with a certificate, consented to follow-up, placed (employed or
+    self-employed) within 6 months of release, each latest outcome, still followed up."""
+    _refuse_unless_audited(principal, CaseKind.JOURNEY, "placement funnel")
+    period = ReleasePeriod(released_from=released_from, released_until=released_until)
+    rows = await placement_reports.placement_funnel(
+        pool, period, upt=upt, programme=programme, release_kind=release_kind
+    )
+    return _answer(request, report_format, "placement-funnel",
+                   PlacementFunnelReport(rows=rows), rows, PlacementFunnelRow)  # fmt: skip
 
 
 @router.get("/tka-pipeline", response_model=PipelineReport, responses=_CSV_RESPONSE)

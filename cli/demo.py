@@ -190,7 +190,9 @@ async def _acknowledge(api: _Client, say: Callable[[str], None], sdp_no: str) ->
                 "POST",
                 f"/handovers/{handover['handover_id']}/acknowledgement",
                 receiver,
-                {"reason": "received; the client is registered with us"},
+                {"reason": "received; the client is registered with us"}
+                # job placement records the released person's consent to be contacted
+                | ({"contact_consent": True} if receiver is PLACEMENT else {}),
             )
             say(
                 f"{receiver[1].value} acknowledged the handover "

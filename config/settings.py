@@ -169,6 +169,14 @@ class Settings(BaseSettings):
     payload_key_id: str | None = None
     payload_keys: dict[str, SecretStr] = {}
 
+    # After release: the public certificate check (no login). Its address as the public sees
+    # it (the QR code on a handover package links to {public_base_url}/cek-sertifikat), and
+    # how many look-ups one client address may make: a bucket of `burst`, refilled at
+    # `per_minute`.
+    public_base_url: str = "http://127.0.0.1:8000"
+    public_check_per_minute: float = Field(default=10, gt=0)
+    public_check_burst: int = Field(default=5, ge=1)
+
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> Settings:
         """The one check of the secrets, at load: every problem at once, each naming what to

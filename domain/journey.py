@@ -72,6 +72,13 @@ class HandoverAckFields(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     reason: str = Field(min_length=3, max_length=2000, description="e.g. registered as Klien")
+    # Job placement records, when it takes the handover over, whether the released person
+    # consented to be contacted for the placement follow-up (required for job placement,
+    # not given for a Bapas handover): job placement is whom the consent is given to.
+    contact_consent: bool | None = Field(
+        default=None,
+        description="job placement only: the released person agreed to be contacted",
+    )
 
 
 class HandoverAcknowledgement(HandoverAckFields, HumanInput):
@@ -127,6 +134,7 @@ class Acknowledgement(BaseModel):
     actor: Actor
     at: datetime
     reason: str
+    contact_consent: bool | None = None  # job placement's acknowledgement only
 
 
 class Handover(BaseModel):
@@ -209,6 +217,7 @@ class JourneyEventKind(StrEnum):
     HANDOVER_SENT = "handover_sent"
     HANDOVER_ESCALATED = "handover_escalated"
     HANDOVER_ACKNOWLEDGED = "handover_acknowledged"
+    PLACEMENT_STARTED = "placement_started"  # job placement's follow-up case (its own workflow)
     CONTINUED_AS_NEW = "continued_as_new"
     ENDED = "ended"
 

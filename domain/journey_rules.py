@@ -145,8 +145,26 @@ def check_acknowledgement(state: JourneyState, ack: HandoverAcknowledgement) -> 
                 f"the handover is for Bapas {handover.bapas_code}: a Bapas officer (PK) of it "
                 "acknowledges"
             )
+        if ack.contact_consent is not None:
+            raise invalid(
+                "contact_consent is recorded by job placement; leave it out for a Bapas handover"
+            )
     elif who.role is not Role.KEMNAKER_OFFICER or who.scope.ministry is not Ministry.KEMNAKER:
         raise forbidden("job-placement handovers are acknowledged by a Kemnaker officer")
+
+
+def check_consent_stated(ack: HandoverAcknowledgement) -> None:
+    """Job placement states the released person's consent to be contacted (true or false).
+
+    Checked where an acknowledgement enters (`api/journeys.acknowledge`), not by the journey's
+    validator: validators run again on replay, and recorded journeys hold job-placement
+    acknowledgements from before consent was asked (the journey reads a missing answer as
+    no consent)."""
+    if ack.receiver is HandoverReceiver.JOB_PLACEMENT and ack.contact_consent is None:
+        raise invalid(
+            "contact_consent is required: whether the released person agreed to be contacted "
+            "for the placement follow-up (true or false)"
+        )
 
 
 def handover_package(state: JourneyState) -> HandoverPackage:

@@ -32,6 +32,24 @@ class EnrolmentPolicy(BaseModel):
     )
 
 
+class PlacementPolicy(BaseModel):
+    """After release: Kemnaker job placement's follow-up of a released person (domain.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Check-ins, in calendar months after job placement acknowledged the handover; the last
+    # one ends the follow-up.
+    check_in_months: tuple[int, ...] = (1, 3, 6)
+    # A check-in is due this many Indonesian working days after it opens, else it escalates
+    # to the Kemnaker supervisor.
+    check_in_working_days: int = Field(default=10, ge=1)
+    # The last check-in waits this many days past its due date before the case closes
+    # without it.
+    final_check_in_grace_days: int = Field(default=30, ge=1)
+    # A job confirmed at a check-in and held this many months closes the follow-up early.
+    job_held_months: int = Field(default=3, ge=1)
+
+
 class JourneyPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -41,3 +59,7 @@ class JourneyPolicy(BaseModel):
     # A journey lives for years: it continues as new when Temporal suggests it, or once its
     # history holds this many events, whichever comes first.
     continue_as_new_after_events: int = Field(default=10_000, ge=50)
+    # Kemnaker's task queue: job placement's acknowledgement starts the placement follow-up
+    # there (`workflows/placement.py`), on Kemnaker's worker.
+    placement_task_queue: str = "sinergi-kemnaker"
+    placement: PlacementPolicy = PlacementPolicy()

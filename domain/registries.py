@@ -49,6 +49,17 @@ class InmatePage(BaseModel):
     items: tuple[InmateRecord, ...]
 
 
+class InmateIdentity(BaseModel):
+    """Who an inmate is: personal data (name, date of birth), asked of SDP only where a rule
+    needs it (the public certificate check) and never logged, stored or sent to Temporal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sdp_no: str
+    full_name: str
+    date_of_birth: date
+
+
 class SdpRegistry(Protocol):
     """Sistem Database Pemasyarakatan: the corrections database."""
 
@@ -57,6 +68,8 @@ class SdpRegistry(Protocol):
     async def list_inmates(self, query: InmateQuery) -> InmatePage:
         """The inmates SDP holds at `query.upt_code` (released ones are not held anywhere)."""
         ...
+
+    async def get_identity(self, sdp_no: str) -> InmateIdentity | None: ...
 
 
 class CertificationSubmission(BaseModel):

@@ -3,7 +3,9 @@
 HTTP contract: `GET {base}/sdp/inmates/{sdp_no}` answers 200 with an InmateRecord, or 404
 when SDP does not know the number (then `get_inmate` returns None);
 `GET {base}/sdp/upts/{upt_code}/inmates?sdp_prefix=&limit=&after=` answers 200 with an
-InmatePage: the inmates held there, in SDP number order.
+InmatePage: the inmates held there, in SDP number order; `GET
+{base}/sdp/inmates/{sdp_no}/identity` answers with the inmate's name and date of birth
+(personal data: the public certificate check's, never logged).
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ import httpx
 import structlog
 
 from domain.clock import jakarta_today
-from domain.registries import CustodyStatus, InmatePage, InmateQuery, InmateRecord
+from domain.registries import (
+    CustodyStatus,
+    InmateIdentity,
+    InmatePage,
+    InmateQuery,
+    InmateRecord,
+)
 from registries._http import RegistryHttpClient
 from registries.sdp_seed import (
     SYNTHETIC_PREFIX,
     SYNTHETIC_UPT,
+    demo_identities,
     demo_inmates,
+    synthetic_identity,
     synthetic_inmate,
     synthetic_sdp_no,
 )
@@ -57,6 +67,7 @@ class SdpSimulator:
         self, records: Iterable[InmateRecord] = (), *, synthetic: int = 0, today: date | None = None
     ) -> None:
         self._records: dict[str, InmateRecord] = {}
+        self._identities: dict[str, InmateIdentity] = {}
         self._synthetic = synthetic
         self._today = today or jakarta_today()
         for record in records:
@@ -67,7 +78,10 @@ class SdpSimulator:
         """The demo inmates of `registries.sdp_seed`, dated from `today` (default: now), and
         the first `synthetic` synthetic inmates (`SYN-000000`, ...) for cohorts."""
         day = today or jakarta_today()
-        return cls(demo_inmates(day), synthetic=synthetic, today=day)
+        simulator = cls(demo_inmates(day), synthetic=synthetic, today=day)
+        for identity in demo_identities():
+            simulator.set_identity(identity)
+        return simulator
 
     def add(self, record: InmateRecord) -> None:
         """Register a new inmate; an SDP number is registered once."""
@@ -78,6 +92,9 @@ class SdpSimulator:
     def set(self, record: InmateRecord) -> None:
         """Register or replace an inmate, as SDP does after a transfer or a release."""
         self._records[record.sdp_no] = record
+
+    def set_identity(self, identity: InmateIdentity) -> None:
+        self._identities[identity.sdp_no] = identity
 
     async def get_inmate(self, sdp_no: str) -> InmateRecord | None:
         known = self._records.get(sdp_no)
@@ -103,6 +120,12 @@ class SdpSimulator:
             record = synthetic_inmate(sdp_no, self._synthetic, self._today)
             if record is not None and _held_at(record, query):
                 yield record
+
+    async def get_identity(self, sdp_no: str) -> InmateIdentity | None:
+        known = self._identities.get(sdp_no)
+        if known is None and self._synthetic:
+            return synthetic_identity(sdp_no, self._synthetic)
+        return known
 
     async def aclose(self) -> None:
         """Nothing to release; present so every adapter closes the same way."""
@@ -136,3 +159,11 @@ class SdpHttpClient(RegistryHttpClient):
             "list_inmates", "GET", f"{upt_inmates_path(query.upt_code)}?{urlencode(params)}"
         )
         return self._parse("list_inmates", response, InmatePage)
+
+    async def get_identity(self, sdp_no: str) -> InmateIdentity | None:
+        response = await self._send(
+            "get_identity", "GET", f"{inmate_path(sdp_no)}/identity", not_found_is_answer=True
+        )
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None  # not logged: whose identity was asked is itself personal
+        return self._parse("get_identity", response, InmateIdentity)

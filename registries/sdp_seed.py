@@ -1,9 +1,11 @@
 """The demo inmates the SDP simulator starts with: each one shows an enrolment rule at work.
 
-Only SDP numbers, never a name or NIK. Dates are relative to the day the simulator is built,
-so the rules hold whenever the demo runs. The seeded offerings (db/seed/reference_data.sql)
-run from seeding day + 7 to + 97 days (BARISTA, CULINARY, GARMENT) or + 127 days (WELDING,
-COMPTECH); with the 30-day assessment window, a release before day 127 (or 157) is flagged.
+Only SDP numbers in the records, never a name or NIK (fictional names and dates of birth are
+kept apart, in `_IDENTITIES`, for the public certificate check only). Dates are relative to
+the day the simulator is built, so the rules hold whenever the demo runs. The seeded
+offerings (db/seed/reference_data.sql) run from seeding day + 7 to + 97 days (BARISTA,
+CULINARY, GARMENT) or + 127 days (WELDING, COMPTECH); with the 30-day assessment window, a
+release before day 127 (or 157) is flagged.
 
 Which inmate demonstrates which rule (UPT, education, expected release from today):
 
@@ -35,7 +37,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from domain.reference import EducationLevel
-from domain.registries import CustodyStatus, InmateRecord
+from domain.registries import CustodyStatus, InmateIdentity, InmateRecord
 
 DEMO_ELIGIBLE = "CPN-2024-00123"
 DEMO_RELEASE_SOON = "CPN-2024-00871"
@@ -88,6 +90,32 @@ def demo_inmates(today: date) -> list[InmateRecord]:
     ]
 
 
+# Fictional names and dates of birth (SDP holds the real ones): personal data, kept apart from
+# the records above so nothing but the public certificate check ever asks for them.
+_IDENTITIES = {
+    DEMO_ELIGIBLE: ("Agus Setiawan", date(1994, 3, 17)),
+    "CPN-2023-00457": ("Bambang Wijaya", date(1988, 11, 2)),
+    "CPN-2022-00031": ("Cahyo Pratama", date(1999, 7, 25)),
+    DEMO_RELEASE_SOON: ("Dedi Kurniawan", date(1991, 1, 9)),
+    DEMO_LIFE_SENTENCE: ("Eko Saputra", date(1975, 5, 30)),
+    DEMO_PAROLE: ("Fajar Nugroho", date(1996, 8, 14)),
+    DEMO_LOW_EDUCATION: ("Gilang Ramadhan", date(2001, 12, 1)),
+    "SLB-2023-00588": ("Hendra Gunawan", date(1993, 4, 22)),
+    DEMO_PRETRIAL: ("Indra Lesmana", date(1990, 6, 6)),
+    DEMO_RELEASED: ("Joko Susilo", date(1985, 9, 19)),
+    "TNG-2023-00777": ("Kurnia Sari", date(1998, 2, 28)),
+    DEMO_NOT_OFFERED: ("Lukman Hakim", date(1982, 10, 10)),
+    "SKM-2024-00402": ("Maya Anggraini", date(1997, 3, 3)),
+}
+
+
+def demo_identities() -> list[InmateIdentity]:
+    return [
+        InmateIdentity(sdp_no=sdp_no, full_name=name, date_of_birth=born)
+        for sdp_no, (name, born) in _IDENTITIES.items()
+    ]
+
+
 # ---------------------------------------------------------------- synthetic cohort
 
 # Synthetic inmates for cohorts and benchmarks: SYN-000000 .. SYN-{count-1}, all sentenced at
@@ -114,3 +142,12 @@ def synthetic_inmate(sdp_no: str, count: int, today: date) -> InmateRecord | Non
         education=EducationLevel.SMA,
         expected_release=today + timedelta(days=5 * _YEAR),
     )
+
+
+def synthetic_identity(sdp_no: str, count: int) -> InmateIdentity | None:
+    """A synthetic inmate's made-up name and date of birth (from the number, no memory)."""
+    if synthetic_inmate(sdp_no, count, date.today()) is None:
+        return None
+    index = int(sdp_no.removeprefix(SYNTHETIC_PREFIX))
+    born = date(1980, 1, 1) + timedelta(days=index % (20 * _YEAR))
+    return InmateIdentity(sdp_no=sdp_no, full_name=f"Warga Sintetis {index}", date_of_birth=born)

@@ -30,6 +30,7 @@ from domain.registries import (
     CertificateLookup,
     CertificateLookupResult,
     CertificationSubmission,
+    InmateIdentity,
     InmatePage,
     InmateQuery,
     InmateRecord,
@@ -69,6 +70,13 @@ def create_simulator_app(
     ) -> InmatePage:
         query = InmateQuery(upt_code=upt_code, sdp_prefix=sdp_prefix, limit=limit, after=after)
         return await sdp.list_inmates(query)
+
+    @app.get("/sdp/inmates/{sdp_no}/identity", tags=["sdp"])
+    async def get_identity(sdp_no: str) -> InmateIdentity:
+        identity = await sdp.get_identity(sdp_no)
+        if identity is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "SDP has no inmate with this number")
+        return identity
 
     @app.post("/bnsp/submissions", tags=["bnsp"], status_code=status.HTTP_201_CREATED)
     async def submit(

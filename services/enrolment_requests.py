@@ -192,7 +192,10 @@ def journey_start(
             journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
             inmate_sdp_no=inmate.sdp_no,
             upt_code=inmate.upt_code,
-            policy=settings.journey_policy,
+            # Job placement's follow-up starts on Kemnaker's queue, wherever it is set.
+            policy=settings.journey_policy.model_copy(
+                update={"placement_task_queue": settings.kemnaker_task_queue}
+            ),
         ),
         id=journey_workflow_id(inmate.sdp_no),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -136,6 +136,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.save": ("Simpan", "Save"),
     "action.cancel": ("Batal", "Cancel"),
     "action.send": ("Kirim", "Send"),
+    # the public certificate check (web/certificate_check_pages.py)
+    "check.title": ("Cek Sertifikat Kompetensi", "Competency Certificate Check"),
+    "check.footer": (
+        "Sertifikat kompetensi diterbitkan melalui BNSP.",
+        "Competency certificates are issued through BNSP.",
+    ),
+    "check.lead": (
+        "Periksa keabsahan sertifikat kompetensi (BNSP) dengan nomor sertifikat dan tanggal "
+        "lahir pemegangnya.",
+        "Check whether a competency certificate (BNSP) is valid, with its number and its "
+        "holder's date of birth.",
+    ),
+    "check.number": ("Nomor sertifikat", "Certificate number"),
+    "check.number_hint": (
+        "Seperti tertulis pada sertifikat, misalnya BNSP/SKM-BARISTA-2024/2026/000001",
+        "As printed on the certificate, e.g. BNSP/SKM-BARISTA-2024/2026/000001",
+    ),
+    "check.birth_date": ("Tanggal lahir pemegang", "Holder's date of birth"),
+    "check.birth_date_hint": (
+        "Tahun-bulan-tanggal, misalnya 1994-03-17",
+        "Year-month-day, e.g. 1994-03-17",
+    ),
+    "check.submit": ("Periksa", "Check"),
+    "check.err_certificate_number": (
+        "Isi nomor sertifikat (3 sampai 100 karakter)",
+        "Enter the certificate number (3 to 100 characters)",
+    ),
+    "check.err_birth_date": (
+        "Isi tanggal lahir yang benar, misalnya 1994-03-17",
+        "Enter a real date of birth, e.g. 1994-03-17",
+    ),
+    "check.not_found": (
+        "Sertifikat tidak ditemukan, atau tanggal lahir tidak cocok.",
+        "No certificate matches this number and date of birth.",
+    ),
+    "check.limited": (
+        "Terlalu banyak permintaan dari alamat Anda. Coba lagi dalam {seconds} detik.",
+        "Too many look-ups from your address. Try again in {seconds} seconds.",
+    ),
+    "check.valid": ("Sertifikat berlaku", "The certificate is valid"),
+    "check.expired": ("Sertifikat sudah tidak berlaku", "The certificate has expired"),
+    "check.holder": ("Pemegang (inisial)", "Holder (initials)"),
+    "check.scheme": ("Skema sertifikasi", "Certification scheme"),
+    "check.lsp": ("Diterbitkan oleh", "Issued by"),
+    "check.issued_on": ("Tanggal terbit", "Issued on"),
+    "check.valid_until": ("Berlaku sampai", "Valid until"),
+    "check.units": ("Unit kompetensi", "Competency units"),
+    "check.again": ("Periksa sertifikat lain", "Check another certificate"),
+    "check.privacy": (
+        "Kami tidak menyimpan nomor, tanggal lahir, maupun alamat Anda; hanya jumlah "
+        "pemeriksaan yang dihitung.",
+        "We keep neither the number, the date of birth nor your address; only the number of "
+        "checks is counted.",
+    ),
 }
 
 _MONTHS_ID = (

@@ -1,7 +1,8 @@
 """Kemnaker's worker: `python -m workers.kemnaker`, on the Kemnaker task queue.
 
-Runs the TKA permit workflow (the orchestration is Kemnaker's: it owns the application) and
-Kemnaker's activities: SIMPONI billing, the working-day calendar, and Sinergi's own
+Runs the TKA permit workflow (the orchestration is Kemnaker's: it owns the application), job
+placement's follow-up of released inmates (`workflows/placement.py`), and Kemnaker's
+activities: SIMPONI billing, the working-day calendar, and Sinergi's own
 bookkeeping (read model, inbox tasks, reminders). It registers none of Imigrasi's
 activities, so SIMKIM is never called from Kemnaker's side.
 """
@@ -16,6 +17,7 @@ from temporalio.worker import Worker
 
 from activities.permit_projection import PermitProjection
 from activities.permit_systems import KemnakerSystems
+from activities.placement_projection import PlacementProjection
 from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from config.settings import Settings
@@ -26,6 +28,7 @@ from registries.factory import build_simponi
 from workers.log_context import LogContextInterceptor
 from workers.ministry import main
 from workflows.permit import PermitWorkflow
+from workflows.placement import PlacementWorkflow
 
 
 def kemnaker_worker(
@@ -41,9 +44,10 @@ def kemnaker_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PermitWorkflow],
+        workflows=[PermitWorkflow, PlacementWorkflow],
         activities=[
             projection.record_event,
+            PlacementProjection(pool).record_event,
             projection.write_reminder,
             systems.create_billing,
             systems.working_days_before,

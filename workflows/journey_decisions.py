@@ -147,7 +147,10 @@ class JourneyDecisions:
         handover = rules.open_handover(self._case.state, ack.receiver)
         assert handover is not None
         handover.acknowledged = Acknowledgement(
-            actor=ack.actor, at=workflow.now(), reason=ack.reason
+            actor=ack.actor,
+            at=workflow.now(),
+            reason=ack.reason,
+            contact_consent=ack.contact_consent,
         )
         self._case.acks[handover.handover_id] = Settlement("acknowledge", ack.actor, ack.reason)
         await self._case.record(

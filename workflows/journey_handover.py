@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import journey_rules as rules
@@ -23,15 +25,21 @@ with workflow.unsafe.imports_passed_through():
         JourneyEventKind,
         JourneyStatus,
     )
+    from domain.placement import PlacementStart, placement_id_for, placement_workflow_id
 
 
 with workflow.unsafe.imports_passed_through():
     from workflows.journey_case import JourneyCase
+    from workflows.placement import PlacementWorkflow
 
 # How long the journey waits at release for its enrolments to report that they stopped
 # (they stop at their next wait; longer means a worker or Postgres is down). Past it the
 # handover goes out with the records it has; a late report still lands in the state.
 _STOP_GRACE = timedelta(days=1)
+
+# Job placement's acknowledgement starts the placement follow-up (added after journeys were
+# running: histories from before it end without one).
+PLACEMENT_PATCH = "placement-follow-up-v1"
 
 _RECEIVER_WORK = {
     HandoverReceiver.BAPAS: Role.BAPAS_OFFICER,
@@ -127,7 +135,49 @@ class JourneyHandover:
             await self._case.tasks.close(
                 handover.task_id, self._case.acks[handover.handover_id], ""
             )
+            if handover.receiver is HandoverReceiver.JOB_PLACEMENT and workflow.patched(
+                PLACEMENT_PATCH
+            ):
+                await self._start_placement(handover)
             self._case.closed_handovers.add(handover.handover_id)
+
+    async def _start_placement(self, handover: Handover) -> None:
+        """Start job placement's follow-up on Kemnaker's queue. It outlives the journey
+        (ABANDON) and its id comes from the journey's, so it is started once."""
+        state, policy = self._case.state, self._case.policy
+        ack, release, package = handover.acknowledged, state.release, state.package
+        assert ack is not None and release is not None and package is not None
+        placement_id = placement_id_for(state.journey_id)
+        start = PlacementStart(
+            placement_id=placement_id,
+            journey_id=state.journey_id,
+            journey_workflow_id=workflow.info().workflow_id,
+            inmate_sdp_no=state.inmate_sdp_no,
+            release_kind=release.kind,
+            released_at=release.at,
+            last_upt=state.upt_code,
+            programme_codes=sorted({e.programme_code for e in state.enrolments}),
+            certificates=package.certificates,
+            contact_consent=bool(ack.contact_consent),  # unknown: not to be contacted
+            acknowledged_by=ack.actor,
+            acknowledged_at=ack.at,
+            policy=policy.placement,
+        )
+        try:
+            await workflow.start_child_workflow(
+                PlacementWorkflow.run,
+                start,
+                id=placement_workflow_id(placement_id),
+                task_queue=policy.placement_task_queue,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("placement %s was already started", placement_id)
+        await self._case.record(
+            JourneyEventKind.PLACEMENT_STARTED,
+            reason=f"placement follow-up {placement_id} "
+            + ("started" if start.contact_consent else "kept the certificates (no consent)"),
+        )
 
     async def _escalate(self, handover: Handover) -> None:
         handover.escalated_at = workflow.now()

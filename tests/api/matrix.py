@@ -178,7 +178,8 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
     """(allowed, what happened); allowed is None when the answer is neither (401, 5xx, or a
     request the framework refused as malformed: the probe's body is wrong, not the rule)."""
     status = response.status_code
-    answer = response.json() if response.content else None
+    is_json = response.headers.get("content-type", "").startswith("application/json")
+    answer = response.json() if response.content and is_json else None  # a PDF is not
     detail = answer.get("detail") if isinstance(answer, dict) else None
     if status == 403:
         return False, "403"
@@ -250,15 +251,31 @@ async def _handed_over(api: ApiStack) -> dict[str, str]:
     await jf.reaches(api, enrolment_id, "closed")
     handovers = {h["receiver"]: h["handover_id"] for h in await jf.handovers_of(
         api, DEMO_RELEASE_SOON, 2)}  # fmt: skip
-    for receiver, headers in (
-        ("bapas", jf.pk(api, "pk-setup", HOME_BAPAS)),
-        ("job_placement", jf.placement_officer(api, "kn-setup")),
+    for receiver, headers, consent in (
+        ("bapas", jf.pk(api, "pk-setup", HOME_BAPAS), {}),
+        # no consent to be contacted: its placement case closes at once (a closed target)
+        ("job_placement", jf.placement_officer(api, "kn-setup"), {"contact_consent": False}),
     ):
         await flows.ok(await api.http.post(
             f"/handovers/{handovers[receiver]}/acknowledgement",
-            json={"reason": "taken over"}, headers=headers))  # fmt: skip
+            json={"reason": "taken over"} | consent, headers=headers))  # fmt: skip
     await jf.settled(api, DEMO_RELEASE_SOON)
     return handovers
+
+
+async def _closed_placement(api: ApiStack, job_placement_handover: str) -> str:
+    """The placement case job placement's acknowledgement started: without consent it
+    closed at once, so an allowed decision on it is a 409."""
+    journey_id = job_placement_handover.split(":")[0]
+    placement_id = f"PLC-{journey_id}"
+    for _ in range(200):
+        status = await api.pool.fetchval(
+            "SELECT status FROM placements WHERE placement_id = $1", placement_id
+        )
+        if status == "closed":
+            return placement_id
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"placement {placement_id} never closed")
 
 
 async def _permit(api: ApiStack) -> str:
@@ -328,6 +345,10 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
             receiver_role=Role.KEMNAKER_OFFICER,
         ),
     }
+    targets["closed placement"] = Target(
+        "placement case closed (no consent)",
+        {"placement_id": await _closed_placement(api, handovers["job_placement"])},
+    )
     permit, closed_permit = await asyncio.gather(_permit(api), _rejected_permit(api))
     targets["permit"] = Target(
         "application at verification",

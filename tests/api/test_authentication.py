@@ -6,7 +6,10 @@ import re
 
 from tests.api.conftest import ApiStack
 
-PUBLIC = {"/health"}
+PUBLIC = {
+    "/health",
+    "/public/certificate-check",
+}  # the public check: tests/api/test_certificate_check.py
 # Authenticated by a signature instead of a token: SIMPONI is a system, not a person.
 SIGNED = {"/payments/simponi/callback"}
 

@@ -56,6 +56,8 @@ JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, R
 INMATE_LOOKERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.AUDITOR)
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
+PLACEMENT = "/placements/{placement_id}"
+PLACEMENT_READERS = may(Role.KEMNAKER_OFFICER, Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
 AUDITED = "/audit/cases/{case_kind}/{case_id}"
 AUDIT_CASE = f"{AUDITED}/verification"
@@ -71,6 +73,8 @@ PERMIT_READERS = may(
 
 EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
+    # The public certificate check: no login, whoever asks (tests/api/test_certificate_check.py)
+    ("POST", "/public/certificate-check"): ANY_ROLE,
     ("GET", "/upts"): ANY_ROLE,
     ("GET", "/upts/{upt_code}/offerings"): ANY_ROLE,
     ("GET", "/programmes"): ANY_ROLE,
@@ -111,10 +115,19 @@ EXPECTED: dict[Operation, Rule] = {
     # Release handover: each receiver acknowledges its own; auditors read.
     ("GET", "/handovers"): HANDOVER_READERS,
     ("GET", "/handovers/{handover_id}"): HANDOVER_READERS,
+    ("GET", "/handovers/{handover_id}/package.pdf"): HANDOVER_READERS,
     ("POST", "/handovers/{handover_id}/acknowledgement"): receiver_and(),
     # Reviewer tasks: the task's required role within the task's scope. A supervisor of the
     # scope sees the task, releases and reassigns it (its inbox holds only escalated tasks,
     # and none of these is). Auditors read a task's history but have no work.
+    # After release: job placement (a Kemnaker officer) follows the released person up;
+    # auditors of Process A read.
+    ("GET", "/placements"): PLACEMENT_READERS,
+    ("GET", f"{PLACEMENT}"): PLACEMENT_READERS,
+    ("POST", f"{PLACEMENT}/contacts"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/referrals"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/outcome"): may(Role.KEMNAKER_OFFICER),
+    ("POST", f"{PLACEMENT}/check-ins"): may(Role.KEMNAKER_OFFICER),
     ("GET", "/inbox"): task_role_and(),
     ("GET", "/tasks/{task_id}"): task_role_and(Role.SUPERVISOR, Role.AUDITOR),
     ("POST", "/tasks/{task_id}/claim"): task_role_and(),
@@ -156,6 +169,7 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/audit/reads"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
     ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
+    ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
 }
 
@@ -229,6 +243,10 @@ def _reassignment(target: Target) -> dict[str, Any]:
 
 PROBES: dict[Operation, Probe] = {
     ("GET", "/health"): Probe(("reference",)),
+    # An unknown number (404), or past the bucket (429).
+    ("POST", "/public/certificate-check"): Probe(
+        ("reference",), _same({"certificate_number": "NO-SUCH-1", "birth_date": "1990-01-01"})
+    ),
     ("GET", "/upts"): Probe(("reference",)),
     ("GET", "/upts/{upt_code}/offerings"): Probe(("reference",)),
     ("GET", "/programmes"): Probe(("reference",)),
@@ -282,9 +300,25 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/upts/{upt_code}/inmates"): Probe(("inmates",), lists="sdp_no"),
     ("GET", "/handovers"): Probe(HANDOVERS, lists="handover_id"),
     ("GET", "/handovers/{handover_id}"): Probe(HANDOVERS),
+    ("GET", "/handovers/{handover_id}/package.pdf"): Probe(HANDOVERS),
     ("POST", "/handovers/{handover_id}/acknowledgement"): Probe(
         HANDOVERS, _same(REASON)
     ),  # 409: already acknowledged
+    # The placement case closed at once (no consent): an allowed decision is a 409.
+    ("GET", "/placements"): Probe(("closed placement",), lists="placement_id"),
+    ("GET", PLACEMENT): Probe(("closed placement",)),
+    ("POST", f"{PLACEMENT}/contacts"): Probe(
+        ("closed placement",), _same({"channel": "phone", "reached": True} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/referrals"): Probe(
+        ("closed placement",), _same({"kind": "vacancy", "to": "Barista, Kopi"} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/outcome"): Probe(
+        ("closed placement",), _same({"outcome": "not_reached"} | REASON)
+    ),
+    ("POST", f"{PLACEMENT}/check-ins"): Probe(
+        ("closed placement",), _same({"month": 1, "reached": True} | REASON)
+    ),
     ("GET", "/inbox"): Probe(TASKS, lists="task_id"),
     ("GET", "/tasks/{task_id}"): Probe(TASKS),
     ("POST", "/tasks/{task_id}/claim"): Probe(TASKS),  # the task's role in scope holds it after
@@ -321,6 +355,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/audit/reads"): Probe(("reference",)),
     ("GET", "/reports/certification-funnel"): Probe(("placement",)),
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
+    ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
 }
 

@@ -102,7 +102,7 @@ async def test_the_journey_ends_when_every_receiver_has_acknowledged(api: ApiSta
     last = await flows.ok(
         await api.http.post(
             f"/handovers/{placement['handover_id']}/acknowledgement",
-            json={"reason": "referred to BLK Jakarta"},
+            json={"reason": "referred to BLK Jakarta", "contact_consent": False},
             headers=jf.placement_officer(api),
         )
     )

@@ -148,7 +148,7 @@ async def test_a_transferred_inmate_is_released_and_handed_over(served: ApiStack
     decided = await flows.ok(
         await api.http.post(
             f"/tasks/{task['task_id']}/decide",
-            json={"reason": "referred to BLK Jakarta for welding"},
+            json={"reason": "referred to BLK Jakarta for welding", "contact_consent": True},
             headers=jf.placement_officer(api),
         )
     )

@@ -35,6 +35,16 @@ async def test_unknown_inmate_over_http_is_none(sdp_client: SdpHttpClient) -> No
     assert await sdp_client.get_inmate("CPN-1999-99999") is None
 
 
+async def test_identity_over_http_matches_the_registry(
+    sdp_client: SdpHttpClient, sdp_simulator: SdpSimulator
+) -> None:
+    """The holder's name and date of birth (the public certificate check's only source)."""
+    identity = await sdp_client.get_identity(DEMO_ELIGIBLE)
+    assert identity is not None and identity == await sdp_simulator.get_identity(DEMO_ELIGIBLE)
+    assert identity.date_of_birth.year < TODAY.year
+    assert await sdp_client.get_identity("CPN-1999-99999") is None
+
+
 async def test_an_sdp_number_cannot_reach_another_path(sdp_client: SdpHttpClient) -> None:
     # Quoted as one path segment: the server sees an unknown number, not /healthz.
     assert await sdp_client.get_inmate("../../healthz") is None

@@ -81,11 +81,16 @@ def release(kind: ReleaseKind = ReleaseKind.PB, bapas: str | None = BAPAS) -> Cu
 
 
 def acknowledgement(
-    receiver: HandoverReceiver, actor: Actor | None = None
+    receiver: HandoverReceiver, actor: Actor | None = None, *, consent: bool = False
 ) -> HandoverAcknowledgement:
-    default = BAPAS_OFFICER if receiver is HandoverReceiver.BAPAS else PLACEMENT_OFFICER
+    """Job placement records the released person's consent to be contacted (default: none,
+    so the placement case it starts closes at once)."""
+    bapas = receiver is HandoverReceiver.BAPAS
     return HandoverAcknowledgement(
-        actor=actor or default, receiver=receiver, reason="registered as Klien; file opened"
+        actor=actor or (BAPAS_OFFICER if bapas else PLACEMENT_OFFICER),
+        receiver=receiver,
+        reason="registered as Klien; file opened",
+        contact_consent=None if bapas else consent,
     )
 
 
@@ -107,15 +112,19 @@ class JourneyCase:
         policy: JourneyPolicy | None = None,
         upt: str = UPT,
         workflow_id: str | None = None,
+        journey_id: str | None = None,
     ) -> JourneyCase:
-        journey_id = f"JRN-{uuid.uuid4().hex[:10]}"
+        journey_id = journey_id or f"JRN-{uuid.uuid4().hex[:10]}"
         handle = await harness.env.client.start_workflow(
             InmateJourneyWorkflow.run,
             JourneyStart(
                 journey_id=journey_id,
                 inmate_sdp_no=INMATE_SDP_NO,
                 upt_code=upt,
-                policy=policy or JourneyPolicy(),
+                # Job placement's follow-up runs on this test's worker too.
+                policy=(policy or JourneyPolicy()).model_copy(
+                    update={"placement_task_queue": harness.task_queue}
+                ),
             ),
             id=workflow_id or f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}",
             task_queue=harness.task_queue,

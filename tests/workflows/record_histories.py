@@ -118,7 +118,17 @@ JOURNEY_CONTINUED_V1 = RecordedJourney(
 JOURNEY_RELEASED_V2 = RecordedJourney(
     "journey_released_v2_held_case.json", "journey-history-released-v2", continued_as_new=False
 )
-JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1, JOURNEY_RELEASED_V2)
+# v2: job placement's acknowledgement (with consent) starts the placement follow-up (patch
+# "placement-follow-up-v1"); recorded by `record_placement_histories.py`.
+JOURNEY_PLACEMENT_V2 = RecordedJourney(
+    "journey_placement_v2.json", "journey-history-placement-v2", continued_as_new=False
+)
+JOURNEYS = (
+    JOURNEY_RELEASED_V1,
+    JOURNEY_CONTINUED_V1,
+    JOURNEY_RELEASED_V2,
+    JOURNEY_PLACEMENT_V2,
+)
 
 
 async def _straight_to_certificate(harness: Harness, case: Case) -> None:

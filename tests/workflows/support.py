@@ -59,6 +59,7 @@ from domain.journey import (
     ProgrammesOffered,
     ProgrammesOfferedQuery,
 )
+from domain.placement import RECORD_PLACEMENT_EVENT, PlacementEvent
 from domain.policy import EnrolmentPolicy
 from domain.reference import CompetencyUnit, EducationLevel, Programme
 from domain.registries import (
@@ -82,6 +83,7 @@ from domain.tasks import (
 from tests.temporal_support import IN_FLIGHT, history_quiet, idle, quiet, until
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
+from workflows.placement import PlacementWorkflow
 
 # ---------------------------------------------------------------- reference data
 
@@ -375,6 +377,26 @@ class JourneyRecorder:
         return sorted((e for e in self.received if e.journey_id == journey_id), key=lambda e: e.seq)
 
 
+class PlacementRecorder:
+    """Stands in for the placement read model: keeps every placement event as it arrives."""
+
+    def __init__(self) -> None:
+        self.received: list[PlacementEvent] = []
+
+    @activity.defn(name=RECORD_PLACEMENT_EVENT)
+    async def record(self, event: PlacementEvent) -> None:
+        with IN_FLIGHT.running():
+            self.received.append(event)
+
+    def events(self, placement_id: str) -> list[PlacementEvent]:
+        return sorted(
+            (e for e in self.received if e.placement_id == placement_id), key=lambda e: e.seq
+        )
+
+    def workflow_ids(self) -> set[str]:
+        return {e.workflow_id for e in self.received}
+
+
 class FakeOfferings:
     """Reference data: which UPT offers which programme."""
 
@@ -416,6 +438,7 @@ class Harness:
         self.bnsp = FakeBnsp()
         self.tasks = TaskRecorder()
         self.journey_projection = JourneyRecorder()
+        self.placements = PlacementRecorder()
         self.offerings = FakeOfferings()
         # Other running workflows (journeys) to leave behind cleanly, like `cases`.
         self.others: list[WorkflowHandle[object, object]] = []
@@ -470,9 +493,10 @@ async def running_harness(
     async with Worker(
         env.client,
         task_queue=harness.task_queue,
-        workflows=[EnrolmentWorkflow, InmateJourneyWorkflow],
+        workflows=[EnrolmentWorkflow, InmateJourneyWorkflow, PlacementWorkflow],
         activities=[
             harness.journey_projection.record,
+            harness.placements.record,
             harness.offerings.programmes_offered,
             harness.projection.record,
             harness.bnsp.submit,
@@ -494,6 +518,9 @@ async def running_harness(
             # Leave no running case behind: its timers would fire in later tests' time skips.
             for other in harness.others:
                 await _terminate_when_quiet(other)
+            # Placement cases the journeys started (they outlive their journey).
+            for workflow_id in sorted(harness.placements.workflow_ids()):
+                await _terminate_when_quiet(env.client.get_workflow_handle(workflow_id))
             for case in harness.cases:
                 description = await case.handle.describe()
                 if description.status is WorkflowExecutionStatus.RUNNING:

@@ -1,0 +1,1 @@
+"""Documents Sinergi produces (the handover package PDF) and where they are kept."""
