@@ -19,7 +19,9 @@ from api import (
     enrolments,
     inbox,
     journeys,
+    notifications,
     payments,
+    people,
     permits,
     reference,
     reports,
@@ -108,6 +110,8 @@ def create_app(
     app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(people.router)
+    app.include_router(notifications.router)
     return app
 
 
