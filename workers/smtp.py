@@ -57,8 +57,9 @@ def _send_blocking(settings: Settings, message: EmailMessage) -> SendFailure | N
         ) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_username is not None and settings.smtp_password is not None:
-                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            if settings.smtp_username:  # unset or empty (compose's default): no login
+                smtp.login(settings.smtp_username, password)
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
