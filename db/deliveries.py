@@ -200,6 +200,7 @@ async def mark_sent(conn: Connection | asyncpg.Pool, delivery: str) -> bool:
 async def mark_failed(
     conn: Connection | asyncpg.Pool,
     delivery: str,
+    owner: str,
     error: str,
     *,
     permanent: bool,
@@ -208,18 +209,19 @@ async def mark_failed(
     backoff_max: float,
 ) -> DeliveryState:
     """Retry later (base x 2^(attempts-1) seconds, capped), or a dead letter when refused
-    for good or out of attempts."""
+    for good or out of attempts. Only while `owner` still holds the lease: a worker whose
+    lease ran out (another has taken the e-mail) changes nothing."""
     state = await conn.fetchval(
         """UPDATE deliveries
               SET state = CASE WHEN $3 OR attempts >= $4 THEN 'dead' ELSE 'pending' END,
                   next_attempt_at = now() + make_interval(
                       secs => least($6::float8, $5::float8 * power(2, attempts - 1))),
                   lease_owner = NULL, lease_until = NULL, last_error = left($2, 500)
-            WHERE delivery_id = $1 AND state = 'pending'
+            WHERE delivery_id = $1 AND state = 'pending' AND lease_owner = $7
         RETURNING state""",
-        delivery, error, permanent, max_attempts, backoff_base, backoff_max,
+        delivery, error, permanent, max_attempts, backoff_base, backoff_max, owner,
     )  # fmt: skip
-    return DeliveryState(state) if state else DeliveryState.SENT
+    return DeliveryState(state) if state else DeliveryState.PENDING
 
 
 # ---------------------------------------------------------------- operators

@@ -165,7 +165,7 @@ class DeliveryWorker:
                          attempt=job.attempts, recorded=recorded)  # fmt: skip
                 continue
             state = await deliveries_db.mark_failed(
-                self.pool, job.delivery_id, failure.error, permanent=failure.permanent,
+                self.pool, job.delivery_id, self.owner, failure.error, permanent=failure.permanent,
                 max_attempts=s.delivery_max_attempts, backoff_base=s.delivery_backoff_base_seconds,
                 backoff_max=s.delivery_backoff_max_seconds,
             )  # fmt: skip
