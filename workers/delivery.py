@@ -42,7 +42,15 @@ from db import deliveries as deliveries_db
 from db import notices as notices_db
 from db import people as people_db
 from db.connect import Connection, create_pool
-from db.deliveries import Channel, DeliveryState, NewDelivery, OutboxRow, delivery_id, reference
+from db.deliveries import (
+    Channel,
+    DeliveryState,
+    EmailJob,
+    NewDelivery,
+    OutboxRow,
+    delivery_id,
+    reference,
+)
 from db.inbox import Grant, InboxQuery, list_inbox
 from domain.clock import WIB
 from domain.people import Language, Person, RoleGrant, administering_ministry
@@ -154,27 +162,34 @@ class DeliveryWorker:
         jobs = await deliveries_db.lease_emails(
             self.pool, self.owner, s.delivery_batch_size, s.delivery_lease_seconds
         )
-        for job in jobs:
-            if stop is not None and stop.is_set():
-                break  # the rest stay leased until the lease runs out; never sent half
-            failure = await smtp.send(s, smtp.build_message(job, s))
-            ref = reference(job.delivery_id)
-            if failure is None:
-                recorded = await deliveries_db.mark_sent(self.pool, job.delivery_id)
-                log.info("email_sent", delivery=ref, message_id=job.message_id,
-                         attempt=job.attempts, recorded=recorded)  # fmt: skip
-                continue
-            state = await deliveries_db.mark_failed(
-                self.pool, job.delivery_id, self.owner, failure.error, permanent=failure.permanent,
-                max_attempts=s.delivery_max_attempts, backoff_base=s.delivery_backoff_base_seconds,
-                backoff_max=s.delivery_backoff_max_seconds,
-            )  # fmt: skip
-            log.warning(
-                "email_dead_letter" if state is DeliveryState.DEAD else "email_retry_later",
-                delivery=ref, message_id=job.message_id, attempt=job.attempts,
-                error=failure.error,
-            )  # fmt: skip
+        connection = smtp.SmtpConnection(s)  # one session for the batch
+        try:
+            for job in jobs:
+                if stop is not None and stop.is_set():
+                    break  # the rest stay leased until the lease runs out; never sent half
+                await self._send(connection, job)
+        finally:
+            await connection.close()
         return len(jobs)
+
+    async def _send(self, connection: smtp.SmtpConnection, job: EmailJob) -> None:
+        s = self.settings
+        failure = await connection.send(smtp.build_message(job, s))
+        ref = reference(job.delivery_id)
+        if failure is None:
+            recorded = await deliveries_db.mark_sent(self.pool, job.delivery_id)
+            log.info("email_sent", delivery=ref, message_id=job.message_id,
+                     attempt=job.attempts, recorded=recorded)  # fmt: skip
+            return
+        state = await deliveries_db.mark_failed(
+            self.pool, job.delivery_id, self.owner, failure.error, permanent=failure.permanent,
+            max_attempts=s.delivery_max_attempts, backoff_base=s.delivery_backoff_base_seconds,
+            backoff_max=s.delivery_backoff_max_seconds,
+        )  # fmt: skip
+        log.warning(
+            "email_dead_letter" if state is DeliveryState.DEAD else "email_retry_later",
+            delivery=ref, message_id=job.message_id, attempt=job.attempts, error=failure.error,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ 3. the daily pass
 

@@ -50,30 +50,73 @@ def build_message(job: EmailJob, settings: Settings) -> EmailMessage:
     return message
 
 
-def _send_blocking(settings: Settings, message: EmailMessage) -> SendFailure | None:
-    try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-        ) as smtp:
-            if settings.smtp_starttls:
+class SmtpConnection:
+    """One SMTP session for a batch of e-mails (connect, STARTTLS and login once), opened on
+    the first send and opened again after any failure. Blocking calls run in a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        try:
+            if s.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
-            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-            if settings.smtp_username:  # unset or empty (compose's default): no login
-                smtp.login(settings.smtp_username, password)
-            smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        code = codes[0] if codes else 550
-        return SendFailure(permanent=code >= 500, error=f"recipient refused: {code}")
-    except smtplib.SMTPResponseException as error:
-        raw = error.smtp_error
-        text = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:200]
-        return SendFailure(permanent=error.smtp_code >= 500, error=f"{error.smtp_code} {text}")
-    except (smtplib.SMTPException, OSError) as error:
-        return SendFailure(permanent=False, error=f"{type(error).__name__}")
-    return None
+            if s.smtp_username:  # unset or empty (compose's default): no login
+                password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+                smtp.login(s.smtp_username, password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send_blocking(self, message: EmailMessage) -> SendFailure | None:
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            self._drop()
+            codes = [code for code, _ in error.recipients.values()]
+            code = codes[0] if codes else 550
+            return SendFailure(permanent=code >= 500, error=f"recipient refused: {code}")
+        except smtplib.SMTPResponseException as error:
+            self._drop()
+            raw = error.smtp_error
+            text = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:200]
+            return SendFailure(permanent=error.smtp_code >= 500, error=f"{error.smtp_code} {text}")
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            return SendFailure(permanent=False, error=f"{type(error).__name__}")
+        return None
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def _close_blocking(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # the server went first: nothing to say goodbye to
+            self._drop()
+
+    async def send(self, message: EmailMessage) -> SendFailure | None:
+        """None once the server accepted the message; otherwise why not."""
+        return await asyncio.to_thread(self._send_blocking, message)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close_blocking)
 
 
 async def send(settings: Settings, message: EmailMessage) -> SendFailure | None:
-    """None once the server accepted the message; otherwise why not."""
-    return await asyncio.to_thread(_send_blocking, settings, message)
+    """One message on a connection of its own."""
+    connection = SmtpConnection(settings)
+    try:
+        return await connection.send(message)
+    finally:
+        await connection.close()
