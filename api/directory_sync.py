@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import asyncpg
 import structlog
@@ -52,3 +54,19 @@ async def register_from_request(request: Request, principal: Principal) -> None:
         log.warning("directory_registration_failed", error_type=type(error).__name__)
         return
     seen[principal.subject] = (fingerprint, now)
+
+
+async def register_at_login(
+    request: Request, principal: Principal, claims: Mapping[str, Any]
+) -> None:
+    """The workspace's sign-in (OIDC callback, or a development persona): the person as the
+    verified claims describe them. Like the request path, a failure is logged and never
+    refuses the sign-in (the person is registered at their next request)."""
+    pool: asyncpg.Pool | None = getattr(request.app.state, "pool", None)
+    if pool is None:
+        return
+    try:
+        async with asyncio.timeout(WRITE_TIMEOUT_SECONDS), pool.acquire() as conn:
+            await people_db.upsert_from_claims(conn, principal, claims)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        log.warning("directory_login_registration_failed", error_type=type(error).__name__)

@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_redirect_url: str | None = None
     oidc_discovery_url: str | None = None
-    oidc_scopes: str = "openid"
+    oidc_scopes: str = "openid profile email"  # name and e-mail for the directory of people
     # The signed session cookie (subject, roles, scope, language, CSRF token; no PII).
     session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
     session_hours: float = Field(default=8.0, gt=0, le=24)
