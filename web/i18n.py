@@ -92,6 +92,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.auditor": ("Auditor", "Auditor"),
     "role.supervisor": ("Supervisor", "Supervisor"),
     "role.sdp_system": ("Sistem SDP", "SDP system"),
+    "role.administrator": ("Administrator", "Administrator"),
+    "role.operator": ("Operator sistem", "System operator"),
     # inbox
     "inbox.title": ("Tugas Saya", "My tasks"),
     "inbox.empty": ("Tidak ada tugas untuk Anda saat ini.", "You have no tasks right now."),
