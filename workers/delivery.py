@@ -261,13 +261,14 @@ class DeliveryWorker:
 
 
 async def serve(settings: Settings) -> None:
-    if settings.database_url is None:
+    dsn = settings.database_dsn
+    if dsn is None:
         raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    pool = await create_pool(settings.database_url, max_size=4)
+    pool = await create_pool(dsn, max_size=4)
     try:
         owner = f"{socket.gethostname()}:{os.getpid()}"
         await DeliveryWorker(pool, settings, owner).run(stop)

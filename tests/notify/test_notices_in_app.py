@@ -9,10 +9,9 @@ from typing import Any
 from config.settings import Environment, Settings
 from domain.identity import Role
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
 from tests.notify.smtp_support import smtp_server
-from tests.permits import flows as permit_flows
 from tests.temporal_support import until
 from workers.delivery import DeliveryWorker
 
