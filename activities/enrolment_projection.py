@@ -6,7 +6,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from db import enrolments
+from db import enrolments, notices
 from domain.enrolment import RECORD_ENROLMENT_EVENT, EnrolmentEvent
 
 log = structlog.get_logger(__name__)
@@ -20,6 +20,9 @@ class EnrolmentProjection:
     async def record_event(self, event: EnrolmentEvent) -> None:
         async with self._pool.acquire() as conn:
             applied = await enrolments.apply_event(conn, event, activity.info().workflow_run_id)
+            # Written whether or not applied now: a retry after a crash between the two
+            # still announces it (the notice's key makes it once).
+            await notices.enrolment_event(conn, event)
         # Ids and kinds only: the read model, not the log, holds case content.
         log.info(
             "enrolment_event_projected" if applied else "enrolment_event_already_projected",

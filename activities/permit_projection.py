@@ -7,7 +7,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from db import permits
+from db import notices, permits
 from domain.permit import RECORD_PERMIT_EVENT, WRITE_PERMIT_REMINDER, PermitEvent, PermitReminder
 
 log = structlog.get_logger(__name__)
@@ -21,6 +21,9 @@ class PermitProjection:
     async def record_event(self, event: PermitEvent) -> None:
         async with self._pool.acquire() as conn:
             applied = await permits.apply_event(conn, event, activity.info().workflow_run_id)
+            # The employer's notices (revision requested, payment due); keyed, so a retry
+            # after a crash between the two still writes each once.
+            await notices.permit_event(conn, event)
         # Ids and kinds only: the read model, not the log, holds the passport and names.
         log.info(
             "permit_event_projected" if applied else "permit_event_already_projected",

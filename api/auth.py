@@ -21,6 +21,7 @@ import structlog
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.directory_sync import register_from_request
 from api.oidc import ClaimsError, principal_from_claims, verify_oidc_token
 from config.settings import Settings
 from domain.identity import Principal, Role, Scope
@@ -151,6 +152,8 @@ async def current_principal(
     principal = await asyncio.to_thread(principal_from_token, settings, credentials.credentials)
     # Who asked, for the auditors' request log (api/auditor_log.py), written once answered.
     request.state.principal = principal
+    # The directory of people follows the token's roles and scope (api/directory_sync.py).
+    await register_from_request(request, principal)
     return principal
 
 

@@ -27,9 +27,11 @@ from domain.identity import Actor, Ministry, Principal, Role
 
 router = APIRouter(tags=["reviewer inbox"])
 
-# Everyone who can be awaited by a workflow (auditors only read and the SDP integration only
-# reports: they have no inbox).
-TASK_HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM))
+# Everyone who can be awaited by a workflow (auditors only read, the SDP integration only
+# reports, administrators keep the directory and operators run the system: no inbox).
+TASK_HOLDERS = tuple(
+    r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.ADMINISTRATOR, Role.OPERATOR)
+)
 
 
 class InboxPage(BaseModel):

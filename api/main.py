@@ -24,7 +24,9 @@ from api import (
     inbox,
     inmates,
     journeys,
+    notifications,
     payments,
+    people,
     permits,
     placements,
     reference,
@@ -129,6 +131,8 @@ def create_app(
     app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(people.router)
+    app.include_router(notifications.router)
     install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     install_openapi_docs(app)
     return app

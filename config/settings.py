@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_redirect_url: str | None = None
     oidc_discovery_url: str | None = None
-    oidc_scopes: str = "openid"
+    oidc_scopes: str = "openid profile email"  # name and e-mail for the directory of people
     # The signed session cookie (subject, roles, scope, language, CSRF token; no PII).
     session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
     session_hours: float = Field(default=8.0, gt=0, le=24)
@@ -176,6 +176,49 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     public_check_per_minute: float = Field(default=10, gt=0)
     public_check_burst: int = Field(default=5, ge=1)
+
+    # Notifications (workers/delivery.py): e-mail over SMTP and in-app. The embedded stack
+    # runs a local mail sink on smtp_port that writes each message under state_dir/mail
+    # (mail_sink None: in development only); point these at the ministry's relay elsewhere.
+    # (public_base_url above: links in messages lead there too)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Sinergi <notifikasi@sinergi.go.id>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_sink: bool | None = None
+    # A failed e-mail is retried after base x 2^(attempt-1) seconds (capped); after
+    # max_attempts, or at once on a permanent refusal (5xx), it is a dead letter.
+    delivery_max_attempts: int = Field(default=5, ge=1)
+    delivery_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # How long a worker holds the e-mails it took before another may take them (a worker
+    # that died mid-batch): longer than one batch's sending takes.
+    delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    delivery_batch_size: int = Field(default=20, ge=1, le=500)
+    delivery_poll_seconds: float = Field(default=2.0, gt=0)
+    # The daily pass (digests of open tasks, permits expiring) runs once a day from this
+    # hour, Jakarta time; permits are announced this many days before they end.
+    digest_hour_wib: int = Field(default=7, ge=0, le=23)
+    permit_expiry_notice_days: int = Field(default=14, ge=1)
+    # Where a notice goes when nobody active holds the addressed role in its scope.
+    notify_fallback_addresses: dict[str, str] = {
+        "kemnaker": "notifikasi@kemnaker.go.id",
+        "kemenimipas": "notifikasi@kemenimipas.go.id",
+        "imigrasi": "notifikasi@imigrasi.go.id",
+    }
+
+    @property
+    def mail_sink_enabled(self) -> bool:
+        if self.mail_sink is not None:
+            return self.mail_sink
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.state_dir / "mail"
 
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> Settings:

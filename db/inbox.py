@@ -19,6 +19,7 @@ from typing import Any, Self
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from db import notices, people
 from db.connect import Connection
 from db.tasks import (
     SCOPE_FIELDS,
@@ -30,7 +31,7 @@ from db.tasks import (
     scope_values,
     write_history,
 )
-from domain.errors import conflict, forbidden, not_found
+from domain.errors import conflict, forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role, Scope
 from domain.tasks import OPEN_STATES, TaskState
 
@@ -257,12 +258,21 @@ async def reassign(
             raise conflict(closed_refusal(task))
         if task.assignee == to_subject:
             return task
+        # The gap noted when the inbox was built: the new holder must be able to do the work.
+        problem = await people.holding_problem(conn, to_subject, task.required_role, task.scope)
+        if problem is not None:
+            raise invalid(f"task {task_id} cannot go to {to_subject}: {problem}")
         moved = await _assign(conn, task, to_subject, at)
         await write_history(
             conn, task_id, HistoryAction.REASSIGNED, at,
             actor_subject=actor.subject, actor_role=actor.role,
             detail=f"from {task.assignee or 'nobody'} to {to_subject}",
         )  # fmt: skip
+        times = await conn.fetchval(
+            "SELECT count(*) FROM task_history WHERE task_id = $1 AND action = 'reassigned'",
+            task_id,
+        )
+        await notices.task_assigned(conn, moved, to_subject, times)  # the new holder is told
         return moved
 
 

@@ -24,6 +24,11 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     # The corrections database (SDP) as a system client: reports custody events of any UPT.
     SDP_SYSTEM = "sdp_system"
+    # Maintains the directory of people of one ministry (roles, scopes, contact); changes no
+    # case.
+    ADMINISTRATOR = "administrator"
+    # Runs the deployment (deliveries, dead letters, metrics); sees no case data.
+    OPERATOR = "operator"
 
 
 class Ministry(StrEnum):
@@ -56,6 +61,8 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
     Role.AUDITOR: ScopeKind.MINISTRY,
     Role.SUPERVISOR: ScopeKind.ALL,  # the scope kind of whatever they supervise
     Role.SDP_SYSTEM: ScopeKind.ALL,
+    Role.ADMINISTRATOR: ScopeKind.MINISTRY,
+    Role.OPERATOR: ScopeKind.ALL,  # the deployment: no scope bounds it, and it reads no case
 }
 
 
@@ -75,6 +82,8 @@ MINISTRY_OF_ROLE: dict[Role, Ministry | None] = {
     Role.AUDITOR: None,
     Role.SUPERVISOR: None,
     Role.SDP_SYSTEM: None,
+    Role.ADMINISTRATOR: None,  # the ministry in its scope
+    Role.OPERATOR: None,
 }
 
 

@@ -24,5 +24,7 @@ SINERGI_SIMPONI_CALLBACK_SECRET=compose-validation-only \
 SINERGI_SESSION_SECRET=compose-validation-only \
 SINERGI_PAYLOAD_KEY_ID=compose-validation-only \
 SINERGI_PAYLOAD_KEYS='{}' \
+SINERGI_SMTP_HOST=compose-validation-only \
+SINERGI_PUBLIC_BASE_URL=compose-validation-only \
     docker-compose -f docker-compose.yml config -q
 echo "check-compose: docker-compose.yml is valid"

@@ -1,15 +1,18 @@
 """`sinergi up`: the whole stack on one machine, its state in one folder (settings.state_dir).
 
 Start order: Postgres (embedded unless DATABASE_URL is set; migrated and seeded), the Temporal
-dev server (unless TEMPORAL_ADDRESS is set), the workers (the enrolment worker, then
-Kemnaker's and Imigrasi's TKA permit workers, each its own process), the API. Stop order is
+dev server (unless TEMPORAL_ADDRESS is set), in development the local mail sink, the workers
+(the enrolment worker, then Kemnaker's and Imigrasi's TKA permit workers, then the delivery
+worker, each its own process), the API. Stop order is
 the reverse, on SIGINT/SIGTERM, when anything dies, or when start-up fails half-way.
 Postgres data and the Temporal database stay in the state folder, so cases survive a restart.
 
 Layout of the state folder:
     postgres/      the Postgres data folder (its server log is postgres/log)
     temporal.db    the Temporal dev server's SQLite store
-    logs/          temporal.log, worker.log, kemnaker-worker.log, imigrasi-worker.log, api.log
+    logs/          temporal.log, worker.log, kemnaker-worker.log, imigrasi-worker.log,
+                   delivery-worker.log, mail-sink.log, api.log
+    mail/          development: every e-mail the local mail sink received, one .eml each
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ class AppCommands:
     # TKA permits: each ministry's worker is a process of its own, stopped or restarted alone.
     kemnaker_worker: Sequence[str] = (sys.executable, "-m", "workers.kemnaker")
     imigrasi_worker: Sequence[str] = (sys.executable, "-m", "workers.imigrasi")
+    # Notifications: the delivery worker, and in development the local mail sink it sends to.
+    delivery_worker: Sequence[str] = (sys.executable, "-m", "workers.delivery")
+    mail_sink: Sequence[str] = (sys.executable, "-m", "workers.mail_sink")
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,13 @@ class EmbeddedStack:
         database_url = await self._start_database()
         temporal_address, ui_url = await self._start_temporal()
         env = self._child_env(database_url, temporal_address)
+        sink = [("mail-sink", self.commands.mail_sink)] if self.settings.mail_sink_enabled else []
         for name, argv in (
+            *sink,
             ("worker", self.commands.worker),
             ("kemnaker-worker", self.commands.kemnaker_worker),
             ("imigrasi-worker", self.commands.imigrasi_worker),
+            ("delivery-worker", self.commands.delivery_worker),
             ("api", self.commands.api),
         ):
             await self.supervisor.start_child(
@@ -141,6 +150,8 @@ class EmbeddedStack:
 
     def _check_ports(self) -> None:
         wanted = [("API", self.settings.api_port, "SINERGI_API_PORT")]
+        if self.settings.mail_sink_enabled:
+            wanted.append(("mail sink", self.settings.smtp_port, "SINERGI_SMTP_PORT"))
         if self.settings.embedded_temporal:
             wanted += [
                 ("Temporal", self.settings.temporal_port, "SINERGI_TEMPORAL_PORT"),
@@ -195,6 +206,10 @@ class EmbeddedStack:
             SINERGI_JWT_SECRET=s.jwt_secret.get_secret_value(),
             SINERGI_JWT_ISSUER=s.jwt_issuer,
             SINERGI_JWT_AUDIENCE=s.jwt_audience,
+            # The delivery worker sends to (and the mail sink listens on) this address.
+            SINERGI_SMTP_HOST=s.smtp_host,
+            SINERGI_SMTP_PORT=str(s.smtp_port),
+            SINERGI_MAIL_SINK=str(s.mail_sink_enabled).lower(),
             PYTHONUNBUFFERED="1",  # logs reach the log file as they happen
         )
         return env

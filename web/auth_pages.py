@@ -17,6 +17,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SettingsDep
+from api.directory_sync import register_at_login
 from domain.errors import forbidden, not_found
 from domain.identity import Role
 from web import oidc_login, session
@@ -105,6 +106,7 @@ async def sign_in_as(
     if persona is None:
         raise not_found(f"there is no sample person {subject!r}")
     user = session.sign_in(request, settings, persona.principal)
+    await register_at_login(request, persona.principal, {})  # the directory of people
     log.info("signed_in", method="persona", roles=[r.value for r in user.roles])
     return _to(safe_next(next, home_for(user.active_role)))
 

@@ -27,6 +27,7 @@ import structlog
 from fastapi import Request
 from pydantic import BaseModel
 
+from api.directory_sync import register_at_login
 from api.oidc import ClaimsError, principal_from_claims, verify_oidc_token
 from config.settings import Settings
 from domain.errors import forbidden
@@ -142,13 +143,14 @@ async def finish(request: Request, settings: Settings, code: str, state: str) ->
     id_token = response.json().get("id_token")
     if not isinstance(id_token, str):
         raise forbidden("the identity provider sent no ID token: ask for the 'openid' scope")
-    principal = await asyncio.to_thread(_principal, settings, id_token, pending.nonce)
+    principal, claims = await asyncio.to_thread(_principal, settings, id_token, pending.nonce)
     session.sign_in(request, settings, principal)
+    await register_at_login(request, principal, claims)  # the directory of people
     log.info("signed_in", method="oidc", roles=sorted(r.value for r in principal.roles))
     return pending
 
 
-def _principal(settings: Settings, id_token: str, nonce: str) -> Principal:
+def _principal(settings: Settings, id_token: str, nonce: str) -> tuple[Principal, dict[str, Any]]:
     try:
         claims = verify_oidc_token(settings, id_token, audience=settings.web_client_id)
     except jwt.PyJWKClientConnectionError:
@@ -164,4 +166,4 @@ def _principal(settings: Settings, id_token: str, nonce: str) -> Principal:
         raise forbidden(str(error)) from None
     if not principal.roles:
         raise forbidden("your account has no role in Sinergi: ask your administrator")
-    return principal
+    return principal, claims

@@ -21,8 +21,9 @@ from fastapi import FastAPI
 
 from api.auth import mint_dev_token
 from db import inbox as inbox_db
+from db import people as people_db
 from db.tasks import TaskRecord
-from domain.identity import ROLE_SCOPE, Ministry, Role, Scope, ScopeKind
+from domain.identity import ROLE_SCOPE, Ministry, Principal, Role, Scope, ScopeKind
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_SOON
 from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
@@ -132,7 +133,7 @@ def scope_for(role: Role, target: Target, in_scope: bool) -> Scope:
     if kind is ScopeKind.EMPLOYER:
         return Scope(employer_nib=HOME_NIB if in_scope else OTHER_NIB)
     if kind is ScopeKind.MINISTRY:
-        if role is Role.AUDITOR:
+        if role in (Role.AUDITOR, Role.ADMINISTRATOR):
             return Scope(ministry=target.ministry if in_scope else target.uninvolved)
         own = _OWN_MINISTRY[role]
         return Scope(ministry=own if in_scope else _OTHER_MINISTRY[own])
@@ -304,6 +305,24 @@ async def _permit_stage(api: ApiStack, application_id: str) -> str:
     return f"{row['stage']}/{row['outcome']}"
 
 
+PERSON_SUBJECT = "kn-officer-matrix"
+
+
+async def _person(api: ApiStack) -> Target:
+    """A Kemnaker officer in the directory of people, maintained by Kemnaker's administrators."""
+    async with api.pool.acquire() as conn:
+        await people_db.upsert_from_claims(
+            conn,
+            Principal(subject=PERSON_SUBJECT, roles={Role.KEMNAKER_OFFICER},
+                      scope=Scope(ministry=Ministry.KEMNAKER)),
+            {},
+        )  # fmt: skip
+    return Target(
+        "a Kemnaker officer in the directory", {"subject": PERSON_SUBJECT},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.IMIGRASI,
+    )  # fmt: skip
+
+
 async def build_targets(api: ApiStack) -> dict[str, Target]:
     """Four real BARISTA cases of LP-CIPINANG (LSP-PARIWISATA), one per stage the matrix
     needs, and the open task of each live one; the journey of the first; and a released
@@ -348,6 +367,11 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     targets["closed placement"] = Target(
         "placement case closed (no consent)",
         {"placement_id": await _closed_placement(api, handovers["job_placement"])},
+    )
+    targets["person"] = await _person(api)
+    # A delivery no one in the matrix has: its own is a 404 for everyone allowed to ask.
+    targets["delivery"] = Target(
+        "an unknown delivery", {"notification_id": "nobody|x|in_app", "delivery_id": "none"}
     )
     permit, closed_permit = await asyncio.gather(_permit(api), _rejected_permit(api))
     targets["permit"] = Target(

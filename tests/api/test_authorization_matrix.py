@@ -22,6 +22,7 @@ from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api.conftest import ApiStack
 from tests.api.matrix import (
     ANY_ROLE,
+    PERSON_SUBJECT,
     Body,
     Operation,
     Probe,
@@ -171,6 +172,24 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # The directory of people: administrators of the person's ministry (a Kemnaker officer
+    # here); everyone reads their own entry and chooses their language.
+    ("GET", "/people"): may(Role.ADMINISTRATOR),
+    ("POST", "/people"): may(Role.ADMINISTRATOR),
+    ("GET", "/people/me"): ANY_ROLE,
+    ("PATCH", "/people/me"): ANY_ROLE,
+    ("GET", "/people/{subject}"): may(Role.ADMINISTRATOR),
+    ("PATCH", "/people/{subject}"): may(Role.ADMINISTRATOR),
+    # In-app notifications: everyone has their own (another's is a 404: not theirs).
+    ("GET", "/notifications"): ANY_ROLE,
+    ("POST", "/notifications/{notification_id}/read"): ANY_ROLE,
+    # Deliveries are the operator's: counts and dead letters carry no case data or address.
+    ("GET", "/deliveries/summary"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    ("GET", "/deliveries/dead-letters"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Rule(
+        anywhere=frozenset({Role.OPERATOR})
+    ),
+    ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
 }
 
 
@@ -204,6 +223,11 @@ UNKNOWN_BILL: dict[str, Any] = {
     "paid_at": "2026-11-20T10:00:00+07:00",
 }
 CLOSED_PERMIT = ("closed permit",)
+PERSON: dict[str, Any] = {
+    "subject": PERSON_SUBJECT,
+    "display_name": "Orang Matriks",
+    "roles": [{"role": "kemnaker_officer", "scope": {"ministry": "kemnaker"}}],
+}
 
 
 def _same(body: dict[str, Any]) -> Body:
@@ -357,6 +381,23 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("GET", "/people"): Probe(("person",), lists="subject"),
+    # The person again (409 for their administrators; 403 for another ministry's).
+    ("POST", "/people"): Probe(("person",), _same(PERSON)),
+    ("GET", "/people/me"): Probe(("reference",)),
+    ("PATCH", "/people/me"): Probe(("reference",), _same({"language": "id"})),
+    ("GET", "/people/{subject}"): Probe(("person",)),
+    # Roles another ministry maintains: 422 for their administrators.
+    ("PATCH", "/people/{subject}"): Probe(
+        ("person",),
+        _same({"roles": [{"role": "imigrasi_officer", "scope": {"ministry": "imigrasi"}}]}),
+    ),
+    ("GET", "/notifications"): Probe(("reference",)),
+    ("POST", "/notifications/{notification_id}/read"): Probe(("delivery",)),  # 404: not theirs
+    ("GET", "/deliveries/summary"): Probe(("reference",)),
+    ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
+    ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
+    ("GET", "/dev/mail"): Probe(("reference",)),
 }
 
 

@@ -102,6 +102,11 @@ async def test_a_supervisor_of_the_scope_reassigns_and_no_one_else_may(api: ApiS
         refused = await api.http.post(f"/tasks/{task_id}/reassign", json=body, headers=headers)
         assert refused.status_code == 403, headers
     supervisor = api.headers("sup-1", Role.SUPERVISOR, upt="LP-CIPINANG")
+    # citra is not in the directory yet: the task cannot go to someone who cannot do it.
+    unknown = await api.http.post(f"/tasks/{task_id}/reassign", json=body, headers=supervisor)
+    assert unknown.status_code == 422
+    assert "citra is not in the directory of people" in unknown.json()["detail"]
+    await flows.ok(await api.http.get("/people/me", headers=_tpp(api, "citra")))  # signs in
     moved = await flows.ok(
         await api.http.post(f"/tasks/{task_id}/reassign", json=body, headers=supervisor)
     )

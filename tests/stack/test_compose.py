@@ -39,3 +39,11 @@ def test_each_ministry_has_its_own_permit_worker_service() -> None:
         found = re.search(rf"\n  {service}:\n(?:    .*\n|\n)*?    command: (.*)\n", COMPOSE)
         assert found is not None, f"no {service} service"
         assert module in found.group(1)
+
+
+def test_the_delivery_worker_is_a_scalable_service_of_its_own() -> None:
+    found = re.search(r"\n  delivery-worker:\n((?:    .*\n|\n)*?)\n  \w", COMPOSE)
+    assert found is not None, "no delivery-worker service"
+    assert "workers.delivery" in found.group(1) and "replicas: 2" in found.group(1)
+    # Where e-mail goes must be said: no silent default relay.
+    assert "${SINERGI_SMTP_HOST:?" in found.group(1)

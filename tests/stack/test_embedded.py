@@ -55,6 +55,7 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
             "temporal_port": _free_port(),
             "temporal_ui_port": _free_port(),
             "api_port": _free_port(),
+            "smtp_port": _free_port(),
         }
     )
 
@@ -74,6 +75,8 @@ def _commands(tmp_path: Path, api: str = API) -> AppCommands:
         api=(sys.executable, "-c", api, str(tmp_path / "api-env.json")),
         kemnaker_worker=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "kemnaker-ran")),
         imigrasi_worker=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "imigrasi-ran")),
+        delivery_worker=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "delivery-ran")),
+        mail_sink=(sys.executable, "-c", MINISTRY_WORKER, str(tmp_path / "sink-ran")),
     )
 
 
@@ -106,6 +109,9 @@ async def test_the_stack_serves_until_asked_to_stop_and_then_leaves_nothing_runn
     assert (tmp_path / "kemnaker-ran").exists() and (tmp_path / "imigrasi-ran").exists()
     logs = settings.state_dir / "logs"
     assert (logs / "kemnaker-worker.log").exists() and (logs / "imigrasi-worker.log").exists()
+    # So did the delivery worker, and (in development) the local mail sink.
+    assert (tmp_path / "delivery-ran").exists() and (tmp_path / "sink-ran").exists()
+    assert (logs / "delivery-worker.log").exists() and (logs / "mail-sink.log").exists()
     assert processes_mentioning(str(tmp_path)) == []
 
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from db import people as people_db
 from db import tasks as task_db
-from domain.identity import Actor, Ministry, Role, Scope
+from domain.identity import Actor, Ministry, Principal, Role, Scope
 from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -18,6 +19,16 @@ LSP = "LSP-PARIWISATA"
 ANI = Actor(subject="ani", role=Role.TPP_MEMBER, scope=Scope(upt=UPT_A))
 BUDI = Actor(subject="budi", role=Role.TPP_MEMBER, scope=Scope(upt=UPT_A))
 SUPERVISOR_A = Actor(subject="sri", role=Role.SUPERVISOR, scope=Scope(upt=UPT_A))
+
+
+async def register(pool: asyncpg.Pool, actor: Actor) -> None:
+    """Put `actor` in the directory of people with their role and scope, as a login would."""
+    async with pool.acquire() as conn:
+        await people_db.upsert_from_claims(
+            conn,
+            Principal(subject=actor.subject, roles=frozenset({actor.role}), scope=actor.scope),
+            {},
+        )
 
 
 def opening(

@@ -25,6 +25,7 @@ from tests.tasks.support import (
     escalation,
     open_tasks,
     opening,
+    register,
 )
 
 
@@ -174,6 +175,7 @@ async def test_a_supervisor_may_release_someone_elses_claim(pool: asyncpg.Pool) 
 
 async def test_reassign_moves_the_assignee_and_logs_from_whom_to_whom(pool: asyncpg.Pool) -> None:
     await open_tasks(pool, opening("ENR-1:1"), opening("ENR-2:1"))
+    await register(pool, BUDI)
     async with pool.acquire() as conn:
         await inbox.claim(conn, "ENR-1:1", ANI)
         moved = await inbox.reassign(conn, "ENR-1:1", "budi", SUPERVISOR_A)
@@ -227,3 +229,27 @@ def test_a_supervisor_of_another_upt_does_not_supervise_the_task() -> None:
     assert not inbox.supervises(task, other)
     assert inbox.supervises(task, SUPERVISOR_A)
     assert not inbox.supervises(task, ANI)  # a TPP member is no supervisor
+
+
+async def test_reassigning_to_someone_without_the_role_in_the_scope_is_refused(
+    pool: asyncpg.Pool,
+) -> None:
+    """The target must hold the task's required role in its scope, and be active."""
+    await open_tasks(pool, opening("ENR-1:1"))
+    elsewhere = Actor(subject="dewi", role=Role.TPP_MEMBER, scope=Scope(upt=UPT_B))
+    caseworker = Actor(subject="eko", role=Role.CASEWORKER, scope=Scope(upt=UPT_A))
+    for who in (elsewhere, caseworker):
+        await register(pool, who)
+    expected = {
+        "nobody": "nobody is not in the directory of people",
+        "dewi": "dewi does not hold the role tpp_member for upt LP-CIPINANG",
+        "eko": "eko does not hold the role tpp_member for upt LP-CIPINANG",
+    }
+    async with pool.acquire() as conn:
+        for subject, message in expected.items():
+            with pytest.raises(DomainError) as refused:
+                await inbox.reassign(conn, "ENR-1:1", subject, SUPERVISOR_A)
+            assert refused.value.refusal is Refusal.INVALID
+            assert message in refused.value.message
+    task = await task_db.get_task(pool, "ENR-1:1")
+    assert task is not None and task.assignee is None  # nothing stored
