@@ -33,7 +33,8 @@ def install_auditor_log(app: FastAPI) -> None:
     async def _record_auditor_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
         # The row's key and the answer's X-Request-Id: one id per request, made here once,
         # so the auditor can cite the row and a repeated write of it lands once.
-        request_id = uuid.uuid4()
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4()
+        request.state.request_id = request_id
         at = datetime.now(UTC)
         response: Response = await call_next(request)
         principal: Principal | None = getattr(request.state, "principal", None)

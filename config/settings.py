@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `sinergi up`: the three workers export the SDK's metrics on this port and the next two.
+    worker_metrics_port: int = 9464
 
     # Identity: development tokens are HS256 signed with this secret.
     jwt_secret: str = DEV_JWT_SECRET
@@ -112,6 +114,17 @@ class Settings(BaseSettings):
     journey_policy: JourneyPolicy = JourneyPolicy()
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
+
+    # The codec server (api/codec.py): the Temporal Web UI calls it from the browser, so its
+    # origin must be allowed (CORS). The dev server's UI is on 127.0.0.1:8233 by default.
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+
+    # Metrics (api/metrics.py): GET /metrics answers an operator's token, or this scrape
+    # token (Prometheus cannot sign in); unset: operators only.
+    metrics_token: SecretStr | None = None
+    # A worker exports the Temporal SDK's metrics in Prometheus format on this address
+    # (host:port), e.g. 0.0.0.0:9464 in a container; unset: none.
+    metrics_bind_address: str | None = None
 
     # How often the audit trail's chain heads are anchored: the window in which cutting the
     # tail off a chain goes unnoticed.

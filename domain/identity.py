@@ -24,6 +24,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     # The corrections database (SDP) as a system client: reports custody events of any UPT.
     SDP_SYSTEM = "sdp_system"
+    # Runs the system (the deployment): metrics, the Temporal UI through the codec server;
+    # no case data otherwise.
+    OPERATOR = "operator"
 
 
 class Ministry(StrEnum):
@@ -56,6 +59,7 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
     Role.AUDITOR: ScopeKind.MINISTRY,
     Role.SUPERVISOR: ScopeKind.ALL,  # the scope kind of whatever they supervise
     Role.SDP_SYSTEM: ScopeKind.ALL,
+    Role.OPERATOR: ScopeKind.ALL,  # the deployment
 }
 
 
@@ -75,6 +79,7 @@ MINISTRY_OF_ROLE: dict[Role, Ministry | None] = {
     Role.AUDITOR: None,
     Role.SUPERVISOR: None,
     Role.SDP_SYSTEM: None,
+    Role.OPERATOR: None,
 }
 
 

@@ -305,7 +305,10 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     for enrolment_id, stage in stages.items():
         assert await _stage(api, enrolment_id) == stage, enrolment_id
     targets = {
-        "reference": Target("reference data", {"upt_code": "LP-CIPINANG", "code": "BARISTA"}),
+        "reference": Target(
+            "reference data",
+            {"upt_code": "LP-CIPINANG", "code": "BARISTA", "namespace": "default"},
+        ),
         "placement": Target(
             "case at placement review",
             {"enrolment_id": placement, "case_kind": "enrolment", "case_id": placement},

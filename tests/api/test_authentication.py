@@ -6,7 +6,7 @@ import re
 
 from tests.api.conftest import ApiStack
 
-PUBLIC = {"/health"}
+PUBLIC = {"/health", "/ready"}
 # Authenticated by a signature instead of a token: SIMPONI is a system, not a person.
 SIGNED = {"/payments/simponi/callback"}
 

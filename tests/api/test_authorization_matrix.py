@@ -152,6 +152,14 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # The codec server (Temporal UI and CLI): operators, and auditors of every ministry (the
+    # matrix's auditors are each of one ministry: refused; tests/api/test_codec.py has both).
+    ("POST", "/codec/{namespace}/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    ("POST", "/codec/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # Operations: readiness is public like /health; metrics are for operators (and the
+    # scrape token, tests/api/test_metrics.py).
+    ("GET", "/ready"): ANY_ROLE,
+    ("GET", "/metrics"): Rule(anywhere=frozenset({Role.OPERATOR})),
 }
 
 
@@ -315,6 +323,10 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/certification-funnel"): Probe(("placement",)),
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("POST", "/codec/{namespace}/decode"): Probe(("reference",), _same({"payloads": []})),
+    ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
+    ("GET", "/ready"): Probe(("reference",)),
+    ("GET", "/metrics"): Probe(("reference",)),
 }
 
 
