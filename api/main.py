@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import structlog
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import (
@@ -25,6 +25,7 @@ from api import (
     reference,
     reports,
 )
+from api.access_log import install_access_log
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from config.log import configure_logging
@@ -76,12 +77,7 @@ def create_app(
     codec.install_codec_cors(app)
     metrics.install_http_metrics(app)
 
-    @app.middleware("http")
-    async def _request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
-        response: Response = await call_next(request)
-        return response
+    install_access_log(app)  # outermost: binds the request id before anything logs
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:
@@ -111,6 +107,7 @@ def main() -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,  # keep our structlog configuration
+        access_log=False,  # api/access_log.py writes one line per request, without raw paths
     )
 
 
