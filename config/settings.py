@@ -24,6 +24,7 @@ from domain.policy import EnrolmentPolicy, JourneyPolicy
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
 DEV_SIMPONI_SECRET = "sinergi-development-simponi-secret"  # refused outside development
+PLACEHOLDER = "CHANGE-ME"  # .env.example's values to replace; refused outside development
 
 
 class Environment(StrEnum):
@@ -219,6 +220,25 @@ class Settings(BaseSettings):
                 f"SINERGI_JWT_SECRET is the development default; set a real secret for "
                 f"environment {self.environment.value}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_example_secrets(self) -> Settings:
+        # .env.example marks every value to replace with CHANGE-ME: refuse one left as it is.
+        if self.environment in _LIVE:
+            for name, value in (
+                ("SINERGI_JWT_SECRET", self.jwt_secret),
+                ("SINERGI_SIMPONI_CALLBACK_SECRET", self.simponi_callback_secret),
+                (
+                    "SINERGI_METRICS_TOKEN",
+                    self.metrics_token and self.metrics_token.get_secret_value(),
+                ),
+            ):
+                if value and PLACEHOLDER in value:
+                    raise ValueError(
+                        f"{name} is still the {PLACEHOLDER} placeholder of .env.example: set a "
+                        f"long random secret (openssl rand -base64 32)"
+                    )
         return self
 
     @field_validator("oidc_algorithms")
