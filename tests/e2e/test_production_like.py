@@ -212,9 +212,7 @@ async def test_production_processes_sign_in_run_a_case_and_export_metrics(
             )
             assert attended.status_code == 200, attended.text
             decisions = await http.get(f"/enrolments/{enrolment_id}/decisions", headers=budi)
-            assert {"ani", "budi"} <= {d["actor_subject"] for d in decisions.json()}, (
-                decisions.text
-            )
+            assert {"ani", "budi"} <= {d["actor_subject"] for d in decisions.json()}, decisions.text
 
             # The history holds ciphertext under the production key; the codec reads it.
             handle = dev_env.client.get_workflow_handle(enrolment_workflow_id(enrolment_id))
