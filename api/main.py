@@ -33,6 +33,7 @@ from config.settings import Settings, get_settings
 from db.connect import create_pool
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
+from web import install_workspace
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -71,6 +72,9 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
+        # /docs and /redoc are served from vendored files by web/docs.py (offline).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_auditor_log(app)
@@ -96,6 +100,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(codec.router)
     app.include_router(metrics.router)
+    install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     return app
 
 

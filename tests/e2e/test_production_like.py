@@ -77,6 +77,7 @@ def production_env(database_url: str, temporal: str, oidc: OidcProvider) -> dict
         SINERGI_JWT_SECRET=secrets.token_urlsafe(32),
         SINERGI_SIMPONI_CALLBACK_SECRET=secrets.token_urlsafe(32),
         SINERGI_METRICS_TOKEN=secrets.token_urlsafe(32),
+        SINERGI_SESSION_SECRET=secrets.token_urlsafe(32),
         SINERGI_PAYLOAD_KEY_ID="prod-1",
         SINERGI_PAYLOAD_KEYS=json.dumps({"prod-1": key}),
         SINERGI_OIDC_ISSUER=oidc.issuer,

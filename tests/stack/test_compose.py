@@ -28,7 +28,12 @@ def test_the_setup_job_registers_every_search_attribute_of_the_code() -> None:
 
 
 def test_secrets_must_be_supplied_and_have_no_default() -> None:
-    for variable in ("SINERGI_JWT_SECRET", "POSTGRES_PASSWORD", "SINERGI_SIMPONI_CALLBACK_SECRET"):
+    for variable in (
+        "SINERGI_JWT_SECRET",
+        "POSTGRES_PASSWORD",
+        "SINERGI_SIMPONI_CALLBACK_SECRET",
+        "SINERGI_SESSION_SECRET",
+    ):
         uses = re.findall(r"\$\{" + variable + r"(:?[?-])?[^}]*\}", COMPOSE)
         assert uses, f"{variable} is not used"
         assert all(marker == ":?" for marker in uses), f"{variable} has a default or none check"
@@ -127,6 +132,8 @@ def test_the_example_environment_once_its_secrets_are_set_gives_valid_production
         "SINERGI_JWT_SECRET": "s" * 43,
         "SINERGI_SIMPONI_CALLBACK_SECRET": "p" * 43,
         "SINERGI_METRICS_TOKEN": "m" * 43,
+        "SINERGI_SESSION_SECRET": "c" * 43,
+        "SINERGI_OIDC_CLIENT_SECRET": "o" * 43,
         "SINERGI_PAYLOAD_KEYS": '{"2026-12":"' + base64.b64encode(b"k" * 32).decode() + '"}',
     }
     for name in SINERGI_SERVICES:
