@@ -21,7 +21,7 @@ class NavItem:
 
 
 # Everyone with work awaited by a workflow has an inbox (api/inbox.TASK_HOLDERS).
-TASK_HOLDERS = frozenset(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM))
+TASK_HOLDERS = frozenset(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.OPERATOR))
 
 NAV: list[NavItem] = [NavItem("nav.inbox", INBOX, TASK_HOLDERS)]
 

@@ -179,7 +179,8 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
     """(allowed, what happened); allowed is None when the answer is neither (401, 5xx, or a
     request the framework refused as malformed: the probe's body is wrong, not the rule)."""
     status = response.status_code
-    answer = response.json() if response.content else None
+    is_json = response.headers.get("content-type", "").startswith("application/json")
+    answer = response.json() if response.content and is_json else None  # /metrics is text
     detail = answer.get("detail") if isinstance(answer, dict) else None
     if status == 403:
         return False, "403"
