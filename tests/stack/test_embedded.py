@@ -55,6 +55,7 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
             "temporal_port": _free_port(),
             "temporal_ui_port": _free_port(),
             "api_port": _free_port(),
+            "worker_metrics_port": _free_port(),  # and the next two
         }
     )
 
