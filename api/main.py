@@ -16,8 +16,11 @@ from api import (
     audit_trail,
     codec,
     cohorts,
+    custody_events,
     enrolments,
+    handovers,
     inbox,
+    inmates,
     journeys,
     metrics,
     payments,
@@ -28,12 +31,15 @@ from api import (
 from api.access_log import install_access_log
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
+from api.final_answers import install_pending_handler
+from api.openapi_docs import install_openapi_docs
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
 from web import install_workspace
+from workers.process import exit_after
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -52,9 +58,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_pool = None
         if pool is None:
-            if settings.database_url is None:
+            if settings.database_dsn is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
-            owned_pool = await create_pool(settings.database_url)
+            owned_pool = await create_pool(settings.database_dsn)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
         app.state.temporal = temporal or await connect_temporal(settings)
@@ -77,6 +83,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_pending_handler(app)
     install_auditor_log(app)
     codec.install_codec_cors(app)
     metrics.install_http_metrics(app)
@@ -90,9 +97,12 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(inmates.router)
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(custody_events.router)
+    app.include_router(handovers.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)
@@ -101,18 +111,24 @@ def create_app(
     app.include_router(codec.router)
     app.include_router(metrics.router)
     install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
+    install_openapi_docs(app)
     return app
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_json)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,  # keep our structlog configuration
-        access_log=False,  # api/access_log.py writes one line per request, without raw paths
+    app = create_app(settings)
+    # uvicorn stops on SIGTERM; the process then leaves without finalising the interpreter
+    # under the Temporal client's runtime threads (workers/process.py).
+    exit_after(
+        lambda: uvicorn.run(
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,  # keep our structlog configuration
+            access_log=False,  # api/access_log.py writes one line per request, without raw paths
+        )
     )
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.clock import local_date
+from domain.clock import jakarta_today
 from domain.custody import CustodyEvent, CustodyEventKind
 from domain.enrolment import EnrolmentRequest, Outcome
+from domain.enrolment_rules import check_no_active_enrolment
 from domain.errors import conflict, forbidden, invalid
 from domain.identity import Ministry, Role
 from domain.journey import (
@@ -32,7 +33,7 @@ def applied_entry(state: JourneyState, event_id: str) -> CustodyEntry | None:
 
 
 def sanctions_in_force(state: JourneyState, now: datetime) -> list[str]:
-    today = local_date(now)
+    today = jakarta_today(now)
     return [s.ref for s in state.sanctions if s.until is None or s.until > today]
 
 
@@ -52,12 +53,10 @@ def check_enrolment_start(state: JourneyState, request: EnrolmentRequest, workfl
         )
     if any(e.enrolment_id == request.enrolment_id for e in state.enrolments):
         raise conflict(f"enrolment {request.enrolment_id} was already started")
-    for link in state.active_enrolments():
-        if link.programme_code == request.programme.code:
-            raise conflict(
-                f"inmate {state.inmate_sdp_no} already has an active enrolment in "
-                f"{request.programme.code} ({link.enrolment_id})"
-            )
+    active = [e for e in state.active_enrolments() if e.programme_code == request.programme.code]
+    check_no_active_enrolment(
+        state.inmate_sdp_no, request.programme.code, active[0].enrolment_id if active else None
+    )
 
 
 def check_custody_event(

@@ -15,6 +15,7 @@ from db.connect import create_pool
 from registries.factory import build_bnsp
 from workers.audit_schedule import ensure_anchor_schedule
 from workers.enrolment import enrolment_worker
+from workers.process import exit_after
 from workers.temporal_client import connect_worker_client
 
 log = structlog.get_logger(__name__)
@@ -22,10 +23,10 @@ log = structlog.get_logger(__name__)
 
 async def run() -> None:
     settings = get_settings()
-    if settings.database_url is None:
+    if settings.database_dsn is None:
         raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
     client = await connect_worker_client(settings)
-    pool = await create_pool(settings.database_url)
+    pool = await create_pool(settings.database_dsn)
     bnsp = build_bnsp(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -52,7 +53,7 @@ async def run() -> None:
 
 def main() -> None:
     configure_logging(get_settings().log_json)
-    asyncio.run(run())
+    exit_after(lambda: asyncio.run(run()))
 
 
 if __name__ == "__main__":

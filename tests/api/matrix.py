@@ -24,11 +24,10 @@ from db import inbox as inbox_db
 from db.tasks import TaskRecord
 from domain.identity import ROLE_SCOPE, Ministry, Role, Scope, ScopeKind
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_SOON
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
-from tests.permits.flows import signed
+from tests.api.permit_flows import signed
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
 
@@ -318,6 +317,9 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "assessment": Target("case in assessment", {"enrolment_id": assessment}),
         "closed": Target("rejected case", {"enrolment_id": closed}),
         "journey": Target("journey in custody", {"inmate_sdp_no": DEMO_ELIGIBLE}),
+        "inmates": Target(
+            "inmates of the UPT", {"upt_code": "LP-CIPINANG", "sdp_no": DEMO_ELIGIBLE}
+        ),
         "released": Target("journey handed over", {"inmate_sdp_no": DEMO_RELEASE_SOON}),
         "bapas handover": Target(
             "handover to the Bapas",
