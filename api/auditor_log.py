@@ -25,15 +25,14 @@ from domain.identity import Principal, Role
 
 log = structlog.get_logger(__name__)
 
-REQUEST_ID_HEADER = "X-Request-Id"
-
 
 def install_auditor_log(app: FastAPI) -> None:
     @app.middleware("http")
     async def _record_auditor_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # The row's key and the answer's X-Request-Id: one id per request, made here once,
-        # so the auditor can cite the row and a repeated write of it lands once.
-        request_id = uuid.uuid4()
+        # The row's key is the answer's X-Request-Id, made once per request by the access log
+        # (api/access_log.py), so the auditor can cite the row and a repeated write lands once.
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4()
+        request.state.request_id = request_id
         at = datetime.now(UTC)
         response: Response = await call_next(request)
         principal: Principal | None = getattr(request.state, "principal", None)
@@ -58,5 +57,4 @@ def install_auditor_log(app: FastAPI) -> None:
                     content={"detail": "your request could not be recorded in the auditors' "
                              "log, so it is not answered: try again shortly"},
                 )  # fmt: skip
-        response.headers[REQUEST_ID_HEADER] = str(request_id)
         return response

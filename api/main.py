@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 import asyncpg
 import structlog
 import uvicorn
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import (
     audit,
     audit_trail,
     certificate_check,
+    codec,
     cohorts,
     custody_events,
     enrolments,
@@ -24,6 +24,7 @@ from api import (
     inbox,
     inmates,
     journeys,
+    metrics,
     notifications,
     payments,
     people,
@@ -32,6 +33,7 @@ from api import (
     reference,
     reports,
 )
+from api.access_log import install_access_log
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from api.final_answers import install_pending_handler
@@ -88,31 +90,15 @@ def create_app(
     install_error_handlers(app)
     install_pending_handler(app)
     install_auditor_log(app)
+    codec.install_codec_cors(app)
+    metrics.install_http_metrics(app)
 
-    @app.middleware("http")
-    async def _request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
-        response: Response = await call_next(request)
-        return response
+    install_access_log(app)  # outermost: binds the request id before anything logs
 
     @app.get("/health", tags=["operations"])
-    async def health(request: Request) -> JSONResponse:
-        """200 when Postgres and Temporal answer; 503 naming what does not."""
-        problems: list[str] = []
-        try:
-            await request.app.state.pool.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError) as error:
-            problems.append(f"postgres: {error}")
-        try:
-            await request.app.state.temporal.service_client.check_health()
-        except Exception as error:  # any failure means "not healthy"; say which
-            problems.append(f"temporal: {error}")
-        if problems:
-            return JSONResponse(
-                status_code=503, content={"status": "unhealthy", "problems": problems}
-            )
-        return JSONResponse(content={"status": "ok"})
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers. Whether Postgres and Temporal do: `GET /ready`."""
+        return {"status": "ok"}
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
@@ -133,6 +119,8 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(people.router)
     app.include_router(notifications.router)
+    app.include_router(codec.router)
+    app.include_router(metrics.router)
     install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     install_openapi_docs(app)
     return app
@@ -150,6 +138,7 @@ def main() -> None:
             host=settings.api_host,
             port=settings.api_port,
             log_config=None,  # keep our structlog configuration
+            access_log=False,  # api/access_log.py writes one line per request, without raw paths
         )
     )
 

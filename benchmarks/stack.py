@@ -76,6 +76,7 @@ async def bench_stack(synthetic_inmates: int, *, fresh: bool = True) -> AsyncIte
         temporal_port=7433,
         temporal_ui_port=8433,
         api_port=8400,
+        worker_metrics_port=9474,  # beside a `sinergi up` on 9464-9466
         sdp_synthetic_inmates=synthetic_inmates,
     )
     stack = EmbeddedStack(settings, startup_timeout=180)

@@ -27,6 +27,7 @@ from domain.policy import EnrolmentPolicy, JourneyPolicy
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
 DEV_SIMPONI_SECRET = "sinergi-development-simponi-secret"  # refused outside development
+PLACEHOLDER = "CHANGE-ME"  # .env.example's values to replace; refused outside development
 DEV_SESSION_SECRET = "sinergi-development-session-key-change-me"  # refused outside development
 
 
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `sinergi up`: the three workers export the SDK's metrics on this port and the next two.
+    worker_metrics_port: int = 9464
 
     # Identity: development tokens are HS256 signed with this secret.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -141,6 +144,17 @@ class Settings(BaseSettings):
     journey_policy: JourneyPolicy = JourneyPolicy()
 
     log_json: bool | None = None  # None: JSON unless stdout is a terminal
+
+    # The codec server (api/codec.py): the Temporal Web UI calls it from the browser, so its
+    # origin must be allowed (CORS). The dev server's UI is on 127.0.0.1:8233 by default.
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+
+    # Metrics (api/metrics.py): GET /metrics answers an operator's token, or this scrape
+    # token (Prometheus cannot sign in); unset: operators only.
+    metrics_token: SecretStr | None = None
+    # A worker exports the Temporal SDK's metrics in Prometheus format on this address
+    # (host:port), e.g. 0.0.0.0:9464 in a container; unset: none.
+    metrics_bind_address: str | None = None
 
     # How often the audit trail's chain heads are anchored: the window in which cutting the
     # tail off a chain goes unnoticed.
@@ -283,6 +297,24 @@ class Settings(BaseSettings):
             return DEV_SIMPONI_SECRET
         return None
 
+    @model_validator(mode="after")
+    def _refuse_example_secrets(self) -> Settings:
+        # .env.example marks every value to replace with CHANGE-ME: refuse one left as it is.
+        if self.environment in _LIVE:
+            for name, value in (
+                ("SINERGI_JWT_SECRET", _secret(self.jwt_secret)),
+                ("SINERGI_SIMPONI_CALLBACK_SECRET", _secret(self.simponi_callback_secret)),
+                ("SINERGI_METRICS_TOKEN", _secret(self.metrics_token)),
+                ("SINERGI_SESSION_SECRET", _secret(self.session_secret)),
+                ("SINERGI_OIDC_CLIENT_SECRET", _secret(self.oidc_client_secret)),
+            ):
+                if value and PLACEHOLDER in value:
+                    raise ValueError(
+                        f"{name} is still the {PLACEHOLDER} placeholder of .env.example: set a "
+                        f"long random secret (openssl rand -base64 32)"
+                    )
+        return self
+
     @property
     def session_signing_key(self) -> str:
         """The key the workspace signs its session cookie with (the development default is
@@ -367,6 +399,10 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
 
 
 @lru_cache

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from db import operations
 from db.connect import Connection
 from domain.audit_chain import (
     GENESIS,
@@ -195,6 +196,11 @@ async def verify(
                 len(rows[cid]), verify_chain(cid, rows[cid], anchored.get(cid), heads.get(cid))
             )
     first = anchor_break or tally.first_break
+    if chain is None:  # a sweep, not one case: operators watch its age and verdict
+        await operations.record_verification(
+            pool, intact=first is None, chains=tally.chains, rows_checked=tally.entries,
+            first_break=None if first is None else f"{first.chain_id}#{first.seq}: {first.problem}",
+        )  # fmt: skip
     return Verification(
         ok=first is None,
         chains_checked=tally.chains,

@@ -27,7 +27,8 @@ class Role(StrEnum):
     # Maintains the directory of people of one ministry (roles, scopes, contact); changes no
     # case.
     ADMINISTRATOR = "administrator"
-    # Runs the deployment (deliveries, dead letters, metrics); sees no case data.
+    # Runs the system (the deployment): metrics, the Temporal UI through the codec server,
+    # deliveries and dead letters; no case data otherwise.
     OPERATOR = "operator"
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Validate docker-compose.yml offline with Debian's docker-compose (1.29); Docker itself is
-# not needed. Not PyPI's docker-compose: Debian's package is the one CI installs.
+# Validate docker-compose.yml offline with Debian's docker-compose (1.29) and the example
+# environment .env.example; Docker itself is not needed. Not PyPI's docker-compose: Debian's
+# package is the one CI installs. Then Prometheus's configuration and alert rules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,14 +18,31 @@ if ! command -v docker-compose >/dev/null 2>&1; then
     fi
 fi
 
-# The file refuses to start without these secrets; any value does for validation.
-POSTGRES_PASSWORD=compose-validation-only \
-SINERGI_JWT_SECRET=compose-validation-only \
-SINERGI_SIMPONI_CALLBACK_SECRET=compose-validation-only \
-SINERGI_SESSION_SECRET=compose-validation-only \
-SINERGI_PAYLOAD_KEY_ID=compose-validation-only \
-SINERGI_PAYLOAD_KEYS='{}' \
-SINERGI_SMTP_HOST=compose-validation-only \
-SINERGI_PUBLIC_BASE_URL=compose-validation-only \
-    docker-compose -f docker-compose.yml config -q
-echo "check-compose: docker-compose.yml is valid"
+# Validated with the README's own example environment: the file users copy to .env.
+docker-compose --env-file .env.example -f docker-compose.yml config -q
+echo "check-compose: docker-compose.yml is valid with .env.example"
+
+# Prometheus: its configuration and alert rules (promtool check), and the rules' unit tests
+# (promtool test rules). promtool comes from Debian's prometheus package, unpacked into
+# .venv/ (no service installed or started).
+PROMTOOL=$(command -v promtool || echo .venv/promtool/usr/bin/promtool)
+if [ ! -x "$PROMTOOL" ]; then
+    echo "check-compose: unpacking promtool from Debian's prometheus package" >&2
+    work=$(mktemp -d)
+    chmod 755 "$work"  # apt's download user writes there
+    if ! (cd "$work" && apt-get download -qq prometheus >/dev/null 2>&1); then
+        apt-get update -qq || true  # a fresh machine may have no package lists yet
+        (cd "$work" && apt-get download -qq prometheus >/dev/null) || {
+            echo "check-compose: could not download Debian's prometheus package" >&2
+            rm -rf "$work"; exit 1; }
+    fi
+    dpkg-deb -x "$work"/prometheus_*.deb .venv/promtool
+    rm -rf "$work"
+fi
+config=$(mktemp -d)
+trap 'rm -rf "$config"' EXIT
+cp prometheus/prometheus.yml prometheus/alerts.yml "$config"/
+printf 'validation-only' > "$config"/metrics-token  # the container writes the real one
+"$PROMTOOL" check config "$config"/prometheus.yml
+"$PROMTOOL" test rules prometheus/alerts.test.yml
+echo "check-compose: prometheus configuration, rules and rule tests pass"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-HTMX=2.0.11 SWAGGER=5.35.0 REDOC=2.5.4 AXE=4.14.1
+HTMX=2.0.11 SWAGGER=5.35.0 REDOC=2.5.4 AXE=4.14.1 CHARTJS=4.6.1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vendor=web/static/vendor
@@ -27,8 +27,14 @@ unpack redoc "$REDOC"
 mkdir -p "$vendor/redoc-$REDOC"
 cp "$work/redoc-$REDOC/package/bundles/redoc.standalone.js" "$work/redoc-$REDOC/package/LICENSE" \
     "$vendor/redoc-$REDOC/"
+# The auditors' report charts (web/static/charts.js draws them).
+unpack chart.js "$CHARTJS"
+mkdir -p "$vendor/chart.js-$CHARTJS"
+cp "$work/chart.js-$CHARTJS/package/dist/chart.umd.min.js" \
+    "$work/chart.js-$CHARTJS/package/LICENSE.md" "$vendor/chart.js-$CHARTJS/"
 # axe-core is for the browser tests only: injected into each page they check.
 unpack axe-core "$AXE"
 mkdir -p tests/web/vendor
 cp "$work/axe-core-$AXE/package/"{axe.min.js,LICENSE} tests/web/vendor/
-echo "vendored htmx.org $HTMX, swagger-ui-dist $SWAGGER, redoc $REDOC, axe-core $AXE"
+echo "vendored htmx.org $HTMX, swagger-ui-dist $SWAGGER, redoc $REDOC, chart.js $CHARTJS," \
+    "axe-core $AXE"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -121,12 +122,14 @@ class EmbeddedStack:
             ("delivery-worker", self.commands.delivery_worker),
             ("api", self.commands.api),
         ):
+            metrics = self.worker_metrics.get(name)
+            child_env = env if metrics is None else {**env, "SINERGI_METRICS_BIND_ADDRESS": metrics}
             await self.supervisor.start_child(
                 ChildProcess(
                     name,
                     argv,
                     log_path=self.logs_dir / f"{name}.log",
-                    env=env,
+                    env=child_env,
                     cwd=PROJECT_ROOT,
                     stop_timeout=self.stop_timeout,
                 )
@@ -143,6 +146,13 @@ class EmbeddedStack:
             logs_dir=self.logs_dir,
         )
 
+    @property
+    def worker_metrics(self) -> dict[str, str]:
+        """Where each worker exports the Temporal SDK's metrics (Prometheus format)."""
+        host, port = _local_host(self.settings.api_host), self.settings.worker_metrics_port
+        names = ("worker", "kemnaker-worker", "imigrasi-worker")
+        return {name: f"{host}:{port + i}" for i, name in enumerate(names)}
+
     async def stop(self) -> list[str]:
         """Stop everything; what ended abnormally (a child killed by a signal, a non-zero
         exit), as messages."""
@@ -152,6 +162,10 @@ class EmbeddedStack:
         wanted = [("API", self.settings.api_port, "SINERGI_API_PORT")]
         if self.settings.mail_sink_enabled:
             wanted.append(("mail sink", self.settings.smtp_port, "SINERGI_SMTP_PORT"))
+        wanted += [
+            (f"{name} metrics", int(address.rsplit(":", 1)[1]), "SINERGI_WORKER_METRICS_PORT")
+            for name, address in self.worker_metrics.items()
+        ]
         if self.settings.embedded_temporal:
             wanted += [
                 ("Temporal", self.settings.temporal_port, "SINERGI_TEMPORAL_PORT"),
@@ -212,6 +226,13 @@ class EmbeddedStack:
             SINERGI_MAIL_SINK=str(s.mail_sink_enabled).lower(),
             PYTHONUNBUFFERED="1",  # logs reach the log file as they happen
         )
+        # The dev server's Web UI calls the API's codec server from the browser: allow its
+        # origin, unless the operator chose the origins.
+        if "SINERGI_CODEC_CORS_ORIGINS" not in os.environ:
+            port = s.temporal_ui_port
+            env["SINERGI_CODEC_CORS_ORIGINS"] = json.dumps(
+                [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+            )
         return env
 
     async def _wait_for_api(self, api_url: str) -> None:
@@ -221,7 +242,7 @@ class EmbeddedStack:
             while True:
                 self.supervisor.check_alive()
                 try:
-                    response = await client.get(f"{api_url}/health")
+                    response = await client.get(f"{api_url}/ready")
                     if response.status_code == 200:
                         log.info("api_ready", url=api_url)
                         return
@@ -230,7 +251,7 @@ class EmbeddedStack:
                     last = f"{type(error).__name__}: {error}"
                 if time.monotonic() >= deadline:
                     raise StackError(
-                        f"the API at {api_url}/health was not healthy within "
+                        f"the API at {api_url}/ready was not ready within "
                         f"{self.startup_timeout:.0f}s ({last}); see {self.logs_dir / 'api.log'}"
                     )
                 await asyncio.sleep(0.3)

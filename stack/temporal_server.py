@@ -28,6 +28,12 @@ def temporal_db_path(state_dir: Path) -> Path:
     return state_dir / "temporal.db"
 
 
+def codec_endpoint(settings: Settings) -> str:
+    """The API's codec server as seen from this machine (the UI calls it from the browser)."""
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host  # noqa: S104
+    return f"http://{host}:{settings.api_port}/codec"
+
+
 def dev_server_command(settings: Settings, cli: str) -> list[str]:
     """The command line of the dev server: persistent, loopback only, Web UI on."""
     argv = [
@@ -43,6 +49,10 @@ def dev_server_command(settings: Settings, cli: str) -> list[str]:
         "--ui-port",
         str(settings.temporal_ui_port),
         "--ui-disable-news-fetch",  # no call out to the internet from the UI
+        # The UI decodes payloads through the API's codec server (api/codec.py), which
+        # answers operators and auditors of all ministries only.
+        "--ui-codec-endpoint",
+        codec_endpoint(settings),
         "--log-level",
         "warn",
     ]

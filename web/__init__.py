@@ -46,11 +46,13 @@ STATIC = Path(__file__).parent / "static"
 def install_workspace(app: FastAPI, settings: Settings) -> None:
     # Imported here: the page modules import api modules, which import nothing of web/.
     from web import (
+        audit_pages,
         auth_pages,
         certificate_check_pages,
         docs,
         inbox_pages,
         notification_pages,
+        report_pages,
     )
     from web.security import install_security_headers
 
@@ -65,5 +67,12 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(docs.router)
-    for module in (auth_pages, inbox_pages, certificate_check_pages, notification_pages):
+    for module in (
+        auth_pages,
+        inbox_pages,
+        audit_pages,
+        report_pages,
+        certificate_check_pages,
+        notification_pages,
+    ):
         app.include_router(module.router)

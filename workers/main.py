@@ -16,7 +16,7 @@ from registries.factory import build_bnsp
 from workers.audit_schedule import ensure_anchor_schedule
 from workers.enrolment import enrolment_worker
 from workers.process import exit_after
-from workers.temporal_client import connect_temporal
+from workers.temporal_client import connect_worker_client
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +25,7 @@ async def run() -> None:
     settings = get_settings()
     if settings.database_dsn is None:
         raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
-    client = await connect_temporal(settings)
+    client = await connect_worker_client(settings)
     pool = await create_pool(settings.database_dsn)
     bnsp = build_bnsp(settings)
     stop = asyncio.Event()
@@ -37,7 +37,10 @@ async def run() -> None:
     every = timedelta(seconds=settings.audit_anchor_interval_seconds)
     await ensure_anchor_schedule(client, settings.enrolment_task_queue, every)
     log.info(
-        "worker_started", task_queue=worker.task_queue, temporal=settings.effective_temporal_address
+        "worker_started",
+        task_queue=worker.task_queue,
+        temporal=settings.effective_temporal_address,
+        metrics=settings.metrics_bind_address,
     )
     try:
         async with worker:

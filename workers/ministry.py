@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from workers.process import exit_after
-from workers.temporal_client import connect_temporal
+from workers.temporal_client import connect_worker_client
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +25,7 @@ BuildWorker = Callable[[Settings, Client, AsyncExitStack], Awaitable[Worker]]
 
 async def serve(ministry: str, build: BuildWorker) -> None:
     settings = get_settings()
-    client = await connect_temporal(settings)
+    client = await connect_worker_client(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -37,6 +37,7 @@ async def serve(ministry: str, build: BuildWorker) -> None:
             ministry=ministry,
             task_queue=worker.task_queue,
             temporal=settings.effective_temporal_address,
+            metrics=settings.metrics_bind_address,
         )
         async with worker:
             await stop.wait()

@@ -180,7 +180,7 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
     request the framework refused as malformed: the probe's body is wrong, not the rule)."""
     status = response.status_code
     is_json = response.headers.get("content-type", "").startswith("application/json")
-    answer = response.json() if response.content and is_json else None  # a PDF is not
+    answer = response.json() if response.content and is_json else None  # a PDF, /metrics: not
     detail = answer.get("detail") if isinstance(answer, dict) else None
     if status == 403:
         return False, "403"
@@ -340,7 +340,10 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     for enrolment_id, stage in stages.items():
         assert await _stage(api, enrolment_id) == stage, enrolment_id
     targets = {
-        "reference": Target("reference data", {"upt_code": "LP-CIPINANG", "code": "BARISTA"}),
+        "reference": Target(
+            "reference data",
+            {"upt_code": "LP-CIPINANG", "code": "BARISTA", "namespace": "default"},
+        ),
         "placement": Target(
             "case at placement review",
             {"enrolment_id": placement, "case_kind": "enrolment", "case_id": placement},

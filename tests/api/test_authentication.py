@@ -8,6 +8,7 @@ from tests.api.conftest import ApiStack
 
 PUBLIC = {
     "/health",
+    "/ready",
     "/public/certificate-check",
 }  # the public check: tests/api/test_certificate_check.py
 # Authenticated by a signature instead of a token: SIMPONI is a system, not a person.

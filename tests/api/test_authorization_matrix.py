@@ -190,6 +190,14 @@ EXPECTED: dict[Operation, Rule] = {
         anywhere=frozenset({Role.OPERATOR})
     ),
     ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # The codec server (Temporal UI and CLI): operators, and auditors of every ministry (the
+    # matrix's auditors are each of one ministry: refused; tests/api/test_codec.py has both).
+    ("POST", "/codec/{namespace}/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    ("POST", "/codec/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # Operations: readiness is public like /health; metrics are for operators (and the
+    # scrape token, tests/api/test_metrics.py).
+    ("GET", "/ready"): ANY_ROLE,
+    ("GET", "/metrics"): Rule(anywhere=frozenset({Role.OPERATOR})),
 }
 
 
@@ -398,6 +406,10 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
     ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
     ("GET", "/dev/mail"): Probe(("reference",)),
+    ("POST", "/codec/{namespace}/decode"): Probe(("reference",), _same({"payloads": []})),
+    ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
+    ("GET", "/ready"): Probe(("reference",)),
+    ("GET", "/metrics"): Probe(("reference",)),
 }
 
 

@@ -17,13 +17,13 @@ from stack.embedded import AppCommands, StackInfo, run_stack
 from stack.postgres import migrate_database
 from tests.stack.support import processes_mentioning
 
-# Serves GET /health on the address the stack gives it, after noting its environment.
+# Serves GET /ready on the address the stack gives it, after noting its environment.
 API = """
 import http.server, json, os, sys
 json.dump({k: os.environ[k] for k in ("DATABASE_URL", "TEMPORAL_ADDRESS")}, open(sys.argv[1], "w"))
 class Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        self.send_response(200 if self.path == "/health" else 404)
+        self.send_response(200 if self.path == "/ready" else 404)
         self.end_headers()
     def log_message(self, *args):
         pass
@@ -56,6 +56,7 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
             "temporal_ui_port": _free_port(),
             "api_port": _free_port(),
             "smtp_port": _free_port(),
+            "worker_metrics_port": _free_port(),  # and the next two
         }
     )
 

@@ -52,3 +52,8 @@ def test_a_namespace_other_than_default_is_created_at_start(tmp_path: Path) -> N
     assert _flag_values(_command(tmp_path, temporal_namespace="sinergi"), "--namespace") == [
         "sinergi"
     ]
+
+
+def test_the_web_ui_decodes_payloads_through_the_apis_codec_server(tmp_path: Path) -> None:
+    argv = _command(tmp_path, api_port=18000)
+    assert _flag_values(argv, "--ui-codec-endpoint") == ["http://127.0.0.1:18000/codec"]

@@ -6,9 +6,11 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from db.audit_search import CaseKind
 from domain.identity import Role
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
+from web.report_pages import FUNNEL_STAGES, ROUTES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 KEY = re.compile(r"""_\(\s*["']([a-z0-9_.]+)["']""")
@@ -18,8 +20,10 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
     used = {k for t in TEMPLATES.rglob("*.html") for k in KEY.findall(t.read_text())}
     assert len(used) > 20  # fails loudly if the pattern stops finding keys
     prefixes = {k for k in used if k.endswith(".")}  # composed: "role." ~ role.value
-    assert prefixes <= {"role.", "kind."}, prefixes
+    assert prefixes <= {"role.", "kind.", "casekind.", "report."}, prefixes
     used = (used - prefixes) | {f"role.{r.value}" for r in Role} | {f"kind.{k}" for k in TASK_KINDS}
+    used |= {f"casekind.{k.value}" for k in CaseKind} | {f"report.{name}" for name in ROUTES}
+    used |= {f"report.funnel.{stage}" for stage in FUNNEL_STAGES}  # the chart's words
     missing = sorted(k for k in used if k not in MESSAGES)
     assert not missing, missing
     empty = sorted(k for k, (id_, en) in MESSAGES.items() if not id_.strip() or not en.strip())

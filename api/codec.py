@@ -1,0 +1,177 @@
+"""The codec server: the Temporal Web UI and CLI send it the encrypted payloads of a history
+and get them back readable (Temporal's remote codec protocol: `POST {endpoint}/decode` with
+`{"payloads": [{"metadata": {name: base64}, "data": base64}, ...]}`, the same shape back).
+
+`temporal workflow show --codec-endpoint http://<api>/codec/default --codec-auth 'Bearer ..'`
+posts to `/codec/default/decode`; the Web UI posts to `/codec/decode` (or with the namespace
+in the path) with an `X-Namespace` header. The payloads hold personal data (an inmate's
+records, a TKA's passport), so decoding is for operators and for auditors of every ministry,
+by bearer token (the UI's "pass access token"); every decode is written to `codec_decodes`
+before the answer leaves, and an unrecorded decode is not answered.
+
+The UI runs in the browser on another origin: CORS is answered here for `/codec/` paths
+only (the preflight carries no token), for the origins in SINERGI_CODEC_CORS_ORIGINS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+import asyncpg
+import structlog
+from fastapi import APIRouter, FastAPI, Header, Request, Response
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+
+from api.auth import CurrentPrincipal
+from api.deps import PoolDep, SettingsDep
+from config.payload_encryption import PayloadKeyError
+from db import codec_decodes
+from db.codec_decodes import CodecDecode
+from domain.errors import forbidden
+from domain.identity import Principal, Role
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "/codec"
+_ALLOWED_HEADERS = "Authorization, Content-Type, X-Namespace, X-Workflow-Id"
+WORKFLOW_HEADER = "X-Workflow-Id"
+
+router = APIRouter(prefix=PREFIX, tags=["operations"])
+
+
+class CodecRefused(Exception):
+    """A body that is not Temporal's payloads JSON, or a payload no listed key opens."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def decoding_role(principal: Principal) -> Role:
+    """The role a decode is made in: an operator, or an auditor of every ministry. A
+    ministry's auditor is refused: a history's payloads are whole cases of any ministry."""
+    if principal.has_role(Role.OPERATOR):
+        return Role.OPERATOR
+    if principal.has_role(Role.AUDITOR):
+        if principal.scope.ministry is None:
+            return Role.AUDITOR
+        raise forbidden(
+            "decoding Temporal payloads shows every ministry's cases: it is for operators "
+            "and auditors of all ministries, not of one"
+        )
+    raise forbidden("decoding Temporal payloads needs the role operator or auditor")
+
+
+async def _decode(
+    request: Request,
+    principal: Principal,
+    settings: SettingsDep,
+    pool: asyncpg.Pool,
+    namespace: str,
+    workflow_id: str | None,
+) -> Response:
+    role = decoding_role(principal)
+    if namespace != settings.temporal_namespace:
+        return _refusal(404, f"this codec serves namespace {settings.temporal_namespace!r}, "
+                             f"not {namespace!r}")  # fmt: skip
+    try:
+        payloads = json_format.Parse(await request.body(), Payloads())
+    except (json_format.ParseError, UnicodeDecodeError) as error:
+        return _refusal(422, f'the body must be {{"payloads": [...]}} as Temporal sends it: '
+                             f"{error}")  # fmt: skip
+    codec = settings.data_converter.payload_codec
+    assert codec is not None  # Sinergi's converter always encrypts
+    try:
+        decoded = await codec.decode(payloads.payloads)
+    except PayloadKeyError as error:
+        return _refusal(422, str(error))
+    request_id = getattr(request.state, "request_id", None) or uuid.uuid4()
+    entry = CodecDecode(
+        request_id=request_id,
+        at=datetime.now(UTC),
+        subject=principal.subject,
+        role=role.value,
+        scope=principal.scope,
+        namespace=namespace,
+        workflow_id=workflow_id,
+        payloads=len(decoded),
+    )
+    try:
+        await codec_decodes.record(pool, entry)
+    except (OSError, asyncpg.PostgresError) as error:
+        log.error("codec_decode_not_recorded", error=str(error))
+        return _refusal(503, "the decode could not be recorded, so it is not answered: "
+                             "try again shortly")  # fmt: skip
+    log.info("codec_decoded", role=role.value, workflow_id=workflow_id, payloads=len(decoded))
+    body = json_format.MessageToJson(Payloads(payloads=decoded))
+    return Response(content=body, media_type="application/json")
+
+
+def _refusal(status: int, message: str) -> Response:
+    return Response(
+        content=json.dumps({"detail": message}), status_code=status, media_type="application/json"
+    )
+
+
+Namespace = Annotated[str | None, Header(alias="X-Namespace")]
+WorkflowId = Annotated[str | None, Header(alias=WORKFLOW_HEADER, max_length=400)]
+
+
+@router.post("/{namespace}/decode")
+async def decode_in_namespace(
+    namespace: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    pool: PoolDep,
+    workflow_id: WorkflowId = None,
+) -> Response:
+    """Decode Temporal payloads (the CLI's `--codec-endpoint .../codec/{namespace}`)."""
+    return await _decode(request, principal, settings, pool, namespace, workflow_id)
+
+
+@router.post("/decode")
+async def decode(
+    request: Request,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    pool: PoolDep,
+    x_namespace: Namespace = None,
+    workflow_id: WorkflowId = None,
+) -> Response:
+    """Decode Temporal payloads (the Web UI sends its namespace in `X-Namespace`)."""
+    namespace = x_namespace or settings.temporal_namespace
+    return await _decode(request, principal, settings, pool, namespace, workflow_id)
+
+
+def install_codec_cors(app: FastAPI) -> None:
+    """CORS for the Temporal Web UI on `/codec/` only: answer its preflight (no token on
+    it), and let the browser read every codec answer, refusals included."""
+
+    @app.middleware("http")
+    async def _codec_cors(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if not request.url.path.startswith(f"{PREFIX}/"):
+            return await call_next(request)
+        origin = request.headers.get("origin")
+        settings = request.app.state.settings
+        allowed = origin is not None and origin in settings.codec_cors_origins
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            if not allowed:
+                return _refusal(403, f"origin {origin!r} may not call the codec server: "
+                                     "add it to SINERGI_CODEC_CORS_ORIGINS")  # fmt: skip
+            response = Response(status_code=204)
+            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = _ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+        else:
+            response = await call_next(request)
+        if allowed and origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Vary"] = "Origin"
+        return response
