@@ -28,7 +28,7 @@ router = APIRouter(tags=["reviewer inbox"])
 
 # Everyone who can be awaited by a workflow (auditors only read and the SDP integration only
 # reports: they have no inbox).
-TASK_HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM))
+TASK_HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.OPERATOR))
 
 
 class InboxPage(BaseModel):

@@ -18,6 +18,7 @@ from api import (
     cohorts,
     enrolments,
     inbox,
+    incidents,
     journeys,
     payments,
     permits,
@@ -26,6 +27,7 @@ from api import (
 )
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
+from api.input_guard import install_input_guard
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
@@ -71,6 +73,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_input_guard(app)
     install_auditor_log(app)
 
     @app.middleware("http")
@@ -108,6 +111,7 @@ def create_app(
     app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(incidents.router)
     return app
 
 

@@ -24,6 +24,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     # The corrections database (SDP) as a system client: reports custody events of any UPT.
     SDP_SYSTEM = "sdp_system"
+    # Runs the deployment (domain.md): incidents, metrics; no case data otherwise.
+    OPERATOR = "operator"
 
 
 class Ministry(StrEnum):
@@ -56,6 +58,7 @@ ROLE_SCOPE: dict[Role, ScopeKind] = {
     Role.AUDITOR: ScopeKind.MINISTRY,
     Role.SUPERVISOR: ScopeKind.ALL,  # the scope kind of whatever they supervise
     Role.SDP_SYSTEM: ScopeKind.ALL,
+    Role.OPERATOR: ScopeKind.ALL,
 }
 
 
@@ -75,6 +78,7 @@ MINISTRY_OF_ROLE: dict[Role, Ministry | None] = {
     Role.AUDITOR: None,
     Role.SUPERVISOR: None,
     Role.SDP_SYSTEM: None,
+    Role.OPERATOR: None,
 }
 
 

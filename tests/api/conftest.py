@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 import httpx
@@ -118,7 +119,15 @@ def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
         sdp,
         bnsp,
         create_app(settings, pool=pool, temporal=client, sdp=sdp),
-        enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue),
+        # A poisoned activity retried every second, not every 10 s: incident tests stay short.
+        enrolment_worker(
+            client,
+            pool,
+            bnsp,
+            calendar,
+            settings.enrolment_task_queue,
+            incident_retry=timedelta(seconds=1),
+        ),
         kemnaker_worker(client, pool, SimponiSimulator(), calendar, settings.kemnaker_task_queue),
         imigrasi_worker(client, SimkimSimulator(), settings.imigrasi_task_queue),
     )
