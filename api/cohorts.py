@@ -48,6 +48,7 @@ from domain.errors import DomainError
 from domain.identity import Actor, Principal, Role
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
+from domain.text import sanitise
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
@@ -91,8 +92,10 @@ class CohortResult(BaseModel):
 
 
 def _text(raw: dict[str, Any], key: str) -> str | None:
+    """The row's own value echoed back, made storable and encodable (a malformed row may
+    hold a NUL or an unpaired surrogate)."""
     value = raw.get(key)
-    return value if isinstance(value, str) else None
+    return sanitise(value, multiline=False) if isinstance(value, str) else None
 
 
 def _malformed(error: ValidationError) -> str:

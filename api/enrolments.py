@@ -13,7 +13,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -35,6 +35,7 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_rpc, refusal_from_update
+from api.paging import Offset
 from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
@@ -68,6 +69,7 @@ from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits
 from domain.journey import JourneyStart, JourneyState, JourneyStatus, journey_workflow_id
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord
+from domain.text import Code, Reason
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -90,9 +92,11 @@ READERS = (
 
 
 class EnrolmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
-    programme_code: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=3, max_length=2000, description="why this inmate, now")
+    programme_code: Code
+    reason: Reason = Field(description="why this inmate, now")
 
 
 class EnrolmentList(BaseModel):
@@ -292,7 +296,7 @@ async def list_enrolments(
     inmate_sdp_no: str | None = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EnrolmentList:
     """The case list, limited to what the caller's role and scope may see."""
     scope = _read_filter(principal, actor)

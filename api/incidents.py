@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from api.deps import PoolDep, acting_as
+from api.paging import Offset
 from api.responses import answers
 from db import incidents as incidents_db
 from db.incidents import Incident
@@ -23,7 +24,6 @@ from domain.identity import Actor, Role
 router = APIRouter(tags=["operations"])
 
 Operator = Annotated[Actor, Depends(acting_as(Role.OPERATOR))]
-INT4_MAX = 2**31 - 1
 INT8_MAX = 2**63 - 1
 
 
@@ -40,7 +40,7 @@ async def list_incidents(
     pool: PoolDep,
     open_only: bool = True,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=INT4_MAX)] = 0,
+    offset: Offset = 0,
 ) -> IncidentList:
     items, total = await incidents_db.list_incidents(
         pool, open_only=open_only, limit=limit, offset=offset

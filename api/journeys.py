@@ -24,6 +24,7 @@ from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
+from api.paging import Offset
 from db import enrolments as enrolment_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
@@ -245,7 +246,7 @@ async def list_journeys(
     status: JourneyStatus | None = None,
     inmate_sdp_no: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JourneyList:
     """Journeys within the caller's scope: a UPT's own for its caseworkers and TPP."""
     if actor.role in (Role.CASEWORKER, Role.TPP_MEMBER):
@@ -325,7 +326,7 @@ async def list_handovers(
     bapas: str | None = None,
     state: HandoverState | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HandoverList:
     """Handovers within the caller's scope, what is due soonest first: a Bapas officer's
     Bapas, Kemnaker job placement, or all for an auditor of Process A."""

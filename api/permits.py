@@ -29,6 +29,7 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
+from api.paging import Offset
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
@@ -155,7 +156,7 @@ async def list_applications(
     stage: Stage | None = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PermitList:
     """The applications the caller may see: an employer its own, staff of the two
     ministries and their auditors all."""

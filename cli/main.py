@@ -15,7 +15,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from cli import audit
+from cli import audit, incidents
 from cli.cohort import (
     DEFAULT_CHUNK,
     DEFAULT_CONCURRENCY,
@@ -38,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit.app, name="audit")
+app.add_typer(incidents.app, name="incidents")
 
 
 def load_settings() -> Settings:

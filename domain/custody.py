@@ -8,11 +8,12 @@ release stop defined here are what the enrolment workflow acts on.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.dates import PlausibleDate, PlausibleDatetime
 from domain.identity import Actor, HumanInput
 from domain.text import Code, Note, Reason
 
@@ -46,10 +47,10 @@ class CustodyEventFields(BaseModel):
     event_id: str = Field(min_length=1, max_length=128, pattern=EVENT_ID_PATTERN)
     inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
     kind: CustodyEventKind
-    occurred_at: AwareDatetime
+    occurred_at: PlausibleDatetime
     to_upt: Code | None = None  # transfer
     sanction_ref: Code | None = None  # register F
-    sanction_until: date | None = None  # None: open-ended, until a sanction_lifted event
+    sanction_until: PlausibleDate | None = None  # None: open-ended, until a sanction_lifted event
     release_kind: ReleaseKind | None = None
     bapas_code: Code | None = None  # the Klien's
     note: Note = ""

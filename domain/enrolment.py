@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from domain.custody import CustodyEvent, Hold
+from domain.dates import PlausibleDate
 from domain.identity import Actor, HumanInput, Role, Scope
 from domain.policy import EnrolmentPolicy
 from domain.reference import Programme
@@ -110,7 +111,7 @@ class PlacementDecisionFields(BaseModel):
     decision: PlacementChoice
     reason: Reason
     exception_granted: StrictBool = False  # must be explicit when the request was release-flagged
-    defer_until: date | None = None
+    defer_until: PlausibleDate | None = None
 
 
 class PlacementDecision(PlacementDecisionFields, HumanInput):
@@ -121,7 +122,7 @@ class AttendanceFields(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_no: StrictInt = Field(ge=1, le=10_000)
-    session_date: date
+    session_date: PlausibleDate
     present: StrictBool
     note: Note = ""
 

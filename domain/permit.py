@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from domain.country import CountryCode
+from domain.dates import HappenedAt, PlausibleDate
 from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
 from domain.permit_policy import PermitPolicy
@@ -214,7 +215,7 @@ class VisaDecision(VisaFields, HumanInput):
 class ArrivalFields(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    arrived_on: date
+    arrived_on: PlausibleDate
     port_of_entry: Code
     reason: Reason = "arrival checked at the port"
 
@@ -240,8 +241,8 @@ class PaymentConfirmation(BaseModel):
 
     payment_id: Code
     billing_code: Code
-    amount_usd: int = Field(ge=0)
-    paid_at: datetime
+    amount_usd: StrictInt = Field(ge=0, le=10_000_000)
+    paid_at: HappenedAt
 
 
 # ---------------------------------------------------------------- state

@@ -152,6 +152,9 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/certification-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # Incidents: operators run the system; they see a stuck case's kind and id, no content.
+    ("GET", "/incidents"): Rule(frozenset({Role.OPERATOR}), any_scope=True),
+    ("POST", "/incidents/{incident_id}/retry"): Rule(frozenset({Role.OPERATOR}), any_scope=True),
 }
 
 
@@ -315,6 +318,8 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/certification-funnel"): Probe(("placement",)),
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("GET", "/incidents"): Probe(("incident",)),
+    ("POST", "/incidents/{incident_id}/retry"): Probe(("incident",)),  # 404 once allowed
 }
 
 
