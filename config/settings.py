@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # None: development tokens are accepted in development and test only. Production
     # refuses them outright; staging may opt in explicitly (e.g. while it has no IdP).
     dev_tokens_enabled: bool | None = None
+    # Every token (development or OIDC) must expire within this many hours of being issued
+    # (exp - iat; exp - now without iat): a token with no upper bound is refused.
+    token_max_lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 7)
 
     # Identity: production tokens come from an OIDC issuer, verified with its JWKS.
     # Tokens whose `iss` equals oidc_issuer are verified against oidc_jwks_url's keys.
