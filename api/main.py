@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -28,6 +29,8 @@ from api import (
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from api.input_guard import install_input_guard
+from api.outages import install_outage_handlers
+from api.temporal_calls import bounded
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
@@ -53,10 +56,14 @@ def create_app(
         if pool is None:
             if settings.database_url is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
-            owned_pool = await create_pool(settings.database_url)
+            # No connection at start: the API comes up (and answers 503) while Postgres is down.
+            owned_pool = await create_pool(settings.database_url, min_size=0)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
-        app.state.temporal = temporal or await connect_temporal(settings)
+        app.state.temporal = bounded(
+            temporal or await connect_temporal(settings, lazy=True),
+            timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+        )
         app.state.sdp = sdp or build_sdp(settings)
         try:
             yield
@@ -74,6 +81,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_input_guard(app)
+    install_outage_handlers(app, settings.request_deadline_seconds)
     install_auditor_log(app)
 
     @app.middleware("http")
@@ -97,7 +105,13 @@ def create_app(
             problems.append(f"temporal: {error}")
         if problems:
             return JSONResponse(
-                status_code=503, content={"status": "unhealthy", "problems": problems}
+                status_code=503,
+                content={
+                    "status": "unhealthy",
+                    "problems": problems,
+                    "detail": "; ".join(problems),
+                },
+                headers={"Retry-After": "5"},
             )
         return JSONResponse(content={"status": "ok"})
 

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Outages answer 503 in bounded time (api/outages.py): every Temporal call of the API has
+    # this deadline, and any request still running after request_deadline_seconds is a 503.
+    temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    request_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
 
     # Identity: development tokens are HS256 signed with this secret.
     jwt_secret: str = DEV_JWT_SECRET

@@ -19,7 +19,6 @@ with the same retry policy, every workflow untouched, and this worker decides th
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +30,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from db import incidents
+from db.failures import is_outage, is_permanent
 from domain.text import RECORDED_CONTEXT, sanitise
 
 log = structlog.get_logger(__name__)
@@ -39,33 +39,6 @@ POISONED_INPUT = "PoisonedInput"
 POSTGRES_UNAVAILABLE = "PostgresUnavailable"
 INCIDENT_RETRY = timedelta(seconds=10)
 OUTAGE_RETRY = timedelta(seconds=1)
-
-# Postgres (or the driver before it) refused the data itself: the same input fails forever.
-PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.exceptions.DataError,  # class 22: characters, numeric range, invalid input, dates
-    asyncpg.exceptions.NotNullViolationError,
-    asyncpg.exceptions.CheckViolationError,
-    UnicodeError,  # an unpaired surrogate cannot be encoded to send
-)
-# Postgres is not there for a moment: the same input succeeds once it is back.
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable
-    asyncio.TimeoutError,  # connect or pool acquire timed out
-    asyncpg.exceptions.PostgresConnectionError,  # class 08
-    asyncpg.exceptions.CannotConnectNowError,  # starting up
-    asyncpg.exceptions.AdminShutdownError,  # shutting down
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.InterfaceError,  # e.g. the pool is closing
-)
-
-
-def is_permanent(error: BaseException) -> bool:
-    return isinstance(error, PERMANENT_ERRORS)
-
-
-def is_outage(error: BaseException) -> bool:
-    return isinstance(error, OUTAGE_ERRORS) and not is_permanent(error)
 
 
 def repaired(value: Any) -> Any:
