@@ -28,6 +28,7 @@ from api import (
 )
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
+from api.idempotency import Idempotency
 from api.input_guard import install_input_guard
 from api.outages import install_outage_handlers
 from api.temporal_calls import bounded
@@ -81,6 +82,8 @@ def create_app(
     )
     install_error_handlers(app)
     install_input_guard(app)
+    # Inside the request deadline: a retry waiting for the first copy's answer is bounded too.
+    app.add_middleware(Idempotency)
     install_outage_handlers(app, settings.request_deadline_seconds)
     install_auditor_log(app)
 
