@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
+from api.deliveries import custody_delivery
 from api.deps import PoolDep, SdpDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
 from api.paging import Offset
@@ -160,6 +161,7 @@ def _update_id(event: CustodyEventFields) -> str:
 async def report_custody_event(
     body: CustodyEventFields,
     actor: Annotated[Actor, Depends(acting_as(*REPORTERS))],
+    _one_copy_at_a_time: Annotated[None, Depends(custody_delivery)],
     pool: PoolDep,
     temporal: TemporalDep,
     sdp: SdpDep,

@@ -43,3 +43,13 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (subject, idempotency_key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- The first copy of a delivery that may arrive more than once (a SIMPONI payment callback, an
+-- SDP custody event): claimed by one INSERT ... ON CONFLICT DO NOTHING, so of two copies
+-- arriving at the same moment exactly one is the first and the other says `duplicate`.
+CREATE TABLE first_deliveries (
+    source       text        NOT NULL,
+    delivery_id  text        NOT NULL,
+    claimed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, delivery_id)
+);
