@@ -78,8 +78,10 @@ class Idempotency:
     async def _once(
         self, scope: Scope, receive: Receive, send: Send, pool: Any, claim: keys.Claim, body: bytes
     ) -> None:
+        # Past twice the request deadline no request can still be running under the key.
+        stale_after = 2 * scope["app"].state.settings.request_deadline_seconds
         while True:
-            if await keys.claim(pool, claim):
+            if await keys.claim(pool, claim, stale_after):
                 await self._first(scope, receive, send, pool, claim, body)
                 return
             found = await keys.stored(pool, claim.subject, claim.key)

@@ -25,14 +25,19 @@ class Stored:
     body: bytes | None
 
 
-async def claim(pool: asyncpg.Pool, claim: Claim) -> bool:
-    """True: this request is the first with the key (it must answer, then `complete`)."""
+async def claim(pool: asyncpg.Pool, claim: Claim, stale_after_seconds: float) -> bool:
+    """True: this request is the first with the key (it must answer, then `complete`). A
+    pending claim older than `stale_after_seconds` was abandoned (its process died, past any
+    request deadline): the same request takes it over."""
     claimed = await pool.fetchval(
         """
         INSERT INTO idempotency_keys (subject, idempotency_key, method, path, request_hash,
                                       state)
         VALUES ($1, $2, $3, $4, $5, 'pending')
-        ON CONFLICT (subject, idempotency_key) DO NOTHING
+        ON CONFLICT (subject, idempotency_key) DO UPDATE SET created_at = now()
+         WHERE idempotency_keys.state = 'pending'
+           AND idempotency_keys.request_hash = EXCLUDED.request_hash
+           AND idempotency_keys.created_at < now() - make_interval(secs => $6)
         RETURNING true
         """,
         claim.subject,
@@ -40,6 +45,7 @@ async def claim(pool: asyncpg.Pool, claim: Claim) -> bool:
         claim.method,
         claim.path,
         claim.request_hash,
+        stale_after_seconds,
     )
     return bool(claimed)
 
