@@ -31,6 +31,7 @@ from api.errors import install_error_handlers
 from api.idempotency import Idempotency
 from api.input_guard import install_input_guard
 from api.outages import install_outage_handlers
+from api.responses import document_errors
 from api.temporal_calls import bounded
 from config.log import configure_logging
 from config.settings import Settings, get_settings
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(reports.router)
     app.include_router(incidents.router)
+    document_errors(app)
     return app
 
 

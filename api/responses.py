@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 
@@ -31,7 +32,8 @@ _WHAT: dict[int, str] = {
     409: "the case's state does not allow this now, or an Idempotency-Key was reused",
     422: "the input breaks a rule or the schema; `detail` says what to fix",
     502: "an external registry refused the request",
-    503: "Postgres, Temporal or a worker is unavailable: nothing was changed, retry later",
+    503: "Postgres, Temporal or a worker is unavailable: retry after Retry-After seconds (a "
+    "change may still be applied: retry it with the same Idempotency-Key)",
 }
 
 RETRY_AFTER = {
@@ -52,3 +54,54 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
             entry["headers"] = RETRY_AFTER
         documented[status] = entry
     return documented
+
+
+def document_errors(app: FastAPI) -> None:
+    """Every operation of `app` documents the errors it can answer with the real ErrorBody:
+    401 and 403 when it takes a token, 404 when it names a thing in its path, 409 when it
+    changes something, 422 when it takes input (FastAPI's own 422 schema is not what the API
+    sends: api/input_guard.py), and 503 with Retry-After always. A status an operation
+    declares itself (`responses=answers(...)`) is kept, but 422 is always ErrorBody."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ErrorBody, ValidationIssue):
+            schemas[model.__name__] = model.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+        schemas[ErrorBody.__name__].pop("$defs", None)
+        for path, item in spec.get("paths", {}).items():
+            for method, operation in item.items():
+                _document(path, method, operation)
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document(path: str, method: str, operation: dict[str, Any]) -> None:
+    statuses = {503}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses |= {404}
+    if method in ("post", "put", "patch", "delete"):
+        statuses |= {409}
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses |= {422}
+    responses = operation.setdefault("responses", {})
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for status in sorted(statuses):
+        key = str(status)
+        if key in responses and status != 422:
+            continue
+        entry: dict[str, Any] = {"description": _WHAT[status], "content": body}
+        if status == 503:
+            entry["headers"] = RETRY_AFTER
+        responses[key] = entry
