@@ -38,6 +38,7 @@ from config.settings import Settings, get_settings
 from db.connect import create_pool
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
+from web import install_workspace
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -80,6 +81,9 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
+        # /docs and /redoc are served from vendored files by web/docs.py (offline).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_input_guard(app)
@@ -130,6 +134,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(reports.router)
     app.include_router(incidents.router)
+    install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     document_errors(app)
     return app
 

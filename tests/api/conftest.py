@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import httpx
@@ -104,14 +105,16 @@ class Wiring:
         return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app)
 
 
-def wire(pool: asyncpg.Pool, client: Client) -> Wiring:
+def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
+    """`overrides`: settings fields to change (e.g. a production-like identity setup)."""
     suffix = uuid.uuid4().hex[:8]
-    settings = Settings(
-        environment=Environment.TEST,
-        enrolment_task_queue=f"enrolment-{suffix}",
-        kemnaker_task_queue=f"kemnaker-{suffix}",
-        imigrasi_task_queue=f"imigrasi-{suffix}",
-    )
+    values: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "enrolment_task_queue": f"enrolment-{suffix}",
+        "kemnaker_task_queue": f"kemnaker-{suffix}",
+        "imigrasi_task_queue": f"imigrasi-{suffix}",
+    }
+    settings = Settings(**(values | overrides))
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
     calendar = WorkingCalendar.from_settings(settings)
     return Wiring(
