@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import principal_from_token
-from api.outages import unavailable
+from api.outages import deadline_for, unavailable
 from api.temporal_calls import IDEMPOTENCY
 from db import idempotency as keys
 from db.failures import OUTAGE_ERRORS
@@ -79,7 +79,8 @@ class Idempotency:
         self, scope: Scope, receive: Receive, send: Send, pool: Any, claim: keys.Claim, body: bytes
     ) -> None:
         # Past twice the request deadline no request can still be running under the key.
-        stale_after = 2 * scope["app"].state.settings.request_deadline_seconds
+        deadline = scope["app"].state.settings.request_deadline_seconds
+        stale_after = 2 * deadline_for(str(scope["path"]), deadline)
         while True:
             if await keys.claim(pool, claim, stale_after):
                 await self._first(scope, receive, send, pool, claim, body)
