@@ -36,7 +36,7 @@ from stack.postgres import (
     ensure_database,
     migrate_and_seed,
 )
-from stack.supervisor import ChildProcess, StackError, Supervisor
+from stack.supervisor import ChildProcess, RestartPolicy, StackError, Supervisor
 from stack.temporal_server import TemporalDevServer, wait_for_temporal
 
 log = structlog.get_logger(__name__)
@@ -120,6 +120,9 @@ class EmbeddedStack:
                     env=env,
                     cwd=PROJECT_ROOT,
                     stop_timeout=self.stop_timeout,
+                    # A crashed worker or API is restarted with backoff; the stack gives up
+                    # (and stops, naming it) only after repeated crashes.
+                    restart=RestartPolicy(),
                 )
             )
         api_url = f"http://{_local_host(self.settings.api_host)}:{self.settings.api_port}"
