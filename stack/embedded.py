@@ -92,8 +92,10 @@ class EmbeddedStack:
         commands: AppCommands | None = None,
         startup_timeout: float = 90.0,
         stop_timeout: float = 10.0,
+        restart_backoff: float = 1.0,
     ) -> None:
         self.settings = settings
+        self.restart_backoff = restart_backoff
         self.commands = commands or AppCommands()
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
@@ -122,7 +124,7 @@ class EmbeddedStack:
                     stop_timeout=self.stop_timeout,
                     # A crashed worker or API is restarted with backoff; the stack gives up
                     # (and stops, naming it) only after repeated crashes.
-                    restart=RestartPolicy(),
+                    restart=RestartPolicy(backoff=self.restart_backoff),
                 )
             )
         api_url = f"http://{_local_host(self.settings.api_host)}:{self.settings.api_port}"
@@ -243,6 +245,7 @@ async def run_stack(
     commands: AppCommands | None = None,
     startup_timeout: float = 90.0,
     stop_timeout: float = 10.0,
+    restart_backoff: float = 1.0,
 ) -> int:
     """Run until SIGINT/SIGTERM (or `stop` is set): 0. Start-up failed or a child died: 1.
 
@@ -252,7 +255,11 @@ async def run_stack(
     loop = asyncio.get_running_loop()
     installed = _install_signal_handlers(loop, stop_event)
     stack = EmbeddedStack(
-        settings, commands=commands, startup_timeout=startup_timeout, stop_timeout=stop_timeout
+        settings,
+        commands=commands,
+        startup_timeout=startup_timeout,
+        stop_timeout=stop_timeout,
+        restart_backoff=restart_backoff,
     )
     try:
         return await _supervise(stack, stop_event, on_ready)
