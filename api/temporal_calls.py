@@ -1,5 +1,6 @@
-"""Every Temporal call of the API bounded in time, and every update of a request that carries
-an Idempotency-Key sent under an update id derived from it.
+"""Every Temporal call of the API bounded in time (an update by the request's deadline), and
+every update of a request that carries an Idempotency-Key sent under an update id derived
+from it.
 
 Without a deadline, a call to a Temporal that is down or to a workflow no worker polls waits
 for minutes; with one it fails within `rpc_timeout` and the API answers 503 (api/outages.py).
@@ -101,9 +102,9 @@ class _Bounded(OutboundInterceptor):
     ) -> WorkflowUpdateHandle[Any]:
         keyed = _keyed(input.id, input.update, input.update_id)
         try:
-            return await super().start_workflow_update(
-                dataclasses.replace(self._bound(input), update_id=keyed)
-            )
+            # No RPC deadline: an update waits for the workflow to act, which under load can
+            # take long; the request deadline (api/outages.py) bounds it.
+            return await super().start_workflow_update(dataclasses.replace(input, update_id=keyed))
         except RuntimeError as error:
             raise _unreachable(error) from error
 
@@ -112,8 +113,8 @@ class _Bounded(OutboundInterceptor):
     ) -> WorkflowUpdateHandle[Any]:
         update = input.update_workflow_input
         keyed = _keyed(input.start_workflow_input.id, update.update, update.update_id)
-        bounded = dataclasses.replace(
-            self._bound(input), update_workflow_input=dataclasses.replace(update, update_id=keyed)
+        bounded = dataclasses.replace(  # no RPC deadline, as for an update
+            input, update_workflow_input=dataclasses.replace(update, update_id=keyed)
         )
         try:
             return await super().start_update_with_start_workflow(bounded)

@@ -63,9 +63,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Outages answer 503 in bounded time (api/outages.py): every Temporal call of the API has
-    # this deadline, and any request still running after request_deadline_seconds is a 503.
-    temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
-    request_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
+    # this deadline (an update: the request's), and a request still running after
+    # request_deadline_seconds is a 503.
+    temporal_rpc_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    request_deadline_seconds: float = Field(default=40.0, gt=0, le=600)
 
     # Identity: development tokens are HS256 signed with this secret.
     jwt_secret: str = DEV_JWT_SECRET
