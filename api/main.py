@@ -108,7 +108,9 @@ def create_app(
         except (OSError, asyncpg.PostgresError) as error:
             problems.append(f"postgres: {error}")
         try:
-            await request.app.state.temporal.service_client.check_health()
+            await request.app.state.temporal.service_client.check_health(
+                timeout=timedelta(seconds=5)
+            )
         except Exception as error:  # any failure means "not healthy"; say which
             problems.append(f"temporal: {error}")
         if problems:
