@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 
 from api.deps import PoolDep
+from db import custody_events as custody_db
 from db import deliveries
-from db import journeys as journey_db
 from domain.custody import CustodyEventFields
 
 CUSTODY = "sdp-custody-event"
@@ -43,7 +43,7 @@ async def one_at_a_time(
 
 async def custody_delivery(body: CustodyEventFields, pool: PoolDep) -> AsyncIterator[None]:
     async def recorded() -> Any | None:
-        return await journey_db.get_custody_event(pool, body.event_id)
+        return await custody_db.get_custody_event(pool, body.event_id)
 
     async with one_at_a_time(pool, CUSTODY, body.event_id, recorded):
         yield

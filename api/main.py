@@ -17,7 +17,9 @@ from api import (
     audit,
     audit_trail,
     cohorts,
+    custody_events,
     enrolments,
+    handovers,
     inbox,
     incidents,
     journeys,
@@ -57,10 +59,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_pool = None
         if pool is None:
-            if settings.database_url is None:
+            if settings.database_dsn is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
             # No connection at start: the API comes up (and answers 503) while Postgres is down.
-            owned_pool = await create_pool(settings.database_url, min_size=0)
+            owned_pool = await create_pool(settings.database_dsn, min_size=0)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
         app.state.temporal = bounded(
@@ -130,6 +132,8 @@ def create_app(
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(custody_events.router)
+    app.include_router(handovers.router)
     app.include_router(permits.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

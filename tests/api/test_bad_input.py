@@ -13,9 +13,8 @@ import json
 import pytest
 
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
 
 BAD_DECISIONS = [
     ({"decision": "approve", "reason": "approved\x00 after review"}, "NUL"),

@@ -176,7 +176,7 @@ async def test_temporal_down_is_a_503_in_bounded_time(api: ApiStack) -> None:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):
-        from tests.permits import flows as permit_flows
+        from tests.api import permit_flows
 
         calls = [
             (

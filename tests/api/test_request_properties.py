@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
 
 EXAMPLES = 25
 

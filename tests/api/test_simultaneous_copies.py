@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
 
 COPIES = 4
 

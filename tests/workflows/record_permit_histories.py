@@ -1,6 +1,6 @@
 """Record the TKA permit histories the replay test reads, as fixture files in tests/histories.
 
-    .venv/bin/python -m tests.permits.record_histories
+    .venv/bin/python -m tests.workflows.record_permit_histories
 
 Same rules as `tests/workflows/record_histories.py`: the suite never runs this; an existing
 file is never overwritten; a deliberate change of the workflow records a new version
@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.permit import Outcome, VerificationChoice, permit_workflow_id
 from tests.conftest import start_time_skipping_server
 from tests.histories_support import RecordedFile, write_history
-from tests.permits.support import (
+from tests.workflows.permit_support import (
     PermitCase,
     PermitHarness,
     resubmission,
@@ -46,7 +46,15 @@ TERMINATED_V1 = RecordedHistory(
     "permit_revision_to_terminated_v1.json", "history-permit-terminated-v1", Outcome.TERMINATED
 )
 LAPSED_V1 = RecordedHistory("permit_lapsed_v1.json", "history-permit-lapsed-v1", Outcome.LAPSED)
-RECORDED = (TERMINATED_V1, LAPSED_V1)
+# v2: no change of behaviour; recorded after the workflow came to hold its case and its
+# plumbing (`workflows/case_events.py`) instead of inheriting them, as proof that the same
+# commands come out.
+TERMINATED_V2 = RecordedHistory(
+    "permit_revision_to_terminated_v2_held_case.json",
+    "history-permit-terminated-v2",
+    Outcome.TERMINATED,
+)
+RECORDED = (TERMINATED_V1, LAPSED_V1, TERMINATED_V2)
 
 
 async def _revision_payment_visa_active_terminated(
@@ -74,6 +82,7 @@ async def _revision_lapsed(harness: PermitHarness, case: PermitCase) -> None:
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
+    TERMINATED_V2: _revision_payment_visa_active_terminated,
 }
 
 
