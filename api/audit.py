@@ -23,6 +23,7 @@ from api.audit_trail import Auditor
 from api.auth import CurrentPrincipal
 from api.case_history import decoder, fetch_chain
 from api.deps import PoolDep, TemporalDep
+from api.paging import Offset
 from db import audit_search, trail_decisions
 from db import auditor_requests as requests_db
 from db.audit_search import AuditCase, CaseKind, CaseSearch
@@ -92,7 +93,7 @@ async def search_cases(
         bool | None, Query(description="a task escalated, late, or open past its due date")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CasePage:
     """Every case the auditor's scope audits (enrolments, journeys, TKA permits), newest
     first. A filter a kind has no column for (a programme, an employer) leaves that kind out."""
@@ -226,7 +227,7 @@ async def auditor_reads(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RequestPage:
     """Every request an auditor made (who, role and scope, method, path and query, status,
     when), newest first. An auditor of all ministries reads everyone's; an auditor of one

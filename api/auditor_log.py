@@ -50,11 +50,12 @@ def install_auditor_log(app: FastAPI) -> None:
             )
             try:
                 await auditor_requests.record(request.app.state.pool, entry)
-            except (OSError, asyncpg.PostgresError) as error:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.error("auditor_request_not_recorded", error=str(error))
                 response = JSONResponse(
                     status_code=503,
                     content={"detail": "your request could not be recorded in the auditors' "
                              "log, so it is not answered: try again shortly"},
+                    headers={"Retry-After": "5"},
                 )  # fmt: skip
         return response

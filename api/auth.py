@@ -13,6 +13,7 @@ Tokens are never logged.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -105,6 +106,20 @@ def _verify_dev_token(settings: Settings, token: str) -> dict[str, Any]:
     return claims
 
 
+def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:
+    """A token lives at most `token_max_lifetime_hours`: counted from `iat`, or from now when
+    the issuer gives none (a stolen long-lived token must not work for months)."""
+    limit = settings.token_max_lifetime_hours * 3600
+    expires, issued = claims.get("exp"), claims.get("iat", time.time())
+    if not isinstance(expires, int | float) or not isinstance(issued, int | float):
+        raise _unauthorized("the token is not valid: exp and iat must be numbers")
+    if expires - issued > limit + 60:  # a minute for clock skew
+        raise _unauthorized(
+            f"the token lives longer than {settings.token_max_lifetime_hours:g} hours: "
+            "get one with a shorter lifetime"
+        )
+
+
 def principal_from_token(settings: Settings, token: str) -> Principal:
     """The person a bearer token names, or HTTPException 401 (503 if the IdP is down).
 
@@ -128,8 +143,10 @@ def principal_from_token(settings: Settings, token: str) -> Principal:
     try:
         if oidc:
             claims = verify_oidc_token(settings, token)
+            _check_lifetime(settings, claims)
             return principal_from_claims(claims, settings.roles_claim, settings.scope_claims)
         claims = _verify_dev_token(settings, token)
+        _check_lifetime(settings, claims)
         return principal_from_claims(claims, DEV_ROLES_CLAIM, DEV_SCOPE_CLAIMS)
     except jwt.PyJWTError as error:
         raise _refusal(error) from None

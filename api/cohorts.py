@@ -34,8 +34,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import (
     Client,
+    WorkflowQueryFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.service import RPCError
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
@@ -45,9 +47,12 @@ from db import reference as reference_db
 from domain.enrolment import EnrolmentRequest
 from domain.errors import DomainError, Refusal
 from domain.identity import Actor, Principal, Role
+from domain.journey import journey_workflow_id
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
+from domain.text import sanitise
 from services.enrolment_requests import EnrolmentCreate, ask_journey, checked_request
+from workflows.journey import InmateJourneyWorkflow
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
@@ -91,8 +96,10 @@ class CohortResult(BaseModel):
 
 
 def _text(raw: dict[str, Any], key: str) -> str | None:
+    """The row's own value echoed back, made storable and encodable (a malformed row may
+    hold a NUL or an unpaired surrogate)."""
     value = raw.get(key)
-    return value if isinstance(value, str) else None
+    return sanitise(value, multiline=False) if isinstance(value, str) else None
 
 
 def _malformed(error: ValidationError) -> str:
@@ -250,6 +257,21 @@ def _check(
     return request, inmate
 
 
+async def _active_in_journey(temporal: Client, sdp_no: str, programme_code: str) -> str | None:
+    """The id of the inmate's active enrolment in the programme, as the journey holds it."""
+    handle = temporal.get_workflow_handle_for(
+        InmateJourneyWorkflow.run, journey_workflow_id(sdp_no)
+    )
+    try:
+        state = await handle.query(InmateJourneyWorkflow.state)
+    except (RPCError, WorkflowQueryFailedError):
+        return None
+    for link in state.active_enrolments():
+        if link.programme_code == programme_code:
+            return link.enrolment_id
+    return None
+
+
 async def _start(
     batch: _Batch,
     index: int,
@@ -263,7 +285,23 @@ async def _start(
         try:
             await ask_journey(temporal, settings, inmate, request)
         except DomainError as refusal:
-            batch.reject(index, refusal.message)
+            # The journey refused: when it is because the same row's earlier attempt (still
+            # settling, not yet in the read model) started the enrolment, say so.
+            existing = (
+                await _active_in_journey(temporal, inmate.sdp_no, request.programme.code)
+                if refusal.refusal is Refusal.CONFLICT
+                else None
+            )
+            if existing is not None:
+                batch.settle(
+                    index,
+                    RowStatus.ALREADY_ENROLLED,
+                    f"inmate {inmate.sdp_no} already has an active enrolment in "
+                    f"{request.programme.code}",
+                    existing,
+                )
+            else:
+                batch.reject(index, refusal.message)
             return
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             # The journey has not taken the request yet (the workers are behind): whether it

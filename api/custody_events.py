@@ -18,6 +18,7 @@ from api import final_answers
 from api.decision_routes import send_update
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.final_answers import CustodyEventAnswer
+from api.first_deliveries import custody_delivery
 from api.journeys import ended, running_journey
 from db import custody_events as custody_db
 from db import journeys as journey_db
@@ -58,6 +59,7 @@ async def report_custody_event(
     body: CustodyEventFields,
     actor: Annotated[Actor, Depends(acting_as(*REPORTERS))],
     settings: SettingsDep,
+    _one_copy_at_a_time: Annotated[None, Depends(custody_delivery)],
     pool: PoolDep,
     temporal: TemporalDep,
     sdp: SdpDep,

@@ -22,6 +22,7 @@ from api.decision_routes import (
     send_decision_to,
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.paging import Offset
 from db import enrolments as enrolment_db
 from db.decision_log import DecisionRecord
 from db.enrolments import EnrolmentFilter, EnrolmentRecord
@@ -148,7 +149,7 @@ async def list_enrolments(
     inmate_sdp_no: str | None = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EnrolmentList:
     """The case list, limited to what the caller's role and scope may see."""
     scope = _read_filter(principal, actor)

@@ -22,6 +22,7 @@ from api.auth import CurrentPrincipal
 from api.decision_routes import send_update
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.journeys import ended
+from api.paging import Offset
 from db import handovers as handover_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
@@ -99,7 +100,7 @@ async def list_handovers(
         HandoverSort, Query(description="`newest` sent first, or `due`: soonest due first")
     ] = HandoverSort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HandoverList:
     """Handovers within the caller's scope, newest first (`sort=due` for the work order):
     a Bapas officer's Bapas, Kemnaker job placement, or all for an auditor of Process A;

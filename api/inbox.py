@@ -12,18 +12,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, Field, SerializeAsAny, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
 from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.inbox_contract import check_kind
+from api.paging import Offset
 from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxQuery, grants_of
 from db.tasks import TaskHistoryEntry, TaskRecord
 from domain.errors import forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role
+from domain.text import Subject
 
 router = APIRouter(tags=["reviewer inbox"])
 
@@ -46,7 +48,9 @@ class TaskDetail(BaseModel):
 
 
 class Reassignment(BaseModel):
-    to_subject: str = Field(min_length=1, max_length=128, description="who takes the task")
+    model_config = ConfigDict(extra="forbid")
+
+    to_subject: Subject = Field(description="who takes the task")
 
 
 class TaskDecision(BaseModel):
@@ -89,7 +93,7 @@ async def my_inbox(
     overdue: bool = False,
     assigned_to_me: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> InboxPage:
     """Open tasks my roles and scope allow, soonest due first; supervisors see escalations."""
     query = InboxQuery(

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import PoolDep, TemporalDep, acting_as
+from api.paging import Offset
 from db import custody_events as custody_db
 from db import enrolments as enrolment_db
 from db import handovers as handover_db
@@ -127,7 +128,7 @@ async def list_journeys(
     status: JourneyStatus | None = None,
     inmate_sdp_no: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JourneyList:
     """Journeys within the caller's scope: a UPT's own for its caseworkers and TPP."""
     if actor.role in (Role.CASEWORKER, Role.TPP_MEMBER):

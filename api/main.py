@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -22,6 +23,7 @@ from api import (
     handover_documents,
     handovers,
     inbox,
+    incidents,
     inmates,
     journeys,
     metrics,
@@ -37,7 +39,12 @@ from api.access_log import install_access_log
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
 from api.final_answers import install_pending_handler
+from api.idempotency import Idempotency
+from api.input_guard import install_input_guard
 from api.openapi_docs import install_openapi_docs
+from api.outages import install_outage_handlers
+from api.responses import document_errors
+from api.temporal_calls import bounded
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
@@ -65,10 +72,14 @@ def create_app(
         if pool is None:
             if settings.database_dsn is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
-            owned_pool = await create_pool(settings.database_dsn)
+            # No connection at start: the API comes up (and answers 503) while Postgres is down.
+            owned_pool = await create_pool(settings.database_dsn, min_size=0)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
-        app.state.temporal = temporal or await connect_temporal(settings)
+        app.state.temporal = bounded(
+            temporal or await connect_temporal(settings, lazy=True),
+            timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+        )
         app.state.sdp = sdp or build_sdp(settings)
         try:
             yield
@@ -89,6 +100,10 @@ def create_app(
     )
     install_error_handlers(app)
     install_pending_handler(app)
+    install_input_guard(app)
+    # Inside the request deadline: a retry waiting for the first copy's answer is bounded too.
+    app.add_middleware(Idempotency)
+    install_outage_handlers(app, settings.request_deadline_seconds)
     install_auditor_log(app)
     codec.install_codec_cors(app)
     metrics.install_http_metrics(app)
@@ -121,8 +136,10 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(codec.router)
     app.include_router(metrics.router)
+    app.include_router(incidents.router)
     install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     install_openapi_docs(app)
+    document_errors(app)  # after: it adds the error answers to that document
     return app
 
 

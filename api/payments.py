@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import final_answers
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.errors import refusal_from_update
+from api.first_deliveries import SIMPONI, one_at_a_time, payment_recorded
 from db import permits as permit_db
 from db.permits import ConfirmationRecord, ConfirmationResult, PermitRecord
 from domain.errors import DomainError, Refusal, conflict, invalid, not_found
@@ -95,6 +96,17 @@ async def simponi_callback(
     except ValidationError as error:
         raise invalid(f"the confirmation is malformed: {error.error_count()} error(s)") from None
     structlog.contextvars.bind_contextvars(payment_id=payment.payment_id)
+
+    async def recorded() -> bool | None:
+        return await payment_recorded(pool, payment.payment_id)
+
+    async with one_at_a_time(pool, SIMPONI, payment.payment_id, recorded):
+        return await _deliver(pool, temporal, payment)
+
+
+async def _deliver(
+    pool: PoolDep, temporal: TemporalDep, payment: PaymentConfirmation
+) -> CallbackAnswer:
     seen = await permit_db.count_delivery(pool, payment)
     if seen is not None:
         if not seen.confirms(payment):

@@ -28,6 +28,7 @@ from api.decision_routes import (
     send_decision_to,
 )
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
+from api.paging import Offset
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
@@ -166,7 +167,7 @@ async def list_applications(
         str | None, Query(pattern=r"^[0-9]{13}$", description="one employer's applications")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PermitList:
     """The applications the caller may see, newest first: an employer its own (another NIB
     is a 403), staff of the two ministries and their auditors all, or one employer's with

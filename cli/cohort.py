@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import structlog
 
 COLUMNS = ("inmate_sdp_no", "programme_code", "reason")
+log = structlog.get_logger(__name__)
+
 DEFAULT_CHUNK = 200
 DEFAULT_CONCURRENCY = 4
 
@@ -104,6 +108,39 @@ def chunks(rows: list[CohortRow], size: int) -> Iterable[list[CohortRow]]:
         yield rows[start : start + size]
 
 
+# A chunk whose answer is lost (connection dropped, API restarting, 503) is sent again with
+# the same Idempotency-Key: the API answers with the first attempt's answer when it has one,
+# and rows the first attempt started are reported as already enrolled otherwise.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0)
+_RETRIED_STATUSES = frozenset({502, 503, 504})
+
+
+async def _post_chunk(
+    http: httpx.AsyncClient, body: dict[str, Any], key: str, delays: tuple[float, ...]
+) -> httpx.Response | str:
+    """The API's answer, or why there was none after every retry."""
+    why = ""
+    for delay in (*delays, None):
+        try:
+            response = await http.post(
+                "/cohorts/enrolments", json=body, headers={"Idempotency-Key": key}
+            )
+        except httpx.TransportError as error:
+            why = f"no answer from the API ({type(error).__name__})"
+        else:
+            if response.status_code not in _RETRIED_STATUSES:
+                return response
+            why = _detail(response)
+            hinted = response.headers.get("Retry-After", "")
+            if delay is not None and hinted.isdigit():
+                delay = min(max(delay, float(hinted)), 30.0)
+        if delay is None:
+            break
+        log.warning("cohort_chunk_retry", delay=delay, why=why)
+        await asyncio.sleep(delay)
+    return f"{why}; sent {len(delays) + 1} times: send these rows again"
+
+
 async def send_cohort(
     http: httpx.AsyncClient,
     rows: list[CohortRow],
@@ -111,17 +148,24 @@ async def send_cohort(
     chunk_size: int = DEFAULT_CHUNK,
     concurrency: int = DEFAULT_CONCURRENCY,
     advance: Callable[[int], None] = lambda _: None,
+    retry_delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> CohortReport:
     """Send the rows in chunks, `concurrency` chunks at a time; `advance(n)` after each."""
     report = CohortReport(rows=len(rows))
     gate = asyncio.Semaphore(concurrency)
+    run = uuid.uuid4().hex[:12]  # this run's keys: a new run is a new request
 
-    async def one(chunk: list[CohortRow]) -> None:
+    async def one(index: int, chunk: list[CohortRow]) -> None:
         async with gate:
-            response = await http.post(
-                "/cohorts/enrolments", json={"rows": [r.body() for r in chunk]}
+            response = await _post_chunk(
+                http, {"rows": [r.body() for r in chunk]}, f"cohort-{run}-{index}", retry_delays
             )
-        if response.status_code != 200:
+        if isinstance(response, str):
+            for r in chunk:
+                report.rejected.append(
+                    Rejected(r.line, r.inmate_sdp_no, r.programme_code, response)
+                )
+        elif response.status_code != 200:
             # The whole chunk was refused (e.g. an expired token): every row says why.
             why = _detail(response)
             for r in chunk:
@@ -138,7 +182,7 @@ async def send_cohort(
                     )
         advance(len(chunk))
 
-    await asyncio.gather(*(one(c) for c in chunks(rows, chunk_size)))
+    await asyncio.gather(*(one(i, c) for i, c in enumerate(chunks(rows, chunk_size))))
     report.rejected.sort(key=lambda r: r.line)
     return report
 

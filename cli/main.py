@@ -15,7 +15,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from cli import audit
+from cli import audit, incidents
 from cli.cohort import (
     DEFAULT_CHUNK,
     DEFAULT_CONCURRENCY,
@@ -38,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit.app, name="audit")
+app.add_typer(incidents.app, name="incidents")
 
 
 def load_settings() -> Settings:
@@ -196,6 +197,13 @@ def token(
     scope = Scope(upt=upt, lsp=lsp, bapas=bapas, ministry=ministry, employer_nib=employer_nib)
     for note in _missing_scope(role, scope):
         typer.echo(f"note: {note}", err=True)
+    if hours > settings.token_max_lifetime_hours:
+        typer.echo(
+            f"--hours: at most {settings.token_max_lifetime_hours:g} "
+            "(SINERGI_TOKEN_MAX_LIFETIME_HOURS); the API refuses longer-lived tokens",
+            err=True,
+        )
+        raise typer.Exit(2)
     typer.echo(mint_dev_token(settings, subject, role, scope, timedelta(hours=hours)))
 
 

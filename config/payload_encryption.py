@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
+
+from config.recorded_payloads import recorded_data_converter
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -95,5 +96,5 @@ class PayloadEncryption(PayloadCodec):
 def encrypting_converter(current_key_id: str, keys: Mapping[str, str]) -> DataConverter:
     """The pydantic converter every Sinergi client and worker uses, with encryption."""
     return dataclasses.replace(
-        pydantic_data_converter, payload_codec=PayloadEncryption(current_key_id, keys)
+        recorded_data_converter, payload_codec=PayloadEncryption(current_key_id, keys)
     )

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     api_port: int = 8000
     # `sinergi up`: the three workers export the SDK's metrics on this port and the next two.
     worker_metrics_port: int = 9464
+    # Outages answer 503 in bounded time (api/outages.py): every Temporal call of the API has
+    # this deadline (an update: the request's), and a request still running after
+    # request_deadline_seconds is a 503.
+    temporal_rpc_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    request_deadline_seconds: float = Field(default=40.0, gt=0, le=600)
 
     # Identity: development tokens are HS256 signed with this secret.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -77,6 +82,9 @@ class Settings(BaseSettings):
     # None: development tokens are accepted in development and test only. Production
     # refuses them outright; staging may opt in explicitly (e.g. while it has no IdP).
     dev_tokens_enabled: bool | None = None
+    # Every token (development or OIDC) must expire within this many hours of being issued
+    # (exp - iat; exp - now without iat): a token with no upper bound is refused.
+    token_max_lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 7)
 
     # Identity: production tokens come from an OIDC issuer, verified with its JWKS.
     # Tokens whose `iss` equals oidc_issuer are verified against oidc_jwks_url's keys.

@@ -17,7 +17,14 @@ def with_database(dsn: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+# Connecting gives up after this long: an unreachable Postgres is an outage (a 503, a retried
+# activity) within seconds, not after asyncpg's default minute.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
 async def create_pool(dsn: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT_SECONDS
+    )
     assert pool is not None
     return pool

@@ -14,9 +14,13 @@ from domain.decision_check import TrailDecision
 async def trail_of(
     conn: Connection | asyncpg.Pool, case_kind: CaseKind, case_id: str
 ) -> list[TrailDecision]:
+    # In the case's own event order: after a crash a projection may append a case's events to
+    # its chain out of order (the chain's seq is the append order, which verification
+    # follows); each entry carries its event's sequence number, and the reading goes by it.
     rows = await conn.fetch(
         """SELECT seq, kind, at, actor_subject, actor_role, decision, reason
-             FROM audit_entries WHERE chain_id = $1 ORDER BY seq""",
+             FROM audit_entries WHERE chain_id = $1
+            ORDER BY coalesce((detail->>'event_seq')::bigint, seq), seq""",
         chain_id(case_kind.value, case_id),
     )
     return [TrailDecision(**dict(r)) for r in rows]

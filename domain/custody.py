@@ -8,12 +8,14 @@ release stop defined here are what the enrolment workflow acts on.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.dates import PlausibleDate, PlausibleDatetime
 from domain.identity import Actor, HumanInput
+from domain.text import Code, Note, Reason
 
 # The source system's event id: what makes a redelivered event recognisable.
 EVENT_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
@@ -40,18 +42,18 @@ SUPERVISED_RELEASES = frozenset({ReleaseKind.PB, ReleaseKind.CB, ReleaseKind.CMB
 class CustodyEventFields(BaseModel):
     """One event as corrections reports it. Fields beyond `kind`'s own are refused."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: str = Field(min_length=1, max_length=128, pattern=EVENT_ID_PATTERN)
     inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
     kind: CustodyEventKind
-    occurred_at: AwareDatetime
-    to_upt: str | None = Field(default=None, min_length=1, max_length=64)  # transfer
-    sanction_ref: str | None = Field(default=None, min_length=1, max_length=64)  # register F
-    sanction_until: date | None = None  # None: open-ended, until a sanction_lifted event
+    occurred_at: PlausibleDatetime
+    to_upt: Code | None = None  # transfer
+    sanction_ref: Code | None = None  # register F
+    sanction_until: PlausibleDate | None = None  # None: open-ended, until a sanction_lifted event
     release_kind: ReleaseKind | None = None
-    bapas_code: str | None = Field(default=None, min_length=1, max_length=64)  # the Klien's
-    note: str = Field(default="", max_length=2000)
+    bapas_code: Code | None = None  # the Klien's
+    note: Note = ""
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> CustodyEventFields:
@@ -161,10 +163,10 @@ class HoldChoice(StrEnum):
 
 
 class HoldReviewFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: HoldChoice
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class HoldReviewInput(HoldReviewFields, HumanInput):

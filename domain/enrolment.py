@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from domain.custody import CustodyEvent, Hold
+from domain.dates import PlausibleDate
 from domain.identity import Actor, HumanInput, Role, Scope
 from domain.policy import EnrolmentPolicy
 from domain.reference import Programme
+from domain.text import Code, Note, Reason, Subject
 
 WORKFLOW_KIND = "enrolment"
 TASK_QUEUE = "sinergi-enrolment"
@@ -104,12 +106,12 @@ class EnrolmentRequest(BaseModel):
 
 
 class PlacementDecisionFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: PlacementChoice
-    reason: str = Field(min_length=3, max_length=2000)
-    exception_granted: bool = False  # must be explicit when the request was release-flagged
-    defer_until: date | None = None
+    reason: Reason
+    exception_granted: StrictBool = False  # must be explicit when the request was release-flagged
+    defer_until: PlausibleDate | None = None
 
 
 class PlacementDecision(PlacementDecisionFields, HumanInput):
@@ -117,12 +119,12 @@ class PlacementDecision(PlacementDecisionFields, HumanInput):
 
 
 class AttendanceFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    session_no: int = Field(ge=1)
-    session_date: date
-    present: bool
-    note: str = Field(default="", max_length=2000)
+    session_no: StrictInt = Field(ge=1, le=10_000)
+    session_date: PlausibleDate
+    present: StrictBool
+    note: Note = ""
 
 
 class AttendanceInput(AttendanceFields, HumanInput):
@@ -130,10 +132,10 @@ class AttendanceInput(AttendanceFields, HumanInput):
 
 
 class ModuleCompletionFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    module_code: str = Field(min_length=1, max_length=64)
-    note: str = Field(default="", max_length=2000)
+    module_code: Code
+    note: Note = ""
 
 
 class ModuleCompletionInput(ModuleCompletionFields, HumanInput):
@@ -141,9 +143,9 @@ class ModuleCompletionInput(ModuleCompletionFields, HumanInput):
 
 
 class ReasonFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class TrainingCompletionInput(ReasonFields, HumanInput):
@@ -151,11 +153,11 @@ class TrainingCompletionInput(ReasonFields, HumanInput):
 
 
 class AssessmentFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tuk_code: str = Field(min_length=1, max_length=64)
-    results: dict[str, UnitResult] = Field(min_length=1)
-    reason: str = Field(min_length=3, max_length=2000)
+    tuk_code: Code
+    results: dict[Code, UnitResult] = Field(min_length=1, max_length=200)
+    reason: Reason
 
 
 class AssessmentInput(AssessmentFields, HumanInput):
@@ -167,11 +169,11 @@ class AppealFiling(ReasonFields, HumanInput):
 
 
 class AppealDecisionFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    panel: tuple[str, ...]
+    panel: tuple[Subject, ...] = Field(max_length=50)
     outcome: AppealOutcome
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class AppealDecisionInput(AppealDecisionFields, HumanInput):
@@ -257,7 +259,7 @@ class EnrolmentState(BaseModel):
     stage: Stage
     outcome: Outcome | None = None
     release_flagged: bool
-    exception_granted: bool = False
+    exception_granted: StrictBool = False
     planned_end: date
     deferred_until: date | None = None
     attendance: list[AttendanceEntry] = []

@@ -16,6 +16,7 @@ from domain.custody import CustodyEvent, CustodyEventKind, ReleaseKind
 from domain.enrolment import Certificate, Outcome, Stage
 from domain.identity import Actor, HumanInput
 from domain.policy import JourneyPolicy
+from domain.text import Reason
 
 JOURNEY_KIND = "journey"
 
@@ -69,9 +70,9 @@ class EnrolmentStarted(BaseModel):
 
 
 class HandoverAckFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=2000, description="e.g. registered as Klien")
+    reason: Reason = Field(description="e.g. registered as Klien")
     # Job placement records, when it takes the handover over, whether the released person
     # consented to be contacted for the placement follow-up (required for job placement,
     # not given for a Bapas handover): job placement is whom the consent is given to.

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from domain.country import CountryCode
+from domain.dates import HappenedAt, PlausibleDate
 from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
 from domain.permit_policy import PermitPolicy
+from domain.text import Code, Name, Reason
 
 WORKFLOW_KIND = "tka_permit"
 KEMNAKER_TASK_QUEUE = "sinergi-kemnaker"
@@ -95,25 +98,25 @@ class EmployerCategory(StrEnum):
 class Pendamping(BaseModel):
     """The Indonesian companion worker trained for the TKA's job."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=2, max_length=200)
-    position: str = Field(min_length=2, max_length=200)
+    name: Name
+    position: Name
 
 
 class PermitApplicationFields(BaseModel):
     """What the employer sends. The NIB is the employer's, taken from its token."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    position_title: str = Field(min_length=2, max_length=200)
+    position_title: Name
     position_kind: PositionKind
-    tka_name: str = Field(min_length=2, max_length=200)
-    passport_no: str = Field(min_length=1, max_length=32)  # checked by the submission rule
-    nationality: str = Field(min_length=2, max_length=3, description="ISO 3166 alpha code")
-    duration_months: int = Field(ge=1, le=120)  # bounded by the submission rule
-    work_location: str = Field(min_length=2, max_length=200)
-    in_kek: bool = False  # special economic zone: a longer permit is allowed
+    tka_name: Name
+    passport_no: Code = Field(max_length=32)  # checked by the submission rule
+    nationality: CountryCode = Field(description="ISO 3166-1 alpha-2 code, e.g. IN")
+    duration_months: StrictInt = Field(ge=1, le=120)  # bounded by the submission rule
+    work_location: Name
+    in_kek: StrictBool = False  # special economic zone: a longer permit is allowed
     pendamping: Pendamping | None = None
     employer_category: EmployerCategory = EmployerCategory.COMPANY
 
@@ -139,10 +142,10 @@ class VerificationChoice(StrEnum):
 
 
 class VerificationFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: VerificationChoice
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class VerificationDecision(VerificationFields, HumanInput):
@@ -150,10 +153,10 @@ class VerificationDecision(VerificationFields, HumanInput):
 
 
 class ResubmissionFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    documents: list[str] = Field(min_length=1, max_length=50)  # what was added or corrected
-    reason: str = Field(min_length=3, max_length=2000)
+    documents: list[Code] = Field(min_length=1, max_length=50)  # what was added or corrected
+    reason: Reason
 
 
 class Resubmission(ResubmissionFields, HumanInput):
@@ -166,10 +169,10 @@ class FeasibilityChoice(StrEnum):
 
 
 class FeasibilityFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: FeasibilityChoice
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class FeasibilityDecision(FeasibilityFields, HumanInput):
@@ -182,10 +185,10 @@ class ApprovalChoice(StrEnum):
 
 
 class RptkaFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: ApprovalChoice
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class RptkaDecision(RptkaFields, HumanInput):
@@ -199,10 +202,10 @@ class VisaChoice(StrEnum):
 
 
 class VisaFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: VisaChoice
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class VisaDecision(VisaFields, HumanInput):
@@ -210,11 +213,11 @@ class VisaDecision(VisaFields, HumanInput):
 
 
 class ArrivalFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    arrived_on: date
-    port_of_entry: str = Field(min_length=2, max_length=64)
-    reason: str = Field(default="arrival checked at the port", min_length=3, max_length=2000)
+    arrived_on: PlausibleDate
+    port_of_entry: Code
+    reason: Reason = "arrival checked at the port"
 
 
 class ArrivalRecord(ArrivalFields, HumanInput):
@@ -222,9 +225,9 @@ class ArrivalRecord(ArrivalFields, HumanInput):
 
 
 class TerminationFields(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class Termination(TerminationFields, HumanInput):
@@ -234,12 +237,12 @@ class Termination(TerminationFields, HumanInput):
 class PaymentConfirmation(BaseModel):
     """SIMPONI's confirmation, delivered by the payments callback (not a person)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    payment_id: str = Field(min_length=1, max_length=64)
-    billing_code: str = Field(min_length=1, max_length=64)
-    amount_usd: int = Field(ge=0)
-    paid_at: datetime
+    payment_id: Code
+    billing_code: Code
+    amount_usd: StrictInt = Field(ge=0, le=10_000_000)
+    paid_at: HappenedAt
 
 
 # ---------------------------------------------------------------- state

@@ -11,14 +11,16 @@ HTTP contract:
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from domain.clock import jakarta_today
 from domain.registries import (
@@ -71,13 +73,23 @@ class _Registered:
     certificate: IssuedCertificate | None = None
 
 
+class _Saved(BaseModel):
+    submission: CertificationSubmission
+    certificate: IssuedCertificate | None = None
+
+
 class BnspSimulator:
-    """BNSP in memory. Set `answering = False` to play a BNSP that has not decided yet."""
+    """BNSP in memory. Set `answering = False` to play a BNSP that has not decided yet.
+
+    With a `state_file` (the embedded stack's: under the state dir) what it registered and
+    issued survives a restart of the worker that runs it, as the real BNSP's would: a worker
+    crash does not turn a submission into an unknown one (a resubmission and a day's wait)."""
 
     def __init__(
         self,
         today: Callable[[], date] = jakarta_today,
         validity_years: int = DEFAULT_VALIDITY_YEARS,
+        state_file: Path | None = None,
     ) -> None:
         if validity_years < 1:
             raise ValueError("a certificate is valid for at least one year")
@@ -85,6 +97,25 @@ class BnspSimulator:
         self._validity_years = validity_years
         self._registered: dict[str, _Registered] = {}
         self.answering: bool = True
+        self._state_file = state_file
+        if state_file is not None and state_file.exists():
+            saved = TypeAdapter(dict[str, _Saved]).validate_json(state_file.read_bytes())
+            self._registered = {
+                ref: _Registered(s.submission, s.certificate) for ref, s in saved.items()
+            }
+
+    def _save(self) -> None:
+        if self._state_file is None:
+            return
+        saved = {ref: _Saved(submission=r.submission, certificate=r.certificate)
+                 for ref, r in self._registered.items()}  # fmt: skip
+        written = self._state_file.with_suffix(".tmp")
+        try:
+            self._state_file.parent.mkdir(parents=True, exist_ok=True)
+            written.write_bytes(TypeAdapter(dict[str, _Saved]).dump_json(saved))
+            os.replace(written, self._state_file)  # a crash leaves the old or the new file
+        except OSError as error:
+            log.error("bnsp_simulator_state_not_saved", error=str(error))
 
     def submission(self, submission_ref: str) -> CertificationSubmission | None:
         """What was registered under a reference, or None."""
@@ -100,6 +131,7 @@ class BnspSimulator:
         registered = self._registered.get(ref)
         if registered is None:
             self._registered[ref] = _Registered(submission)
+            self._save()
             log.info("bnsp_submission_registered", submission_ref=ref)
         elif registered.submission != submission:
             # Answering with the first receipt would silently drop the new content.
@@ -115,6 +147,7 @@ class BnspSimulator:
             raise UnknownSubmission(BNSP, f"no submission with reference {ref}", status_code=404)
         if registered.certificate is None and self.answering:
             registered.certificate = self._issue(ref, registered.submission)
+            self._save()
             log.info("bnsp_certificate_issued", submission_ref=ref)
         return CertificateLookupResult(certificate=registered.certificate)
 

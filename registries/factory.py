@@ -34,8 +34,9 @@ def build_sdp(settings: Settings) -> ClosableSdpRegistry:
 def build_bnsp(settings: Settings) -> ClosableBnspRegistry:
     if settings.bnsp_mode is RegistryMode.HTTP:
         return BnspHttpClient(settings.bnsp_url, settings.registry_timeout_seconds)
-    # In-process, a BNSP simulator lives and forgets with the process that built it.
-    return BnspSimulator()
+    # In-process, a BNSP simulator keeps what it registered under the state dir, so a worker
+    # restart does not make BNSP forget a submission.
+    return BnspSimulator(state_file=settings.state_dir / "bnsp-simulator.json")
 
 
 def build_simponi(settings: Settings) -> SimponiRegistry:

@@ -14,7 +14,7 @@ import uuid
 
 import asyncpg
 import structlog
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -37,6 +37,7 @@ from domain.identity import Actor, Principal
 from domain.journey import JourneyStart, JourneyState, JourneyStatus, journey_workflow_id
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
+from domain.text import Code, Reason
 from workflows.journey import InmateJourneyWorkflow
 
 log = structlog.get_logger(__name__)
@@ -46,9 +47,11 @@ JOURNEY_CLOSE_WAIT_SECONDS = 10.0
 
 
 class EnrolmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
-    programme_code: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=3, max_length=2000, description="why this inmate, now")
+    programme_code: Code
+    reason: Reason = Field(description="why this inmate, now")
 
 
 async def request_enrolment(

@@ -40,7 +40,7 @@ from stack.postgres import (
     ensure_database,
     migrate_and_seed,
 )
-from stack.supervisor import ChildProcess, StackError, Supervisor
+from stack.supervisor import ChildProcess, RestartPolicy, StackError, Supervisor
 from stack.temporal_server import TemporalDevServer, wait_for_temporal
 
 log = structlog.get_logger(__name__)
@@ -99,8 +99,10 @@ class EmbeddedStack:
         commands: AppCommands | None = None,
         startup_timeout: float = 90.0,
         stop_timeout: float = 10.0,
+        restart_backoff: float = 1.0,
     ) -> None:
         self.settings = settings
+        self.restart_backoff = restart_backoff
         self.commands = commands or AppCommands()
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
@@ -132,6 +134,9 @@ class EmbeddedStack:
                     env=child_env,
                     cwd=PROJECT_ROOT,
                     stop_timeout=self.stop_timeout,
+                    # A crashed worker or API is restarted with backoff; the stack gives up
+                    # (and stops, naming it) only after repeated crashes.
+                    restart=RestartPolicy(backoff=self.restart_backoff),
                 )
             )
         api_url = f"http://{_local_host(self.settings.api_host)}:{self.settings.api_port}"
@@ -278,6 +283,7 @@ async def run_stack(
     commands: AppCommands | None = None,
     startup_timeout: float = 90.0,
     stop_timeout: float = 10.0,
+    restart_backoff: float = 1.0,
 ) -> int:
     """Run until SIGINT/SIGTERM (or `stop` is set): 0. Start-up failed, a child died, or a
     child ended abnormally when stopped (killed by a signal, a non-zero exit): 1.
@@ -288,7 +294,11 @@ async def run_stack(
     loop = asyncio.get_running_loop()
     installed = _install_signal_handlers(loop, stop_event)
     stack = EmbeddedStack(
-        settings, commands=commands, startup_timeout=startup_timeout, stop_timeout=stop_timeout
+        settings,
+        commands=commands,
+        startup_timeout=startup_timeout,
+        stop_timeout=stop_timeout,
+        restart_backoff=restart_backoff,
     )
     problems: list[str] = []
     try:

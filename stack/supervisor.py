@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -80,7 +81,9 @@ class ChildProcess:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         stop_timeout: float = 10.0,
+        restart: RestartPolicy | None = None,
     ) -> None:
+        self.restart = restart  # None: its exit stops the stack
         self._name = name
         self.argv = list(argv)
         self._log_path = log_path
@@ -127,6 +130,13 @@ class ChildProcess:
         if self._proc is None:
             return None
         return self._proc.returncode
+
+    async def respawn(self) -> None:
+        """Start again after it exited on its own (its log gets a new start line)."""
+        if self._proc is not None and self._proc.returncode is None:
+            raise RuntimeError(f"{self.name} is still running")
+        self._proc = None
+        await self.start()
 
     async def wait(self) -> int:
         if self._proc is None:
@@ -194,6 +204,26 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+@dataclass
+class RestartPolicy:
+    """Restart a crashed child after `backoff` seconds, doubling up to `max_backoff`; give up
+    (the whole stack stops) after `max_crashes` crashes within `window` seconds."""
+
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    max_crashes: int = 5
+    window: float = 300.0
+    crashes: list[float] = field(default_factory=list)
+
+    def next_delay(self, now: float) -> float | None:
+        """Seconds to wait before the restart; None: crashed too often, give up."""
+        self.crashes = [t for t in self.crashes if now - t < self.window] + [now]
+        if len(self.crashes) > self.max_crashes:
+            return None
+        delay: float = min(self.backoff * 2.0 ** (len(self.crashes) - 1), self.max_backoff)
+        return delay
+
+
 class Supervisor:
     """Services in start order; stops them in reverse and reports the first that dies."""
 
@@ -226,11 +256,32 @@ class Supervisor:
             raise ChildExited(dead.name, dead.exit_code(), dead.log_path)
 
     async def wait_for_exit(self, stop: asyncio.Event, poll: float = 0.5) -> Service | None:
-        """The first service that stops on its own, or None once `stop` is set."""
+        """The first service that stops on its own and may not be restarted (or crashed too
+        often), or None once `stop` is set. Children with a RestartPolicy are restarted after
+        their backoff, as compose's `restart: on-failure` would."""
+        due: dict[str, float] = {}  # child name -> when to restart it
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
-            dead = self.first_exited()
-            if dead is not None:
-                return dead
+            for service in list(self._services):
+                if service.exit_code() is None:
+                    continue
+                if not isinstance(service, ChildProcess) or service.restart is None:
+                    return service
+                if service.name not in due:
+                    delay = service.restart.next_delay(loop.time())
+                    if delay is None:
+                        return service  # gave up: the stack stops, naming it
+                    log.warning(
+                        "child_crashed_restarting",
+                        child=service.name,
+                        returncode=service.exit_code(),
+                        in_seconds=delay,
+                        log=str(service.log_path),
+                    )
+                    due[service.name] = loop.time() + delay
+                elif loop.time() >= due[service.name]:
+                    del due[service.name]
+                    await service.respawn()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
         return None

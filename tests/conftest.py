@@ -29,6 +29,8 @@ TEMPLATE_DB = "sinergi_template"
 # The tests share a few CPUs with everything else: give a loaded machine room, so a 202 is
 # only ever the answer a test asks for (it shortens the wait itself).
 os.environ.setdefault("SINERGI_ANSWER_WAIT_SECONDS", "45")
+# A request's own deadline (api/outages.py: past it, a 503) must outlast that wait.
+os.environ.setdefault("SINERGI_REQUEST_DEADLINE_SECONDS", "90")
 
 
 @pytest.fixture(scope="session")

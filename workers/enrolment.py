@@ -3,6 +3,8 @@ on one task queue (the journey starts enrolments as its children on the same que
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -16,6 +18,7 @@ from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
+from workers.incidents import INCIDENT_RETRY, IncidentInterceptor
 from workers.log_context import LogContextInterceptor
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.enrolment import EnrolmentWorkflow
@@ -28,6 +31,8 @@ def enrolment_worker(
     bnsp: BnspRegistry,
     calendar: WorkingCalendar,
     task_queue: str = TASK_QUEUE,
+    *,
+    incident_retry: timedelta = INCIDENT_RETRY,
 ) -> Worker:
     projection = EnrolmentProjection(pool)
     certification = CertificationActivities(bnsp)
@@ -50,5 +55,8 @@ def enrolment_worker(
             due_dates.compute_due_date,
             AuditAnchoring(pool).anchor,
         ],
-        interceptors=[LogContextInterceptor()],
+        interceptors=[
+            LogContextInterceptor(),
+            IncidentInterceptor(pool, incident_retry=incident_retry),
+        ],
     )

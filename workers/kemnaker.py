@@ -25,6 +25,7 @@ from db.connect import create_pool
 from domain.permit import KEMNAKER_TASK_QUEUE
 from domain.permit_registries import SimponiRegistry
 from registries.factory import build_simponi
+from workers.incidents import IncidentInterceptor
 from workers.log_context import LogContextInterceptor
 from workers.ministry import main
 from workflows.permit import PermitWorkflow
@@ -56,7 +57,7 @@ def kemnaker_worker(
             tasks.escalate_task,
             CalendarActivities(calendar).compute_due_date,
         ],
-        interceptors=[LogContextInterceptor()],
+        interceptors=[LogContextInterceptor(), IncidentInterceptor(pool)],
     )
 
 

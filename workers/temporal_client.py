@@ -23,12 +23,16 @@ def metrics_runtime(bind_address: str) -> Runtime:
     )
 
 
-async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+async def connect_temporal(
+    settings: Settings, *, runtime: Runtime | None = None, lazy: bool = False
+) -> Client:
+    """`lazy`: connect on first use (the API starts, and answers 503, while Temporal is down)."""
     return await Client.connect(
         settings.effective_temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=settings.data_converter,
         runtime=runtime,
+        lazy=lazy,
     )
 
 

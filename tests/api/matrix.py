@@ -344,6 +344,8 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
             "reference data",
             {"upt_code": "LP-CIPINANG", "code": "BARISTA", "namespace": "default"},
         ),
+        # No case: an incident id no incident has (allowed answers 404).
+        "incident": Target("an incident", {"incident_id": "424242"}),
         "placement": Target(
             "case at placement review",
             {"enrolment_id": placement, "case_kind": "enrolment", "case_id": placement},

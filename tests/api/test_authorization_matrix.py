@@ -198,6 +198,9 @@ EXPECTED: dict[Operation, Rule] = {
     # scrape token, tests/api/test_metrics.py).
     ("GET", "/ready"): ANY_ROLE,
     ("GET", "/metrics"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # Incidents: operators run the system; they see a stuck case's kind and id, no content.
+    ("GET", "/incidents"): Rule(frozenset({Role.OPERATOR}), any_scope=True),
+    ("POST", "/incidents/{incident_id}/retry"): Rule(frozenset({Role.OPERATOR}), any_scope=True),
 }
 
 
@@ -410,6 +413,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
     ("GET", "/ready"): Probe(("reference",)),
     ("GET", "/metrics"): Probe(("reference",)),
+    ("GET", "/incidents"): Probe(("incident",)),
+    ("POST", "/incidents/{incident_id}/retry"): Probe(("incident",)),  # 404 once allowed
 }
 
 

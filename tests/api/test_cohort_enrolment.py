@@ -107,10 +107,12 @@ async def test_a_repeated_batch_reports_the_enrolments_and_starts_none(api: ApiS
     rows = [row(n) for n in inmates]
     first = await send(api, rows)
     assert first["accepted"] == 4
-    # At once, before the projections may have written the rows: the journeys refuse.
+    # At once, before the projections may have written the rows: the journeys know them.
     again = await send(api, rows)
     assert again["accepted"] == 0
     ids = [r["enrolment_id"] for r in first["results"]]
+    assert again["already_enrolled"] == 4, again
+    assert [r["enrolment_id"] for r in again["results"]] == ids
     await projected(api, ids)
     later = await send(api, rows)
     assert later["already_enrolled"] == 4
@@ -122,6 +124,20 @@ async def test_a_repeated_batch_reports_the_enrolments_and_starts_none(api: ApiS
         "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = ANY($1)", inmates
     )
     assert count == 4
+
+
+async def test_a_row_resent_while_its_first_attempt_settles_is_already_enrolled(
+    api: ApiStack,
+) -> None:
+    """Two copies of a batch at the same moment (a client retrying a request it thinks lost):
+    each row is accepted once and reported already enrolled once, never rejected."""
+    inmates = new_inmates(api, 3)
+    rows = [row(n) for n in inmates]
+    answers = await asyncio.gather(send(api, rows), send(api, rows))
+    for index in range(len(rows)):
+        statuses = sorted(a["results"][index]["status"] for a in answers)
+        assert statuses == ["accepted", "already_enrolled"], answers
+        assert len({a["results"][index]["enrolment_id"] for a in answers}) == 1
 
 
 async def test_a_caseworker_of_another_upt_starts_nothing(api: ApiStack) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi import HTTPException
 from pydantic import ValidationError
@@ -91,3 +93,16 @@ def test_shared_secret_or_unsigned_algorithms_are_refused_for_oidc(algorithm: st
 def test_scope_claims_name_only_known_scope_fields() -> None:
     with pytest.raises(ValidationError, match="unknown scope fields"):
         Settings(scope_claims={"prison": "upt"})
+
+
+def test_a_development_token_living_longer_than_the_maximum_is_401() -> None:
+    settings = Settings(environment=Environment.TEST, jwt_secret=SECRET)
+    scope = Scope(upt="LP-CIPINANG")
+    long_lived = mint_dev_token(settings, "ani", [Role.CASEWORKER], scope, timedelta(hours=13))
+    with pytest.raises(HTTPException) as refused:
+        principal_from_token(settings, long_lived)
+    assert refused.value.status_code == 401
+    assert "lives longer than 12 hours" in refused.value.detail
+    shorter = Settings(environment=Environment.TEST, jwt_secret=SECRET, token_max_lifetime_hours=1)
+    with pytest.raises(HTTPException):
+        principal_from_token(shorter, dev_token(shorter, Role.CASEWORKER))  # 8 h by default

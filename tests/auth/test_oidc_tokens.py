@@ -118,3 +118,13 @@ def test_an_unreachable_jwks_is_503_not_the_callers_fault(issuer: Issuer) -> Non
     settings = issuer.settings(oidc_jwks_url=f"http://127.0.0.1:{port}/jwks.json")
     detail = refusal(settings, issuer.token(), status=503)
     assert "identity provider" in detail and str(port) not in detail
+
+
+def test_a_token_living_longer_than_the_maximum_is_401(issuer: Issuer) -> None:
+    settings = issuer.settings()
+    assert settings.token_max_lifetime_hours == 12
+    detail = refusal(settings, issuer.token(ttl=timedelta(hours=13)))
+    assert "lives longer than 12 hours" in detail
+    detail = refusal(settings, issuer.token(ttl=timedelta(days=3650), iat=None))
+    assert "lives longer than 12 hours" in detail
+    assert principal_from_token(settings, issuer.token(ttl=timedelta(hours=12))).roles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,21 @@ async def test_lookup_of_an_unknown_reference_is_rejected_as_unknown_submission(
     bnsp = BnspSimulator(today=Clock(TODAY))
     with pytest.raises(UnknownSubmission):
         await bnsp.lookup(CertificateLookup(submission_ref="BNSP-SUB-000000000000"))
+
+
+async def test_a_simulator_with_a_state_file_remembers_across_a_restart(tmp_path: Path) -> None:
+    """The embedded stack's BNSP outlives the worker running it: after a crash the submission
+    is still known (no resubmission, no day's wait) and the certificate is the same."""
+    state = tmp_path / "bnsp-simulator.json"
+    before = BnspSimulator(today=Clock(TODAY), state_file=state)
+    receipt = await before.submit(submission())
+    issued = await before.lookup(CertificateLookup(submission_ref=receipt.submission_ref))
+
+    after = BnspSimulator(today=Clock(TODAY + timedelta(days=5)), state_file=state)
+    assert after.submission_count == 1
+    assert await after.submit(submission()) == receipt
+    again = await after.lookup(CertificateLookup(submission_ref=receipt.submission_ref))
+    assert again == issued
+    forgetful = BnspSimulator(today=Clock(TODAY))
+    with pytest.raises(UnknownSubmission):
+        await forgetful.lookup(CertificateLookup(submission_ref=receipt.submission_ref))

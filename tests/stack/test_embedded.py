@@ -116,9 +116,11 @@ async def test_the_stack_serves_until_asked_to_stop_and_then_leaves_nothing_runn
     assert processes_mentioning(str(tmp_path)) == []
 
 
-async def test_when_the_worker_dies_everything_stops_and_the_exit_code_says_which(
+async def test_when_the_worker_keeps_dying_everything_stops_and_the_exit_code_says_which(
     tmp_path: Path, database_dsn: str
 ) -> None:
+    """A crashed worker is restarted with backoff; one that crashes on every start is given up
+    after the policy's crashes, and then the whole stack stops."""
     settings = _settings(tmp_path, database_dsn)
 
     def kill_the_worker(info: StackInfo) -> None:
@@ -130,9 +132,12 @@ async def test_when_the_worker_dies_everything_stops_and_the_exit_code_says_whic
             on_ready=kill_the_worker,
             commands=_commands(tmp_path),
             startup_timeout=30,
+            restart_backoff=0.05,
         )
 
     assert code == 1
+    restarts = [e for e in logs if e["event"] == "child_crashed_restarting"]
+    assert [e["child"] for e in restarts] == ["worker"] * 5
     [died] = [e for e in logs if e["event"] == "child_exited_unexpectedly"]
     assert died["child"] == "worker" and died["returncode"] == 3
     assert died["log"] == str(settings.state_dir / "logs" / "worker.log")

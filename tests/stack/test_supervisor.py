@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stack.supervisor import ChildExited, ChildProcess, Supervisor
+from stack.supervisor import ChildExited, ChildProcess, RestartPolicy, Supervisor
 from tests.stack.support import gone_soon, running, wait_for_file
 
 # Writes "ready" to argv[1], then appends its name to argv[2] when asked to stop.
@@ -126,6 +126,19 @@ time.sleep(120)
 """
 
 
+# Crashes on its first two runs (counted in argv[1]), then writes "ready" to argv[2] and stays.
+CRASHES_TWICE = """
+import pathlib, sys, time
+runs = pathlib.Path(sys.argv[1])
+count = int(runs.read_text()) + 1 if runs.exists() else 1
+runs.write_text(str(count))
+if count <= 2:
+    sys.exit(3)
+open(sys.argv[2], "w").write("ready")
+time.sleep(120)
+"""
+
+
 async def test_a_child_that_dies_at_shutdown_is_reported_not_taken_for_a_normal_stop(
     tmp_path: Path,
 ) -> None:
@@ -151,3 +164,33 @@ async def test_children_that_stop_cleanly_report_nothing(tmp_path: Path) -> None
     )
     await wait_for_file(ready)
     assert await supervisor.stop_all() == []
+
+
+async def test_a_crashed_child_with_a_restart_policy_is_restarted_with_backoff(
+    tmp_path: Path,
+) -> None:
+    runs, ready = tmp_path / "runs", tmp_path / "ready"
+    child = _child(tmp_path, "worker", CRASHES_TWICE, str(runs), str(ready))
+    child.restart = RestartPolicy(backoff=0.05, max_crashes=5)
+    supervisor = Supervisor()
+    await supervisor.start_child(child)
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(supervisor.wait_for_exit(stop, poll=0.02))
+    await wait_for_file(ready)
+    stop.set()
+    assert await asyncio.wait_for(waiting, 5) is None  # nothing gave up
+    assert runs.read_text() == "3"
+    assert child.log_path.read_text().count("starting:") == 3
+    assert child.exit_code() is None
+    await supervisor.stop_all()
+
+
+async def test_a_child_crashing_again_and_again_stops_the_stack(tmp_path: Path) -> None:
+    child = _child(tmp_path, "api", "import sys; sys.exit(4)")
+    child.restart = RestartPolicy(backoff=0.01, max_crashes=2)
+    supervisor = Supervisor()
+    await supervisor.start_child(child)
+    dead = await asyncio.wait_for(supervisor.wait_for_exit(asyncio.Event(), poll=0.02), 10)
+    assert dead is child and dead.exit_code() == 4
+    assert child.log_path.read_text().count("starting:") == 3  # the first run and 2 restarts
+    await supervisor.stop_all()
