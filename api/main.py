@@ -20,6 +20,7 @@ from api import (
     inbox,
     journeys,
     payments,
+    permit_life,
     permits,
     reference,
     reports,
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(journeys.router)
     app.include_router(permits.router)
+    app.include_router(permit_life.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)
     app.include_router(audit.router)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
+from domain.permit_life import AnnualReport, ExtensionRound
 from domain.permit_policy import PermitPolicy
 
 WORKFLOW_KIND = "tka_permit"
@@ -294,6 +295,11 @@ class PermitState(BaseModel):
     event_count: int = 0
     extension_reminder_on: date | None = None  # 30 working days before expiry
     continued: int = 0  # how many times the workflow continued as new
+    # The active permit's steps (`domain/permit_life.py`); False on runs that reached the
+    # active stage before them (those only send reminders).
+    life: bool = False
+    annual_reports: list[AnnualReport] = []
+    extensions: list[ExtensionRound] = []
 
 
 class PermitRun(BaseModel):
@@ -422,6 +428,9 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     TERMINATED = "terminated"
     CLOSED = "closed"
+    ANNUAL_REPORT_FILED = "annual_report_filed"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENDED = "extended"  # SIMKIM extended the ITAS for the new period
 
 
 class PermitSummary(BaseModel):

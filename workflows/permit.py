@@ -60,7 +60,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.permit_decisions import PermitDecisions
+    from domain.permit_life import LIFE_PATCH
+    from workflows.permit_life import PermitLife
 
 # Ministry systems cross an organisation's network: back off further.
 _SYSTEM_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
@@ -74,7 +75,7 @@ IMIGRASI = Scope(ministry=Ministry.IMIGRASI)
 
 
 @workflow.defn
-class PermitWorkflow(PermitDecisions):
+class PermitWorkflow(PermitLife):
     @workflow.run
     async def run(self, run: PermitRun) -> PermitState:
         application = run.application
@@ -360,27 +361,10 @@ class PermitWorkflow(PermitDecisions):
                 retry_policy=_SYSTEM_RETRY,
             )
             self._state.extension_reminder_on = day.day
-        reminders = [
-            (f"{ReminderKind.ANNUAL_REPORT.value}:{n}", ReminderKind.ANNUAL_REPORT, due)
-            for n, due in enumerate(
-                rules.annual_report_due_dates(
-                    permit.valid_from,
-                    permit.valid_until,
-                    self._policy.annual_report_interval_months,
-                ),
-                start=1,
-            )
-        ]
-        reminders.append(
-            (
-                ReminderKind.EXTENSION.value,
-                ReminderKind.EXTENSION,
-                self._state.extension_reminder_on,
-            )
-        )
-        pending = sorted(
-            (r for r in reminders if r[0] not in self._state.reminders_sent), key=lambda r: r[2]
-        )
+        if workflow.patched(LIFE_PATCH):
+            return await self._life()  # reports, extensions, termination: permit_life.py
+        # Before the life steps: the reminders only (no extension can have been granted).
+        pending = self._pending_reminders()
         expiry = start_of(permit.valid_until + timedelta(days=1))
         for key, kind, due_on in pending:
             if await self._wait(self._terminated, start_of(due_on) - workflow.now()):

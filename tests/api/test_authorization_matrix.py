@@ -132,6 +132,13 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", f"{PERMIT}/visa"): may(Role.IMIGRASI_OFFICER),
     ("POST", f"{PERMIT}/arrival"): may(Role.IMIGRASI_OFFICER),
     ("POST", f"{PERMIT}/termination"): may(Role.EMPLOYER, Role.IMIGRASI_OFFICER),
+    # The active permit (api/permit_life.py): the employer files annual reports, asks for an
+    # extension (or a change, always refused); Kemnaker's verifier and director decide it.
+    ("POST", f"{PERMIT}/annual-reports"): may(Role.EMPLOYER),
+    ("POST", f"{PERMIT}/extension"): may(Role.EMPLOYER),
+    ("POST", f"{PERMIT}/extension-verification"): may(Role.KEMNAKER_VERIFIER),
+    ("POST", f"{PERMIT}/extension-approval"): may(Role.KEMNAKER_DIRECTOR),
+    ("POST", f"{PERMIT}/changes"): may(Role.EMPLOYER),
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
@@ -303,6 +310,13 @@ PROBES: dict[Operation, Probe] = {
         CLOSED_PERMIT, _same({"arrived_on": "2026-11-20", "port_of_entry": "CGK"})
     ),
     ("POST", f"{PERMIT}/termination"): Probe(CLOSED_PERMIT, _same(REASON)),
+    ("POST", f"{PERMIT}/annual-reports"): Probe(CLOSED_PERMIT, _same({"year": 1, **REASON})),
+    ("POST", f"{PERMIT}/extension"): Probe(CLOSED_PERMIT, _same({"months": 6, **REASON})),
+    ("POST", f"{PERMIT}/extension-verification"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/extension-approval"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/changes"): Probe(
+        CLOSED_PERMIT, _same({"work_location": "Batam", **REASON})
+    ),
     # A validly signed confirmation of a bill Sinergi never issued: 404.
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),
