@@ -16,6 +16,7 @@ from api import (
     audit,
     audit_trail,
     cohorts,
+    documents,
     enrolments,
     inbox,
     journeys,
@@ -30,6 +31,7 @@ from api.errors import install_error_handlers
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
+from documents.wiring import document_service
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
 from workers.temporal_client import connect_temporal
@@ -57,6 +59,7 @@ def create_app(
         app.state.pool = pool or owned_pool
         app.state.temporal = temporal or await connect_temporal(settings)
         app.state.sdp = sdp or build_sdp(settings)
+        app.state.documents = document_service(settings, app.state.pool)
         try:
             yield
         finally:
@@ -106,6 +109,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(permit_life.router)
+    app.include_router(documents.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)
     app.include_router(audit.router)

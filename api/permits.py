@@ -32,6 +32,7 @@ from api.errors import refusal_from_update
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
+from documents import service as documents_service
 from domain.errors import conflict, forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role
 from domain.permit import (
@@ -122,8 +123,10 @@ async def submit_application(
     policy = settings.permit_policy
     nib = check_submission(body, principal.scope.employer_nib, policy)
     application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
+    attached = await documents_service.resolve(pool, nib, body.document_ids, None)
     application = PermitApplication(
         **body.model_dump(),
+        documents=documents_service.refs(attached),
         application_id=application_id,
         employer_nib=nib,
         submitted_by=actor,
@@ -135,6 +138,7 @@ async def submit_application(
     # reservation rolls back and nothing is stored.
     async with pool.acquire() as conn, conn.transaction():
         await permit_db.reserve(conn, application, workflow_id)
+        await documents_service.attach(conn, application_id, attached)
         await temporal.start_workflow(
             PermitWorkflow.run,
             PermitRun(application=application),
@@ -248,6 +252,9 @@ async def send_decision(
             "can be decided on it"
         )
     await refuse_if_claimed_by_another(pool, application_id, route, payload.actor)
+    payload, attached = await documents_service.with_documents(
+        pool, record.employer_nib, application_id, payload
+    )
     structlog.contextvars.bind_contextvars(application_id=application_id)
     try:
         state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
@@ -259,6 +266,8 @@ async def send_decision(
         if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
             raise conflict(f"application {application_id} is closed") from None
         raise
+    async with pool.acquire() as conn:
+        await documents_service.attach(conn, application_id, attached)
     return state
 
 

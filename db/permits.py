@@ -176,6 +176,9 @@ def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:
     if event.escalation is not None:
         detail |= {"escalation": event.escalation.kind,
                    "routed_to": event.escalation.routed_to.value}  # fmt: skip
+    documents = event.documents or (event.application.documents if event.application else [])
+    if documents:  # each document's SHA-256 on the case's chain
+        detail["documents"] = [d.model_dump() for d in documents]
     return event_entry(
         event,
         case_kind=WORKFLOW_KIND,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
-from domain.permit_life import AnnualReport, ExtensionRound
+from domain.permit_life import AnnualReport, DocumentRef, ExtensionRound
 from domain.permit_policy import PermitPolicy
 
 WORKFLOW_KIND = "tka_permit"
@@ -117,6 +117,9 @@ class PermitApplicationFields(BaseModel):
     in_kek: bool = False  # special economic zone: a longer permit is allowed
     pendamping: Pendamping | None = None
     employer_category: EmployerCategory = EmployerCategory.COMPANY
+    # Uploaded first (POST /documents): passport scan, CV, diploma, pendamping statement,
+    # RPTKA plan. The workflow gets their references (id, kind, SHA-256), never the bytes.
+    document_ids: list[str] = Field(default=[], max_length=20)
 
 
 class PermitApplication(PermitApplicationFields):
@@ -128,6 +131,7 @@ class PermitApplication(PermitApplicationFields):
     policy: PermitPolicy = PermitPolicy()
     # Where Imigrasi's activities are scheduled: configuration, snapshotted like the policy.
     imigrasi_task_queue: str = IMIGRASI_TASK_QUEUE
+    documents: list[DocumentRef] = []
 
 
 # ---------------------------------------------------------------- human inputs (updates)
@@ -155,10 +159,12 @@ class ResubmissionFields(BaseModel):
 
     documents: list[str] = Field(min_length=1, max_length=50)  # what was added or corrected
     reason: str = Field(min_length=3, max_length=2000)
+    # New versions of documents (uploaded first); each replaces the one of its kind.
+    document_ids: list[str] = Field(default=[], max_length=20)
 
 
 class Resubmission(ResubmissionFields, HumanInput):
-    pass
+    document_refs: list[DocumentRef] = []
 
 
 class FeasibilityChoice(StrEnum):
@@ -473,3 +479,4 @@ class PermitEvent(BaseModel):
     decision: str | None = None
     application: PermitApplication | None = None  # on SUBMITTED only
     escalation: Escalation | None = None
+    documents: list[DocumentRef] = []  # documents this event brought (ids and hashes)

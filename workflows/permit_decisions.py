@@ -66,8 +66,14 @@ class PermitDecisions(PermitCase):
         self.validate_resubmission(entry)
         self._resubmission = entry
         self._settled_by = Settlement("resubmitted", entry.actor, entry.reason)
+        # New document versions go to the chain with the event (ids and hashes only); without
+        # any the event is as before.
         await self._emit(
-            EventKind.RESUBMITTED, actor=entry.actor, reason=entry.reason, decision="resubmit"
+            EventKind.RESUBMITTED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision="resubmit",
+            documents=list(entry.document_refs),
         )
         return await self._answer_once_past(Stage.REVISION, Stage.VISA_HOLD)
 

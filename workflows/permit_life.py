@@ -311,7 +311,8 @@ class PermitLife(PermitDecisions):
         report.summary, report.documents = entry.reason, list(entry.documents)
         was_open, report.task_open = report.task_open, False
         await self._emit(EventKind.ANNUAL_REPORT_FILED, actor=entry.actor, reason=entry.reason,
-                         decision=f"annual_report:{entry.year}")  # fmt: skip
+                         decision=f"annual_report:{entry.year}",
+                         documents=entry.documents)  # fmt: skip
         if was_open and report.task_id is not None:
             settled = Settlement("submitted", entry.actor, entry.reason)
             await self._tasks.close(report.task_id, settled, "")
@@ -338,7 +339,8 @@ class PermitLife(PermitDecisions):
         )
         self._state.extensions.append(current)
         await self._emit(EventKind.EXTENSION_REQUESTED, actor=entry.actor, reason=entry.reason,
-                         decision=f"extension:{entry.months}")  # fmt: skip
+                         decision=f"extension:{entry.months}",
+                         documents=entry.documents)  # fmt: skip
         await workflow.wait_condition(
             lambda: current.task_id is not None or self._state.outcome is not None
         )

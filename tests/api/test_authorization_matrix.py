@@ -67,6 +67,14 @@ PERMIT_READERS = may(
     Role.AUDITOR,
 )
 
+DOCUMENT_OPENERS = may(
+    Role.EMPLOYER,
+    Role.KEMNAKER_VERIFIER,
+    Role.KEMNAKER_DIRECTOR,
+    Role.IMIGRASI_OFFICER,
+    Role.AUDITOR,
+)
+
 EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
     ("GET", "/upts"): ANY_ROLE,
@@ -139,6 +147,15 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", f"{PERMIT}/extension-verification"): may(Role.KEMNAKER_VERIFIER),
     ("POST", f"{PERMIT}/extension-approval"): may(Role.KEMNAKER_DIRECTOR),
     ("POST", f"{PERMIT}/changes"): may(Role.EMPLOYER),
+    # Documents (api/documents.py): any employer uploads, for the NIB in its token; a
+    # passport scan is opened by its employer, Kemnaker's verifier and director, Imigrasi's
+    # officer (the visa) and auditors of Process B, not by Kemnaker's officer (who reads
+    # overdue annual reports only); who opened it is for auditors.
+    ("POST", "/documents"): Rule(frozenset({Role.EMPLOYER}), any_scope=True),
+    ("GET", "/documents/{document_id}"): DOCUMENT_OPENERS,
+    ("GET", "/documents/{document_id}/content"): DOCUMENT_OPENERS,
+    ("GET", "/documents/{document_id}/openings"): may(Role.AUDITOR),
+    ("GET", f"{PERMIT}/documents"): PERMIT_READERS,
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
@@ -314,6 +331,12 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{PERMIT}/extension"): Probe(CLOSED_PERMIT, _same({"months": 6, **REASON})),
     ("POST", f"{PERMIT}/extension-verification"): Probe(CLOSED_PERMIT, _same(APPROVE)),
     ("POST", f"{PERMIT}/extension-approval"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    # Not a PDF, JPEG or PNG: 415 once allowed, nothing stored.
+    ("POST", "/documents"): Probe(("document",), _same({"not": "a scan"})),
+    ("GET", "/documents/{document_id}"): Probe(("document",)),
+    ("GET", "/documents/{document_id}/content"): Probe(("document",)),
+    ("GET", "/documents/{document_id}/openings"): Probe(("document",)),
+    ("GET", f"{PERMIT}/documents"): Probe(("permit",)),
     ("POST", f"{PERMIT}/changes"): Probe(
         CLOSED_PERMIT, _same({"work_location": "Batam", **REASON})
     ),
