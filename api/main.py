@@ -22,6 +22,7 @@ from api import (
     journeys,
     payments,
     permit_life,
+    permit_payment,
     permits,
     reference,
     reports,
@@ -109,6 +110,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(permit_life.router)
+    app.include_router(permit_payment.router)
     app.include_router(documents.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)

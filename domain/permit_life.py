@@ -21,6 +21,10 @@ from domain.identity import Actor, HumanInput
 # loop (their histories replay); new and continued-as-new runs take the steps below.
 LIFE_PATCH = "permit-life-v1"
 
+# The employer's "pay DKPTKA" inbox task (before it, the payment had no task).
+PAYMENT_TASK_PATCH = "permit-payment-task-v1"
+PAYMENT_TASK = "payment"
+
 # Inbox task kinds of the active permit.
 ANNUAL_REPORT_TASK = "annual_report"
 EXTENSION_VERIFICATION_TASK = "extension_verification"

@@ -60,8 +60,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
-    from domain.permit_life import LIFE_PATCH
+    from domain.permit_life import LIFE_PATCH, PAYMENT_TASK_PATCH
     from workflows.permit_life import PermitLife
+    from workflows.reviewer_tasks import Settlement
 
 # Ministry systems cross an organisation's network: back off further.
 _SYSTEM_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
@@ -195,13 +196,24 @@ class PermitWorkflow(PermitLife):
         )
         self._state.billing = Billing(billing_code=code.billing_code, amount_usd=amount, due_at=due)
         await self._emit(EventKind.BILLED, reason=f"US${amount}, billing code {code.billing_code}")
-        # The employer pays at a bank; no inbox task: the payment system confirms it.
+        # The employer pays at a bank; SIMPONI's confirmation settles it.
         nib = Scope(employer_nib=application.employer_nib)
         await self._enter(Stage.PAYMENT, self._work("payment", Role.EMPLOYER, nib, due=due))
-        if not await self._wait(lambda: self._payment is not None, due - workflow.now()):
-            return Outcome.EXPIRED, (
-                f"DKPTKA bill {code.billing_code} unpaid within {self._policy.payment_days} days"
-            )
+        # Since PAYMENT_TASK_PATCH the employer has a "pay DKPTKA" task in its inbox (the
+        # billing code, amount and deadline are the case's), closed by the confirmation.
+        task_id = None
+        if workflow.patched(PAYMENT_TASK_PATCH) and self._state.awaiting is not None:
+            task_id = await self._tasks.open(self._state.awaiting, Stage.PAYMENT.value)
+        paid = await self._wait(lambda: self._payment is not None, due - workflow.now())
+        unpaid = f"DKPTKA bill {code.billing_code} unpaid within {self._policy.payment_days} days"
+        if task_id is not None:
+            settled = None
+            if paid:
+                reason = f"SIMPONI confirmed payment {self._state.payment_id}"
+                settled = Settlement("paid", application.submitted_by, reason)
+            await self._tasks.close(task_id, settled, unpaid)
+        if not paid:
+            return Outcome.EXPIRED, unpaid
         return None
 
     async def _rptka_approval(self) -> Ending:

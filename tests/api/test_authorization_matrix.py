@@ -156,6 +156,7 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/documents/{document_id}/content"): DOCUMENT_OPENERS,
     ("GET", "/documents/{document_id}/openings"): may(Role.AUDITOR),
     ("GET", f"{PERMIT}/documents"): PERMIT_READERS,
+    ("GET", f"{PERMIT}/payment"): PERMIT_READERS,
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
@@ -337,6 +338,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/documents/{document_id}/content"): Probe(("document",)),
     ("GET", "/documents/{document_id}/openings"): Probe(("document",)),
     ("GET", f"{PERMIT}/documents"): Probe(("permit",)),
+    ("GET", f"{PERMIT}/payment"): Probe(("permit",)),
     ("POST", f"{PERMIT}/changes"): Probe(
         CLOSED_PERMIT, _same({"work_location": "Batam", **REASON})
     ),

@@ -67,6 +67,13 @@ EXTENSION_UNDECIDED_V2 = RecordedHistory(
 TERMINATED_V2 = RecordedHistory(
     "permit_terminated_extension_open_v2.json", "history-permit-terminated-v2", Outcome.TERMINATED
 )
+# The employer's "pay DKPTKA" task (`permit-payment-task-v1`): paid, and expired unpaid.
+PAID_TASK_V3 = RecordedHistory(
+    "permit_payment_task_paid_v3.json", "history-permit-paid-v3", Outcome.TERMINATED
+)
+EXPIRED_TASK_V3 = RecordedHistory(
+    "permit_payment_task_expired_v3.json", "history-permit-expired-v3", Outcome.EXPIRED
+)
 RECORDED = (
     TERMINATED_V1,
     LAPSED_V1,
@@ -74,6 +81,8 @@ RECORDED = (
     EXTENSION_REFUSED_V2,
     EXTENSION_UNDECIDED_V2,
     TERMINATED_V2,
+    PAID_TASK_V3,
+    EXPIRED_TASK_V3,
 )
 
 
@@ -145,6 +154,16 @@ async def _terminated_with_extension_open(harness: PermitHarness, case: PermitCa
     await case.handle.execute_update(PermitWorkflow.terminate, termination())
 
 
+async def _paid_then_terminated(harness: PermitHarness, case: PermitCase) -> None:
+    await _active_until(harness, case, 30)
+    await case.handle.execute_update(PermitWorkflow.terminate, termination())
+
+
+async def _expired_unpaid(harness: PermitHarness, case: PermitCase) -> None:
+    await case.to_payment()
+    await harness.skip(timedelta(days=8))
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
@@ -152,6 +171,8 @@ SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable
     EXTENSION_REFUSED_V2: _extension_refused,
     EXTENSION_UNDECIDED_V2: _extension_undecided,
     TERMINATED_V2: _terminated_with_extension_open,
+    PAID_TASK_V3: _paid_then_terminated,
+    EXPIRED_TASK_V3: _expired_unpaid,
 }
 
 
