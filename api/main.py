@@ -23,6 +23,7 @@ from api import (
     payments,
     permit_life,
     permit_payment,
+    permit_search,
     permits,
     reference,
     reports,
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(journeys.router)
     app.include_router(permits.router)
     app.include_router(permit_life.router)
+    app.include_router(permit_search.router)
     app.include_router(permit_payment.router)
     app.include_router(documents.router)
     app.include_router(payments.router)

@@ -157,6 +157,11 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/documents/{document_id}/openings"): may(Role.AUDITOR),
     ("GET", f"{PERMIT}/documents"): PERMIT_READERS,
     ("GET", f"{PERMIT}/payment"): PERMIT_READERS,
+    # Staff search: officers of the ministry whose step it is (not employers, not auditors:
+    # they have GET /permits and /audit/cases).
+    ("POST", "/permits/search"): may(
+        Role.KEMNAKER_VERIFIER, Role.KEMNAKER_DIRECTOR, Role.IMIGRASI_OFFICER
+    ),
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
@@ -339,6 +344,7 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/documents/{document_id}/openings"): Probe(("document",)),
     ("GET", f"{PERMIT}/documents"): Probe(("permit",)),
     ("GET", f"{PERMIT}/payment"): Probe(("permit",)),
+    ("POST", "/permits/search"): Probe(("permit",), _same({"nationality": "AU"})),
     ("POST", f"{PERMIT}/changes"): Probe(
         CLOSED_PERMIT, _same({"work_location": "Batam", **REASON})
     ),
