@@ -28,6 +28,7 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	scripts/check-compose.sh
+	scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 # The issue's sizes; takes a while. A quick run: .venv/bin/python -m benchmarks --help

@@ -36,6 +36,7 @@ from db.connect import create_pool
 from documents.wiring import document_service
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
+from web import install_workspace
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -75,6 +76,9 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
+        # /docs and /redoc are served from vendored files by web/docs.py (offline).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_auditor_log(app)
@@ -118,6 +122,7 @@ def create_app(
     app.include_router(audit_trail.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
     return app
 
 

@@ -44,19 +44,35 @@ def jwks_client(url: str) -> jwt.PyJWKClient:
     )
 
 
-def verify_oidc_token(settings: Settings, token: str) -> dict[str, Any]:
+def _signing_key(client: jwt.PyJWKClient, token: str) -> jwt.PyJWK:
+    """The key the token names by `kid`; a token without one (OIDC Core 10.1 allows it when
+    the issuer has a single signing key) is checked against that only key."""
+    if "kid" in jwt.get_unverified_header(token):
+        return client.get_signing_key_from_jwt(token)
+    keys = client.get_signing_keys()
+    if len(keys) != 1:
+        raise jwt.PyJWKClientError("the token names no key ('kid') and the issuer has several")
+    return keys[0]
+
+
+def verify_oidc_token(
+    settings: Settings, token: str, *, audience: str | None = None
+) -> dict[str, Any]:
     """The token's verified claims. Blocking (may fetch the JWKS): call it off the loop.
 
+    `audience`: whom the token must be for, if not the API's (an ID token is for the
+    workspace's client id, web/oidc_login.py).
     Raises PyJWTError subclasses; PyJWKClientConnectionError when the JWKS is unreachable.
     """
-    if settings.oidc_jwks_url is None or settings.oidc_audience is None:
+    audience = audience or settings.oidc_audience
+    if settings.oidc_jwks_url is None or audience is None:
         raise jwt.InvalidIssuerError("no OIDC issuer is configured")
-    signing_key = jwks_client(settings.oidc_jwks_url).get_signing_key_from_jwt(token)
+    signing_key = _signing_key(jwks_client(settings.oidc_jwks_url), token)
     claims: dict[str, Any] = jwt.decode(
         token,
         signing_key,  # a PyJWK: PyJWT checks the token's alg against the key's own
         algorithms=settings.oidc_algorithms,
-        audience=settings.oidc_audience,
+        audience=audience,
         issuer=settings.oidc_issuer,
         leeway=CLOCK_SKEW,
         options={"require": REQUIRED_CLAIMS},

@@ -74,6 +74,7 @@ def ready_summary(info: StackInfo) -> str:
     lines = [
         "",
         "Sinergi is up.",
+        f"  Workspace    {info.api_url}/  (sign in: Masuk sebagai budi, TPP LP-CIPINANG)",
         f"  API docs     {info.docs_url}",
         f"  Temporal UI  {info.temporal_ui_url or '(external Temporal: use its own UI)'}",
         f"  Temporal     {info.temporal_address}",
@@ -121,8 +122,9 @@ async def _demo_job(api_url: str, settings: Settings) -> None:
         typer.echo(f"demo: failed: {error}", err=True)
         return
     typer.echo(
-        f"demo: done. Enrolment {record['enrolment_id']} is in the Temporal UI and at "
-        f"{api_url}/docs (GET /enrolments/{{id}}/decisions)."
+        f"demo: done. Enrolment {record['enrolment_id']} is in the Temporal UI, at "
+        f"{api_url}/docs (GET /enrolments/{{id}}/decisions) and in the workspace at "
+        f"{api_url}/kasus/{record['enrolment_id']}."
     )
 
 

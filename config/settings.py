@@ -25,6 +25,7 @@ from domain.policy import EnrolmentPolicy, JourneyPolicy
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "sinergi-development-signing-key-change-me"  # refused outside development
 DEV_SIMPONI_SECRET = "sinergi-development-simponi-secret"  # refused outside development
+DEV_SESSION_SECRET = "sinergi-development-session-key-change-me"  # refused outside development
 
 
 class Environment(StrEnum):
@@ -89,6 +90,26 @@ class Settings(BaseSettings):
         "ministry": "ministry",
         "employer_nib": "employer_nib",
     }
+
+    # The workspace (web/): people sign in with the OIDC authorization-code flow (PKCE) as
+    # this client of oidc_issuer; the ID token is verified like an API token, with the client
+    # id as its audience. Unset client id: oidc_audience. Unset redirect URL: the server's
+    # own /masuk/callback. Unset discovery URL: the issuer's /.well-known/openid-configuration.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = None
+    oidc_discovery_url: str | None = None
+    oidc_scopes: str = "openid"
+    # The signed session cookie (subject, roles, scope, language, CSRF token; no PII).
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    session_hours: float = Field(default=8.0, gt=0, le=24)
+    # The cookie's Secure flag. None: set outside development and test (served over TLS).
+    session_cookie_secure: bool | None = None
+    # "Masuk sebagai": sign in as a seeded persona. None: in development and test only;
+    # production refuses it outright.
+    personas_enabled: bool | None = None
+    # Dates and times on pages: this zone unless the unit has its own (WITA, WIT).
+    display_time_zone: str = "Asia/Jakarta"
 
     # Working-day calendar. Collective leave ("cuti bersama") is decreed by the government
     # each year and changes mid-year; operators set it as a JSON list, e.g.
@@ -210,7 +231,44 @@ class Settings(BaseSettings):
                 f"SINERGI_JWT_SECRET is the development default; set a real secret for "
                 f"environment {self.environment.value}"
             )
+        if self.environment is Environment.PRODUCTION and self.personas_enabled:
+            raise ValueError("SINERGI_PERSONAS_ENABLED cannot be true in production")
         return self
+
+    @property
+    def session_signing_key(self) -> str:
+        """The key the workspace signs its session cookie with. Like the payload keys, it is
+        refused where it is used: outside development and test, a server that serves pages
+        does not start with the development default (workers never need it)."""
+        key = self.session_secret.get_secret_value()
+        if key == DEV_SESSION_SECRET and self.environment in _LIVE:
+            raise ValueError(
+                f"SINERGI_SESSION_SECRET is the development default; set a real secret for "
+                f"environment {self.environment.value}"
+            )
+        return key
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.environment in _LIVE
+
+    @property
+    def personas_accepted(self) -> bool:
+        """Whether the "Masuk sebagai" persona sign-in is offered (see personas_enabled)."""
+        if self.personas_enabled is not None:
+            return self.personas_enabled
+        return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def oidc_login_configured(self) -> bool:
+        """Whether people can sign in through the OIDC issuer."""
+        return self.oidc_issuer is not None and self.web_client_id is not None
+
+    @property
+    def web_client_id(self) -> str | None:
+        return self.oidc_client_id or self.oidc_audience
 
     @field_validator("oidc_algorithms")
     @classmethod

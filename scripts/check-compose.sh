@@ -21,6 +21,7 @@ fi
 POSTGRES_PASSWORD=compose-validation-only \
 SINERGI_JWT_SECRET=compose-validation-only \
 SINERGI_SIMPONI_CALLBACK_SECRET=compose-validation-only \
+SINERGI_SESSION_SECRET=compose-validation-only \
 SINERGI_PAYLOAD_KEY_ID=compose-validation-only \
 SINERGI_PAYLOAD_KEYS='{}' \
     docker-compose -f docker-compose.yml config -q

@@ -20,6 +20,7 @@ from db.connect import with_database
 from db.migrate import migrate, seed_reference_data
 from domain import search
 from stack.binaries import temporal_cli, temporal_test_server
+from tests.oidc_provider import OidcProvider, running_provider
 from tests.temporal_support import CONVERTER
 
 TEMPLATE_DB = "sinergi_template"
@@ -124,3 +125,11 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+def oidc_issuer() -> Iterator[OidcProvider]:
+    """A real local OIDC provider (tests/oidc_provider.py): `.issuer` is its URL,
+    `.set_user(sub, roles=[...], upt=...)` chooses the claims of whoever signs in as `sub`."""
+    with running_provider() as provider:
+        yield provider

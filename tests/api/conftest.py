@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -107,17 +108,20 @@ class Wiring:
         return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app)
 
 
-def wire(pool: asyncpg.Pool, client: Client, documents: DocumentSettings | None = None) -> Wiring:
+def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
+    """`overrides`: settings fields to change (e.g. a production-like identity setup)."""
     suffix = uuid.uuid4().hex[:8]
-    settings = Settings(
-        environment=Environment.TEST,
+    values: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "enrolment_task_queue": f"enrolment-{suffix}",
+        "kemnaker_task_queue": f"kemnaker-{suffix}",
+        "imigrasi_task_queue": f"imigrasi-{suffix}",
         # Uploaded documents go to a folder of this test's, never the repository's state dir.
-        documents=documents
-        or DocumentSettings(folder=Path(tempfile.gettempdir()) / f"sinergi-documents-{suffix}"),
-        enrolment_task_queue=f"enrolment-{suffix}",
-        kemnaker_task_queue=f"kemnaker-{suffix}",
-        imigrasi_task_queue=f"imigrasi-{suffix}",
-    )
+        "documents": DocumentSettings(
+            folder=Path(tempfile.gettempdir()) / f"sinergi-documents-{suffix}"
+        ),
+    }
+    settings = Settings(**(values | overrides))
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
     calendar = WorkingCalendar.from_settings(settings)
     return Wiring(
@@ -159,7 +163,7 @@ async def running_api(
     pool: asyncpg.Pool, client: Client, documents: DocumentSettings | None = None
 ) -> AsyncIterator[ApiStack]:
     """The API in-process (ASGI) with its workers, on this test's task queues."""
-    wired = wire(pool, client, documents)
+    wired = wire(pool, client, **({"documents": documents} if documents else {}))
     transport = httpx.ASGITransport(app=wired.app)
     async with (
         wired.worker,

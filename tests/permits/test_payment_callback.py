@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from pydantic import SecretStr
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
@@ -192,7 +193,11 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
 async def test_without_a_configured_secret_outside_development_every_confirmation_is_refused(
     pool: asyncpg.Pool, dev_env: WorkflowEnvironment
 ) -> None:
-    settings = Settings(environment=Environment.PRODUCTION, jwt_secret="a-real-secret-for-tests")
+    settings = Settings(
+        environment=Environment.PRODUCTION,
+        jwt_secret="a-real-secret-for-tests",
+        session_secret=SecretStr("a-real-session-secret-for-tests"),
+    )
     app = create_app(settings, pool=pool, temporal=dev_env.client)
     body = b'{"payment_id": "P-1"}'
     async with (

@@ -20,7 +20,12 @@ def test_the_setup_job_registers_every_search_attribute_of_the_code() -> None:
 
 
 def test_secrets_must_be_supplied_and_have_no_default() -> None:
-    for variable in ("SINERGI_JWT_SECRET", "POSTGRES_PASSWORD", "SINERGI_SIMPONI_CALLBACK_SECRET"):
+    for variable in (
+        "SINERGI_JWT_SECRET",
+        "POSTGRES_PASSWORD",
+        "SINERGI_SIMPONI_CALLBACK_SECRET",
+        "SINERGI_SESSION_SECRET",
+    ):
         uses = re.findall(r"\$\{" + variable + r"(:?[?-])?[^}]*\}", COMPOSE)
         assert uses, f"{variable} is not used"
         assert all(marker == ":?" for marker in uses), f"{variable} has a default or none check"

@@ -1,0 +1,47 @@
+"""The catalogue: every word a template uses exists in both languages; Indonesian formats."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from domain.identity import Role
+from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
+from web.inbox_pages import TASK_KINDS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
+KEY = re.compile(r"""_\(\s*["']([a-z0-9_.]+)["']""")
+
+
+def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() -> None:
+    used = {k for t in TEMPLATES.rglob("*.html") for k in KEY.findall(t.read_text())}
+    assert len(used) > 20  # fails loudly if the pattern stops finding keys
+    prefixes = {k for k in used if k.endswith(".")}  # composed: "role." ~ role.value
+    assert prefixes <= {"role.", "kind."}, prefixes
+    used = (used - prefixes) | {f"role.{r.value}" for r in Role} | {f"kind.{k}" for k in TASK_KINDS}
+    missing = sorted(k for k in used if k not in MESSAGES)
+    assert not missing, missing
+    empty = sorted(k for k, (id_, en) in MESSAGES.items() if not id_.strip() or not en.strip())
+    assert not empty, empty
+
+
+def test_indonesian_dates_times_and_numbers() -> None:
+    assert format_date(date(2026, 12, 2), Language.ID, "Asia/Jakarta") == "2 Desember 2026"
+    assert format_date(date(2026, 12, 2), Language.EN, "Asia/Jakarta") == "2 December 2026"
+    moment = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+    assert format_time(moment, Language.ID, "Asia/Jakarta") == "14.30 WIB"
+    assert format_time(moment, Language.ID, "Asia/Makassar") == "15.30 WITA"
+    assert format_time(moment, Language.ID, "Asia/Jayapura") == "16.30 WIT"
+    assert format_time(moment, Language.EN, "Asia/Jakarta") == "14:30 WIB"
+    # Late evening in UTC is the next day in Jakarta.
+    late = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+    assert format_date(late, Language.ID, "Asia/Jakarta") == "3 Desember 2026"
+    assert format_number(1200, Language.ID) == "1.200"
+    assert format_number(1234567, Language.EN) == "1,234,567"
+
+
+def test_indonesian_is_the_default_and_english_the_switch() -> None:
+    assert translate(Language.ID, "inbox.title") == "Tugas Saya"
+    assert translate(Language.EN, "inbox.title") == "My tasks"
+    assert translate(Language.ID, "inbox.days_left", n=3) == "3 hari kerja lagi"

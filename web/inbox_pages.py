@@ -1,0 +1,129 @@
+"""Tugas Saya (my tasks): the reviewer inbox as a page, beside api/inbox.py.
+
+The page asks `api.inbox.my_inbox` (the JSON route's own function, with the same role check)
+for the person's tasks, so what a page shows is exactly what `GET /inbox` answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+
+from activities.working_calendar import WorkingCalendar
+from api import inbox as inbox_api
+from api.deps import PoolDep, acting_as
+from db.tasks import TaskRecord
+from domain.clock import local_date
+from domain.working_days import is_working_day
+from web.navigation import INBOX
+from web.render import PageRouter, render
+from web.session import PagePrincipal
+
+router = PageRouter()
+PAGE_SIZE = 25
+# The kinds of task of Process A, in the order a case meets them (the kind filter's choices).
+TASK_KINDS = (
+    "placement_review",
+    "training_completion",
+    "assessment",
+    "appeal_review",
+    "transfer_review",
+    "sanction_review",
+    "handover_bapas",
+    "handover_job_placement",
+)
+_calendar: WorkingCalendar | None = None
+
+
+@dataclass(frozen=True)
+class Due:
+    """How a due date reads in the inbox."""
+
+    at: datetime | None
+    day: date | None  # the last day to act (due_at is the midnight WIB after it)
+    overdue: bool
+    working_days_left: int | None  # working days after today up to the last day; 0: today
+
+
+def working_days_between(today: date, last_day: date, calendar: WorkingCalendar) -> int:
+    """Working days after `today` up to and including `last_day`."""
+    count, day = 0, today
+    while day < last_day:
+        day += timedelta(days=1)
+        if is_working_day(day, calendar):
+            count += 1
+    return count
+
+
+def due_of(task: TaskRecord, now: datetime, calendar: WorkingCalendar) -> Due:
+    if task.due_at is None:
+        return Due(None, None, False, None)
+    # due_at is midnight WIB after the last working day (domain/working_days.py).
+    last_day = local_date(task.due_at - timedelta(microseconds=1))
+    if task.due_at <= now:
+        return Due(task.due_at, last_day, True, None)
+    days_left = working_days_between(local_date(now), last_day, calendar)
+    return Due(task.due_at, last_day, False, days_left)
+
+
+def unit_of(task: TaskRecord) -> str:
+    scope = task.scope
+    return scope.upt or scope.lsp or scope.bapas or (scope.ministry or "") or "-"
+
+
+def calendar_of(request: Request) -> WorkingCalendar:
+    global _calendar
+    if _calendar is None:
+        _calendar = WorkingCalendar.from_settings(request.app.state.settings)
+    return _calendar
+
+
+@router.get(INBOX, response_class=HTMLResponse)
+async def inbox_page(
+    request: Request,
+    principal: PagePrincipal,
+    pool: PoolDep,
+    kind: str | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
+    result = await inbox_api.my_inbox(
+        principal=principal,
+        _=actor,
+        pool=pool,
+        kind=kind or None,
+        overdue=overdue,
+        assigned_to_me=mine,
+        limit=PAGE_SIZE + 1,  # one more: is there a next page?
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    now = datetime.now(UTC)
+    calendar = calendar_of(request)
+    tasks = result.items[:PAGE_SIZE]
+    rows = [(task, due_of(task, now, calendar)) for task in tasks]
+    filters = {"kind": kind or "", "overdue": overdue, "mine": mine}
+
+    def page_url(number: int) -> str:
+        query = {k: v for k, v in filters.items() if v} | {"page": number}
+        return f"{INBOX}?{urlencode(query)}"
+
+    return render(
+        request,
+        "inbox.html",
+        {
+            "rows": rows,
+            "page": page,
+            "has_next": len(result.items) > PAGE_SIZE,
+            "filters": filters,
+            "task_kinds": TASK_KINDS,
+            "unit_of": unit_of,
+            "page_url": page_url,
+        },
+    )
