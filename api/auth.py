@@ -52,7 +52,7 @@ def mint_dev_token(
         value = getattr(scope, name)
         if value is not None:
             claims[name] = str(value)
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
 def _unauthorized(message: str) -> HTTPException:
@@ -95,7 +95,7 @@ def _refusal(error: jwt.PyJWTError) -> HTTPException:
 def _verify_dev_token(settings: Settings, token: str) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(
         token,
-        settings.jwt_secret,
+        settings.jwt_secret.get_secret_value(),
         algorithms=["HS256"],
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,

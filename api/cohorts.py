@@ -6,7 +6,8 @@ active enrolment exists: a repeated batch is reported, never duplicated) or `rej
 the reason. A bad row never stops the good ones. `sinergi cohort enrol FILE.csv` sends a
 CSV through this endpoint in chunks.
 
-Each row passes the same rules as `POST /enrolments` (api/enrolments.py); what differs is
+Each row passes the same rules as `POST /enrolments` (`services/enrolment_requests.py`,
+`checked_request`); what differs is
 the cost per row, which is what lets a 10,000-row cohort start near the rate of bare
 workflow starts:
 - reference data (programmes, the UPT's offerings) is read once per batch, and the active
@@ -38,16 +39,15 @@ from temporalio.client import (
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
-from api.enrolments import EnrolmentCreate, ask_journey, new_request
 from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
 from domain.enrolment import EnrolmentRequest
-from domain.enrolment_rules import check_eligibility
-from domain.errors import DomainError
+from domain.errors import DomainError, Refusal
 from domain.identity import Actor, Principal, Role
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
+from services.enrolment_requests import EnrolmentCreate, ask_journey, checked_request
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
@@ -227,36 +227,27 @@ def _check(
     active: dict[tuple[str, str], str],
 ) -> tuple[EnrolmentRequest, InmateRecord] | None:
     """The rules of `POST /enrolments` for one row; settles the row unless it may start."""
-    programme = programmes.get(row.programme_code)
     inmate = inmates[row.inmate_sdp_no]
-    if programme is None:
-        batch.reject(index, f"programme {row.programme_code} does not exist")
-    elif inmate is None:
-        batch.reject(index, f"inmate {row.inmate_sdp_no} is not registered in SDP")
-    elif inmate.upt_code != principal.scope.upt:
-        batch.reject(
-            index,
-            f"inmate {inmate.sdp_no} is held at UPT {inmate.upt_code}; you are a caseworker "
-            f"of UPT {principal.scope.upt}",
+    key = (row.inmate_sdp_no, row.programme_code)
+    try:
+        request = checked_request(
+            row,
+            principal,
+            actor,
+            settings,
+            programmes.get(row.programme_code),
+            inmate,
+            offerings.get(row.programme_code),
+            active.get(key),
         )
-    elif (existing := active.get((inmate.sdp_no, programme.code))) is not None:
-        batch.settle(
-            index,
-            RowStatus.ALREADY_ENROLLED,
-            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}",
-            existing,
-        )
-    else:
-        offering = offerings.get(programme.code)
-        eligibility = check_eligibility(
-            inmate, programme, offering, False, settings.enrolment_policy
-        )
-        if not eligibility.eligible or offering is None:
-            batch.reject(index, "not eligible: " + "; ".join(eligibility.reasons))
-            return None
-        request = new_request(settings, inmate, programme, offering, eligibility, actor, row.reason)
-        return request, inmate
-    return None
+    except DomainError as refusal:
+        if key in active and refusal.refusal is Refusal.CONFLICT:  # a repeated batch
+            batch.settle(index, RowStatus.ALREADY_ENROLLED, refusal.message, active[key])
+        else:
+            batch.reject(index, refusal.message)
+        return None
+    assert inmate is not None  # checked
+    return request, inmate
 
 
 async def _start(

@@ -2,8 +2,9 @@
 
 A process declares its decisions as `DecisionRoute` rows and keeps its own `send` (the scope
 check and the closed-case message are its own); this module turns the rows into routes on the
-process's router, refuses a decision on a task a colleague has claimed, and gives the inbox
-(`api/case_kinds.py`) a decider for each task kind a row settles.
+process's router, refuses a decision on a task a colleague has claimed, sends the Update
+(`send_update`: a refusal and a closed case answered the same way for every process), and
+gives the inbox (`api/case_kinds.py`) a decider for each task kind a row settles.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds
 from api.deps import PoolDep, TemporalDep, acting_as
+from api.errors import refusal_from_update
 from db import inbox as inbox_db
-from domain.errors import conflict
+from domain.errors import DomainError, conflict
 from domain.identity import Actor, HumanInput, Role
 
 
@@ -109,6 +112,65 @@ async def refuse_if_claimed_by_another(
     for task in await inbox_db.open_tasks_of_case(pool, case_id):
         if task.kind in route.task_kinds and task.assignee not in (None, actor.subject):
             raise conflict(inbox_db.held_refusal(task))
+
+
+@dataclass(frozen=True)
+class DecidedCase:
+    """The case a decision is sent to, as the read model holds it."""
+
+    label: str  # how a refusal names it: "enrolment ENR-1", "application TKA-1"
+    case_id: str
+    workflow_id: str
+    outcome: str | None  # set once the case has closed
+
+
+async def send_decision_to(
+    pool: asyncpg.Pool,
+    temporal: Client,
+    case: DecidedCase,
+    route: DecisionRoute,
+    payload: HumanInput,
+) -> Any:
+    """What every process's `send` does once it has checked the actor's scope: refuse a
+    closed case and a task a colleague has claimed (409s saying why), then send the Update;
+    its validator has the last word."""
+    if case.outcome is not None:
+        raise conflict(
+            f"{case.label} is closed ({case.outcome}); nothing more can be decided on it"
+        )
+    await refuse_if_claimed_by_another(pool, case.case_id, route, payload.actor)
+    return await send_update(
+        temporal,
+        case.workflow_id,
+        route.update,
+        payload,
+        closed=conflict(f"{case.label} is closed"),
+    )
+
+
+async def send_update(
+    temporal: Client,
+    workflow_id: str,
+    update: Any,
+    payload: BaseModel,
+    *,
+    closed: DomainError,
+    update_id: str | None = None,
+) -> Any:
+    """Send one Update to a case's workflow and answer with its result.
+
+    The validator's refusal comes back as the `DomainError` it carries (403, 404, 409, 422);
+    a workflow that closed meanwhile, which no Update can reach any more, as `closed` (a 409
+    in the process's words). Anything else is a bug and surfaces as a 500."""
+    handle = temporal.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, payload, id=update_id)
+    except WorkflowUpdateFailedError as error:
+        raise refusal_from_update(error) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise closed from None
+        raise
 
 
 def deciders(routes: Iterable[DecisionRoute], send: Send) -> dict[str, case_kinds.TaskDecider]:

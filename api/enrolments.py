@@ -6,38 +6,23 @@ in `domain/enrolment_rules.py` (eligibility here, decisions in the workflow's va
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import uuid
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowFailureError,
-    WorkflowQueryFailedError,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
+from pydantic import BaseModel
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
+    DecidedCase,
     DecisionRoute,
     add_decision_routes,
     deciders,
-    refuse_if_claimed_by_another,
+    send_decision_to,
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
-from api.errors import refusal_from_rpc, refusal_from_update
-from config.settings import Settings
 from db import enrolments as enrolment_db
-from db import reference as reference_db
 from db.decision_log import DecisionRecord
 from db.enrolments import EnrolmentFilter, EnrolmentRecord
 from domain.custody import HoldReviewFields, HoldReviewInput
@@ -50,7 +35,6 @@ from domain.enrolment import (
     AssessmentInput,
     AttendanceFields,
     AttendanceInput,
-    EnrolmentRequest,
     EnrolmentState,
     ModuleCompletionFields,
     ModuleCompletionInput,
@@ -60,22 +44,16 @@ from domain.enrolment import (
     Stage,
     TrainingCompletionInput,
     WithdrawalInput,
-    enrolment_workflow_id,
 )
-from domain.enrolment_rules import Eligibility, check_case_scope, check_eligibility
-from domain.errors import conflict, forbidden, invalid, not_found
+from domain.enrolment_rules import check_case_scope
+from domain.errors import forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
-from domain.journey import JourneyStart, JourneyState, JourneyStatus, journey_workflow_id
-from domain.reference import Offering, Programme
-from domain.registries import InmateRecord
+from services import enrolment_requests
+from services.enrolment_requests import EnrolmentCreate
 from workflows.enrolment import EnrolmentWorkflow
-from workflows.journey import InmateJourneyWorkflow
 
 router = APIRouter(prefix="/enrolments", tags=["enrolments"])
 log = structlog.get_logger(__name__)
-
-# How long a request waits for an ended journey's run to close before refusing (409).
-JOURNEY_CLOSE_WAIT_SECONDS = 10.0
 
 # Training records and escalations are the instructor's and officer's (domain.md); the
 # verifier and director work on TKA permits and do not read inmate cases.
@@ -87,12 +65,6 @@ READERS = (
     *sorted(_KEMNAKER_READERS),
     Role.AUDITOR,
 )
-
-
-class EnrolmentCreate(BaseModel):
-    inmate_sdp_no: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")
-    programme_code: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=3, max_length=2000, description="why this inmate, now")
 
 
 class EnrolmentList(BaseModel):
@@ -148,137 +120,10 @@ async def request_enrolment(
 
     The inmate's journey starts the enrolment (as its child): the same call starts the
     journey when the inmate has none yet, so there are never two journeys for one inmate."""
-    programme = await reference_db.get_programme(pool, body.programme_code)
-    if programme is None:
-        raise not_found(f"programme {body.programme_code} does not exist")
-    inmate = await sdp.get_inmate(body.inmate_sdp_no)
-    if inmate is None:
-        raise not_found(f"inmate {body.inmate_sdp_no} is not registered in SDP")
-    if inmate.upt_code != principal.scope.upt:
-        raise forbidden(
-            f"inmate {inmate.sdp_no} is held at UPT {inmate.upt_code}; you are a caseworker "
-            f"of UPT {principal.scope.upt}"
-        )
-    if await enrolment_db.has_active_enrolment(pool, inmate.sdp_no, programme.code):
-        raise conflict(
-            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
-        )
-    offering = await reference_db.get_offering(pool, inmate.upt_code, programme.code)
-    eligibility = check_eligibility(inmate, programme, offering, False, settings.enrolment_policy)
-    if not eligibility.eligible:
-        raise invalid("not eligible: " + "; ".join(eligibility.reasons))
-    assert offering is not None  # an offering is part of eligibility
-    request = new_request(settings, inmate, programme, offering, eligibility, actor, body.reason)
-    workflow_id = enrolment_workflow_id(request.enrolment_id)
-    # The journey decides first and the row follows. A reservation held open across the
-    # update would hold a connection and a row lock while the journey runs activities that
-    # need the database (its projection; the child's, which waits on that very row): under
-    # concurrent requests the pool runs dry and every request waits out the activity
-    # timeouts. The journey serialises one inmate's requests, and its validator refuses a
-    # second active enrolment in a programme, so nothing is stored for a refused request;
-    # if this process dies after the update, the child's projection writes the row.
-    await ask_journey(temporal, settings, inmate, request)
-    async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, request, workflow_id)
-    log.info(
-        "enrolment_requested",
-        enrolment_id=request.enrolment_id,
-        workflow_id=workflow_id,
-        journey_workflow_id=request.journey_workflow_id,
+    enrolment_id = await enrolment_requests.request_enrolment(
+        body, principal, actor, settings, pool, temporal, sdp
     )
-    return await _load(pool, request.enrolment_id)
-
-
-async def ask_journey(
-    temporal: Client, settings: Settings, inmate: InmateRecord, request: EnrolmentRequest
-) -> None:
-    """The inmate's journey starts the enrolment (starting the journey first if need be);
-    its refusal comes back as a DomainError. A journey that has ended (every handover
-    acknowledged) but whose run is still closing gives way to a new one: the request waits
-    for the close and asks the new journey."""
-    for last_try in (False, True):
-        journey = journey_start(settings, inmate)
-        try:
-            await temporal.execute_update_with_start_workflow(
-                InmateJourneyWorkflow.enrol,
-                request,
-                start_workflow_operation=journey,
-                id=f"enrol-{request.enrolment_id}",
-            )
-            return
-        except WorkflowUpdateFailedError as error:
-            refusal = refusal_from_update(error)
-            if last_try or not await _closed_after_ending(
-                temporal, journey_workflow_id(inmate.sdp_no)
-            ):
-                raise refusal from None
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            # The start's own outcome carries the same error; collect it, or asyncio reports
-            # a "Future exception was never retrieved" for every such request.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(journey.workflow_handle(), timeout=0)
-            raise
-
-
-async def _closed_after_ending(temporal: Client, workflow_id: str) -> bool:
-    """Whether the journey that refused has ended, waiting (briefly) for its run to close."""
-    handle = temporal.get_workflow_handle(workflow_id)
-    try:
-        state = await handle.query(InmateJourneyWorkflow.state)
-    except (RPCError, WorkflowQueryFailedError):
-        return False
-    if state.status is not JourneyStatus.ENDED:
-        return False
-    try:
-        await asyncio.wait_for(handle.result(), timeout=JOURNEY_CLOSE_WAIT_SECONDS)
-    except (TimeoutError, WorkflowFailureError):
-        return False
-    return True
-
-
-def new_request(
-    settings: Settings,
-    inmate: InmateRecord,
-    programme: Programme,
-    offering: Offering,
-    eligibility: Eligibility,
-    actor: Actor,
-    reason: str,
-) -> EnrolmentRequest:
-    """The request an eligible inmate's journey is asked to start, with a new enrolment id."""
-    return EnrolmentRequest(
-        enrolment_id=f"ENR-{uuid.uuid4().hex[:12].upper()}",
-        inmate_sdp_no=inmate.sdp_no,
-        programme=programme,
-        upt_code=inmate.upt_code,
-        lsp_code=offering.lsp_code,
-        planned_start=offering.planned_start,
-        planned_end=offering.planned_end,
-        expected_release=inmate.expected_release,
-        release_flagged=eligibility.release_flagged,
-        requested_by=actor,
-        reason=reason,
-        policy=settings.enrolment_policy,
-        journey_workflow_id=journey_workflow_id(inmate.sdp_no),
-    )
-
-
-def journey_start(
-    settings: Settings, inmate: InmateRecord
-) -> WithStartWorkflowOperation[InmateJourneyWorkflow, JourneyState]:
-    """Start the inmate's journey with the update, or use the one already running."""
-    return WithStartWorkflowOperation(
-        InmateJourneyWorkflow.run,
-        JourneyStart(
-            journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
-            inmate_sdp_no=inmate.sdp_no,
-            upt_code=inmate.upt_code,
-            policy=settings.journey_policy,
-        ),
-        id=journey_workflow_id(inmate.sdp_no),
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_queue=settings.enrolment_task_queue,
-    )
+    return await _load(pool, enrolment_id)
 
 
 @router.get("", response_model=EnrolmentList)
@@ -394,24 +239,18 @@ async def send_decision(
 ) -> EnrolmentState:
     """Send one decision to the case's workflow; its validator has the last word.
 
-    A task claimed by a colleague is a 409 naming them, here as through the inbox.
+    A closed case, or a task claimed by a colleague, is a 409, here as through the inbox.
     """
     record = await _load(pool, enrolment_id)
     check_case_scope(payload.actor, record.upt_code, record.lsp_code)
-    if record.outcome is not None:
-        raise conflict(
-            f"enrolment {enrolment_id} is closed ({record.outcome.value}); nothing more can "
-            "be decided on it"
-        )
-    await refuse_if_claimed_by_another(pool, enrolment_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
-    handle = temporal.get_workflow_handle(record.workflow_id)
-    try:
-        state: EnrolmentState = await handle.execute_update(route.update, payload)
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
-    except RPCError as error:
-        raise refusal_from_rpc(error, enrolment_id) from None
+    case = DecidedCase(
+        f"enrolment {enrolment_id}",
+        enrolment_id,
+        record.workflow_id,
+        record.outcome.value if record.outcome else None,
+    )
+    state: EnrolmentState = await send_decision_to(pool, temporal, case, route, payload)
     return state
 
 

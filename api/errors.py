@@ -6,7 +6,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import HTTP_STATUS, DomainError, Refusal
 from registries.errors import RegistryRejected, RegistryUnavailable
@@ -18,13 +17,6 @@ def refusal_from_update(error: WorkflowUpdateFailedError) -> DomainError:
     if isinstance(cause, ApplicationError) and cause.type in {r.value for r in Refusal}:
         return DomainError(Refusal(str(cause.type)), cause.message)
     raise error  # not a refusal: a bug, let it surface as a 500
-
-
-def refusal_from_rpc(error: RPCError, enrolment_id: str) -> DomainError:
-    if error.status is RPCStatusCode.NOT_FOUND:
-        # The workflow has completed: no update can reach it any more.
-        return DomainError(Refusal.CONFLICT, f"enrolment {enrolment_id} is closed")
-    raise error
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -16,8 +16,10 @@ from api import (
     audit,
     audit_trail,
     cohorts,
+    custody_events,
     documents,
     enrolments,
+    handovers,
     inbox,
     journeys,
     payments,
@@ -55,9 +57,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_pool = None
         if pool is None:
-            if settings.database_url is None:
+            if settings.database_dsn is None:
                 raise RuntimeError("DATABASE_URL is not set: start the stack with `sinergi up`")
-            owned_pool = await create_pool(settings.database_url)
+            owned_pool = await create_pool(settings.database_dsn)
         app.state.settings = settings
         app.state.pool = pool or owned_pool
         app.state.temporal = temporal or await connect_temporal(settings)
@@ -113,6 +115,8 @@ def create_app(
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
+    app.include_router(custody_events.router)
+    app.include_router(handovers.router)
     app.include_router(permits.router)
     app.include_router(permit_life.router)
     app.include_router(permit_search.router)

@@ -15,25 +15,24 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
+    DecidedCase,
     DecisionRoute,
     add_decision_routes,
     deciders,
-    refuse_if_claimed_by_another,
+    send_decision_to,
 )
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
-from api.errors import refusal_from_update
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
 from documents import service as documents_service
-from domain.errors import conflict, forbidden, not_found
+from domain.errors import forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role
 from domain.permit import (
     WORKFLOW_KIND,
@@ -243,29 +242,21 @@ async def send_decision(
     payload: HumanInput,
 ) -> PermitState:
     """Send one decision to the application's workflow; its validator has the last word.
-    A task claimed by a colleague is a 409 naming them, here as through the inbox."""
+    A closed case, or a task claimed by a colleague, is a 409, here as through the inbox."""
     record = await _load(pool, application_id)
     check_permit_scope(payload.actor, record.employer_nib)
-    if record.outcome is not None:
-        raise conflict(
-            f"application {application_id} is closed ({record.outcome.value}); nothing more "
-            "can be decided on it"
-        )
-    await refuse_if_claimed_by_another(pool, application_id, route, payload.actor)
+    structlog.contextvars.bind_contextvars(application_id=application_id)
+    case = DecidedCase(
+        f"application {application_id}",
+        application_id,
+        record.workflow_id,
+        record.outcome.value if record.outcome else None,
+    )
+    # Documents named by id travel as references (id, kind, SHA-256); attached once accepted.
     payload, attached = await documents_service.with_documents(
         pool, record.employer_nib, application_id, payload
     )
-    structlog.contextvars.bind_contextvars(application_id=application_id)
-    try:
-        state: PermitState = await temporal.get_workflow_handle(record.workflow_id).execute_update(
-            route.update, payload
-        )
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from_update(error) from None
-    except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:  # the workflow has completed
-            raise conflict(f"application {application_id} is closed") from None
-        raise
+    state: PermitState = await send_decision_to(pool, temporal, case, route, payload)
     async with pool.acquire() as conn:
         await documents_service.attach(conn, application_id, attached)
     return state

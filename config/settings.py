@@ -1,7 +1,10 @@
 """The one settings object. Environment variables override; `.sinergi/` holds local state.
 
 When DATABASE_URL or TEMPORAL_ADDRESS is set the embedded server for it is not started.
-Outside development, default secrets are refused at start-up.
+Every secret is a `SecretStr` (never printed with the settings; read it with
+`.get_secret_value()`). One validation at load (`_refuse_unsafe_secrets`) refuses, outside
+development and test, a development secret or missing payload keys, naming each setting to
+fix: a process that would run with them does not start.
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ class Settings(BaseSettings):
     state_dir: Path = PROJECT_ROOT / ".sinergi"
 
     # External services. None means: start the embedded one under state_dir.
-    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # A DSN may carry the database password: a secret.
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
     enrolment_task_queue: str = ENROLMENT_TASK_QUEUE
@@ -65,7 +69,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
 
     # Identity: development tokens are HS256 signed with this secret.
-    jwt_secret: str = DEV_JWT_SECRET
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "sinergi-dev"
     jwt_audience: str = "sinergi-api"
     # None: development tokens are accepted in development and test only. Production
@@ -151,7 +155,7 @@ class Settings(BaseSettings):
     # confirmation older than the tolerance is refused as a possible replay. Unset: the
     # development secret in development and test; elsewhere the callback refuses every
     # confirmation (503) until it is set. Only the API reads it.
-    simponi_callback_secret: str | None = None
+    simponi_callback_secret: SecretStr | None = None
     simponi_callback_tolerance_seconds: int = Field(default=300, ge=1)
 
     # Temporal payloads are encrypted (config/payload_encryption.py). Keys by name, each 32
@@ -166,32 +170,43 @@ class Settings(BaseSettings):
     documents: DocumentSettings = DocumentSettings()
 
     @model_validator(mode="after")
-    def _refuse_default_simponi_secret(self) -> Settings:
-        live = self.environment in (Environment.STAGING, Environment.PRODUCTION)
-        if live and self.simponi_callback_secret == DEV_SIMPONI_SECRET:
-            raise ValueError(
-                f"SINERGI_SIMPONI_CALLBACK_SECRET is the development default; set the secret "
-                f"shared with SIMPONI for environment {self.environment.value}"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _check_payload_keys(self) -> Settings:
-        if not self.payload_keys:
-            return self  # the development key, refused outside development by data_converter
-        if self.payload_key_id not in self.payload_keys:
-            raise ValueError(
-                f"SINERGI_PAYLOAD_KEY_ID must name one of SINERGI_PAYLOAD_KEYS "
-                f"({sorted(self.payload_keys)}), got {self.payload_key_id!r}"
-            )
-        keys = self.payload_encryption_keys
-        if DEV_KEY in keys.values() and self.environment in _LIVE:
-            raise ValueError(
-                f"SINERGI_PAYLOAD_KEYS holds the development key; it is refused for "
-                f"environment {self.environment.value}"
-            )
-        for key_id, key in keys.items():
-            parse_key(key_id, key)
+    def _refuse_unsafe_secrets(self) -> Settings:
+        """The one check of the secrets, at load: every problem at once, each naming what to
+        set. Payload keys must be usable anywhere; outside development and test nothing may
+        be a development default and the payload keys must be set."""
+        problems: list[str] = []
+        if self.payload_keys:
+            if self.payload_key_id not in self.payload_keys:
+                problems.append(
+                    f"SINERGI_PAYLOAD_KEY_ID must name one of SINERGI_PAYLOAD_KEYS "
+                    f"({sorted(self.payload_keys)}), got {self.payload_key_id!r}"
+                )
+            for key_id, key in self.payload_encryption_keys.items():
+                try:
+                    parse_key(key_id, key)
+                except ValueError as error:
+                    problems.append(str(error))
+        if self.environment in _LIVE:
+            live = f"refused for environment {self.environment.value}"
+            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+                problems.append(f"SINERGI_JWT_SECRET is the development default ({live})")
+            if self.session_secret.get_secret_value() == DEV_SESSION_SECRET:
+                problems.append(f"SINERGI_SESSION_SECRET is the development default ({live})")
+            simponi = self.simponi_callback_secret
+            if simponi is not None and simponi.get_secret_value() == DEV_SIMPONI_SECRET:
+                problems.append(
+                    f"SINERGI_SIMPONI_CALLBACK_SECRET is the development default; set the "
+                    f"secret shared with SIMPONI ({live})"
+                )
+            if not self.payload_keys:
+                problems.append(
+                    f"SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set: Temporal "
+                    f"payloads are encrypted ({live})"
+                )
+            elif DEV_KEY in self.payload_encryption_keys.values():
+                problems.append(f"SINERGI_PAYLOAD_KEYS holds the development key ({live})")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -202,51 +217,26 @@ class Settings(BaseSettings):
 
     @property
     def data_converter(self) -> DataConverter:
-        """The converter of every Temporal client and worker: pydantic, encrypted. Outside
-        development and test, a process that talks to Temporal refuses to start without keys."""
-        if not self.payload_keys:
-            if self.environment in _LIVE:
-                raise ValueError(
-                    f"SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set for "
-                    f"environment {self.environment.value}: Temporal payloads are encrypted"
-                )
-            return encrypting_converter(DEV_KEY_ID, self.payload_encryption_keys)
-        assert self.payload_key_id is not None  # _check_payload_keys
-        return encrypting_converter(self.payload_key_id, self.payload_encryption_keys)
+        """The converter of every Temporal client and worker: pydantic, encrypted (with the
+        development key only in development and test: `_refuse_unsafe_secrets`)."""
+        key_id = self.payload_key_id if self.payload_keys else DEV_KEY_ID
+        assert key_id is not None  # _refuse_unsafe_secrets
+        return encrypting_converter(key_id, self.payload_encryption_keys)
 
     @property
     def simponi_secret(self) -> str | None:
         """The secret SIMPONI signs with; None outside development and test until set."""
         if self.simponi_callback_secret is not None:
-            return self.simponi_callback_secret
+            return self.simponi_callback_secret.get_secret_value()
         if self.environment in (Environment.DEVELOPMENT, Environment.TEST):
             return DEV_SIMPONI_SECRET
         return None
 
-    @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        live = self.environment in (Environment.STAGING, Environment.PRODUCTION)
-        if live and self.jwt_secret == DEV_JWT_SECRET:
-            raise ValueError(
-                f"SINERGI_JWT_SECRET is the development default; set a real secret for "
-                f"environment {self.environment.value}"
-            )
-        if self.environment is Environment.PRODUCTION and self.personas_enabled:
-            raise ValueError("SINERGI_PERSONAS_ENABLED cannot be true in production")
-        return self
-
     @property
     def session_signing_key(self) -> str:
-        """The key the workspace signs its session cookie with. Like the payload keys, it is
-        refused where it is used: outside development and test, a server that serves pages
-        does not start with the development default (workers never need it)."""
-        key = self.session_secret.get_secret_value()
-        if key == DEV_SESSION_SECRET and self.environment in _LIVE:
-            raise ValueError(
-                f"SINERGI_SESSION_SECRET is the development default; set a real secret for "
-                f"environment {self.environment.value}"
-            )
-        return key
+        """The key the workspace signs its session cookie with (the development default is
+        refused outside development and test as the settings load: `_refuse_unsafe_secrets`)."""
+        return self.session_secret.get_secret_value()
 
     @property
     def session_cookie_is_secure(self) -> bool:
@@ -299,6 +289,8 @@ class Settings(BaseSettings):
             )
         if self.environment is Environment.PRODUCTION and self.dev_tokens_enabled:
             raise ValueError("SINERGI_DEV_TOKENS_ENABLED cannot be true in production")
+        if self.environment is Environment.PRODUCTION and self.personas_enabled:
+            raise ValueError("SINERGI_PERSONAS_ENABLED cannot be true in production")
         return self
 
     @property
@@ -307,6 +299,11 @@ class Settings(BaseSettings):
         if self.dev_tokens_enabled is not None:
             return self.dev_tokens_enabled
         return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def database_dsn(self) -> str | None:
+        """DATABASE_URL as a string, for the one place that connects with it."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @property
     def embedded_postgres(self) -> bool:

@@ -1,5 +1,5 @@
-"""The enrolment read model: the API's reservation row, the projection of workflow events,
-and the reads behind the case list and a case's decision log.
+"""The enrolment read model: the row of a started enrolment, the projection of workflow
+events, and the reads behind the case list and a case's decision log.
 
 Every projection write is keyed by the event's deterministic id: an event applied twice
 (an activity retried after a lost reply) changes nothing the second time.
@@ -13,12 +13,11 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from db import audit_trail
+from db import case_events
 from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
 from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
-from domain.errors import conflict
 
 _ENROLMENT_COLUMNS = """
     e.enrolment_id, e.workflow_id, e.inmate_sdp_no, e.programme_code, e.upt_code, e.lsp_code,
@@ -61,21 +60,6 @@ class EnrolmentRecord(BaseModel):
 
 
 # ---------------------------------------------------------------- writes
-
-
-async def reserve(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
-    """The row the API writes before starting the workflow, inside the same transaction.
-
-    The partial unique index makes "one active enrolment per inmate and programme" hold even
-    when two caseworkers request at the same moment.
-    """
-    try:
-        await _insert_enrolment(conn, request, workflow_id, Stage.PLACEMENT_REVIEW, None)
-    except asyncpg.UniqueViolationError:
-        raise conflict(
-            f"inmate {request.inmate_sdp_no} already has an active enrolment in "
-            f"{request.programme.code}"
-        ) from None
 
 
 async def record_started(conn: Connection, request: EnrolmentRequest, workflow_id: str) -> None:
@@ -123,34 +107,25 @@ async def _insert_enrolment(
 async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | None = None) -> bool:
     """Project one workflow event, and append it to the case's audit trail (`run_id`: the
     workflow run that made it). Returns False when it had already been applied."""
-    async with conn.transaction():
-        if event.request is not None:
-            await _ensure_enrolment_row(conn, event)
-        inserted = await conn.fetchval(
-            """INSERT INTO enrolment_events (
-                   event_id, enrolment_id, seq, kind, at, stage, actor_subject, actor_role,
-                   decision, reason)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-               ON CONFLICT (event_id) DO NOTHING
-               RETURNING true""",
-            event.event_id,
-            event.enrolment_id,
-            event.seq,
-            event.kind.value,
-            event.at,
-            event.summary.stage.value,
-            event.actor.subject if event.actor else None,
-            event.actor.role.value if event.actor else None,
-            event.decision,
-            event.reason,
-        )
-        if not inserted:
-            return False
+
+    async def project() -> None:
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
-        # Last: the chain's head lock is the last lock this transaction takes.
-        await audit_trail.append(conn, audit_entry(event, run_id))
-        return True
+
+    return await case_events.write_once(
+        conn,
+        "enrolment_events",
+        case_events.event_row(
+            event,
+            "enrolment_id",
+            event.enrolment_id,
+            stage=event.summary.stage.value,
+            decision=event.decision,
+        ),
+        before=(lambda: _ensure_enrolment_row(conn, event)) if event.request else None,
+        project=project,
+        audit=audit_entry(event, run_id),
+    )
 
 
 def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
@@ -189,7 +164,8 @@ def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
 
 
 async def _ensure_enrolment_row(conn: Connection, event: EnrolmentEvent) -> None:
-    # Normally the API's reservation row exists; this covers a start whose commit was lost.
+    # Normally the API wrote the row when the journey started the enrolment; this covers a
+    # start whose answer or commit was lost.
     assert event.request is not None
     await _insert_enrolment(
         conn, event.request, event.workflow_id, event.summary.stage, event.at, if_absent=True
@@ -347,18 +323,6 @@ async def list_decisions(
         enrolment_id,
     )
     return [DecisionRecord(**dict(r)) for r in rows]
-
-
-async def has_active_enrolment(
-    conn: Connection | asyncpg.Pool, inmate_sdp_no: str, programme_code: str
-) -> bool:
-    found = await conn.fetchval(
-        """SELECT true FROM enrolments
-            WHERE inmate_sdp_no = $1 AND programme_code = $2 AND outcome IS NULL""",
-        inmate_sdp_no,
-        programme_code,
-    )
-    return bool(found)
 
 
 async def active_enrolments(

@@ -1,5 +1,6 @@
-"""The inmate journey read model: journeys, their log, the custody events applied to them,
-the enrolments they started and the release handovers; the reads behind `api/journeys.py`.
+"""The inmate journey read model: journeys, their log and the enrolments they started; the
+projection of journey events, which also writes the custody events applied
+(`db/custody_events.py`) and the release handovers (`db/handovers.py`).
 
 Every projection write is keyed by the journey event's deterministic id ("{journey_id}:{seq}"):
 an event applied twice (an activity retried after a lost reply) changes nothing the second
@@ -12,20 +13,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
 
-from db import audit_trail
+from db import case_events, custody_events, handovers
 from db.connect import Connection
 from domain.audit_chain import AuditEntry, event_entry
-from domain.custody import CustodyEventFields, CustodyEventKind, ReleaseKind
+from domain.custody import CustodyEventKind, ReleaseKind
 from domain.journey import (
     JOURNEY_KIND,
-    HandoverPackage,
-    HandoverReceiver,
     JourneyEvent,
     JourneyEventKind,
     JourneyStatus,
@@ -35,15 +33,6 @@ from domain.journey import (
 _JOURNEY_COLUMNS = """
     j.journey_id, j.workflow_id, j.inmate_sdp_no, j.upt_code, j.status, j.started_at,
     j.released_at, j.release_kind, j.bapas_code, j.ended_at, j.updated_at
-"""
-_HANDOVER_COLUMNS = """
-    h.handover_id, h.journey_id, h.inmate_sdp_no, h.receiver, h.bapas_code, h.sent_at,
-    h.due_at, h.escalated_at, h.acknowledged_by, h.acknowledged_role, h.acknowledged_at,
-    h.ack_reason, h.task_id
-"""
-_CUSTODY_COLUMNS = """
-    c.event_id, c.journey_id, c.inmate_sdp_no, c.kind, c.occurred_at, c.recorded_at,
-    c.reported_by, c.reported_role, c.payload
 """
 
 
@@ -86,85 +75,27 @@ class JourneyEnrolmentRecord(BaseModel):
     training_record: TrainingRecord | None
 
 
-class CustodyEventRecord(BaseModel):
-    """A custody event as applied: the source's id, who reported it, and what it said."""
-
-    event_id: str
-    journey_id: str
-    inmate_sdp_no: str
-    kind: CustodyEventKind
-    occurred_at: datetime
-    recorded_at: datetime
-    reported_by: str
-    reported_role: str
-    payload: dict[str, Any]
-
-    def fields(self) -> CustodyEventFields:
-        return CustodyEventFields.model_validate(self.payload)
-
-
-class HandoverState(StrEnum):
-    OPEN = "open"  # waiting for the receiver, not yet due
-    OVERDUE = "overdue"  # waiting past its due date, or escalated by the journey
-    ACKNOWLEDGED = "acknowledged"
-
-
-class HandoverRecord(BaseModel):
-    """A handover's status, without the package (the case list of a receiver)."""
-
-    handover_id: str
-    journey_id: str
-    inmate_sdp_no: str
-    receiver: HandoverReceiver
-    bapas_code: str | None
-    state: HandoverState
-    sent_at: datetime
-    due_at: datetime
-    escalated_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_role: str | None
-    acknowledged_at: datetime | None
-    ack_reason: str | None
-    task_id: str | None
-
-
-class HandoverDetail(HandoverRecord):
-    """The handover with its package: certificates, training records, skills profile."""
-
-    package: HandoverPackage | None
-
-
 # ---------------------------------------------------------------- writes
 
 
 async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None = None) -> bool:
     """Project one journey event, and append it to the journey's audit trail (`run_id`: the
     workflow run that made it). Returns False when it had already been applied."""
-    async with conn.transaction():
-        await _ensure_journey_row(conn, event)
-        inserted = await conn.fetchval(
-            """INSERT INTO journey_events (event_id, journey_id, seq, kind, at, actor_subject,
-                                           actor_role, reason, detail)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-               ON CONFLICT (event_id) DO NOTHING
-               RETURNING true""",
-            event.event_id,
-            event.journey_id,
-            event.seq,
-            event.kind.value,
-            event.at,
-            event.actor.subject if event.actor else None,
-            event.actor.role.value if event.actor else None,
-            event.reason,
-            json.dumps(_detail(event)),
-        )
-        if not inserted:
-            return False
+
+    async def project() -> None:
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
-        # Last: the chain's head lock is the last lock this transaction takes.
-        await audit_trail.append(conn, audit_entry(event, run_id))
-        return True
+
+    return await case_events.write_once(
+        conn,
+        "journey_events",
+        case_events.event_row(
+            event, "journey_id", event.journey_id, detail=json.dumps(_detail(event))
+        ),
+        before=lambda: _ensure_journey_row(conn, event),
+        project=project,
+        audit=audit_entry(event, run_id),
+    )
 
 
 def audit_entry(event: JourneyEvent, run_id: str | None) -> AuditEntry:
@@ -256,16 +187,7 @@ async def _apply_summary(conn: Connection, event: JourneyEvent) -> None:
 
 async def _apply_details(conn: Connection, event: JourneyEvent) -> None:
     if event.custody is not None:
-        c = event.custody
-        await conn.execute(
-            """INSERT INTO custody_events (event_id, journey_id, inmate_sdp_no, kind,
-                                           occurred_at, recorded_at, reported_by,
-                                           reported_role, payload)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-               ON CONFLICT (event_id) DO NOTHING""",
-            c.event_id, event.journey_id, c.inmate_sdp_no, c.kind.value, c.occurred_at,
-            event.at, c.actor.subject, c.actor.role.value, c.model_dump_json(exclude={"actor"}),
-        )  # fmt: skip
+        await custody_events.record(conn, event.journey_id, event.custody, event.at)
     if event.enrolment is not None:
         link, record = event.enrolment, event.enrolment.record
         await conn.execute(
@@ -284,38 +206,7 @@ async def _apply_details(conn: Connection, event: JourneyEvent) -> None:
             record.model_dump_json() if record else None,
         )  # fmt: skip
     if event.handover is not None:
-        await _upsert_handover(conn, event)
-
-
-async def _upsert_handover(conn: Connection, event: JourneyEvent) -> None:
-    # Each handover event carries the handover as it stands: later facts (escalated,
-    # acknowledged) fill in, and a fact once recorded is never overwritten.
-    h = event.handover
-    assert h is not None
-    ack = h.acknowledged
-    await conn.execute(
-        """INSERT INTO handovers (handover_id, journey_id, inmate_sdp_no, receiver, bapas_code,
-                                  package, sent_at, due_at, escalated_at, acknowledged_by,
-                                  acknowledged_role, acknowledged_at, ack_reason, task_id)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14)
-           ON CONFLICT (handover_id) DO UPDATE
-              SET package = COALESCE(handovers.package, EXCLUDED.package),
-                  escalated_at = COALESCE(handovers.escalated_at, EXCLUDED.escalated_at),
-                  task_id = COALESCE(handovers.task_id, EXCLUDED.task_id),
-                  acknowledged_by = CASE WHEN handovers.acknowledged_at IS NULL
-                      THEN EXCLUDED.acknowledged_by ELSE handovers.acknowledged_by END,
-                  acknowledged_role = CASE WHEN handovers.acknowledged_at IS NULL
-                      THEN EXCLUDED.acknowledged_role ELSE handovers.acknowledged_role END,
-                  ack_reason = CASE WHEN handovers.acknowledged_at IS NULL
-                      THEN EXCLUDED.ack_reason ELSE handovers.ack_reason END,
-                  acknowledged_at = COALESCE(handovers.acknowledged_at,
-                                             EXCLUDED.acknowledged_at)""",
-        h.handover_id, event.journey_id, event.inmate_sdp_no, h.receiver.value, h.bapas_code,
-        event.package.model_dump_json() if event.package else None, h.sent_at, h.due_at,
-        h.escalated_at, ack.actor.subject if ack else None,
-        ack.actor.role.value if ack else None, ack.at if ack else None,
-        ack.reason if ack else None, h.task_id,
-    )  # fmt: skip
+        await handovers.record(conn, event)
 
 
 # ---------------------------------------------------------------- reads
@@ -325,16 +216,6 @@ class JourneyFilter(BaseModel):
     upt_code: str | None = None
     status: JourneyStatus | None = None
     inmate_sdp_no: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-class HandoverFilter(BaseModel):
-    receiver: HandoverReceiver | None = None
-    bapas_code: str | None = None
-    journey_id: str | None = None
-    state: HandoverState | None = None
-    now: datetime  # "overdue" means due_at < now
     limit: int = 50
     offset: int = 0
 
@@ -417,92 +298,3 @@ async def list_journey_enrolments(
         )
         for r in rows
     ]
-
-
-def _custody(row: asyncpg.Record) -> CustodyEventRecord:
-    return CustodyEventRecord(**{**dict(row), "payload": json.loads(row["payload"])})
-
-
-async def get_custody_event(
-    conn: Connection | asyncpg.Pool, event_id: str
-) -> CustodyEventRecord | None:
-    row = await conn.fetchrow(
-        f"SELECT {_CUSTODY_COLUMNS} FROM custody_events c WHERE c.event_id = $1",  # noqa: S608
-        event_id,
-    )
-    return _custody(row) if row is not None else None
-
-
-async def list_custody_events(
-    conn: Connection | asyncpg.Pool, journey_id: str
-) -> list[CustodyEventRecord]:
-    rows = await conn.fetch(
-        f"""SELECT {_CUSTODY_COLUMNS} FROM custody_events c
-             WHERE c.journey_id = $1 ORDER BY c.occurred_at, c.recorded_at""",  # noqa: S608
-        journey_id,
-    )
-    return [_custody(r) for r in rows]
-
-
-# The state of a handover at the caller's `now` (bound as $1 in every handover read):
-# overdue once past its due date, or once the journey escalated it (the workflow's clock).
-_OVERDUE = "(h.escalated_at IS NOT NULL OR h.due_at < $1)"
-_HANDOVER_STATE = f"""
-    CASE WHEN h.acknowledged_at IS NOT NULL THEN 'acknowledged'
-         WHEN {_OVERDUE} THEN 'overdue' ELSE 'open' END AS state
-"""
-
-
-async def list_handovers(
-    conn: Connection | asyncpg.Pool, where: HandoverFilter
-) -> list[HandoverRecord]:
-    """Soonest due first (what a receiver must do next), acknowledged ones last."""
-    args: list[Any] = [where.now]
-    clauses: list[str] = []
-    for column, value in (
-        ("h.receiver", where.receiver.value if where.receiver else None),
-        ("h.bapas_code", where.bapas_code),
-        ("h.journey_id", where.journey_id),
-    ):
-        if value is not None:
-            args.append(value)
-            clauses.append(f"{column} = ${len(args)}")
-    if where.state is HandoverState.ACKNOWLEDGED:
-        clauses.append("h.acknowledged_at IS NOT NULL")
-    elif where.state is HandoverState.OPEN:
-        clauses.append(f"h.acknowledged_at IS NULL AND NOT {_OVERDUE}")
-    elif where.state is HandoverState.OVERDUE:
-        clauses.append(f"h.acknowledged_at IS NULL AND {_OVERDUE}")
-    args += [where.limit, where.offset]
-    sql = f"""SELECT {_HANDOVER_COLUMNS}, {_HANDOVER_STATE} FROM handovers h
-               {"WHERE " + " AND ".join(clauses) if clauses else ""}
-               ORDER BY (h.acknowledged_at IS NOT NULL), h.due_at, h.handover_id
-               LIMIT ${len(args) - 1} OFFSET ${len(args)}"""  # noqa: S608 - placeholders only
-    return [HandoverRecord(**dict(r)) for r in await conn.fetch(sql, *args)]
-
-
-async def get_handover(
-    conn: Connection | asyncpg.Pool, handover_id: str, now: datetime
-) -> HandoverDetail | None:
-    row = await conn.fetchrow(
-        f"""SELECT {_HANDOVER_COLUMNS}, {_HANDOVER_STATE}, h.package FROM handovers h
-             WHERE h.handover_id = $2""",  # noqa: S608 - fixed column list, values bound
-        now,
-        handover_id,
-    )
-    if row is None:
-        return None
-    package = json.loads(row["package"]) if row["package"] is not None else None
-    return HandoverDetail(**{**dict(row), "package": package})
-
-
-async def handover_of(
-    conn: Connection | asyncpg.Pool, journey_id: str, receiver: HandoverReceiver, now: datetime
-) -> HandoverDetail | None:
-    """A journey's handover to one receiver (each receiver gets one per journey)."""
-    handover_id = await conn.fetchval(
-        "SELECT handover_id FROM handovers WHERE journey_id = $1 AND receiver = $2",
-        journey_id,
-        receiver.value,
-    )
-    return await get_handover(conn, handover_id, now) if handover_id is not None else None

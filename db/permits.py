@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from db import audit_trail
+from db import case_events
 from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
@@ -132,44 +132,48 @@ async def apply_event(conn: Connection, event: PermitEvent, run_id: str | None =
     """Project one workflow event, and append it to the application's audit trail
     (`run_id`: the workflow run that made it). Returns False when it had already been
     applied."""
-    async with conn.transaction():
-        if event.application is not None:
-            await reserve(conn, event.application, event.workflow_id, event.at)
-        inserted = await conn.fetchval(
-            """INSERT INTO permit_events (event_id, application_id, seq, kind, at, stage,
-                                          actor_subject, actor_role, decision, reason)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-               ON CONFLICT (event_id) DO NOTHING
-               RETURNING true""",
-            event.event_id, event.application_id, event.seq, event.kind.value, event.at,
-            event.summary.stage.value, event.actor.subject if event.actor else None,
-            event.actor.role.value if event.actor else None, event.decision, event.reason,
-        )  # fmt: skip
-        if not inserted:
-            return False
-        # Events can land out of order (an update handler's and the flow's activities run
-        # side by side): only a newer event may overwrite the summary.
-        s = event.summary
-        await conn.execute(
-            """UPDATE permit_applications
-                  SET stage = $2, outcome = $3, closed_reason = $4, revision_rounds = $5,
-                      exempt = $6, billing_code = $7, amount_usd = $8, payment_due = $9,
-                      payment_id = $10, rptka_number = $11, travel_ban = $12,
-                      background_clear = $13, visa_number = $14, itas_number = $15,
-                      valid_from = $16, valid_until = $17, epo_number = $18,
-                      awaiting_kind = $19, awaiting_role = $20, awaiting_due = $21,
-                      updated_at = $22, last_event_seq = $23
-                WHERE application_id = $1 AND last_event_seq < $23""",
-            event.application_id, s.stage.value, s.outcome.value if s.outcome else None,
-            s.closed_reason, s.revision_rounds, s.exempt, s.billing_code, s.amount_usd,
-            s.payment_due, s.payment_id, s.rptka_number, s.travel_ban, s.background_clear,
-            s.visa_number, s.itas_number, s.valid_from, s.valid_until, s.epo_number,
-            s.awaiting_kind, s.awaiting_role.value if s.awaiting_role else None, s.awaiting_due,
-            event.at, event.seq,
-        )  # fmt: skip
-        # Last: the chain's head lock is the last lock this transaction takes.
-        await audit_trail.append(conn, audit_entry(event, run_id))
-        return True
+    application = event.application
+    return await case_events.write_once(
+        conn,
+        "permit_events",
+        case_events.event_row(
+            event,
+            "application_id",
+            event.application_id,
+            stage=event.summary.stage.value,
+            decision=event.decision,
+        ),
+        before=(
+            (lambda: reserve(conn, application, event.workflow_id, event.at))
+            if application is not None
+            else None
+        ),
+        project=lambda: _apply_summary(conn, event),
+        audit=audit_entry(event, run_id),
+    )
+
+
+async def _apply_summary(conn: Connection, event: PermitEvent) -> None:
+    # Events can land out of order (an update handler's and the flow's activities run
+    # side by side): only a newer event may overwrite the summary.
+    s = event.summary
+    await conn.execute(
+        """UPDATE permit_applications
+              SET stage = $2, outcome = $3, closed_reason = $4, revision_rounds = $5,
+                  exempt = $6, billing_code = $7, amount_usd = $8, payment_due = $9,
+                  payment_id = $10, rptka_number = $11, travel_ban = $12,
+                  background_clear = $13, visa_number = $14, itas_number = $15,
+                  valid_from = $16, valid_until = $17, epo_number = $18,
+                  awaiting_kind = $19, awaiting_role = $20, awaiting_due = $21,
+                  updated_at = $22, last_event_seq = $23
+            WHERE application_id = $1 AND last_event_seq < $23""",
+        event.application_id, s.stage.value, s.outcome.value if s.outcome else None,
+        s.closed_reason, s.revision_rounds, s.exempt, s.billing_code, s.amount_usd,
+        s.payment_due, s.payment_id, s.rptka_number, s.travel_ban, s.background_clear,
+        s.visa_number, s.itas_number, s.valid_from, s.valid_until, s.epo_number,
+        s.awaiting_kind, s.awaiting_role.value if s.awaiting_role else None, s.awaiting_due,
+        event.at, event.seq,
+    )  # fmt: skip
 
 
 def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:

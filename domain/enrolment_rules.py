@@ -47,10 +47,10 @@ def check_eligibility(
     inmate: InmateRecord,
     programme: Programme,
     offering: Offering | None,
-    has_active_enrolment: bool,
     policy: EnrolmentPolicy,
 ) -> Eligibility:
-    """Stage 1: who may be enrolled. Lists every failed rule, not just the first."""
+    """Stage 1: who may be enrolled. Lists every failed rule, not just the first. Whether the
+    inmate is already enrolled in the programme is `check_no_active_enrolment`'s."""
     reasons: list[str] = []
     if inmate.status is not CustodyStatus.SENTENCED:
         reasons.append(
@@ -59,10 +59,6 @@ def check_eligibility(
         )
     if offering is None:
         reasons.append(f"programme {programme.code} is not offered at UPT {inmate.upt_code}")
-    if has_active_enrolment:
-        reasons.append(
-            f"inmate {inmate.sdp_no} already has an active enrolment in {programme.code}"
-        )
     if inmate.education < programme.min_education:
         reasons.append(
             f"scheme {programme.scheme_code} requires education {programme.min_education.name} "
@@ -73,6 +69,23 @@ def check_eligibility(
         must_stay_until = offering.planned_end + timedelta(days=policy.assessment_window_days)
         flagged = inmate.expected_release < must_stay_until
     return Eligibility(reasons=reasons, release_flagged=flagged)
+
+
+def check_no_active_enrolment(
+    inmate_sdp_no: str, programme_code: str, active_enrolment_id: str | None
+) -> None:
+    """Stage 1: one active enrolment per inmate and programme (`active_enrolment_id`: the
+    inmate's open enrolment in the programme, if any).
+
+    Every caller asks it: the API and the cohort endpoint with what the read model holds,
+    to refuse early; the inmate's journey with its own state, in its `enrol` validator and
+    again in the handler under its lock. The journey serialises one inmate's requests, so
+    its answer is the one that holds when two arrive at once."""
+    if active_enrolment_id is not None:
+        raise conflict(
+            f"inmate {inmate_sdp_no} already has an active enrolment in {programme_code} "
+            f"({active_enrolment_id})"
+        )
 
 
 # ---------------------------------------------------------------- who may act

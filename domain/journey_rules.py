@@ -12,6 +12,7 @@ from datetime import datetime
 from domain.clock import local_date
 from domain.custody import CustodyEvent, CustodyEventKind
 from domain.enrolment import EnrolmentRequest, Outcome
+from domain.enrolment_rules import check_no_active_enrolment
 from domain.errors import conflict, forbidden, invalid
 from domain.identity import Ministry, Role
 from domain.journey import (
@@ -52,12 +53,10 @@ def check_enrolment_start(state: JourneyState, request: EnrolmentRequest, workfl
         )
     if any(e.enrolment_id == request.enrolment_id for e in state.enrolments):
         raise conflict(f"enrolment {request.enrolment_id} was already started")
-    for link in state.active_enrolments():
-        if link.programme_code == request.programme.code:
-            raise conflict(
-                f"inmate {state.inmate_sdp_no} already has an active enrolment in "
-                f"{request.programme.code} ({link.enrolment_id})"
-            )
+    active = [e for e in state.active_enrolments() if e.programme_code == request.programme.code]
+    check_no_active_enrolment(
+        state.inmate_sdp_no, request.programme.code, active[0].enrolment_id if active else None
+    )
 
 
 def check_custody_event(

@@ -153,9 +153,9 @@ class EmbeddedStack:
                 )
 
     async def _start_database(self) -> str:
-        if self.settings.database_url is not None:
-            await migrate_and_seed(self.settings.database_url)
-            return self.settings.database_url
+        if self.settings.database_dsn is not None:
+            await migrate_and_seed(self.settings.database_dsn)
+            return self.settings.database_dsn
         service = PostgresService(EmbeddedPostgres(self.settings.state_dir / "postgres"))
         self.supervisor.add(service)
         await service.start()
@@ -190,7 +190,7 @@ class EmbeddedStack:
             SINERGI_API_HOST=s.api_host,
             SINERGI_API_PORT=str(s.api_port),
             # The API must accept the tokens `sinergi token` mints from these same settings.
-            SINERGI_JWT_SECRET=s.jwt_secret,
+            SINERGI_JWT_SECRET=s.jwt_secret.get_secret_value(),
             SINERGI_JWT_ISSUER=s.jwt_issuer,
             SINERGI_JWT_AUDIENCE=s.jwt_audience,
             PYTHONUNBUFFERED="1",  # logs reach the log file as they happen

@@ -186,8 +186,8 @@ async def migrate_and_seed(dsn: str) -> list[int]:
 async def sinergi_database(settings: Settings) -> AsyncIterator[str]:
     """The DSN of Sinergi's database for a one-off command: DATABASE_URL if set, else the
     embedded server's (started for the command if the stack is not running, stopped after)."""
-    if settings.database_url is not None:
-        yield settings.database_url
+    if settings.database_dsn is not None:
+        yield settings.database_dsn
         return
     service = PostgresService(EmbeddedPostgres(settings.state_dir / "postgres"))
     try:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
+from typing import Any
 
-from config.settings import DEV_JWT_SECRET, Environment, Settings
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from config.payload_encryption import DEV_KEY
+from config.settings import (
+    DEV_JWT_SECRET,
+    DEV_SESSION_SECRET,
+    DEV_SIMPONI_SECRET,
+    Environment,
+    Settings,
+)
+from tests.live_settings import live_settings, live_values
 
 
 def test_external_database_and_temporal_turn_the_embedded_servers_off(
@@ -38,12 +48,84 @@ def test_policy_durations_are_configurable_with_domain_defaults(
     assert (policy.remedial_days, policy.bnsp_sla_days, policy.appeal_window_days) == (10, 45, 14)
 
 
-@pytest.mark.parametrize("environment", [Environment.STAGING, Environment.PRODUCTION])
-def test_live_environments_refuse_the_development_secret(environment: Environment) -> None:
-    with pytest.raises(ValidationError, match="SINERGI_JWT_SECRET"):
-        Settings(environment=environment)
-    assert Settings(environment=environment, jwt_secret="a-real-secret-from-the-vault").jwt_secret
+LIVE = [Environment.STAGING, Environment.PRODUCTION]
+
+
+@pytest.mark.parametrize("environment", LIVE)
+def test_live_environments_load_with_every_secret_set(environment: Environment) -> None:
+    settings = live_settings(environment)
+    assert settings.jwt_secret.get_secret_value() == "a-real-secret-from-the-vault-32-bytes"
+    assert settings.payload_key_id == "live-1"
+
+
+@pytest.mark.parametrize("environment", LIVE)
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ({"jwt_secret": DEV_JWT_SECRET}, "SINERGI_JWT_SECRET is the development default"),
+        (
+            {"session_secret": DEV_SESSION_SECRET},
+            "SINERGI_SESSION_SECRET is the development default",
+        ),
+        (
+            {"simponi_callback_secret": DEV_SIMPONI_SECRET},
+            "SINERGI_SIMPONI_CALLBACK_SECRET is the development default",
+        ),
+        (
+            {"payload_keys": {}, "payload_key_id": None},
+            "SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set",
+        ),
+        (
+            {"payload_keys": {"live-1": SecretStr(DEV_KEY)}},
+            "SINERGI_PAYLOAD_KEYS holds the development key",
+        ),
+    ],
+    ids=["jwt-secret", "session-secret", "simponi-secret", "no-payload-keys", "dev-payload-key"],
+)
+def test_live_environments_refuse_each_development_secret_at_load(
+    environment: Environment, change: dict[str, Any], refusal: str
+) -> None:
+    with pytest.raises(ValidationError, match=refusal):
+        live_settings(environment, **change)
+
+
+@pytest.mark.parametrize("environment", [*LIVE, Environment.DEVELOPMENT, Environment.TEST])
+def test_payload_keys_must_be_usable_in_every_environment(environment: Environment) -> None:
+    values = live_values(environment)
+    with pytest.raises(ValidationError, match="SINERGI_PAYLOAD_KEY_ID must name one of"):
+        Settings(**values | {"payload_key_id": "live-2"})
+    with pytest.raises(ValidationError, match="must be 32 bytes"):
+        Settings(**values | {"payload_keys": {"live-1": SecretStr("c2hvcnQ=")}})
+
+
+def test_a_live_environment_hears_every_problem_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SINERGI_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError) as refused:
+        Settings()  # every default: the development secrets, no payload keys
+    message = str(refused.value)
+    assert "SINERGI_JWT_SECRET" in message
+    assert "SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set" in message
+
+
+def test_every_secret_is_a_secret_str_and_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    password = "db-password-in-the-dsn"
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://sinergi:{password}@db.internal/sinergi")
+    settings = live_settings(simponi_callback_secret="shared-with-simponi")
+    secrets = {
+        "jwt_secret": settings.jwt_secret,
+        "session_secret": settings.session_secret,
+        "simponi_callback_secret": settings.simponi_callback_secret,
+        "database_url": settings.database_url,
+        **{f"payload key {k}": v for k, v in settings.payload_keys.items()},
+    }
+    assert all(isinstance(secret, SecretStr) for secret in secrets.values()), secrets
+    shown = repr(settings) + str(settings.model_dump())
+    for secret in secrets.values():
+        assert isinstance(secret, SecretStr)
+        assert secret.get_secret_value() not in shown
+    assert settings.database_dsn is not None and password in settings.database_dsn
 
 
 def test_development_accepts_the_development_secret() -> None:
-    assert Settings(environment=Environment.DEVELOPMENT).jwt_secret == DEV_JWT_SECRET
+    settings = Settings(environment=Environment.DEVELOPMENT)
+    assert settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET

@@ -57,9 +57,9 @@ def kemnaker_worker(
 
 
 async def _build(settings: Settings, client: Client, resources: AsyncExitStack) -> Worker:
-    if settings.database_url is None:
+    if settings.database_dsn is None:
         raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
-    pool = await create_pool(settings.database_url)
+    pool = await create_pool(settings.database_dsn)
     resources.push_async_callback(pool.close)
     simponi = build_simponi(settings)
     resources.push_async_callback(simponi.aclose)

@@ -22,10 +22,10 @@ log = structlog.get_logger(__name__)
 
 async def run() -> None:
     settings = get_settings()
-    if settings.database_url is None:
+    if settings.database_dsn is None:
         raise SystemExit("DATABASE_URL is not set: start the stack with `sinergi up`")
     client = await connect_temporal(settings)
-    pool = await create_pool(settings.database_url)
+    pool = await create_pool(settings.database_dsn)
     bnsp = build_bnsp(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,7 +3,8 @@
 The rules live in `domain/enrolment_rules.py`; this file is the orchestration: which stage
 follows which, what each stage waits for, and when a wait escalates. The case it carries is
 `enrolment_case.py`; the human decisions, Updates whose validators run the rules so a
-refused decision never enters history, are `enrolment_decisions.py`. Every wait on a person
+refused decision never enters history, are `enrolment_decisions.py`; custody events from the
+journey are applied by `enrolment_custody.py`. Every wait on a person
 goes through `_await_person`, which keeps the inbox task of that wait.
 """
 
@@ -45,7 +46,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.enrolment_case import EnrolmentCase
     from workflows.enrolment_custody import EnrolmentCustody, Released, Withdrawn
+    from workflows.enrolment_decisions import EnrolmentDecisions
     from workflows.reviewer_tasks import INBOX_TASKS_PATCH
 
 # Registry calls cross an organisation's network: back off further.
@@ -53,7 +56,12 @@ _REGISTRY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 
 
 @workflow.defn
-class EnrolmentWorkflow(EnrolmentCustody):
+class EnrolmentWorkflow(EnrolmentDecisions):
+    @workflow.init
+    def __init__(self, request: EnrolmentRequest) -> None:
+        self._case = EnrolmentCase(request)
+        self._custody = EnrolmentCustody(self._case)
+
     # ------------------------------------------------------------ main flow
 
     @workflow.run
@@ -61,12 +69,12 @@ class EnrolmentWorkflow(EnrolmentCustody):
         workflow.upsert_search_attributes(
             [
                 search.KIND.value_set(WORKFLOW_KIND),
-                search.STAGE.value_set(self._state.stage.value),
+                search.STAGE.value_set(self._case.state.stage.value),
                 search.UPT.value_set(request.upt_code),
                 search.PROGRAMME.value_set(request.programme.code),
             ]
         )
-        await self._emit(
+        await self._case.record(
             EventKind.REQUESTED,
             seq=1,
             actor=request.requested_by,
@@ -76,20 +84,20 @@ class EnrolmentWorkflow(EnrolmentCustody):
         try:
             outcome, why = await self._stages()
         except Withdrawn:
-            assert self._withdrawal is not None
-            outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
+            assert self._case.withdrawal is not None
+            outcome, why = Outcome.WITHDRAWN, self._case.withdrawal.reason
         except Released:
-            outcome, why = self._unfinished()
-        if self._withdrawal is not None:
+            outcome, why = self._custody.unfinished()
+        if self._case.withdrawal is not None:
             # Accepted while the last step was finishing (a BNSP answer in flight, a final
             # timer firing): the update already told the TPP yes, so the withdrawal stands.
-            outcome, why = Outcome.WITHDRAWN, self._withdrawal.reason
-        stage_at_close = self._state.stage
+            outcome, why = Outcome.WITHDRAWN, self._case.withdrawal.reason
+        stage_at_close = self._case.state.stage
         await self._close(outcome, why)
-        await self._report_to_journey(stage_at_close)
+        await self._custody.report_to_journey(stage_at_close)
         # Handlers answer with the closed state; let them finish before the run completes.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return self._case.state
 
     async def _stages(self) -> tuple[Outcome, str]:
         rejection = await self._placement_review()
@@ -106,118 +114,130 @@ class EnrolmentWorkflow(EnrolmentCustody):
         while True:
             # No reset here: a decision may already have arrived (the stage starts as
             # placement review) while the request was still being projected.
-            await self._enter(
+            await self._case.enter(
                 Stage.PLACEMENT_REVIEW,
-                self._work("placement_review", Role.TPP_MEMBER, Scope(upt=self._state.upt_code)),
+                self._case.work(
+                    "placement_review", Role.TPP_MEMBER, Scope(upt=self._case.state.upt_code)
+                ),
             )
-            await self._await_person(lambda: self._placement is not None)
-            decision = self._placement
+            await self._await_person(lambda: self._case.placement is not None)
+            decision = self._case.placement
             assert decision is not None
             if decision.decision is PlacementChoice.APPROVE:
-                self._state.exception_granted = decision.exception_granted
+                self._case.state.exception_granted = decision.exception_granted
                 return None
             if decision.decision is PlacementChoice.REJECT:
                 return decision.reason
             assert decision.defer_until is not None
-            self._placement = None  # the review reopens after the deferral
-            self._state.deferred_until = decision.defer_until
-            await self._enter(Stage.PLACEMENT_DEFERRED)
+            self._case.placement = None  # the review reopens after the deferral
+            self._case.state.deferred_until = decision.defer_until
+            await self._case.enter(Stage.PLACEMENT_DEFERRED)
             await self._wait(lambda: False, start_of(decision.defer_until) - workflow.now())
-            self._state.deferred_until = None
+            self._case.state.deferred_until = None
 
     async def _training(self) -> None:
         """Stage 3. Ends when the instructor closes training; overrun escalates once."""
-        grace = self._policy.training_overrun_grace_days
-        await self._enter(
+        grace = self._case.policy.training_overrun_grace_days
+        await self._case.enter(
             Stage.TRAINING,
-            self._work(
+            self._case.work(
                 "training_completion",
                 Role.KEMNAKER_INSTRUCTOR,
                 Scope(ministry=Ministry.KEMNAKER),
-                due=start_of(self._state.planned_end + timedelta(days=grace + 1)),
+                due=start_of(self._case.state.planned_end + timedelta(days=grace + 1)),
             ),
         )
         await self._await_person(
-            lambda: self._training_done,
+            lambda: self._case.training_done,
             overdue=(
                 "training_overrun",
                 Role.KEMNAKER_OFFICER,
-                f"training planned to end {self._state.planned_end} is still open "
+                f"training planned to end {self._case.state.planned_end} is still open "
                 f"{grace} days later",
             ),
         )
 
     async def _assessment(self) -> bool:
         """Stage 4, with remedial training, reassessments and appeals. True when competent."""
-        policy = self._policy
+        policy = self._case.policy
         while True:
-            self._assessment_recorded = False
-            await self._enter(
+            self._case.assessment_recorded = False
+            await self._case.enter(
                 Stage.ASSESSMENT,
-                self._work("assessment", Role.LSP_ASSESSOR, Scope(lsp=self._state.lsp_code)),
+                self._case.work(
+                    "assessment", Role.LSP_ASSESSOR, Scope(lsp=self._case.state.lsp_code)
+                ),
             )
-            await self._await_person(lambda: self._assessment_recorded)
-            failed = self._state.attempts[-1].failed_units
+            await self._await_person(lambda: self._case.assessment_recorded)
+            failed = self._case.state.attempts[-1].failed_units
             if not failed:
                 return True
-            attempts_left = self._state.reassessments_used < policy.max_reassessments
+            attempts_left = self._case.state.reassessments_used < policy.max_reassessments
             decided_at = workflow.now()
-            held_before = self._held_total
-            self._state.units_due = list(failed)
-            self._state.appeal_open_until = decided_at + timedelta(days=policy.appeal_window_days)
+            held_before = self._case.held_total
+            self._case.state.units_due = list(failed)
+            self._case.state.appeal_open_until = decided_at + timedelta(
+                days=policy.appeal_window_days
+            )
             remedial_until = decided_at + timedelta(days=policy.remedial_days)
             if attempts_left:
-                await self._enter(Stage.REMEDIAL)
-                appealed = await self._wait(lambda: self._appeal_filed, remedial_until - decided_at)
-            else:
-                await self._enter(Stage.AWAITING_APPEAL)
+                await self._case.enter(Stage.REMEDIAL)
                 appealed = await self._wait(
-                    lambda: self._appeal_filed, self._state.appeal_open_until - decided_at
+                    lambda: self._case.appeal_filed, remedial_until - decided_at
                 )
-            self._state.appeal_open_until = None
+            else:
+                await self._case.enter(Stage.AWAITING_APPEAL)
+                appealed = await self._wait(
+                    lambda: self._case.appeal_filed, self._case.state.appeal_open_until - decided_at
+                )
+            self._case.state.appeal_open_until = None
             if appealed:
                 if await self._appeal_review():
-                    self._next_attempt_counted = False  # a panel-ordered retry costs no attempt
+                    self._case.next_attempt_counted = (
+                        False  # a panel-ordered retry costs no attempt
+                    )
                     continue
                 if not attempts_left:
                     return False
                 # A hold meanwhile moved the remedial period on by as long as it lasted.
-                remedial_until += self._held_total - held_before
+                remedial_until += self._case.held_total - held_before
                 if remedial_until > workflow.now():  # upheld: finish the remedial period
-                    await self._enter(Stage.REMEDIAL)
+                    await self._case.enter(Stage.REMEDIAL)
                     await self._wait(lambda: False, remedial_until - workflow.now())
             elif not attempts_left:
                 return False
-            self._next_attempt_counted = True
+            self._case.next_attempt_counted = True
 
     async def _appeal_review(self) -> bool:
         """Banding before an independent panel. True when it orders a reassessment."""
-        self._appeal_filed = False
-        self._appeal_decided = None
-        await self._enter(
+        self._case.appeal_filed = False
+        self._case.appeal_decided = None
+        await self._case.enter(
             Stage.APPEAL_REVIEW,
-            self._work("appeal_review", Role.LSP_ASSESSOR, Scope(lsp=self._state.lsp_code)),
+            self._case.work(
+                "appeal_review", Role.LSP_ASSESSOR, Scope(lsp=self._case.state.lsp_code)
+            ),
         )
-        await self._await_person(lambda: self._appeal_decided is not None)
-        assert self._appeal_decided is not None
-        return self._appeal_decided.outcome is AppealOutcome.REASSESS
+        await self._await_person(lambda: self._case.appeal_decided is not None)
+        assert self._case.appeal_decided is not None
+        return self._case.appeal_decided.outcome is AppealOutcome.REASSESS
 
     async def _certification(self) -> Certificate:
         """Stage 5: submit through the LSP, then poll BNSP; past the SLA, escalate once."""
-        await self._enter(Stage.CERTIFICATION)
-        last = self._state.attempts[-1]
+        await self._case.enter(Stage.CERTIFICATION)
+        last = self._case.state.attempts[-1]
         submission = CertificationSubmission(
-            idempotency_key=f"{self._state.enrolment_id}:bnsp",
-            enrolment_id=self._state.enrolment_id,
-            scheme_code=self._programme.scheme_code,
-            lsp_code=self._state.lsp_code,
-            unit_codes=self._programme.unit_codes,
+            idempotency_key=f"{self._case.state.enrolment_id}:bnsp",
+            enrolment_id=self._case.state.enrolment_id,
+            scheme_code=self._case.programme.scheme_code,
+            lsp_code=self._case.state.lsp_code,
+            unit_codes=self._case.programme.unit_codes,
             assessed_on=local_date(last.decided_at),
         )
         receipt = await self._submit_to_bnsp(submission)
-        self._state.certification_ref = receipt.submission_ref
-        await self._emit(EventKind.CERTIFICATION_SUBMITTED)
-        sla_at = workflow.now() + timedelta(days=self._policy.bnsp_sla_days)
+        self._case.state.certification_ref = receipt.submission_ref
+        await self._case.record(EventKind.CERTIFICATION_SUBMITTED)
+        sla_at = workflow.now() + timedelta(days=self._case.policy.bnsp_sla_days)
         escalated = False
         while True:
             try:
@@ -237,7 +257,7 @@ class EnrolmentWorkflow(EnrolmentCustody):
                 # BNSP lost track of it: the same key registers it again, once.
                 workflow.logger.warning("BNSP did not know the submission; resubmitting")
                 receipt = await self._submit_to_bnsp(submission)
-                self._state.certification_ref = receipt.submission_ref
+                self._case.state.certification_ref = receipt.submission_ref
                 # Ask again at the usual pace (and keep the SLA clock): a BNSP that keeps
                 # forgetting must not be hammered by an unbounded loop filling the history.
                 answer = CertificateLookupResult()
@@ -246,23 +266,25 @@ class EnrolmentWorkflow(EnrolmentCustody):
                 certificate = Certificate(
                     number=issued.number, issued_on=issued.issued_on, valid_until=issued.valid_until
                 )
-                self._state.certificate = certificate
-                await self._emit(EventKind.CERTIFICATE_ISSUED, certificate=certificate)
+                self._case.state.certificate = certificate
+                await self._case.record(EventKind.CERTIFICATE_ISSUED, certificate=certificate)
                 return certificate
             if not escalated and workflow.now() >= sla_at:
                 escalated = True
-                await self._escalate(
+                await self._case.escalate(
                     Escalation(
                         kind="bnsp_sla",
                         routed_to=Role.KEMNAKER_OFFICER,
                         raised_at=workflow.now(),
                         detail=(
                             f"BNSP has not answered submission {receipt.submission_ref} "
-                            f"within {self._policy.bnsp_sla_days} days"
+                            f"within {self._case.policy.bnsp_sla_days} days"
                         ),
                     )
                 )
-            await self._wait(lambda: False, timedelta(hours=self._policy.bnsp_poll_interval_hours))
+            await self._wait(
+                lambda: False, timedelta(hours=self._case.policy.bnsp_poll_interval_hours)
+            )
 
     async def _submit_to_bnsp(self, submission: CertificationSubmission) -> SubmissionReceipt:
         receipt: SubmissionReceipt = await workflow.execute_activity(
@@ -275,9 +297,9 @@ class EnrolmentWorkflow(EnrolmentCustody):
         return receipt
 
     async def _close(self, outcome: Outcome, why: str) -> None:
-        self._state.outcome = outcome
-        self._state.closed_reason = why
-        await self._enter(Stage.CLOSED)
+        self._case.state.outcome = outcome
+        self._case.state.closed_reason = why
+        await self._case.enter(Stage.CLOSED)
 
     # ------------------------------------------------------------ waiting
 
@@ -293,27 +315,27 @@ class EnrolmentWorkflow(EnrolmentCustody):
         scope's supervisor), the `overdue` escalation (kind, routed-to role, detail) is raised
         once, and the wait goes on: a late decision is still a decision.
         """
-        work = self._state.awaiting
-        self._task_id = None
+        work = self._case.state.awaiting
+        self._case.task_id = None
         if work is not None and workflow.patched(INBOX_TASKS_PATCH):
             # No reset of `_settled_by` here: the decision may already have arrived.
-            self._task_id = await self._tasks.open(work, self._state.stage.value)
+            self._case.task_id = await self._case.tasks.open(work, self._case.state.stage.value)
         try:
             await self._wait_with_escalation(ready, work, overdue)
         except (Withdrawn, Released):
             # Not `finally`: an eviction from the worker's cache cancels this coroutine too,
             # and must not schedule activities.
             why = (
-                f"withdrawn: {self._withdrawal.reason}"
-                if self._withdrawal is not None
+                f"withdrawn: {self._case.withdrawal.reason}"
+                if self._case.withdrawal is not None
                 else "released from custody"
             )
-            await self._drop_task(why)
+            await self._case.drop_task(why)
             raise
-        settled, self._settled_by = self._settled_by, None  # consumed by this wait
-        if self._task_id is not None:  # a hold or transfer may have replaced the task
-            await self._tasks.close(self._task_id, settled, "the case moved on")
-            self._task_id = None
+        settled, self._case.settled_by = self._case.settled_by, None  # consumed by this wait
+        if self._case.task_id is not None:  # a hold or transfer may have replaced the task
+            await self._case.tasks.close(self._case.task_id, settled, "the case moved on")
+            self._case.task_id = None
 
     async def _wait_with_escalation(
         self,
@@ -321,21 +343,21 @@ class EnrolmentWorkflow(EnrolmentCustody):
         work: AwaitedWork | None,
         overdue: tuple[str, Role, str] | None,
     ) -> None:
-        if work is not None and work.due is not None and (overdue or self._task_id):
+        if work is not None and work.due is not None and (overdue or self._case.task_id):
             if await self._wait(ready, work.due - workflow.now()):
                 return
             if overdue is not None:
                 kind, routed_to, detail = overdue
-                await self._escalate(
+                await self._case.escalate(
                     Escalation(
                         kind=kind, routed_to=routed_to, raised_at=workflow.now(), detail=detail
                     )
                 )
-            if self._task_id is not None:
-                await self._tasks.escalate(
-                    self._task_id,
+            if self._case.task_id is not None:
+                await self._case.tasks.escalate(
+                    self._case.task_id,
                     overdue[1] if overdue is not None else Role.SUPERVISOR,
-                    f"{work.kind} for enrolment {self._state.enrolment_id} is overdue "
+                    f"{work.kind} for enrolment {self._case.state.enrolment_id} is overdue "
                     f"(due {work.due.isoformat()})",
                 )
         await self._wait(ready, None)
@@ -355,15 +377,19 @@ class EnrolmentWorkflow(EnrolmentCustody):
                 return False
             try:
                 await workflow.wait_condition(
-                    lambda: ready() or self._withdrawal is not None or bool(self._custody_inbox),
+                    lambda: (
+                        ready()
+                        or self._case.withdrawal is not None
+                        or bool(self._case.custody_inbox)
+                    ),
                     timeout=remaining,
                 )
             except TimeoutError:
                 return False
-            if self._withdrawal is not None:
+            if self._case.withdrawal is not None:
                 raise Withdrawn
-            if not self._custody_inbox:
+            if not self._case.custody_inbox:
                 return True
-            held = await self._apply_custody()
+            held = await self._custody.apply()
             if deadline is not None:
                 deadline += held

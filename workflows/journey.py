@@ -14,8 +14,7 @@ that started them, and they must live on; the link is kept by workflow id both w
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, FailureError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain import journey_rules as rules
@@ -28,16 +27,12 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentAffected,
         EnrolmentEffect,
     )
-    from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
-    from domain.errors import Refusal
     from domain.journey import (
         CUSTODY_NOTICE_SIGNAL,
-        ENROLMENT_CLOSED_SIGNAL,
         JOURNEY_KIND,
         PROGRAMMES_OFFERED,
         CustodyEntry,
         EnrolmentLink,
-        EnrolmentStarted,
         JourneyEventKind,
         JourneyStart,
         JourneyState,
@@ -46,23 +41,22 @@ with workflow.unsafe.imports_passed_through():
         ProgrammesOfferedQuery,
         Release,
         Sanction,
-        TrainingRecord,
     )
 
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.enrolment import EnrolmentWorkflow
-    from workflows.journey_case import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.journey_case import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, JourneyCase
+    from workflows.journey_decisions import Inapplicable, JourneyDecisions
     from workflows.journey_handover import JourneyHandover
-    from workflows.refusals import check
-
-
-class _Inapplicable(Exception):
-    """A custody event that passed validation but cannot apply (found out by an activity)."""
 
 
 @workflow.defn
-class InmateJourneyWorkflow(JourneyHandover):
+class InmateJourneyWorkflow(JourneyDecisions):
+    @workflow.init
+    def __init__(self, start: JourneyStart) -> None:
+        self._case = JourneyCase(start)
+        self._handover = JourneyHandover(self._case)
+
     # ------------------------------------------------------------ main flow
 
     @workflow.run
@@ -70,144 +64,67 @@ class InmateJourneyWorkflow(JourneyHandover):
         workflow.upsert_search_attributes(
             [
                 search.KIND.value_set(JOURNEY_KIND),
-                search.STAGE.value_set(self._state.status.value),
-                search.UPT.value_set(self._state.upt_code),
+                search.STAGE.value_set(self._case.state.status.value),
+                search.UPT.value_set(self._case.state.upt_code),
             ]
         )
         if start.carried is None:
-            await self._emit(JourneyEventKind.STARTED)
+            await self._case.record(JourneyEventKind.STARTED)
         else:
-            await self._emit(
-                JourneyEventKind.CONTINUED_AS_NEW, reason=f"run {self._state.runs} of the journey"
+            await self._case.record(
+                JourneyEventKind.CONTINUED_AS_NEW,
+                reason=f"run {self._case.state.runs} of the journey",
             )
-        while self._state.release is None:
+        while self._case.state.release is None:
             await workflow.wait_condition(
-                lambda: bool(self._pending) or self._time_to_continue_as_new()
+                lambda: bool(self._case.pending) or self._time_to_continue_as_new()
             )
-            async with self._lock:
+            async with self._case.lock:
                 await self._apply_pending()
-            if self._state.release is None and self._time_to_continue_as_new():
+            if self._case.state.release is None and self._time_to_continue_as_new():
                 # Custody handlers wait for `run` to apply their event: wait for the handlers
                 # or for new work, whichever comes first.
                 await workflow.wait_condition(
-                    lambda: workflow.all_handlers_finished() or bool(self._pending)
+                    lambda: workflow.all_handlers_finished() or bool(self._case.pending)
                 )
-                if not self._pending:
+                if not self._case.pending:
                     self._continue_as_new()  # no await in between: no handler can slip in
-        await self._handover()
+        await self._handover.hand_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return self._case.state
 
     def _time_to_continue_as_new(self) -> bool:
         info = workflow.info()
         return (
             info.is_continue_as_new_suggested()
-            or info.get_current_history_length() >= self._policy.continue_as_new_after_events
+            or info.get_current_history_length() >= self._case.policy.continue_as_new_after_events
         )
 
     def _continue_as_new(self) -> None:
-        self._state.task_seq = self._tasks.opened
-        self._state.runs += 1
+        self._case.state.task_seq = self._case.tasks.opened
+        self._case.state.runs += 1
         workflow.continue_as_new(
             JourneyStart(
-                journey_id=self._state.journey_id,
-                inmate_sdp_no=self._state.inmate_sdp_no,
-                upt_code=self._state.upt_code,
-                policy=self._policy,
-                carried=self._state,
+                journey_id=self._case.state.journey_id,
+                inmate_sdp_no=self._case.state.inmate_sdp_no,
+                upt_code=self._case.state.upt_code,
+                policy=self._case.policy,
+                carried=self._case.state,
             )
-        )
-
-    # ------------------------------------------------------------ enrolments
-
-    @workflow.update
-    async def enrol(self, request: EnrolmentRequest) -> EnrolmentStarted:
-        async with self._lock:
-            self.validate_enrol(request)  # again: the state may have moved while queued
-            workflow_id = enrolment_workflow_id(request.enrolment_id)
-            await workflow.start_child_workflow(
-                EnrolmentWorkflow.run,
-                request,
-                id=workflow_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
-            link = EnrolmentLink(
-                enrolment_id=request.enrolment_id,
-                workflow_id=workflow_id,
-                programme_code=request.programme.code,
-                started_at=workflow.now(),
-            )
-            self._state.enrolments.append(link)
-            await self._emit(
-                JourneyEventKind.ENROLMENT_STARTED,
-                actor=request.requested_by,
-                reason=request.reason,
-                enrolment=link,
-            )
-        return EnrolmentStarted(
-            enrolment_id=request.enrolment_id,
-            workflow_id=workflow_id,
-            journey_id=self._state.journey_id,
-        )
-
-    @enrol.validator
-    def validate_enrol(self, request: EnrolmentRequest) -> None:
-        check(
-            lambda: rules.check_enrolment_start(self._state, request, workflow.info().workflow_id)
-        )
-
-    @workflow.signal(name=ENROLMENT_CLOSED_SIGNAL)
-    async def enrolment_closed(self, record: TrainingRecord) -> None:
-        link = next(
-            (e for e in self._state.enrolments if e.enrolment_id == record.enrolment_id), None
-        )
-        if link is None or link.record is not None:
-            return  # not ours, or a redelivery
-        link.record = record
-        await self._emit(
-            JourneyEventKind.ENROLMENT_CLOSED,
-            reason=f"{record.programme_code}: {record.outcome.value}",
-            enrolment=link,
         )
 
     # ------------------------------------------------------------ custody events
 
-    @workflow.update
-    async def record_custody_event(self, event: CustodyEvent) -> CustodyEventOutcome:
-        self.validate_custody_event(event)
-        if rules.applied_entry(self._state, event.event_id) is not None:
-            return CustodyEventOutcome(
-                event_id=event.event_id,
-                duplicate=True,
-                summary=f"event {event.event_id} was already applied; nothing changed",
-            )
-        if any(p.event_id == event.event_id for p in self._pending):
-            await workflow.wait_condition(lambda: event.event_id in self._outcomes)
-            first = self._outcomes[event.event_id]
-            return first.model_copy(update={"duplicate": True, "enrolments": []})
-        self._pending.append(event)
-        await workflow.wait_condition(
-            lambda: event.event_id in self._outcomes or event.event_id in self._inapplicable
-        )
-        if event.event_id in self._inapplicable:
-            why = self._inapplicable.pop(event.event_id)
-            raise ApplicationError(why, type=Refusal.INVALID.value, non_retryable=True)
-        return self._outcomes[event.event_id]
-
-    @record_custody_event.validator
-    def validate_custody_event(self, event: CustodyEvent) -> None:
-        check(lambda: rules.check_custody_event(self._state, event, self._pending, workflow.now()))
-
     async def _apply_pending(self) -> None:
-        while self._pending:
-            event = self._pending[0]
+        while self._case.pending:
+            event = self._case.pending[0]
             try:
                 affected = await self._apply(event)
-            except _Inapplicable as error:  # nothing changed: a corrected event may follow
-                self._inapplicable[event.event_id] = str(error)
-                self._pending.pop(0)
+            except Inapplicable as error:  # nothing changed: a corrected event may follow
+                self._case.inapplicable[event.event_id] = str(error)
+                self._case.pending.pop(0)
                 continue
-            self._state.custody_events.append(
+            self._case.state.custody_events.append(
                 CustodyEntry(
                     event_id=event.event_id,
                     kind=event.kind,
@@ -217,16 +134,16 @@ class InmateJourneyWorkflow(JourneyHandover):
                 )
             )
             summary = self._describe(event, affected)
-            await self._emit(
+            await self._case.record(
                 JourneyEventKind.CUSTODY_EVENT, actor=event.actor, reason=summary, custody=event
             )
-            self._pending.pop(0)
-            self._outcomes[event.event_id] = CustodyEventOutcome(
+            self._case.pending.pop(0)
+            self._case.outcomes[event.event_id] = CustodyEventOutcome(
                 event_id=event.event_id, duplicate=False, summary=summary, enrolments=affected
             )
 
     async def _apply(self, event: CustodyEvent) -> list[EnrolmentAffected]:
-        active = self._state.active_enrolments()
+        active = self._case.state.active_enrolments()
         offered: set[str] = set()
         if event.kind is CustodyEventKind.TRANSFER:
             assert event.to_upt is not None
@@ -240,29 +157,31 @@ class InmateJourneyWorkflow(JourneyHandover):
                 retry_policy=ACTIVITY_RETRY,
             )
             if not answer.upt_known:
-                raise _Inapplicable(f"{event.to_upt} is not a UPT that holds inmates")
+                raise Inapplicable(f"{event.to_upt} is not a UPT that holds inmates")
             offered = set(answer.offered)
-            self._state.upt_code = event.to_upt
+            self._case.state.upt_code = event.to_upt
             workflow.upsert_search_attributes([search.UPT.value_set(event.to_upt)])
         elif event.kind is CustodyEventKind.SANCTION:
             assert event.sanction_ref is not None
-            in_force = rules.sanctions_in_force(self._state, workflow.now())
-            self._state.sanctions = [s for s in self._state.sanctions if s.ref in in_force]
+            in_force = rules.sanctions_in_force(self._case.state, workflow.now())
+            self._case.state.sanctions = [
+                s for s in self._case.state.sanctions if s.ref in in_force
+            ]
             sanction = Sanction(ref=event.sanction_ref, until=event.sanction_until)
-            self._state.sanctions.append(sanction)
+            self._case.state.sanctions.append(sanction)
         elif event.kind is CustodyEventKind.SANCTION_LIFTED:
-            self._state.sanctions = [
-                s for s in self._state.sanctions if s.ref != event.sanction_ref
+            self._case.state.sanctions = [
+                s for s in self._case.state.sanctions if s.ref != event.sanction_ref
             ]
         else:
             assert event.release_kind is not None
-            self._state.release = Release(
+            self._case.state.release = Release(
                 event_id=event.event_id,
                 kind=event.release_kind,
                 at=workflow.now(),
                 bapas_code=event.bapas_code,
             )
-            await self._set_status(JourneyStatus.RELEASING)
+            await self._case.set_status(JourneyStatus.RELEASING)
         affected = []
         for link in active:
             notice = CustodyNotice(

@@ -1,24 +1,20 @@
-"""Process A, the inmate journey: the state it carries, and how it is projected.
+"""Process A, the inmate journey: the case an `InmateJourneyWorkflow` holds.
 
-The base of `InmateJourneyWorkflow` (`journey.py`): its state (what the query answers), its
-status and the events it sends to the Postgres read model. The release handover is
-`journey_handover.py`; the flow, enrolments and custody events are `journey.py`.
+Everything the flow (`journey.py`), its entry points (`journey_decisions.py`) and the release
+handover (`journey_handover.py`) share lives here, in one object: the state the query
+answers (carried over a continue-as-new), the custody events accepted and not yet applied,
+the acknowledgements received, and the two components every case workflow holds: its event
+recorder (`CaseEvents`) and its inbox tasks (`ReviewerTasks`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain import search
-    from domain.custody import (
-        CustodyEvent,
-        CustodyEventOutcome,
-    )
+    from domain.custody import CustodyEvent, CustodyEventOutcome
     from domain.journey import (
         JOURNEY_KIND,
         RECORD_JOURNEY_EVENT,
@@ -31,66 +27,55 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.case_events import PROJECTION_RETRY, PROJECTION_TIMEOUT, CaseEvents
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
 
 # The journey's own activities (projection, offerings, tasks) are cheap and idempotent.
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = PROJECTION_RETRY
+ACTIVITY_TIMEOUT = PROJECTION_TIMEOUT
 
 
 class JourneyCase:
-    @workflow.init
     def __init__(self, start: JourneyStart) -> None:
-        self._policy = start.policy
-        self._state = start.carried or JourneyState(
+        self.policy = start.policy
+        self.state = start.carried or JourneyState(
             journey_id=start.journey_id,
             inmate_sdp_no=start.inmate_sdp_no,
             upt_code=start.upt_code,
             started_at=workflow.now(),
         )
-        self._tasks = ReviewerTasks(
-            JOURNEY_KIND, self._state.journey_id, {}, opened=self._state.task_seq
+        self.events = CaseEvents(
+            activity=RECORD_JOURNEY_EVENT,
+            event_type=JourneyEvent,
+            case_field="journey_id",
+            case_id=self.state.journey_id,
+            recorded=self.state.event_seq,
+            counted=self._counted,
+            snapshot=lambda: {
+                "inmate_sdp_no": self.state.inmate_sdp_no,
+                "upt_code": self.state.upt_code,
+                "status": self.state.status,
+            },
         )
-        self._pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
-        self._outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
-        self._inapplicable: dict[str, str] = {}  # or why their event was not applied
-        self._acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)
-        self._closed_handovers: set[str] = set()
+        self.tasks = ReviewerTasks(
+            JOURNEY_KIND, self.state.journey_id, {}, opened=self.state.task_seq
+        )
+        self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
+        self.outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
+        self.inapplicable: dict[str, str] = {}  # or why their event was not applied
+        self.acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)
+        self.closed_handovers: set[str] = set()
         # Starting an enrolment and applying a custody event both touch the enrolments:
         # one at a time, so a new enrolment never misses a transfer.
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()
 
-    # ------------------------------------------------------------ read model
+    def _counted(self, seq: int) -> None:
+        self.state.event_seq = seq
 
-    async def _set_status(self, status: JourneyStatus) -> None:
-        self._state.status = status
-        workflow.upsert_search_attributes([search.STAGE.value_set(status.value)])
+    async def set_status(self, status: JourneyStatus) -> None:
+        self.state.status = status
+        self.events.show_stage(status.value)
 
-    async def _emit(self, kind: JourneyEventKind, **detail: object) -> None:
+    async def record(self, kind: JourneyEventKind, **detail: object) -> None:
         """Project one change; the event id is deterministic, so retries write once."""
-        self._state.event_seq += 1
-        seq = self._state.event_seq
-        event = JourneyEvent.model_validate(
-            {
-                "event_id": f"{self._state.journey_id}:{seq}",
-                "journey_id": self._state.journey_id,
-                "workflow_id": workflow.info().workflow_id,
-                "inmate_sdp_no": self._state.inmate_sdp_no,
-                "seq": seq,
-                "kind": kind,
-                "at": workflow.now(),
-                "upt_code": self._state.upt_code,
-                "status": self._state.status,
-                **detail,
-            }
-        )
-        await workflow.execute_activity(
-            RECORD_JOURNEY_EVENT,
-            event,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-
-    @workflow.query
-    def state(self) -> JourneyState:
-        return self._state
+        await self.events.record(kind, None, **detail)

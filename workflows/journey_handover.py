@@ -18,20 +18,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.enrolment import AwaitedWork
     from domain.identity import Ministry, Role, Scope
     from domain.journey import (
-        Acknowledgement,
         Handover,
-        HandoverAcknowledgement,
         HandoverReceiver,
         JourneyEventKind,
-        JourneyState,
         JourneyStatus,
     )
 
 
 with workflow.unsafe.imports_passed_through():
     from workflows.journey_case import JourneyCase
-    from workflows.refusals import check
-    from workflows.reviewer_tasks import Settlement
 
 # How long the journey waits at release for its enrolments to report that they stopped
 # (they stop at their next wait; longer means a worker or Postgres is down). Past it the
@@ -44,36 +39,39 @@ _RECEIVER_WORK = {
 }
 
 
-class JourneyHandover(JourneyCase):
-    # ------------------------------------------------------------ release handover
+class JourneyHandover:
+    """The release handover of the case it is given; held by `InmateJourneyWorkflow`."""
 
-    async def _handover(self) -> None:
+    def __init__(self, case: JourneyCase) -> None:
+        self._case = case
+
+    async def hand_over(self) -> None:
         await workflow.wait_condition(
-            lambda: not self._state.active_enrolments(), timeout=_STOP_GRACE
+            lambda: not self._case.state.active_enrolments(), timeout=_STOP_GRACE
         )
-        self._state.package = rules.handover_package(self._state)
+        self._case.state.package = rules.handover_package(self._case.state)
         now = workflow.now()
-        due = now + timedelta(days=self._policy.handover_ack_days)
-        self._state.handovers = [
+        due = now + timedelta(days=self._case.policy.handover_ack_days)
+        self._case.state.handovers = [
             Handover(
-                handover_id=f"{self._state.journey_id}:{receiver.value}",
+                handover_id=f"{self._case.state.journey_id}:{receiver.value}",
                 receiver=receiver,
                 bapas_code=bapas_code,
                 sent_at=now,
                 due_at=due,
             )
-            for receiver, bapas_code in rules.receivers(self._state)
+            for receiver, bapas_code in rules.receivers(self._case.state)
         ]
-        await self._set_status(JourneyStatus.HANDOVER)
-        for handover in self._state.handovers:
+        await self._case.set_status(JourneyStatus.HANDOVER)
+        for handover in self._case.state.handovers:
             await self._send(handover)
         while (
-            any(h.acknowledged is None for h in self._state.handovers)
+            any(h.acknowledged is None for h in self._case.state.handovers)
             or self._unclosed_acknowledgements()
         ):
             await self._await_acknowledgements()
-        await self._set_status(JourneyStatus.ENDED)
-        await self._emit(JourneyEventKind.ENDED, reason="every handover was acknowledged")
+        await self._case.set_status(JourneyStatus.ENDED)
+        await self._case.record(JourneyEventKind.ENDED, reason="every handover was acknowledged")
 
     async def _send(self, handover: Handover) -> None:
         """Open the receiver's inbox task and project the handover with its package."""
@@ -88,17 +86,17 @@ class JourneyHandover(JourneyCase):
             since=handover.sent_at,
             due=handover.due_at,
         )
-        handover.task_id = await self._tasks.open(work, JourneyStatus.HANDOVER.value)
-        await self._emit(
-            JourneyEventKind.HANDOVER_SENT, handover=handover, package=self._state.package
+        handover.task_id = await self._case.tasks.open(work, JourneyStatus.HANDOVER.value)
+        await self._case.record(
+            JourneyEventKind.HANDOVER_SENT, handover=handover, package=self._case.state.package
         )
 
     def _unclosed_acknowledgements(self) -> list[Handover]:
         """Acknowledged handovers whose inbox task is still open."""
         return [
             h
-            for h in self._state.handovers
-            if h.handover_id in self._acks and h.handover_id not in self._closed_handovers
+            for h in self._case.state.handovers
+            if h.handover_id in self._case.acks and h.handover_id not in self._case.closed_handovers
         ]
 
     async def _await_acknowledgements(self) -> None:
@@ -108,7 +106,7 @@ class JourneyHandover(JourneyCase):
         if not self._unclosed_acknowledgements():
             unescalated = [
                 h.due_at
-                for h in self._state.handovers
+                for h in self._case.state.handovers
                 if h.acknowledged is None and h.escalated_at is None
             ]
             next_due = min(unescalated, default=None)
@@ -120,53 +118,24 @@ class JourneyHandover(JourneyCase):
                     else max(next_due - workflow.now(), timedelta(seconds=1)),
                 )
             except TimeoutError:
-                for handover in self._state.handovers:
+                for handover in self._case.state.handovers:
                     overdue = handover.due_at <= workflow.now()
                     if overdue and handover.acknowledged is None and not handover.escalated_at:
                         await self._escalate(handover)
         for handover in self._unclosed_acknowledgements():
             assert handover.task_id is not None
-            await self._tasks.close(handover.task_id, self._acks[handover.handover_id], "")
-            self._closed_handovers.add(handover.handover_id)
+            await self._case.tasks.close(
+                handover.task_id, self._case.acks[handover.handover_id], ""
+            )
+            self._case.closed_handovers.add(handover.handover_id)
 
     async def _escalate(self, handover: Handover) -> None:
         handover.escalated_at = workflow.now()
         assert handover.task_id is not None
-        await self._tasks.escalate(
+        await self._case.tasks.escalate(
             handover.task_id,
             Role.SUPERVISOR,
-            f"the {handover.receiver.value} handover of inmate {self._state.inmate_sdp_no} "
-            f"was not acknowledged within {self._policy.handover_ack_days} days",
+            f"the {handover.receiver.value} handover of inmate {self._case.state.inmate_sdp_no} "
+            f"was not acknowledged within {self._case.policy.handover_ack_days} days",
         )
-        await self._emit(JourneyEventKind.HANDOVER_ESCALATED, handover=handover)
-
-    @workflow.update
-    async def acknowledge_handover(self, ack: HandoverAcknowledgement) -> JourneyState:
-        self.validate_acknowledgement(ack)
-        handover = rules.open_handover(self._state, ack.receiver)
-        assert handover is not None
-        handover.acknowledged = Acknowledgement(
-            actor=ack.actor, at=workflow.now(), reason=ack.reason
-        )
-        self._acks[handover.handover_id] = Settlement("acknowledge", ack.actor, ack.reason)
-        await self._emit(
-            JourneyEventKind.HANDOVER_ACKNOWLEDGED,
-            actor=ack.actor,
-            reason=ack.reason,
-            handover=handover,
-        )
-        # Answer once its inbox task is closed (and, for the last one, the journey ended).
-        await workflow.wait_condition(
-            lambda: (
-                handover.handover_id in self._closed_handovers
-                and (
-                    self._state.status is JourneyStatus.ENDED
-                    or any(h.acknowledged is None for h in self._state.handovers)
-                )
-            )
-        )
-        return self._state
-
-    @acknowledge_handover.validator
-    def validate_acknowledgement(self, ack: HandoverAcknowledgement) -> None:
-        check(lambda: rules.check_acknowledgement(self._state, ack))
+        await self._case.record(JourneyEventKind.HANDOVER_ESCALATED, handover=handover)

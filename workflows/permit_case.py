@@ -1,9 +1,10 @@
-"""Process B, TKA permits: the case a workflow carries, how it waits on people, and how it is
-projected.
+"""Process B, TKA permits: the case a `PermitWorkflow` holds, and how it waits on people.
 
-The base of `PermitWorkflow`: its state (what the query answers), the stage it is in and
-whom it awaits (with the inbox task of that wait), and the events it sends to the Postgres
-read model. Decisions are in `permit_decisions.py`; the flow that drives them in `permit.py`.
+Everything the flow (`permit.py`) and the decisions (`permit_decisions.py`) share lives here,
+in one object: the state the query answers, the stage it is in and whom it awaits (with the
+inbox task of that wait), the decisions received and not yet acted on, and the two
+components every case workflow holds: its event recorder (`CaseEvents`) and its inbox tasks
+(`ReviewerTasks`).
 
 Which queue runs what: the workflow and these bookkeeping activities (projection, inbox
 tasks, due dates) run on Kemnaker's queue, next to the orchestration. They write Sinergi's
@@ -18,10 +19,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain import search
     from domain.enrolment import AwaitedWork, Escalation
     from domain.identity import Role, Scope
     from domain.permit import (
@@ -45,36 +44,41 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.case_events import CaseEvents
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
-
-# Projection writes are cheap and idempotent: retry them for as long as Postgres is away.
-_PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
 
 class PermitCase:
-    @workflow.init
     def __init__(self, run: PermitRun) -> None:
         application = run.application
-        self._application = application
-        self._policy = application.policy
-        self._state = run.resume or PermitState(
+        self.application = application
+        self.policy = application.policy
+        self.state = run.resume or PermitState(
             application_id=application.application_id,
             employer_nib=application.employer_nib,
             stage=Stage.DOCUMENT_VERIFICATION,
             event_count=1,  # seq 1 is the submission's
         )
-        self._seq = self._state.event_count
-        self._verification: VerificationDecision | None = None
-        self._resubmission: Resubmission | None = None
-        self._feasibility: FeasibilityDecision | None = None
-        self._payment: PaymentConfirmation | None = None
-        self._rptka: RptkaDecision | None = None
-        self._visa: VisaDecision | None = None
-        self._arrival: ArrivalRecord | None = None
-        self._termination: Termination | None = None
-        self._settled_by: Settlement | None = None  # who settled the current wait on a person
+        self.events = CaseEvents(
+            activity=RECORD_PERMIT_EVENT,
+            event_type=PermitEvent,
+            case_field="application_id",
+            case_id=application.application_id,
+            recorded=self.state.event_count,
+            counted=self._counted,
+            snapshot=lambda: {"summary": self._summary()},
+        )
+        self.verification: VerificationDecision | None = None
+        self.resubmission: Resubmission | None = None
+        self.feasibility: FeasibilityDecision | None = None
+        self.payment: PaymentConfirmation | None = None
+        self.rptka: RptkaDecision | None = None
+        self.visa: VisaDecision | None = None
+        self.arrival: ArrivalRecord | None = None
+        self.termination: Termination | None = None
+        self.settled_by: Settlement | None = None  # who settled the current wait on a person
         policy = application.policy
-        self._tasks = ReviewerTasks(
+        self.tasks = ReviewerTasks(
             WORKFLOW_KIND,
             application.application_id,
             {
@@ -84,18 +88,16 @@ class PermitCase:
             },
         )
 
-    def _work(
-        self, kind: str, role: Role, scope: Scope, due: datetime | None = None
-    ) -> AwaitedWork:
+    def work(self, kind: str, role: Role, scope: Scope, due: datetime | None = None) -> AwaitedWork:
         return AwaitedWork(kind=kind, role=role, scope=scope, since=workflow.now(), due=due)
 
-    async def _escalate(self, escalation: Escalation) -> None:
-        self._state.escalations.append(escalation)
-        await self._emit(EventKind.ESCALATED, escalation=escalation)
+    async def escalate(self, escalation: Escalation) -> None:
+        self.state.escalations.append(escalation)
+        await self.record(EventKind.ESCALATED, escalation=escalation)
 
     # ------------------------------------------------------------ waiting
 
-    async def _await_person(
+    async def await_person(
         self, ready: Callable[[], bool], lapse_at: datetime | None = None
     ) -> bool:
         """The one place the workflow waits on a person, with the inbox task of the wait.
@@ -105,18 +107,18 @@ class PermitCase:
         task escalates to the supervisor of its scope once, and the wait goes on: a late
         decision is still a decision.
         """
-        work = self._state.awaiting
+        work = self.state.awaiting
         assert work is not None
-        task_id = await self._tasks.open(work, self._state.stage.value)
+        task_id = await self.tasks.open(work, self.state.stage.value)
         done = True
         if lapse_at is not None:
-            done = await self._wait(ready, lapse_at - workflow.now())
-        elif work.due is not None and not await self._wait(ready, work.due - workflow.now()):
+            done = await self.wait(ready, lapse_at - workflow.now())
+        elif work.due is not None and not await self.wait(ready, work.due - workflow.now()):
             detail = (
-                f"{work.kind} for application {self._state.application_id} is overdue "
+                f"{work.kind} for application {self.state.application_id} is overdue "
                 f"(due {work.due.isoformat()})"
             )
-            await self._escalate(
+            await self.escalate(
                 Escalation(
                     kind=f"{work.kind}_overdue",
                     routed_to=Role.SUPERVISOR,
@@ -124,14 +126,14 @@ class PermitCase:
                     detail=detail,
                 )
             )
-            await self._tasks.escalate(task_id, Role.SUPERVISOR, detail)
+            await self.tasks.escalate(task_id, Role.SUPERVISOR, detail)
         if done:
-            await self._wait(ready, None)
-        settled, self._settled_by = self._settled_by, None  # consumed by this wait
-        await self._tasks.close(task_id, settled, "the time to act ran out")
+            await self.wait(ready, None)
+        settled, self.settled_by = self.settled_by, None  # consumed by this wait
+        await self.tasks.close(task_id, settled, "the time to act ran out")
         return done
 
-    async def _wait(self, ready: Callable[[], bool], limit: timedelta | None) -> bool:
+    async def wait(self, ready: Callable[[], bool], limit: timedelta | None) -> bool:
         """Wait for `ready` or until `limit` passes (False)."""
         if limit is not None and limit <= timedelta(0):
             return ready()
@@ -143,16 +145,21 @@ class PermitCase:
 
     # ------------------------------------------------------------ read model
 
-    async def _enter(self, stage: Stage, work: AwaitedWork | None = None) -> None:
+    async def enter(self, stage: Stage, work: AwaitedWork | None = None) -> None:
         # State changes happen before the first await so update handlers answer with them.
-        self._state.stage = stage
-        self._state.awaiting = work
-        workflow.upsert_search_attributes([search.STAGE.value_set(stage.value)])
+        self.state.stage = stage
+        self.state.awaiting = work
         kind = EventKind.CLOSED if stage is Stage.CLOSED else EventKind.STAGE_CHANGED
-        await self._emit(kind, reason=self._state.closed_reason)
+        await self.events.change_stage(stage.value, kind, reason=self.state.closed_reason)
+
+    async def record(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
+        await self.events.record(kind, seq, **detail)
+
+    def _counted(self, seq: int) -> None:
+        self.state.event_count = seq
 
     def _summary(self) -> PermitSummary:
-        s = self._state
+        s = self.state
         return PermitSummary(
             stage=s.stage,
             outcome=s.outcome,
@@ -175,33 +182,3 @@ class PermitCase:
             awaiting_due=s.awaiting.due if s.awaiting else None,
             closed_reason=s.closed_reason,
         )
-
-    async def _emit(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
-        """Project one change to Postgres. The event id is deterministic: retries write once."""
-        if seq is None:
-            self._seq += 1
-            self._state.event_count = seq = self._seq
-        event = PermitEvent.model_validate(
-            {
-                "event_id": f"{self._state.application_id}:{seq}",
-                "application_id": self._state.application_id,
-                "workflow_id": workflow.info().workflow_id,
-                "seq": seq,
-                "kind": kind,
-                "at": workflow.now(),
-                "summary": self._summary(),
-                **detail,
-            }
-        )
-        await workflow.execute_activity(
-            RECORD_PERMIT_EVENT,
-            event,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_PROJECTION_RETRY,
-        )
-
-    # ------------------------------------------------------------ query
-
-    @workflow.query
-    def state(self) -> PermitState:
-        return self._state

@@ -35,11 +35,20 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reviewer_tasks import Settlement
 
 
-class PermitDecisions(PermitCase):
+class PermitDecisions:
+    """The Update handlers of `PermitWorkflow` (Temporal finds handlers on the workflow
+    class); they act only on the case the workflow holds (`permit_case.py`)."""
+
+    _case: PermitCase  # set by the workflow's `__init__`
+
+    @workflow.query
+    def state(self) -> PermitState:
+        return self._case.state
+
     async def _answer_once_past(self, *stages: Stage) -> PermitState:
         """Answer a decision with the case's new state: once the flow has left `stages`."""
-        await workflow.wait_condition(lambda: self._state.stage not in stages)
-        return self._state
+        await workflow.wait_condition(lambda: self._case.state.stage not in stages)
+        return self._case.state
 
     def _once(self, taken: object, what: str) -> None:
         # Two updates may pass validation in one workflow task: the handler checks again.
@@ -49,26 +58,25 @@ class PermitDecisions(PermitCase):
     @workflow.update
     async def verify_documents(self, decision: VerificationDecision) -> PermitState:
         self.validate_verification(decision)
-        self._verification = decision
+        self._case.verification = decision
         await self._decided(decision.decision.value, decision)
         return await self._answer_once_past(Stage.DOCUMENT_VERIFICATION)
 
     @verify_documents.validator
     def validate_verification(self, decision: VerificationDecision) -> None:
         def rule() -> None:
-            rules.check_verification(self._state, decision)
-            self._once(self._verification, "the document verification")
+            rules.check_verification(self._case.state, decision)
+            self._once(self._case.verification, "the document verification")
 
         check(rule)
 
     @workflow.update
     async def resubmit(self, entry: Resubmission) -> PermitState:
         self.validate_resubmission(entry)
-        self._resubmission = entry
-        self._settled_by = Settlement("resubmitted", entry.actor, entry.reason)
-        # New document versions go to the chain with the event (ids and hashes only); without
-        # any the event is as before.
-        await self._emit(
+        self._case.resubmission = entry
+        self._case.settled_by = Settlement("resubmitted", entry.actor, entry.reason)
+        # New document versions go to the chain with the event (ids and hashes only).
+        await self._case.record(
             EventKind.RESUBMITTED,
             actor=entry.actor,
             reason=entry.reason,
@@ -80,8 +88,8 @@ class PermitDecisions(PermitCase):
     @resubmit.validator
     def validate_resubmission(self, entry: Resubmission) -> None:
         def rule() -> None:
-            rules.check_resubmission(self._state, entry, workflow.now())
-            if self._resubmission is not None:
+            rules.check_resubmission(self._case.state, entry, workflow.now())
+            if self._case.resubmission is not None:
                 raise conflict("the documents were already resubmitted")
 
         check(rule)
@@ -89,15 +97,15 @@ class PermitDecisions(PermitCase):
     @workflow.update
     async def assess_feasibility(self, decision: FeasibilityDecision) -> PermitState:
         self.validate_feasibility(decision)
-        self._feasibility = decision
+        self._case.feasibility = decision
         await self._decided(decision.decision.value, decision)
         return await self._answer_once_past(Stage.FEASIBILITY)
 
     @assess_feasibility.validator
     def validate_feasibility(self, decision: FeasibilityDecision) -> None:
         def rule() -> None:
-            rules.check_feasibility(self._state, decision)
-            self._once(self._feasibility, "the feasibility assessment")
+            rules.check_feasibility(self._case.state, decision)
+            self._once(self._case.feasibility, "the feasibility assessment")
 
         check(rule)
 
@@ -106,9 +114,9 @@ class PermitDecisions(PermitCase):
         """SIMPONI's confirmation, sent by the callback under update id `payment-{id}`, so a
         confirmation delivered twice is applied once."""
         self.validate_payment(payment)
-        self._payment = payment
-        self._state.payment_id = payment.payment_id
-        await self._emit(
+        self._case.payment = payment
+        self._case.state.payment_id = payment.payment_id
+        await self._case.record(
             EventKind.PAID,
             reason=f"SIMPONI payment {payment.payment_id} of US${payment.amount_usd}",
             decision="paid",
@@ -118,8 +126,8 @@ class PermitDecisions(PermitCase):
     @confirm_payment.validator
     def validate_payment(self, payment: PaymentConfirmation) -> None:
         def rule() -> None:
-            rules.check_payment(self._state, payment, workflow.now())
-            if self._payment is not None:
+            rules.check_payment(self._case.state, payment, workflow.now())
+            if self._case.payment is not None:
                 raise conflict(f"bill {payment.billing_code} is already settled")
 
         check(rule)
@@ -127,63 +135,63 @@ class PermitDecisions(PermitCase):
     @workflow.update
     async def decide_rptka(self, decision: RptkaDecision) -> PermitState:
         self.validate_rptka(decision)
-        self._rptka = decision
+        self._case.rptka = decision
         await self._decided(decision.decision.value, decision)
         return await self._answer_once_past(Stage.RPTKA_APPROVAL)
 
     @decide_rptka.validator
     def validate_rptka(self, decision: RptkaDecision) -> None:
         def rule() -> None:
-            rules.check_rptka(self._state, decision)
-            self._once(self._rptka, "the RPTKA approval")
+            rules.check_rptka(self._case.state, decision)
+            self._once(self._case.rptka, "the RPTKA approval")
 
         check(rule)
 
     @workflow.update
     async def decide_visa(self, decision: VisaDecision) -> PermitState:
         self.validate_visa(decision)
-        self._visa = decision
+        self._case.visa = decision
         await self._decided(decision.decision.value, decision)
         return await self._answer_once_past(Stage.VISA_DECISION)
 
     @decide_visa.validator
     def validate_visa(self, decision: VisaDecision) -> None:
         def rule() -> None:
-            rules.check_visa(self._state, decision)
-            self._once(self._visa, "the visa")
+            rules.check_visa(self._case.state, decision)
+            self._once(self._case.visa, "the visa")
 
         check(rule)
 
     @workflow.update
     async def record_arrival(self, entry: ArrivalRecord) -> PermitState:
         self.validate_arrival(entry)
-        self._arrival = entry
+        self._case.arrival = entry
         await self._decided("arrived", entry)
         return await self._answer_once_past(Stage.AWAITING_ARRIVAL)
 
     @record_arrival.validator
     def validate_arrival(self, entry: ArrivalRecord) -> None:
         def rule() -> None:
-            rules.check_arrival(self._state, entry, local_date(workflow.now()))
-            self._once(self._arrival, "the arrival")
+            rules.check_arrival(self._case.state, entry, local_date(workflow.now()))
+            self._once(self._case.arrival, "the arrival")
 
         check(rule)
 
     @workflow.update
     async def terminate(self, entry: Termination) -> PermitState:
         self.validate_termination(entry)
-        self._termination = entry
-        await self._emit(
+        self._case.termination = entry
+        await self._case.record(
             EventKind.TERMINATED, actor=entry.actor, reason=entry.reason, decision="terminate"
         )
-        await workflow.wait_condition(lambda: self._state.outcome is not None)
-        return self._state
+        await workflow.wait_condition(lambda: self._case.state.outcome is not None)
+        return self._case.state
 
     @terminate.validator
     def validate_termination(self, entry: Termination) -> None:
         def rule() -> None:
-            rules.check_termination(self._state, entry)
-            self._once(self._termination, "the early termination")
+            rules.check_termination(self._case.state, entry)
+            self._once(self._case.termination, "the early termination")
 
         check(rule)
 
@@ -196,7 +204,7 @@ class PermitDecisions(PermitCase):
         | VisaDecision
         | ArrivalRecord,
     ) -> None:
-        self._settled_by = Settlement(decision, entry.actor, entry.reason)
-        await self._emit(
+        self._case.settled_by = Settlement(decision, entry.actor, entry.reason)
+        await self._case.record(
             EventKind.DECIDED, actor=entry.actor, reason=entry.reason, decision=decision
         )

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from workflows.permit_decisions import PermitDecisions
+    from workflows.permit_imigrasi import ImigrasiSystems
     from workflows.refusals import check, refuse
     from workflows.reviewer_tasks import Settlement
 
@@ -62,6 +63,8 @@ Reminder = tuple[str, ReminderKind, date]
 
 
 class PermitLife(PermitDecisions):
+    _imigrasi: ImigrasiSystems  # set by the workflow's `__init__`
+
     # The flow's own steps, defined in `permit.py` (`PermitWorkflow`), used here too.
     async def _terminate(self) -> tuple[Outcome, str]:
         raise NotImplementedError
@@ -72,16 +75,13 @@ class PermitLife(PermitDecisions):
     async def _remind(self, key: str, kind: ReminderKind, due_on: date) -> None:
         raise NotImplementedError
 
-    async def _document(self, activity: str, what: str, **validity: object) -> str:
-        raise NotImplementedError
-
     # ------------------------------------------------------------ the loop
 
     async def _life(self) -> tuple[Outcome, str]:
-        state = self._state
+        state = self._case.state
         state.life = True
         while True:
-            if self._termination is not None:
+            if self._case.termination is not None:
                 await self._cancel_life_tasks("the permit was terminated early")
                 return await self._terminate()
             await self._advance_extension()
@@ -92,27 +92,29 @@ class PermitLife(PermitDecisions):
             assert valid_until is not None
             if workflow.now() >= self._expiry():
                 return await self._expire(valid_until)
-            await self._wait(self._wants_loop, self._next_moment() - workflow.now())
+            await self._case.wait(self._wants_loop, self._next_moment() - workflow.now())
             # Between steps, never with a handler mid-way (a termination's handler waits for
             # the outcome: it is let finish by the next turn, which terminates).
             if (
-                self._termination is None
+                self._case.termination is None
                 and self._should_continue_as_new()
                 and workflow.all_handlers_finished()
             ):
                 state.continued += 1
-                workflow.continue_as_new(PermitRun(application=self._application, resume=state))
+                workflow.continue_as_new(
+                    PermitRun(application=self._case.application, resume=state)
+                )
 
     def _expiry(self) -> datetime:
-        valid_until = self._state.permit.valid_until
+        valid_until = self._case.state.permit.valid_until
         assert valid_until is not None
         return start_of(valid_until + timedelta(days=1))
 
     def _wants_loop(self) -> bool:
         """Something only the loop can do: terminate, open a round's task, grant it."""
-        if self._termination is not None:
+        if self._case.termination is not None:
             return True
-        current = life_rules.current_extension(self._state)
+        current = life_rules.current_extension(self._case.state)
         return current is not None and (
             current.step is ExtensionStep.GRANTING or current.task_id is None
         )
@@ -120,8 +122,10 @@ class PermitLife(PermitDecisions):
     def _next_moment(self) -> datetime:
         moments = [self._expiry()]
         moments += [start_of(due_on) for _, _, due_on in self._pending_reminders()]
-        moments += [r.due_at for r in self._state.annual_reports if r.task_open and not r.escalated]
-        current = life_rules.current_extension(self._state)
+        moments += [
+            r.due_at for r in self._case.state.annual_reports if r.task_open and not r.escalated
+        ]
+        current = life_rules.current_extension(self._case.state)
         if current is not None and current.task_due is not None and not current.escalated:
             moments.append(current.task_due)
         return min(moments)
@@ -129,7 +133,7 @@ class PermitLife(PermitDecisions):
     # ------------------------------------------------------------ reminders and reports
 
     def _pending_reminders(self) -> list[Reminder]:
-        permit = self._state.permit
+        permit = self._case.state.permit
         assert permit.valid_from is not None and permit.valid_until is not None
         reminders: list[Reminder] = [
             (f"{ReminderKind.ANNUAL_REPORT.value}:{n}", ReminderKind.ANNUAL_REPORT, due)
@@ -137,16 +141,16 @@ class PermitLife(PermitDecisions):
                 rules.annual_report_due_dates(
                     permit.valid_from,
                     permit.valid_until,
-                    self._policy.annual_report_interval_months,
+                    self._case.policy.annual_report_interval_months,
                 ),
                 start=1,
             )
         ]
-        if self._state.extension_reminder_on is not None:
-            granted = life_rules.granted_extensions(self._state)
+        if self._case.state.extension_reminder_on is not None:
+            granted = life_rules.granted_extensions(self._case.state)
             key = ReminderKind.EXTENSION.value + (f":{granted + 1}" if granted else "")
-            reminders.append((key, ReminderKind.EXTENSION, self._state.extension_reminder_on))
-        sent = set(self._state.reminders_sent)
+            reminders.append((key, ReminderKind.EXTENSION, self._case.state.extension_reminder_on))
+        sent = set(self._case.state.reminders_sent)
         return sorted((r for r in reminders if r[0] not in sent), key=lambda r: r[2])
 
     def _due_reminders(self) -> list[Reminder]:
@@ -155,9 +159,9 @@ class PermitLife(PermitDecisions):
 
     async def _life_reminder(self, key: str, kind: ReminderKind, due_on: date) -> None:
         if kind is ReminderKind.EXTENSION:
-            period = life_rules.granted_extensions(self._state)
-            if any(r.period == period for r in self._state.extensions):
-                self._state.reminders_sent.append(key)  # already asked for: no reminder
+            period = life_rules.granted_extensions(self._case.state)
+            if any(r.period == period for r in self._case.state.extensions):
+                self._case.state.reminders_sent.append(key)  # already asked for: no reminder
                 return
             await self._remind(key, kind, due_on)
             return
@@ -166,37 +170,38 @@ class PermitLife(PermitDecisions):
         report = AnnualReport(
             year=year,
             period_end=due_on,
-            due_at=start_of(due_on + timedelta(days=self._policy.annual_report_days + 1)),
+            due_at=start_of(due_on + timedelta(days=self._case.policy.annual_report_days + 1)),
         )
-        self._state.annual_reports.append(report)
+        self._case.state.annual_reports.append(report)
         work = AwaitedWork(
             kind=ANNUAL_REPORT_TASK,
             role=Role.EMPLOYER,
             # The ministry too: an overdue report is routed to Kemnaker's officers.
-            scope=Scope(employer_nib=self._state.employer_nib, ministry=Ministry.KEMNAKER),
+            scope=Scope(employer_nib=self._case.state.employer_nib, ministry=Ministry.KEMNAKER),
             since=workflow.now(),
             due=report.due_at,
         )
         report.task_open = True
-        report.task_id = await self._tasks.open(
-            work, self._state.stage.value, key=f"annual-report-{year}"
+        report.task_id = await self._case.tasks.open(
+            work, self._case.state.stage.value, key=f"annual-report-{year}"
         )
 
     async def _escalate_overdue(self) -> None:
         now = workflow.now()
-        for report in self._state.annual_reports:
+        for report in self._case.state.annual_reports:
             if report.task_open and not report.escalated and report.due_at <= now:
                 report.escalated = True
                 assert report.task_id is not None
                 detail = (
                     f"the annual report on year {report.year} of application "
-                    f"{self._state.application_id} is overdue (due {report.due_at.isoformat()})"
+                    f"{self._case.state.application_id} is overdue "
+                    f"(due {report.due_at.isoformat()})"
                 )
-                await self._escalate(Escalation(kind="annual_report_overdue",
+                await self._case.escalate(Escalation(kind="annual_report_overdue",
                                                 routed_to=Role.KEMNAKER_OFFICER,
                                                 raised_at=now, detail=detail))  # fmt: skip
-                await self._tasks.escalate(report.task_id, Role.KEMNAKER_OFFICER, detail)
-        current = life_rules.current_extension(self._state)
+                await self._case.tasks.escalate(report.task_id, Role.KEMNAKER_OFFICER, detail)
+        current = life_rules.current_extension(self._case.state)
         if (
             current is not None
             and current.task_id is not None
@@ -207,17 +212,17 @@ class PermitLife(PermitDecisions):
             current.escalated = True
             detail = (
                 f"the extension {current.step.value} of application "
-                f"{self._state.application_id} is overdue (due {current.task_due.isoformat()})"
+                f"{self._case.state.application_id} is overdue (due {current.task_due.isoformat()})"
             )
-            await self._escalate(Escalation(kind=f"extension_{current.step.value}_overdue",
+            await self._case.escalate(Escalation(kind=f"extension_{current.step.value}_overdue",
                                             routed_to=Role.SUPERVISOR, raised_at=now,
                                             detail=detail))  # fmt: skip
-            await self._tasks.escalate(current.task_id, Role.SUPERVISOR, detail)
+            await self._case.tasks.escalate(current.task_id, Role.SUPERVISOR, detail)
 
     # ------------------------------------------------------------ extension rounds
 
     async def _advance_extension(self) -> None:
-        current = life_rules.current_extension(self._state)
+        current = life_rules.current_extension(self._case.state)
         if current is None:
             return
         if current.step is ExtensionStep.GRANTING:
@@ -227,9 +232,9 @@ class PermitLife(PermitDecisions):
             return
         kind, role = _TASK_ROLE[current.step]
         days = (
-            self._policy.extension_verification_working_days
+            self._case.policy.extension_verification_working_days
             if current.step is ExtensionStep.VERIFICATION
-            else self._policy.extension_approval_working_days
+            else self._case.policy.extension_approval_working_days
         )
         since = workflow.now()
         due: DueDate = await workflow.execute_activity(
@@ -243,16 +248,18 @@ class PermitLife(PermitDecisions):
             due=due.due_at,
         )  # fmt: skip
         current.task_due = due.due_at
-        current.task_id = await self._tasks.open(
-            work, self._state.stage.value, key=f"extension-{current.number}-{current.step.value}"
+        current.task_id = await self._case.tasks.open(
+            work,
+            self._case.state.stage.value,
+            key=f"extension-{current.number}-{current.step.value}",
         )
 
     async def _grant(self, current: ExtensionRound) -> None:
         """Both approved: SIMKIM extends the ITAS from the day after expiry."""
-        permit = self._state.permit
+        permit = self._case.state.permit
         assert permit.valid_until is not None
         new_until = life_rules.extended_until(permit.valid_until, current.months)
-        itas = await self._document(
+        itas = await self._imigrasi.document(
             ISSUE_ITAS,
             f"itas-extension-{current.number}",
             valid_from=permit.valid_until + timedelta(days=1),
@@ -261,7 +268,7 @@ class PermitLife(PermitDecisions):
         day: CalendarDay = await workflow.execute_activity(
             COMPUTE_WORKING_DAYS_BEFORE,
             WorkingDaysBefore(
-                day=new_until, working_days=self._policy.extension_reminder_working_days
+                day=new_until, working_days=self._case.policy.extension_reminder_working_days
             ),
             result_type=CalendarDay,
             start_to_close_timeout=_CALL,
@@ -269,8 +276,8 @@ class PermitLife(PermitDecisions):
         permit.itas_number, permit.valid_until = itas, new_until
         current.new_valid_until = new_until
         current.step = ExtensionStep.GRANTED
-        self._state.extension_reminder_on = day.day
-        await self._emit(
+        self._case.state.extension_reminder_on = day.day
+        await self._case.record(
             EventKind.EXTENDED,
             decision="extended",
             reason=f"extended by {current.months} months until {new_until}; ITAS {itas}",
@@ -279,22 +286,22 @@ class PermitLife(PermitDecisions):
     # ------------------------------------------------------------ endings
 
     async def _cancel_life_tasks(self, why: str) -> None:
-        for report in self._state.annual_reports:
+        for report in self._case.state.annual_reports:
             if report.task_open and report.task_id is not None:
                 report.task_open = False
-                await self._tasks.close(report.task_id, None, why)
-        current = life_rules.current_extension(self._state)
+                await self._case.tasks.close(report.task_id, None, why)
+        current = life_rules.current_extension(self._case.state)
         if current is not None:
             current.step = ExtensionStep.LAPSED
             current.decided_reason = why
             if current.task_id is not None:
-                await self._tasks.close(current.task_id, None, why)
+                await self._case.tasks.close(current.task_id, None, why)
 
     async def _expire(self, valid_until: date) -> tuple[Outcome, str]:
-        undecided = life_rules.current_extension(self._state) is not None
+        undecided = life_rules.current_extension(self._case.state) is not None
         await self._cancel_life_tasks(f"the permit expired on {valid_until}")
         why = f"the permit expired on {valid_until}"
-        last = self._state.extensions[-1] if self._state.extensions else None
+        last = self._case.state.extensions[-1] if self._case.state.extensions else None
         if undecided:
             why += "; the extension was not decided before expiry"
         elif last is not None and last.step is ExtensionStep.REFUSED:
@@ -306,22 +313,23 @@ class PermitLife(PermitDecisions):
     @workflow.update
     async def submit_annual_report(self, entry: AnnualReportSubmission) -> PermitState:
         self.validate_annual_report(entry)  # again: two may pass in one workflow task
-        report = next(r for r in self._state.annual_reports if r.year == entry.year)
+        report = next(r for r in self._case.state.annual_reports if r.year == entry.year)
         report.submitted_at, report.submitted_by = workflow.now(), entry.actor
         report.summary, report.documents = entry.reason, list(entry.documents)
         was_open, report.task_open = report.task_open, False
-        await self._emit(EventKind.ANNUAL_REPORT_FILED, actor=entry.actor, reason=entry.reason,
+        await self._case.record(EventKind.ANNUAL_REPORT_FILED,
+                                actor=entry.actor, reason=entry.reason,
                          decision=f"annual_report:{entry.year}",
                          documents=entry.documents)  # fmt: skip
         if was_open and report.task_id is not None:
             settled = Settlement("submitted", entry.actor, entry.reason)
-            await self._tasks.close(report.task_id, settled, "")
-        return self._state
+            await self._case.tasks.close(report.task_id, settled, "")
+        return self._case.state
 
     @submit_annual_report.validator
     def validate_annual_report(self, entry: AnnualReportSubmission) -> None:
         def rule() -> None:
-            life_rules.check_annual_report(self._state, entry)
+            life_rules.check_annual_report(self._case.state, entry)
 
         check(rule)
 
@@ -329,28 +337,29 @@ class PermitLife(PermitDecisions):
     async def request_extension(self, entry: ExtensionRequest) -> PermitState:
         self.validate_extension_request(entry)
         current = ExtensionRound(
-            number=len(self._state.extensions) + 1,
-            period=life_rules.granted_extensions(self._state),
+            number=len(self._case.state.extensions) + 1,
+            period=life_rules.granted_extensions(self._case.state),
             months=entry.months,
             requested_at=workflow.now(),
             requested_by=entry.actor,
             reason=entry.reason,
             documents=list(entry.documents),
         )
-        self._state.extensions.append(current)
-        await self._emit(EventKind.EXTENSION_REQUESTED, actor=entry.actor, reason=entry.reason,
+        self._case.state.extensions.append(current)
+        await self._case.record(EventKind.EXTENSION_REQUESTED,
+                                actor=entry.actor, reason=entry.reason,
                          decision=f"extension:{entry.months}",
                          documents=entry.documents)  # fmt: skip
         await workflow.wait_condition(
-            lambda: current.task_id is not None or self._state.outcome is not None
+            lambda: current.task_id is not None or self._case.state.outcome is not None
         )
-        return self._state
+        return self._case.state
 
     @request_extension.validator
     def validate_extension_request(self, entry: ExtensionRequest) -> None:
         check(
             lambda: life_rules.check_extension_request(
-                self._state, entry, workflow.now(), self._application, self._policy
+                self._case.state, entry, workflow.now(), self._case.application, self._case.policy
             )
         )
 
@@ -371,12 +380,12 @@ class PermitLife(PermitDecisions):
         check(lambda: self._extension_rule(entry, ExtensionStep.APPROVAL))
 
     def _extension_rule(self, entry: ExtensionDecision, step: ExtensionStep) -> None:
-        life_rules.check_extension_decision(self._state, entry, step)
+        life_rules.check_extension_decision(self._case.state, entry, step)
 
     async def _decide_extension(self, entry: ExtensionDecision, step: ExtensionStep) -> PermitState:
         # Validators and handler run in one workflow task; check again before changing.
         check(lambda: self._extension_rule(entry, step))
-        current = life_rules.check_extension_decision(self._state, entry, step)
+        current = life_rules.check_extension_decision(self._case.state, entry, step)
         task_id = current.task_id
         assert task_id is not None
         approved = entry.decision is ExtensionChoice.APPROVE
@@ -389,17 +398,17 @@ class PermitLife(PermitDecisions):
             current.step, current.decided_reason = ExtensionStep.GRANTING, entry.reason
         decision = f"extension_{step.value}:{entry.decision.value}"
         # The decision's event takes its seq before the loop can act on it (grant, next task).
-        await self._emit(EventKind.DECIDED, actor=entry.actor, reason=entry.reason,
+        await self._case.record(EventKind.DECIDED, actor=entry.actor, reason=entry.reason,
                          decision=decision)  # fmt: skip
-        await self._tasks.close(task_id, Settlement(decision, entry.actor, entry.reason), "")
+        await self._case.tasks.close(task_id, Settlement(decision, entry.actor, entry.reason), "")
         await workflow.wait_condition(
             lambda: (
-                self._state.outcome is not None
+                self._case.state.outcome is not None
                 or current.step in (ExtensionStep.GRANTED, ExtensionStep.REFUSED)
                 or (current.step is ExtensionStep.APPROVAL and current.task_id is not None)
             )
         )
-        return self._state
+        return self._case.state
 
     @workflow.update
     async def request_change(self, entry: ChangeRequest) -> PermitState:
@@ -409,4 +418,4 @@ class PermitLife(PermitDecisions):
 
     @request_change.validator
     def validate_change(self, entry: ChangeRequest) -> None:
-        check(lambda: life_rules.check_change(self._state, entry, self._application))
+        check(lambda: life_rules.check_change(self._case.state, entry, self._case.application))

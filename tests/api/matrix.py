@@ -24,11 +24,10 @@ from db import inbox as inbox_db
 from db.tasks import TaskRecord
 from domain.identity import ROLE_SCOPE, Ministry, Role, Scope, ScopeKind
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_SOON
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
-from tests.permits.flows import signed
+from tests.api.permit_flows import signed
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
 

@@ -20,9 +20,8 @@ from temporalio.worker import Replayer
 from domain.identity import Ministry, Role
 from registries.sdp_seed import DEMO_ELIGIBLE
 from stack.binaries import temporal_cli
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
-from tests.permits import flows as permit_flows
 from tests.temporal_support import CONVERTER
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.permit import PermitWorkflow

@@ -11,10 +11,9 @@ from temporalio.testing import WorkflowEnvironment
 from db import audit_trail
 from domain.identity import Ministry, Role
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
 from tests.db.audit_support import as_dba
-from tests.permits import flows as permit_flows
 
 
 async def _certified(api: ApiStack) -> str:

@@ -33,7 +33,7 @@ from tests.api.matrix import (
     subject,
     task_role_and,
 )
-from tests.permits.flows import submission as permit_submission
+from tests.api.permit_flows import submission as permit_submission
 
 CASE = "/enrolments/{enrolment_id}"
 
@@ -163,7 +163,7 @@ EXPECTED: dict[Operation, Rule] = {
         Role.KEMNAKER_VERIFIER, Role.KEMNAKER_DIRECTOR, Role.IMIGRASI_OFFICER
     ),
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
-    # (or whatever token) sends it. Unsigned: tests/permits/test_payment_callback.py.
+    # (or whatever token) sends it. Unsigned: tests/api/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
     # The audit trail: auditors only, never a write. Every auditor verifies the cases of the
     # processes their ministry audits (each ministry audits one or both); one case only when

@@ -76,7 +76,9 @@ async def test_a_second_active_enrolment_in_the_same_programme_is_409(api: ApiSt
     assert first.status_code == 201
     second = await api.http.post("/enrolments", json=_body(), headers=api.caseworker())
     assert second.status_code == 409
-    assert "already has an active enrolment" in second.json()["detail"]
+    # One rule (domain/enrolment_rules.check_no_active_enrolment), naming the open case.
+    detail = second.json()["detail"]
+    assert f"already has an active enrolment in BARISTA ({first.json()['enrolment_id']})" in detail
     assert await _enrolment_count(api) == 1
 
 

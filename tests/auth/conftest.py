@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from config.settings import Environment, Settings
+from tests.live_settings import live_values
 
 ISSUER = "https://sso.sinergi.test/realms/sinergi"
 AUDIENCE = "sinergi-api"
@@ -39,8 +40,7 @@ class Issuer:
 
     def settings(self, environment: Environment = Environment.PRODUCTION, **extra: Any) -> Settings:
         values: dict[str, Any] = {
-            "environment": environment,
-            "jwt_secret": "x" * 32,
+            **live_values(environment),
             "oidc_issuer": ISSUER,
             "oidc_audience": AUDIENCE,
             "oidc_jwks_url": self.jwks_url,

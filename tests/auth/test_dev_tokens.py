@@ -10,6 +10,7 @@ from api.auth import mint_dev_token, principal_from_token
 from config.settings import Environment, Settings
 from domain.identity import Role, Scope
 from tests.auth.conftest import ISSUER, Issuer
+from tests.live_settings import live_settings
 
 SECRET = "x" * 32
 
@@ -41,7 +42,7 @@ def test_staging_refuses_development_tokens_unless_enabled(issuer: Issuer) -> No
 
 def test_production_cannot_enable_development_tokens() -> None:
     with pytest.raises(ValidationError, match="SINERGI_DEV_TOKENS_ENABLED"):
-        Settings(environment=Environment.PRODUCTION, jwt_secret=SECRET, dev_tokens_enabled=True)
+        live_settings(Environment.PRODUCTION, dev_tokens_enabled=True)
 
 
 @pytest.mark.parametrize("environment", [Environment.DEVELOPMENT, Environment.TEST])

@@ -25,6 +25,7 @@ from domain.enrolment import (
     Stage,
     UnitResult,
 )
+from domain.enrolment_rules import check_no_active_enrolment
 from domain.errors import DomainError, Refusal
 from domain.identity import Actor, Role, Scope
 
@@ -122,7 +123,7 @@ async def test_an_older_event_landing_late_does_not_overwrite_the_summary(
     pool: asyncpg.Pool,
 ) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.reserve(conn, await _request(pool), "enrolment-ENR-1")
+        await enrolment_db.record_started(conn, await _request(pool), "enrolment-ENR-1")
         await enrolment_db.apply_event(
             conn, _event(3, EventKind.STAGE_CHANGED, _summary(Stage.ASSESSMENT))
         )
@@ -138,23 +139,30 @@ async def test_an_older_event_landing_late_does_not_overwrite_the_summary(
 
 async def test_second_active_enrolment_in_the_same_programme_is_refused(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.reserve(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
-        with pytest.raises(DomainError) as refused:
-            await enrolment_db.reserve(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
+        await enrolment_db.record_started(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
+    pair = ("CPN-1", "BARISTA")
+    active = await enrolment_db.active_enrolments(pool, [pair, ("CPN-2", "BARISTA")])
+    assert active == {pair: "ENR-1"}
+    # What the read model answers is what the one rule is asked with (API, cohort, journey).
+    with pytest.raises(DomainError) as refused:
+        check_no_active_enrolment(*pair, active.get(pair))
     assert refused.value.refusal is Refusal.CONFLICT
+    assert "(ENR-1)" in refused.value.message
+    # Behind the rule, the partial unique index keeps a second active row out regardless.
+    async with pool.acquire() as conn:
+        await enrolment_db.record_started(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
     assert await _count(pool, "enrolments") == 1
-    assert await enrolment_db.has_active_enrolment(pool, "CPN-1", "BARISTA")
 
 
 async def test_a_closed_enrolment_allows_a_new_one(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.reserve(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
+        await enrolment_db.record_started(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
         await enrolment_db.apply_event(
             conn,
             _event(1, EventKind.CLOSED, _summary(Stage.CLOSED, Outcome.NOT_COMPETENT),
                    reason="attempts exhausted"),
         )  # fmt: skip
-        await enrolment_db.reserve(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
+        await enrolment_db.record_started(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
     closed = await enrolment_db.get_enrolment(pool, "ENR-1")
     assert closed is not None and closed.outcome is Outcome.NOT_COMPETENT
     assert closed.closed_reason == "attempts exhausted"
@@ -163,7 +171,7 @@ async def test_a_closed_enrolment_allows_a_new_one(pool: asyncpg.Pool) -> None:
 
 async def test_assessment_certificate_and_escalation_rows_are_projected(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.reserve(conn, await _request(pool), "enrolment-ENR-1")
+        await enrolment_db.record_started(conn, await _request(pool), "enrolment-ENR-1")
         attempt = AssessmentAttempt(
             attempt=1, counted=True, assessor="as-1", tuk_code="TUK-CPN", decided_at=T0,
             results={"I.56BAR00.001.1": UnitResult.K, "I.56BAR00.002.1": UnitResult.BK},
@@ -211,7 +219,7 @@ async def test_assessment_certificate_and_escalation_rows_are_projected(pool: as
 async def test_case_list_filters_by_scope_stage_and_pages(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         for n in range(3):
-            await enrolment_db.reserve(
+            await enrolment_db.record_started(
                 conn, await _request(pool, f"ENR-{n}", sdp=f"CPN-{n}"), f"enrolment-ENR-{n}"
             )
     everything = await enrolment_db.list_enrolments(pool, EnrolmentFilter(upt_code="LP-CIPINANG"))

@@ -12,10 +12,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.journey_projection import JourneyProjection
 from activities.reference_lookup import ReferenceLookup
+from db import custody_events as custody_db
 from db import enrolments as enrolment_db
+from db import handovers as handover_db
 from db import journeys as journey_db
 from db import reference as reference_db
-from db.journeys import HandoverFilter, HandoverState, JourneyFilter
+from db.handovers import HandoverFilter, HandoverState
+from db.journeys import JourneyFilter
 from domain.custody import CustodyEvent, CustodyEventFields, CustodyEventKind, ReleaseKind
 from domain.enrolment import (
     Certificate,
@@ -233,7 +236,7 @@ async def test_release_and_enrolment_close_are_recorded_on_the_journey(pool: asy
     assert enrolment.outcome == "unfinished_at_release"
     assert enrolment.training_record is not None
     assert enrolment.training_record.attendance_present == 18
-    stored = await journey_db.get_custody_event(pool, "SDP-EV-3")
+    stored = await custody_db.get_custody_event(pool, "SDP-EV-3")
     assert stored is not None
     assert stored.reported_by == "sdp-gateway"
     # The stored content is the event as reported: a redelivery can be compared with it.
@@ -270,7 +273,7 @@ async def test_handovers_keep_the_package_and_every_later_fact(pool: asyncpg.Poo
                handover=_handover(bapas, escalated=True)),
     )  # fmt: skip
     now = T0 + timedelta(days=60)
-    detail = await journey_db.get_handover(pool, "JRN-1:bapas", now)
+    detail = await handover_db.get_handover(pool, "JRN-1:bapas", now)
     assert detail is not None
     assert detail.state is HandoverState.ACKNOWLEDGED
     assert detail.acknowledged_by == "pk-1"
@@ -284,7 +287,7 @@ async def test_handovers_keep_the_package_and_every_later_fact(pool: asyncpg.Poo
     again = _event(6, JourneyEventKind.HANDOVER_ESCALATED, status=JourneyStatus.HANDOVER,
                    handover=_handover(bapas, escalated=True))  # fmt: skip
     await _apply(pool, again)
-    assert await journey_db.get_handover(pool, "JRN-1:bapas", now) == detail
+    assert await handover_db.get_handover(pool, "JRN-1:bapas", now) == detail
 
 
 async def test_handover_lists_filter_by_receiver_bapas_and_state(pool: asyncpg.Pool) -> None:
@@ -297,7 +300,7 @@ async def test_handover_lists_filter_by_receiver_bapas_and_state(pool: asyncpg.P
     before_due, after_due = T0 + timedelta(days=41), T0 + timedelta(days=48)
 
     async def ids(**where: Any) -> list[str]:
-        found = await journey_db.list_handovers(pool, HandoverFilter(**where))
+        found = await handover_db.list_handovers(pool, HandoverFilter(**where))
         return [h.handover_id for h in found]
 
     assert await ids(now=before_due) == ["JRN-1:job_placement", "JRN-1:bapas"]  # open first
@@ -311,7 +314,7 @@ async def test_handover_lists_filter_by_receiver_bapas_and_state(pool: asyncpg.P
     assert await ids(now=after_due, state=HandoverState.OVERDUE) == ["JRN-1:job_placement"]
     assert await ids(now=after_due, state=HandoverState.ACKNOWLEDGED) == ["JRN-1:bapas"]
     assert await ids(now=before_due, limit=1, offset=1) == ["JRN-1:bapas"]
-    ours = await journey_db.handover_of(pool, "JRN-1", HandoverReceiver.BAPAS, before_due)
+    ours = await handover_db.handover_of(pool, "JRN-1", HandoverReceiver.BAPAS, before_due)
     assert ours is not None
     assert ours.handover_id == "JRN-1:bapas"
 
@@ -430,11 +433,11 @@ async def test_a_handover_the_journey_escalated_is_overdue_whatever_the_readers_
                handover=placement),
     )  # fmt: skip
     early = T0 + timedelta(days=41)  # before the due date on the reader's clock
-    overdue = await journey_db.list_handovers(
+    overdue = await handover_db.list_handovers(
         pool, HandoverFilter(now=early, state=HandoverState.OVERDUE)
     )
     assert [h.handover_id for h in overdue] == ["JRN-1:job_placement"]
-    still_open = await journey_db.list_handovers(
+    still_open = await handover_db.list_handovers(
         pool, HandoverFilter(now=early, state=HandoverState.OPEN)
     )
     assert [h.handover_id for h in still_open] == ["JRN-1:bapas"]

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from documents.settings import Backend, DocumentSettings
 from tests.api.conftest import ApiStack, running_api
-from tests.permits.flows import employer
+from tests.api.permit_flows import employer
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.api.conftest import ApiStack
+from tests.api.permit_flows import employer
 from tests.documents.conftest import PDF, stored_files, upload
-from tests.permits.flows import employer
 
 MB = 1024 * 1024
 

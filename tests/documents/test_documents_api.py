@@ -11,11 +11,11 @@ import json
 import asyncpg
 import pytest
 
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
+from tests.api.permit_flows import OTHER_NIB, auditor, employer, officer, verifier
 from tests.documents.conftest import JPEG, PDF, PNG, store_of, upload
-from tests.permits import flows
-from tests.permits.flows import OTHER_NIB, auditor, employer, officer, verifier
 
 
 async def _chain_documents(api: ApiStack, application_id: str, kind: str) -> list[dict[str, str]]:

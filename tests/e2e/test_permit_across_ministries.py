@@ -27,11 +27,11 @@ from api.main import create_app
 from config.settings import PROJECT_ROOT, Environment, Settings
 from domain.clock import local_date
 from domain.permit import permit_workflow_id
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
+from tests.api.permit_flows import employer, officer, verifier
 from tests.e2e.ports import free_port
-from tests.permits import flows
-from tests.permits.flows import employer, officer, verifier
 
 
 @dataclass

@@ -78,28 +78,28 @@ async def test_add_refuses_an_sdp_number_registered_twice() -> None:
 
 async def test_demo_eligible_inmate_may_enrol_in_barista() -> None:
     result = check_eligibility(
-        await demo(DEMO_ELIGIBLE), BARISTA, offering("LP-CIPINANG", BARISTA), False, POLICY
+        await demo(DEMO_ELIGIBLE), BARISTA, offering("LP-CIPINANG", BARISTA), POLICY
     )
     assert result.eligible and not result.release_flagged
 
 
 async def test_demo_pretrial_detainee_is_refused_only_for_being_pretrial() -> None:
     inmate = await demo(DEMO_PRETRIAL)
-    result = check_eligibility(inmate, CULINARY, offering("RT-JAKPUS", CULINARY), False, POLICY)
+    result = check_eligibility(inmate, CULINARY, offering("RT-JAKPUS", CULINARY), POLICY)
     assert inmate.upt_code == "RT-JAKPUS"
     assert len(result.reasons) == 1 and "pretrial" in result.reasons[0]
 
 
 async def test_demo_released_inmate_is_refused() -> None:
     inmate = await demo(DEMO_RELEASED)
-    result = check_eligibility(inmate, BARISTA, offering(inmate.upt_code, BARISTA), False, POLICY)
+    result = check_eligibility(inmate, BARISTA, offering(inmate.upt_code, BARISTA), POLICY)
     assert inmate.status is CustodyStatus.RELEASED and not result.eligible
 
 
 async def test_demo_low_education_fails_barista_but_not_culinary() -> None:
     inmate = await demo(DEMO_LOW_EDUCATION)
-    barista = check_eligibility(inmate, BARISTA, offering("LP-SALEMBA", BARISTA), False, POLICY)
-    culinary = check_eligibility(inmate, CULINARY, offering("LP-SALEMBA", CULINARY), False, POLICY)
+    barista = check_eligibility(inmate, BARISTA, offering("LP-SALEMBA", BARISTA), POLICY)
+    culinary = check_eligibility(inmate, CULINARY, offering("LP-SALEMBA", CULINARY), POLICY)
     assert inmate.education is EducationLevel.SD
     assert [r for r in barista.reasons if "education" in r] == barista.reasons != []
     assert culinary.eligible
@@ -107,21 +107,19 @@ async def test_demo_low_education_fails_barista_but_not_culinary() -> None:
 
 async def test_demo_release_soon_is_flagged_for_a_97_day_programme() -> None:
     result = check_eligibility(
-        await demo(DEMO_RELEASE_SOON), BARISTA, offering("LP-CIPINANG", BARISTA), False, POLICY
+        await demo(DEMO_RELEASE_SOON), BARISTA, offering("LP-CIPINANG", BARISTA), POLICY
     )
     assert result.eligible and result.release_flagged
 
 
 async def test_demo_life_sentence_has_no_release_date_and_is_never_flagged() -> None:
     inmate = await demo(DEMO_LIFE_SENTENCE)
-    result = check_eligibility(
-        inmate, BARISTA, offering("LP-CIPINANG", BARISTA, days=3650), False, POLICY
-    )
+    result = check_eligibility(inmate, BARISTA, offering("LP-CIPINANG", BARISTA, days=3650), POLICY)
     assert inmate.expected_release is None and not result.release_flagged
 
 
 async def test_demo_not_offered_inmate_is_at_a_upt_without_barista() -> None:
-    result = check_eligibility(await demo(DEMO_NOT_OFFERED), BARISTA, None, False, POLICY)
+    result = check_eligibility(await demo(DEMO_NOT_OFFERED), BARISTA, None, POLICY)
     assert result.reasons == ["programme BARISTA is not offered at UPT LP-SUKAMISKIN"]
 
 
@@ -145,7 +143,7 @@ async def test_synthetic_inmates_exist_only_up_to_the_configured_count() -> None
 async def test_a_synthetic_inmate_is_eligible_for_barista_at_cipinang() -> None:
     inmate = await SdpSimulator.default(TODAY, synthetic=10).get_inmate("SYN-000007")
     assert inmate is not None
-    result = check_eligibility(inmate, BARISTA, offering("LP-CIPINANG", BARISTA), False, POLICY)
+    result = check_eligibility(inmate, BARISTA, offering("LP-CIPINANG", BARISTA), POLICY)
     assert result.eligible, result.reasons
 
 

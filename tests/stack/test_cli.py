@@ -7,8 +7,9 @@ from typer.testing import CliRunner
 
 from api.auth import principal_from_token
 from cli.main import app
-from config.settings import Settings
+from config.settings import Environment, Settings
 from domain.identity import Ministry, Role
+from tests.live_settings import live_env
 
 runner = CliRunner()
 
@@ -59,8 +60,8 @@ def test_a_role_without_its_scope_gets_a_note_on_stderr() -> None:
 
 
 def test_no_token_is_minted_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SINERGI_ENVIRONMENT", "production")
-    monkeypatch.setenv("SINERGI_JWT_SECRET", "a-real-production-secret")
+    for name, value in live_env(Environment.PRODUCTION).items():
+        monkeypatch.setenv(name, value)
     result = runner.invoke(app, ["token", "--subject", "ani", "--role", "auditor"])
     assert result.exit_code == 2
     assert result.stdout == ""

@@ -11,6 +11,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Environment
+from tests.live_settings import live_values
 from tests.oidc_provider import OidcProvider
 from tests.web.conftest import Workspace, serve_workspace
 
@@ -20,6 +21,7 @@ def production_like(oidc: OidcProvider, secure_cookie: bool = False) -> dict[str
     localhost) sends no Secure cookie over http: these HTTP-level tests turn the flag off;
     the browser test keeps it on."""
     return {
+        **live_values(Environment.PRODUCTION),  # payload keys and every other secret set
         "session_cookie_secure": secure_cookie,
         "environment": Environment.PRODUCTION,
         "jwt_secret": "a-production-jwt-secret-for-tests",

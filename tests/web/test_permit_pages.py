@@ -12,9 +12,9 @@ from datetime import date
 
 from playwright.async_api import BrowserContext, FilePayload
 
+from tests.api import permit_flows as flows
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import employer, verifier
+from tests.api.permit_flows import employer, verifier
 from tests.web.conftest import NewContext, Workspace, assert_accessible, sign_in_as
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"

@@ -78,7 +78,24 @@ ESCALATED_V2 = RecordedHistory(
 RELEASED_V3 = RecordedHistory(
     "enrolment_released_v3_custody.json", "history-released-v3", Outcome.UNFINISHED_AT_RELEASE
 )
-RECORDED = (CERTIFIED_V1, APPEAL_REASSESS_V1, CERTIFIED_V2, ESCALATED_V2, RELEASED_V3)
+# v4: no change of behaviour; recorded after the workflows came to hold their case and its
+# plumbing (`workflows/case_events.py`) instead of inheriting them, as proof that the same
+# commands come out: the v3 custody scenario and a straight certificate.
+RELEASED_V4 = RecordedHistory(
+    "enrolment_released_v4_held_case.json", "history-released-v4", Outcome.UNFINISHED_AT_RELEASE
+)
+CERTIFIED_V4 = RecordedHistory(
+    "enrolment_certified_v4_held_case.json", "history-certified-v4", Outcome.CERTIFIED
+)
+RECORDED = (
+    CERTIFIED_V1,
+    APPEAL_REASSESS_V1,
+    CERTIFIED_V2,
+    ESCALATED_V2,
+    RELEASED_V3,
+    RELEASED_V4,
+    CERTIFIED_V4,
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,11 @@ JOURNEY_RELEASED_V1 = RecordedJourney(
 JOURNEY_CONTINUED_V1 = RecordedJourney(
     "journey_continued_v1.json", "journey-history-continued-v1", continued_as_new=True
 )
-JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1)
+# RELEASED_V4's journey (see RELEASED_V4).
+JOURNEY_RELEASED_V2 = RecordedJourney(
+    "journey_released_v2_held_case.json", "journey-history-released-v2", continued_as_new=False
+)
+JOURNEYS = (JOURNEY_RELEASED_V1, JOURNEY_CONTINUED_V1, JOURNEY_RELEASED_V2)
 
 
 async def _straight_to_certificate(harness: Harness, case: Case) -> None:
@@ -132,13 +153,17 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     APPEAL_REASSESS_V1: _appeal_then_reassessment,
     CERTIFIED_V2: _straight_to_certificate,
     ESCALATED_V2: _placement_overdue_then_certified,
+    CERTIFIED_V4: _straight_to_certificate,
 }
 
 
-async def _release_journey(harness: Harness) -> None:
-    """RELEASED_V3 and JOURNEY_RELEASED_V1: both recorded from one journey."""
-    journey = await JourneyCase.start(harness, workflow_id=JOURNEY_RELEASED_V1.workflow_id)
-    request = enrolment_request(await harness.now(), enrolment_id=RELEASED_V3.enrolment_id)
+async def _release_journey(
+    harness: Harness, enrolment: RecordedHistory, journey_file: RecordedJourney
+) -> None:
+    """An enrolment and its journey (RELEASED_V3 and JOURNEY_RELEASED_V1, ...), recorded
+    from one journey: transfer, suspension resumed, sanction, release, both handovers."""
+    journey = await JourneyCase.start(harness, workflow_id=journey_file.workflow_id)
+    request = enrolment_request(await harness.now(), enrolment_id=enrolment.enrolment_id)
     case = await journey.enrol(request)
     await case.approve()
     await case.attend(attendance(1))
@@ -159,14 +184,14 @@ async def _release_journey(harness: Harness) -> None:
     await case.settled()
     await journey.report(release(ReleaseKind.PB))
     result = await case.result()
-    assert result.outcome is RELEASED_V3.outcome, result
-    await write_history(RELEASED_V3.path, case.handle)
+    assert result.outcome is enrolment.outcome, result
+    await write_history(enrolment.path, case.handle)
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
     await journey.quiet()
     await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
     await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
     await journey.handle.result()
-    await write_history(JOURNEY_RELEASED_V1.path, journey.handle)
+    await write_history(journey_file.path, journey.handle)
 
 
 async def _continued_journey(harness: Harness) -> None:
@@ -186,9 +211,13 @@ async def _continued_journey(harness: Harness) -> None:
 async def record(env: WorkflowEnvironment) -> list[Path]:
     written: list[Path] = []
     async with running_harness(env) as harness:
-        if not (RELEASED_V3.path.exists() or JOURNEY_RELEASED_V1.path.exists()):
-            await _release_journey(harness)
-            written += [RELEASED_V3.path, JOURNEY_RELEASED_V1.path]
+        for enrolment, journey in (
+            (RELEASED_V3, JOURNEY_RELEASED_V1),
+            (RELEASED_V4, JOURNEY_RELEASED_V2),
+        ):
+            if not (enrolment.path.exists() or journey.path.exists()):
+                await _release_journey(harness, enrolment, journey)
+                written += [enrolment.path, journey.path]
         if not JOURNEY_CONTINUED_V1.path.exists():
             await _continued_journey(harness)
             written.append(JOURNEY_CONTINUED_V1.path)

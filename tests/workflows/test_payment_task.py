@@ -7,16 +7,27 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from domain.identity import Role
 from domain.money import usd
 from domain.permit import Outcome, Stage
 from domain.tasks import TaskState
-from tests.api.conftest import ApiStack
+from tests.api import permit_flows as flows
+from tests.api.conftest import (
+    ApiStack,
+    api,  # noqa: F401 - the API stack fixture
+)
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import OTHER_NIB, employer
-from tests.permits.support import PermitHarness
+from tests.api.permit_flows import OTHER_NIB, employer
 from tests.temporal_support import until
+from tests.workflows.permit_support import PermitHarness
+
+
+@pytest.fixture
+def harness(permit_harness: PermitHarness) -> PermitHarness:
+    """The permit harness under this module's name for it."""
+    return permit_harness
 
 
 def test_amounts_are_written_with_a_dot_for_thousands() -> None:
@@ -55,7 +66,7 @@ async def test_an_unpaid_bill_cancels_the_task_and_the_application_expires(
 
 
 async def test_the_employer_sees_what_to_pay_and_the_callback_closes_its_task(
-    api: ApiStack,
+    api: ApiStack,  # noqa: F811 - the fixture imported above
 ) -> None:
     application_id = await flows.submit(api)
     live = await flows.to_payment(api, application_id)

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import NIB, OTHER_NIB, employer, officer, submission, verifier
+from tests.api.permit_flows import NIB, OTHER_NIB, employer, officer, submission, verifier
+from tests.temporal_support import until
 
 
 @pytest.mark.parametrize(
@@ -76,8 +79,13 @@ async def test_reviewers_see_only_their_ministrys_tasks_and_decide_through_the_i
 ) -> None:
     application_id = await flows.submit(api)
     await flows.settled(api, application_id)
-    kemnaker = await ok(await api.http.get("/inbox", headers=verifier(api)))
-    [task] = [t for t in kemnaker["items"] if t["case_id"] == application_id]
+
+    async def kemnaker_inbox() -> list[dict[str, Any]]:
+        inbox = await ok(await api.http.get("/inbox", headers=verifier(api)))
+        return [t for t in inbox["items"] if t["case_id"] == application_id]
+
+    # The workflow opens the task (an activity) just after it projects the stage it waits in.
+    [task] = await until(kemnaker_inbox, bool, "the verification task", called="inbox")
     assert task["kind"] == "document_verification"
     imigrasi = await ok(await api.http.get("/inbox", headers=officer(api)))
     assert not [t for t in imigrasi["items"] if t["case_id"] == application_id]

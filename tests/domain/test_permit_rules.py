@@ -19,6 +19,7 @@ from domain.permit_rules import (
     submission_problems,
 )
 from domain.working_days import subtract_working_days
+from tests.live_settings import live_values
 
 
 def test_a_permit_runs_to_the_day_before_the_same_date_months_later() -> None:
@@ -71,10 +72,10 @@ def test_the_closed_positions_are_configuration() -> None:
 
 
 def test_the_development_simponi_secret_is_never_used_in_production() -> None:
-    live = {"environment": Environment.PRODUCTION, "jwt_secret": "a-real-secret-for-tests"}
+    live = live_values(Environment.PRODUCTION)
     with pytest.raises(ValidationError, match="SINERGI_SIMPONI_CALLBACK_SECRET"):
-        Settings(**live, simponi_callback_secret=DEV_SIMPONI_SECRET)  # type: ignore[arg-type]
-    assert Settings(**live).simponi_secret is None  # type: ignore[arg-type]
-    shared = Settings(**live, simponi_callback_secret="shared-with-simponi")  # type: ignore[arg-type]
+        Settings(**live, simponi_callback_secret=DEV_SIMPONI_SECRET)
+    assert Settings(**live).simponi_secret is None
+    shared = Settings(**live, simponi_callback_secret="shared-with-simponi")
     assert shared.simponi_secret == "shared-with-simponi"
     assert Settings(environment=Environment.TEST).simponi_secret == DEV_SIMPONI_SECRET

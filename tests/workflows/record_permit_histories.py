@@ -1,6 +1,6 @@
 """Record the TKA permit histories the replay test reads, as fixture files in tests/histories.
 
-    .venv/bin/python -m tests.permits.record_histories
+    .venv/bin/python -m tests.workflows.record_permit_histories
 
 Same rules as `tests/workflows/record_histories.py`: the suite never runs this; an existing
 file is never overwritten; a deliberate change of the workflow records a new version
@@ -23,13 +23,13 @@ from domain.permit import Outcome, VerificationChoice, permit_workflow_id
 from domain.permit_life import ExtensionChoice
 from tests.conftest import start_time_skipping_server
 from tests.histories_support import RecordedFile, write_history
-from tests.permits.life_support import (
+from tests.workflows.life_support import (
     annual_report,
     extension_approval,
     extension_decision,
     extension_request,
 )
-from tests.permits.support import (
+from tests.workflows.permit_support import (
     PermitCase,
     PermitHarness,
     resubmission,
@@ -54,6 +54,14 @@ TERMINATED_V1 = RecordedHistory(
     "permit_revision_to_terminated_v1.json", "history-permit-terminated-v1", Outcome.TERMINATED
 )
 LAPSED_V1 = RecordedHistory("permit_lapsed_v1.json", "history-permit-lapsed-v1", Outcome.LAPSED)
+# v2: no change of behaviour; recorded after the workflow came to hold its case and its
+# plumbing (`workflows/case_events.py`) instead of inheriting them, as proof that the same
+# commands come out.
+TERMINATED_V2 = RecordedHistory(
+    "permit_revision_to_terminated_v2_held_case.json",
+    "history-permit-terminated-v2",
+    Outcome.TERMINATED,
+)
 # The active permit's steps (`permit-life-v1`): one history per new branch.
 REPORTS_EXTENDED_V2 = RecordedHistory(
     "permit_reports_extension_granted_v2.json", "history-permit-extended-v2", Outcome.ENDED
@@ -64,7 +72,7 @@ EXTENSION_REFUSED_V2 = RecordedHistory(
 EXTENSION_UNDECIDED_V2 = RecordedHistory(
     "permit_extension_undecided_v2.json", "history-permit-ext-lapsed-v2", Outcome.ENDED
 )
-TERMINATED_V2 = RecordedHistory(
+TERMINATED_EXTENSION_OPEN_V2 = RecordedHistory(
     "permit_terminated_extension_open_v2.json", "history-permit-terminated-v2", Outcome.TERMINATED
 )
 # The employer's "pay DKPTKA" task (`permit-payment-task-v1`): paid, and expired unpaid.
@@ -77,10 +85,11 @@ EXPIRED_TASK_V3 = RecordedHistory(
 RECORDED = (
     TERMINATED_V1,
     LAPSED_V1,
+    TERMINATED_V2,
     REPORTS_EXTENDED_V2,
     EXTENSION_REFUSED_V2,
     EXTENSION_UNDECIDED_V2,
-    TERMINATED_V2,
+    TERMINATED_EXTENSION_OPEN_V2,
     PAID_TASK_V3,
     EXPIRED_TASK_V3,
 )
@@ -167,10 +176,11 @@ async def _expired_unpaid(harness: PermitHarness, case: PermitCase) -> None:
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
+    TERMINATED_V2: _revision_payment_visa_active_terminated,
     REPORTS_EXTENDED_V2: _reports_and_extension_granted,
     EXTENSION_REFUSED_V2: _extension_refused,
     EXTENSION_UNDECIDED_V2: _extension_undecided,
-    TERMINATED_V2: _terminated_with_extension_open,
+    TERMINATED_EXTENSION_OPEN_V2: _terminated_with_extension_open,
     PAID_TASK_V3: _paid_then_terminated,
     EXPIRED_TASK_V3: _expired_unpaid,
 }

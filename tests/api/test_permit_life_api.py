@@ -4,10 +4,10 @@ answered with a message (a report not yet due, a change of location, another NIB
 
 from __future__ import annotations
 
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import OTHER_NIB, director, employer, verifier
+from tests.api.permit_flows import OTHER_NIB, director, employer, verifier
 
 
 async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(

@@ -9,10 +9,10 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
-from tests.permits import flows
-from tests.permits.flows import NIB, OTHER_NIB, auditor, employer, officer, verifier
+from tests.api.permit_flows import NIB, OTHER_NIB, auditor, employer, officer, verifier
 
 
 async def _found(api: ApiStack, headers: dict[str, str], **body: Any) -> set[str]:

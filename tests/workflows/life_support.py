@@ -10,7 +10,7 @@ from domain.permit_life import (
     ExtensionDecision,
     ExtensionRequest,
 )
-from tests.permits.support import DIRECTOR, EMPLOYER, VERIFIER
+from tests.workflows.permit_support import DIRECTOR, EMPLOYER, VERIFIER
 
 KEMNAKER_OFFICER = Actor(
     subject="officer-1", role=Role.KEMNAKER_OFFICER, scope=Scope(ministry=Ministry.KEMNAKER)

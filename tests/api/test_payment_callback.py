@@ -10,15 +10,15 @@ from typing import Any
 
 import asyncpg
 import httpx
-from pydantic import SecretStr
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
-from config.settings import DEV_SIMPONI_SECRET, Environment, Settings
+from config.settings import DEV_SIMPONI_SECRET, Environment
+from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack, wire
-from tests.permits import flows
-from tests.permits.flows import confirmation, signed
+from tests.api.permit_flows import confirmation, signed
+from tests.live_settings import live_settings
 
 CALLBACK = "/payments/simponi/callback"
 
@@ -193,11 +193,7 @@ async def test_a_confirmation_for_an_expired_bill_is_refused_and_recorded(
 async def test_without_a_configured_secret_outside_development_every_confirmation_is_refused(
     pool: asyncpg.Pool, dev_env: WorkflowEnvironment
 ) -> None:
-    settings = Settings(
-        environment=Environment.PRODUCTION,
-        jwt_secret="a-real-secret-for-tests",
-        session_secret=SecretStr("a-real-session-secret-for-tests"),
-    )
+    settings = live_settings(Environment.PRODUCTION)
     app = create_app(settings, pool=pool, temporal=dev_env.client)
     body = b'{"payment_id": "P-1"}'
     async with (

@@ -18,7 +18,7 @@ from domain.permit import (
     ReminderKind,
     Stage,
 )
-from tests.permits.support import EMPLOYER, application
+from tests.workflows.permit_support import EMPLOYER, application
 
 AT = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 

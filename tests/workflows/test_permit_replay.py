@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHistory
 
 from domain.permit import PermitState
 from tests.histories_support import assert_replays, completed_result
-from tests.permits.record_histories import RECORDED, RecordedHistory
+from tests.workflows.record_permit_histories import RECORDED, RecordedHistory
 from workflows.permit import PermitWorkflow
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from domain.clock import start_of
 from domain.errors import Refusal
 from domain.identity import Role
@@ -16,19 +18,31 @@ from domain.permit_life import ExtensionChoice, ExtensionStep
 from domain.permit_life_rules import extended_until
 from domain.permit_rules import add_months
 from domain.tasks import TaskState
-from tests.permits.life_support import (
+from tests.workflows.life_support import (
     annual_report,
     change,
     extension_approval,
     extension_decision,
     extension_request,
 )
-from tests.permits.support import EMPLOYER, OTHER_EMPLOYER, PermitCase, PermitHarness, termination
+from tests.workflows.permit_support import (
+    EMPLOYER,
+    OTHER_EMPLOYER,
+    PermitCase,
+    PermitHarness,
+    termination,
+)
 from workflows.permit import PermitWorkflow
 
 FORBIDDEN, CONFLICT, INVALID = (
     r.value for r in (Refusal.FORBIDDEN, Refusal.CONFLICT, Refusal.INVALID)
 )
+
+
+@pytest.fixture
+def harness(permit_harness: PermitHarness) -> PermitHarness:
+    """The permit harness under this module's name for it."""
+    return permit_harness
 
 
 def _reports(count: int) -> Callable[[PermitState], bool]:
