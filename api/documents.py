@@ -39,12 +39,17 @@ OPENERS = (
 )
 
 
-def _service(request: Request) -> DocumentService:
-    service: DocumentService = request.app.state.documents
+def document_service_of(request: Request) -> DocumentService:
+    service: DocumentService | None = request.app.state.documents
+    if service is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "documents are not configured (SINERGI_DOCUMENTS__KEYS); nothing was stored",
+        )
     return service
 
 
-DocumentsDep = Annotated[DocumentService, Depends(_service)]
+DocumentsDep = Annotated[DocumentService, Depends(document_service_of)]
 Opener = Annotated[Actor, Depends(acting_as(*OPENERS))]
 
 

@@ -64,7 +64,13 @@ def create_app(
         app.state.pool = pool or owned_pool
         app.state.temporal = temporal or await connect_temporal(settings)
         app.state.sdp = sdp or build_sdp(settings)
-        app.state.documents = document_service(settings, app.state.pool)
+        try:
+            app.state.documents = document_service(settings, app.state.pool)
+        except ValueError as error:
+            # No document keys outside development: every document route answers 503, the
+            # rest of the API serves on.
+            app.state.documents = None
+            log.warning("documents_not_configured", problem=str(error))
         try:
             yield
         finally:

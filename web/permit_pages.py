@@ -18,6 +18,7 @@ from api import permit_life as life_api
 from api import permits as permits_api
 from api.decision_routes import DecisionRoute
 from api.deps import PoolDep, TemporalDep, acting_as
+from api.documents import document_service_of
 from db import documents as document_db
 from db.permits import PermitRecord
 from documents.models import DocumentKind
@@ -192,7 +193,7 @@ async def document_page(
 ) -> Response:
     """The document inline, through the same service (and scope rule) as the API."""
     actor = await acting_as(*READERS, Role.KEMNAKER_OFFICER)(principal)
-    service: DocumentService = request.app.state.documents
+    service: DocumentService = document_service_of(request)
     doc, content = await service.open(actor, document_id)
     if doc.application_id != application_id:
         raise invalid(f"document {document_id} is not part of application {application_id}")
@@ -243,7 +244,7 @@ async def resubmit_page(
 ) -> Response:
     """A revision with a replaced document: upload it, then resubmit naming it."""
     actor = await acting_as(Role.EMPLOYER)(principal)
-    service: DocumentService = request.app.state.documents
+    service: DocumentService = document_service_of(request)
     try:
         doc = await service.upload(actor, kind, file.filename or "", _chunks(file), file.size)
     except (TooLarge, Unsupported) as error:
