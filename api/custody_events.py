@@ -14,8 +14,10 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends
 
+from api import final_answers
 from api.decision_routes import send_update
-from api.deps import PoolDep, SdpDep, TemporalDep, acting_as
+from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.final_answers import CustodyEventAnswer
 from api.journeys import ended, running_journey
 from db import custody_events as custody_db
 from db import journeys as journey_db
@@ -47,10 +49,15 @@ def _update_id(event: CustodyEventFields) -> str:
     return f"custody-{event.event_id}-{digest[:16]}"
 
 
-@router.post("/custody-events", response_model=CustodyEventOutcome)
+@router.post(
+    "/custody-events",
+    response_model=CustodyEventAnswer,
+    responses=final_answers.pending_responses(),
+)
 async def report_custody_event(
     body: CustodyEventFields,
     actor: Annotated[Actor, Depends(acting_as(*REPORTERS))],
+    settings: SettingsDep,
     pool: PoolDep,
     temporal: TemporalDep,
     sdp: SdpDep,
@@ -60,7 +67,8 @@ async def report_custody_event(
     The same event delivered twice changes nothing (200, `duplicate: true`); the same event
     id with other content is a 409; an event that cannot apply is refused with a 4xx and
     changes nothing. Only inmates with a programme enrolment have a journey: for anyone else
-    there is nothing to apply (404)."""
+    there is nothing to apply (404). A release answers once its handovers are sent, with
+    them (202 with where to poll if not within `SINERGI_ANSWER_WAIT_SECONDS`)."""
     sdp_no = body.inmate_sdp_no
     structlog.contextvars.bind_contextvars(custody_event_id=body.event_id, kind=body.kind.value)
     inmate = await sdp.get_inmate(sdp_no)
@@ -108,4 +116,9 @@ async def report_custody_event(
         update_id=_update_id(body),
     )
     log.info("custody_event_applied", duplicate=outcome.duplicate)
+    if body.kind is CustodyEventKind.RELEASE and not outcome.duplicate:
+        supervised = body.bapas_code is not None
+        return await final_answers.release_handed_over(
+            pool, sdp_no, outcome, supervised, settings.answer_wait_seconds
+        )
     return outcome

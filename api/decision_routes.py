@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.errors import refusal_from_update
 from db import inbox as inbox_db
@@ -98,6 +98,7 @@ def _add_decision_route(
         response_model=response_model,
         summary=route.summary,
         name=name_prefix + route.path.replace("-", "_"),
+        responses=final_answers.pending_responses(),
     )
 
 

@@ -12,7 +12,7 @@ import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
     DecidedCase,
@@ -106,7 +106,12 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
 # ---------------------------------------------------------------- request and read
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnrolmentRecord)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnrolmentRecord,
+    responses=final_answers.pending_responses(),
+)
 async def request_enrolment(
     body: EnrolmentCreate,
     principal: CurrentPrincipal,
@@ -119,11 +124,17 @@ async def request_enrolment(
     """Stage 1: a caseworker of the inmate's UPT requests an enrolment.
 
     The inmate's journey starts the enrolment (as its child): the same call starts the
-    journey when the inmate has none yet, so there are never two journeys for one inmate."""
+    journey when the inmate has none yet, so there are never two journeys for one inmate.
+    Answers once the case waits on its placement review (`awaiting_kind`
+    `placement_review`), so a read right after shows it; 202 with where to poll if not
+    within `SINERGI_ANSWER_WAIT_SECONDS`. `GET /inmates/{inmate_sdp_no}` says beforehand
+    which programmes would be accepted, and which would be release-flagged."""
     enrolment_id = await enrolment_requests.request_enrolment(
         body, principal, actor, settings, pool, temporal, sdp
     )
-    return await _load(pool, enrolment_id)
+    return await final_answers.enrolment_waiting_on_placement(
+        pool, enrolment_id, settings.answer_wait_seconds
+    )
 
 
 @router.get("", response_model=EnrolmentList)
@@ -250,8 +261,13 @@ async def send_decision(
         record.workflow_id,
         record.outcome.value if record.outcome else None,
     )
-    state: EnrolmentState = await send_decision_to(pool, temporal, case, route, payload)
-    return state
+    await send_decision_to(pool, temporal, case, route, payload)
+    # The answer is the case as it settles after the decision: waiting on the next person
+    # or closed, with the read model and the inbox caught up (202 past the wait).
+    handle = temporal.get_workflow_handle(record.workflow_id)
+    return await final_answers.enrolment_decided(
+        pool, lambda: handle.query(EnrolmentWorkflow.state), enrolment_id
+    )
 
 
 add_decision_routes(

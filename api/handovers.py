@@ -25,7 +25,13 @@ from api.journeys import ended
 from db import handovers as handover_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
-from db.handovers import HandoverDetail, HandoverFilter, HandoverRecord, HandoverState
+from db.handovers import (
+    HandoverDetail,
+    HandoverFilter,
+    HandoverRecord,
+    HandoverSort,
+    HandoverState,
+)
 from domain.errors import conflict, forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
 from domain.journey import (
@@ -86,11 +92,17 @@ async def list_handovers(
     receiver: HandoverReceiver | None = None,
     bapas: str | None = None,
     state: HandoverState | None = None,
+    inmate_sdp_no: str | None = None,
+    journey_id: str | None = None,
+    sort: Annotated[
+        HandoverSort, Query(description="`newest` sent first, or `due`: soonest due first")
+    ] = HandoverSort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HandoverList:
-    """Handovers within the caller's scope, what is due soonest first: a Bapas officer's
-    Bapas, Kemnaker job placement, or all for an auditor of Process A."""
+    """Handovers within the caller's scope, newest first (`sort=due` for the work order):
+    a Bapas officer's Bapas, Kemnaker job placement, or all for an auditor of Process A;
+    filter by `inmate_sdp_no` or `journey_id` to find one release's handovers."""
     empty = HandoverList(items=[], limit=limit, offset=offset)
     if actor.role is Role.BAPAS_OFFICER:
         mine = actor.scope.bapas
@@ -109,6 +121,9 @@ async def list_handovers(
         receiver=receiver,
         bapas_code=bapas,
         state=state,
+        inmate_sdp_no=inmate_sdp_no,
+        journey_id=journey_id,
+        sort=sort,
         now=datetime.now(UTC),
         limit=limit,
         offset=offset,

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, SerializeAsAny, ValidationError
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
+from api.inbox_contract import check_kind
 from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxQuery, grants_of
@@ -169,7 +170,11 @@ async def reassign(
         return await inbox_db.reassign(conn, task_id, body.to_subject, actor)
 
 
-@router.post("/tasks/{task_id}/decide", response_model=TaskDecision)
+@router.post(
+    "/tasks/{task_id}/decide",
+    response_model=TaskDecision,
+    responses=final_answers.pending_responses(),
+)
 async def decide(
     task_id: str,
     body: Annotated[dict[str, Any], Body(description="the decision's fields for this task kind")],
@@ -179,14 +184,17 @@ async def decide(
     temporal: TemporalDep,
 ) -> TaskDecision:
     """Claim (if not mine already) and decide. The body is the same as the case's own
-    decision endpoint for this kind, e.g. a placement review takes {decision, reason}."""
+    decision endpoint for this kind, e.g. a placement review takes {decision, reason}, with
+    `kind` the task's kind (`Decide<Kind>` in the schema); a body without `kind` is read as
+    the task's kind. A decision taken answers with the case's new state."""
     task = await _task(pool, task_id)
     actor = _worker_for(principal, task)
     route = case_kinds.decider_for(task.case_kind, task.kind)
     if route is None:
         raise invalid(f"tasks of kind {task.kind} are not decided here")
+    fields = check_kind(body, task.kind)
     try:
-        payload = route.payload.model_validate({**body, "actor": actor})
+        payload = route.payload.model_validate({**fields, "actor": actor})
     except ValidationError as error:
         details = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()

@@ -21,6 +21,7 @@ from api import (
     enrolments,
     handovers,
     inbox,
+    inmates,
     journeys,
     payments,
     permit_life,
@@ -32,6 +33,8 @@ from api import (
 )
 from api.auditor_log import install_auditor_log
 from api.errors import install_error_handlers
+from api.final_answers import install_pending_handler
+from api.openapi_docs import install_openapi_docs
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
@@ -39,6 +42,7 @@ from documents.wiring import document_service
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
 from web import install_workspace
+from workers.process import exit_after
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -89,6 +93,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_pending_handler(app)
     install_auditor_log(app)
 
     @app.middleware("http")
@@ -118,6 +123,7 @@ def create_app(
 
     app.include_router(reference.router)
     app.include_router(enrolments.router)
+    app.include_router(inmates.router)
     app.include_router(cohorts.router)
     app.include_router(inbox.router)
     app.include_router(journeys.router)
@@ -133,17 +139,23 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(reports.router)
     install_workspace(app, settings)  # the pages, /docs and /redoc (web/)
+    install_openapi_docs(app)
     return app
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_json)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,  # keep our structlog configuration
+    app = create_app(settings)
+    # uvicorn stops on SIGTERM; the process then leaves without finalising the interpreter
+    # under the Temporal client's runtime threads (workers/process.py).
+    exit_after(
+        lambda: uvicorn.run(
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,  # keep our structlog configuration
+        )
     )
 
 

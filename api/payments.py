@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import final_answers
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.errors import refusal_from_update
 from db import permits as permit_db
@@ -60,7 +61,11 @@ def _verify(secret: str, tolerance: int, timestamp: str | None, signature: str |
         raise _unauthorised("the signature does not match the body")
 
 
-@router.post("/simponi/callback", response_model=CallbackAnswer)
+@router.post(
+    "/simponi/callback",
+    response_model=CallbackAnswer,
+    responses=final_answers.pending_responses(),
+)
 async def simponi_callback(
     request: Request,
     settings: SettingsDep,
@@ -100,8 +105,9 @@ async def simponi_callback(
     if record is None:
         await _record(pool, payment, None, ConfirmationResult.REFUSED_UNKNOWN, "unknown bill")
         raise not_found(f"billing code {payment.billing_code} is not a DKPTKA bill of Sinergi")
+    handle = temporal.get_workflow_handle(record.workflow_id)
     try:
-        await temporal.get_workflow_handle(record.workflow_id).execute_update(
+        await handle.execute_update(
             PermitWorkflow.confirm_payment, payment, id=payment_update_id(payment.payment_id)
         )
     except WorkflowUpdateFailedError as error:
@@ -124,6 +130,10 @@ async def simponi_callback(
         # workflow applied that one (same update id), not this one.
         raise _changed(payment)
     log.info("payment_confirmation_accepted", application_id=record.application_id)
+    # Final: answered once the case waits on the director's RPTKA approval, and shows it.
+    await final_answers.permit_decided(
+        pool, lambda: handle.query(PermitWorkflow.state), record.application_id
+    )
     return CallbackAnswer(
         payment_id=payment.payment_id, result=ConfirmationResult.ACCEPTED, duplicate=False
     )

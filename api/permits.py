@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from api import case_kinds
+from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.decision_routes import (
     DecidedCase,
@@ -109,7 +109,12 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
 # ---------------------------------------------------------------- submission and reads
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PermitRecord)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PermitRecord,
+    responses=final_answers.pending_responses(),
+)
 async def submit_application(
     body: PermitApplicationFields,
     principal: CurrentPrincipal,
@@ -118,7 +123,9 @@ async def submit_application(
     pool: PoolDep,
     temporal: TemporalDep,
 ) -> PermitRecord:
-    """Step 1: the employer submits; every rule broken is named in one 422."""
+    """Step 1: the employer submits; every rule broken is named in one 422. Answers once
+    the application waits on Kemnaker's document verification (202 with where to poll if
+    not within `SINERGI_ANSWER_WAIT_SECONDS`)."""
     policy = settings.permit_policy
     nib = check_submission(body, principal.scope.employer_nib, policy)
     application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
@@ -147,7 +154,9 @@ async def submit_application(
         )
     # Ids only: the passport and names stay in the read model.
     log.info("permit_submitted", application_id=application_id, employer_nib=nib)
-    return await _load(pool, application_id)
+    return await final_answers.permit_waiting_on_verification(
+        pool, application_id, settings.answer_wait_seconds
+    )
 
 
 @router.get("", response_model=PermitList)
@@ -157,13 +166,28 @@ async def list_applications(
     pool: PoolDep,
     stage: Stage | None = None,
     open_only: bool = False,
+    employer_nib: Annotated[
+        str | None, Query(pattern=r"^[0-9]{13}$", description="one employer's applications")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PermitList:
-    """The applications the caller may see: an employer its own, staff of the two
-    ministries and their auditors all."""
-    where = _read_filter(principal, actor).model_copy(
-        update={"stage": stage, "open_only": open_only, "limit": limit, "offset": offset}
+    """The applications the caller may see, newest first: an employer its own (another NIB
+    is a 403), staff of the two ministries and their auditors all, or one employer's with
+    `employer_nib`."""
+    scope = _read_filter(principal, actor)
+    if employer_nib is not None and scope.employer_nib not in (None, employer_nib):
+        if actor.role is Role.EMPLOYER:
+            raise forbidden(f"you may list the applications of NIB {scope.employer_nib} only")
+        return PermitList(items=[], limit=limit, offset=offset)  # sees none: nothing to show
+    where = scope.model_copy(
+        update={
+            "employer_nib": scope.employer_nib or employer_nib,
+            "stage": stage,
+            "open_only": open_only,
+            "limit": limit,
+            "offset": offset,
+        }
     )
     items = await permit_db.list_applications(pool, where)
     return PermitList(items=items, limit=limit, offset=offset)
@@ -227,7 +251,9 @@ DECISION_ROUTES = (
                   task_kinds=("visa_decision",)),
     DecisionRoute("arrival", (Role.IMIGRASI_OFFICER,), ArrivalFields, ArrivalRecord,
                   PermitWorkflow.record_arrival,
-                  "Step 7: the TKA arrived; SIMKIM issues the ITAS", task_kinds=("arrival",)),
+                  "Step 7: the TKA arrived; SIMKIM issues the ITAS. Answers once the permit "
+                  "is active (202 with where to poll if SIMKIM is slow)",
+                  task_kinds=("arrival",)),
     DecisionRoute("termination", (Role.EMPLOYER, Role.IMIGRASI_OFFICER), TerminationFields,
                   Termination, PermitWorkflow.terminate,
                   "End an active permit early: exit permit only (EPO)"),
@@ -256,10 +282,17 @@ async def send_decision(
     payload, attached = await documents_service.with_documents(
         pool, record.employer_nib, application_id, payload
     )
-    state: PermitState = await send_decision_to(pool, temporal, case, route, payload)
+    await send_decision_to(pool, temporal, case, route, payload)
     async with pool.acquire() as conn:
         await documents_service.attach(conn, application_id, attached)
-    return state
+    # What follows by itself is waited for, bounded: the ITAS after an arrival, Imigrasi's
+    # checks after an RPTKA approval (202 with where to poll past the wait).
+    handle = temporal.get_workflow_handle(record.workflow_id)
+    taken = f"the {route.path} decision on application {application_id} was taken"
+    async with final_answers.bounded(taken, f"/permits/{application_id}"):
+        return await final_answers.permit_decided(
+            pool, lambda: handle.query(PermitWorkflow.state), application_id
+        )
 
 
 # Operation names keep their `permit_` prefix: they are the published OpenAPI operation ids.

@@ -231,4 +231,6 @@ async def _serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve())
+    from workers.process import exit_after
+
+    exit_after(lambda: asyncio.run(_serve()))

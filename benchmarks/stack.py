@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import structlog
 from temporalio.client import Client
 
 from api.auth import mint_dev_token
@@ -22,6 +23,8 @@ from domain.identity import Ministry, Role, Scope
 from stack.embedded import EmbeddedStack, StackInfo
 from stack.supervisor import ChildProcess
 from workers.temporal_client import connect_temporal
+
+log = structlog.get_logger(__name__)
 
 STATE_DIR = PROJECT_ROOT / ".bench"
 UPT = "LP-CIPINANG"
@@ -94,7 +97,9 @@ async def bench_stack(synthetic_inmates: int, *, fresh: bool = True) -> AsyncIte
         )
         yield Bench(info, settings, temporal, stack)
     finally:
-        await stack.stop()
+        # A worker dying at shutdown (e.g. the floor worker's fatal error) is reported.
+        for problem in await stack.stop():
+            log.error("bench_stack_stopped_abnormally", problem=problem)
 
 
 def state_size(path: Path = STATE_DIR) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from api.auth import mint_dev_token
 from config.settings import Settings
+from domain.clock import jakarta_today
 from domain.identity import Ministry, Role, Scope
 from registries.sdp_seed import DEMO_PAROLE
 
@@ -38,6 +39,15 @@ class _Client:
     def _headers(self, subject: str, role: Role, scope: Scope) -> dict[str, str]:
         token = mint_dev_token(self._settings, subject, [role], scope, timedelta(minutes=30))
         return {"Authorization": f"Bearer {token}"}
+
+    async def get_or_none(self, path: str, as_: tuple[str, Role, Scope]) -> Any:
+        """A GET whose 404 means "none yet"."""
+        response = await self._http.get(path, headers=self._headers(*as_))
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        if response.status_code >= 400:
+            raise DemoFailed(f"GET {path} -> {response.status_code}: {response.text}")
+        return response.json()
 
     async def call(
         self, method: str, path: str, as_: tuple[str, Role, Scope], body: dict[str, Any] | None
@@ -64,6 +74,9 @@ async def run_demo(
     enrolment's final read-model record."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         api = _Client(http, settings)
+        earlier = await _earlier_run(api, say, sdp_no)
+        if earlier is not None:
+            return earlier
         programme = await api.call("GET", f"/programmes/{PROGRAMME}", CASEWORKER, None)
         created = await api.call(
             "POST",
@@ -76,7 +89,7 @@ async def run_demo(
         decision = {"decision": "approve", "reason": "eligible; cohort has places"}
         await api.call("POST", f"/enrolments/{eid}/placement", TPP, decision)
         say("TPP approved the placement")
-        start = date.today()
+        start = jakarta_today()
         for n in range(1, programme["session_count"] + 1):
             entry = {
                 "session_no": n,
@@ -119,6 +132,35 @@ async def run_demo(
         raise DemoFailed(f"{eid} did not close within 60 s: see the Temporal UI")
 
 
+async def _earlier_run(
+    api: _Client, say: Callable[[str], None], sdp_no: str
+) -> dict[str, Any] | None:
+    """The certified enrolment of a demo run that already happened (the state survives a
+    restart), finishing its release handover if the run stopped half-way; None when the
+    demo inmate has no certificate yet. Idempotent: a restart never releases them again."""
+    answer = await api.get_or_none(f"/journeys/{sdp_no}", PLACEMENT)
+    if answer is None:
+        return None
+    certified = [
+        e for e in answer["enrolments"]
+        if e["programme_code"] == PROGRAMME and e["outcome"] == "certified"
+    ]  # fmt: skip
+    if not certified:
+        return None
+    record: dict[str, Any] = certified[-1]
+    status = answer["journey"]["status"]
+    if status == "in_custody":
+        await _release(api, say, sdp_no, record["enrolment_id"])
+    elif status in ("releasing", "handover"):
+        await _acknowledge(api, say, sdp_no)
+    else:
+        say(
+            f"the demo already ran: inmate {sdp_no} holds BNSP certificate "
+            f"{record['certificate_number']} and was released and handed over; nothing to do"
+        )
+    return record
+
+
 async def _release(api: _Client, say: Callable[[str], None], sdp_no: str, eid: str) -> None:
     """SDP reports a parole release; both receivers acknowledge the handover."""
     event = {
@@ -131,31 +173,27 @@ async def _release(api: _Client, say: Callable[[str], None], sdp_no: str, eid: s
     }
     await api.call("POST", "/custody-events", SDP, event)
     say(f"SDP reported a conditional release (PB) under Bapas {BAPAS}")
-    journey: dict[str, Any] = {}
+    await _acknowledge(api, say, sdp_no)
+
+
+async def _acknowledge(api: _Client, say: Callable[[str], None], sdp_no: str) -> None:
+    """Each receiver acknowledges the inmate's handover still open (the release answered
+    once its handovers were sent, so they are there to be found)."""
     for receiver in (BAPAS_OFFICER, PLACEMENT):
-        handover = await _open_handover(api, receiver, sdp_no)
-        detail = await api.call("GET", f"/handovers/{handover['handover_id']}", receiver, None)
-        certificates = (detail["package"] or {}).get("certificates", [])
-        journey = await api.call(
-            "POST",
-            f"/handovers/{handover['handover_id']}/acknowledgement",
-            receiver,
-            {"reason": "received; the client is registered with us"},
+        page = await api.call(
+            "GET", f"/handovers?state=open&inmate_sdp_no={sdp_no}", receiver, None
         )
-        say(
-            f"{receiver[1].value} acknowledged the handover "
-            f"({len(certificates)} certificate(s) in the package)"
-        )
-    say(f"the inmate's journey is {journey['status']}")
-
-
-async def _open_handover(
-    api: _Client, receiver: tuple[str, Role, Scope], sdp_no: str
-) -> dict[str, Any]:
-    for _ in range(600):
-        page = await api.call("GET", "/handovers?state=open", receiver, None)
-        for item in page["items"]:
-            if item["inmate_sdp_no"] == sdp_no:
-                return dict(item)
-        await asyncio.sleep(0.1)
-    raise DemoFailed(f"no handover for {sdp_no} reached {receiver[0]} within 60 s")
+        for handover in page["items"]:
+            detail = await api.call("GET", f"/handovers/{handover['handover_id']}", receiver, None)
+            certificates = (detail["package"] or {}).get("certificates", [])
+            journey = await api.call(
+                "POST",
+                f"/handovers/{handover['handover_id']}/acknowledgement",
+                receiver,
+                {"reason": "received; the client is registered with us"},
+            )
+            say(
+                f"{receiver[1].value} acknowledged the handover "
+                f"({len(certificates)} certificate(s) in the package)"
+            )
+            say(f"the inmate's journey is {journey['status']}")

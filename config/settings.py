@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     bnsp_mode: RegistryMode = RegistryMode.SIMULATOR
     bnsp_url: str = "http://127.0.0.1:8100"
     registry_timeout_seconds: float = 10.0
+    # How long a write waits for the state it creates to be readable (the case waiting on its
+    # placement, a release's handovers, an active permit) before answering 202 with where to
+    # poll (api/final_answers.py).
+    answer_wait_seconds: float = Field(default=10.0, gt=0, le=60)
 
     enrolment_policy: EnrolmentPolicy = EnrolmentPolicy()
     # e.g. SINERGI_JOURNEY_POLICY__HANDOVER_ACK_DAYS=5; snapshotted into each new journey.

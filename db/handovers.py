@@ -54,12 +54,19 @@ class HandoverDetail(HandoverRecord):
     package: HandoverPackage | None
 
 
+class HandoverSort(StrEnum):
+    NEWEST = "newest"  # most recently sent first
+    DUE = "due"  # soonest due first, acknowledged ones last: a receiver's work order
+
+
 class HandoverFilter(BaseModel):
     receiver: HandoverReceiver | None = None
     bapas_code: str | None = None
     journey_id: str | None = None
+    inmate_sdp_no: str | None = None
     state: HandoverState | None = None
     now: datetime  # "overdue" means due_at < now
+    sort: HandoverSort = HandoverSort.DUE
     limit: int = 50
     offset: int = 0
 
@@ -102,16 +109,24 @@ _HANDOVER_STATE = f"""
 """
 
 
+_HANDOVER_ORDER = {
+    HandoverSort.DUE: "(h.acknowledged_at IS NOT NULL), h.due_at, h.handover_id",
+    HandoverSort.NEWEST: "h.sent_at DESC, h.handover_id DESC",
+}
+
+
 async def list_handovers(
     conn: Connection | asyncpg.Pool, where: HandoverFilter
 ) -> list[HandoverRecord]:
-    """Soonest due first (what a receiver must do next), acknowledged ones last."""
+    """In `where.sort` order: soonest due first (what a receiver must do next, acknowledged
+    ones last), or newest first."""
     args: list[Any] = [where.now]
     clauses: list[str] = []
     for column, value in (
         ("h.receiver", where.receiver.value if where.receiver else None),
         ("h.bapas_code", where.bapas_code),
         ("h.journey_id", where.journey_id),
+        ("h.inmate_sdp_no", where.inmate_sdp_no),
     ):
         if value is not None:
             args.append(value)
@@ -125,7 +140,7 @@ async def list_handovers(
     args += [where.limit, where.offset]
     sql = f"""SELECT {_HANDOVER_COLUMNS}, {_HANDOVER_STATE} FROM handovers h
                {"WHERE " + " AND ".join(clauses) if clauses else ""}
-               ORDER BY (h.acknowledged_at IS NOT NULL), h.due_at, h.handover_id
+               ORDER BY {_HANDOVER_ORDER[where.sort]}
                LIMIT ${len(args) - 1} OFFSET ${len(args)}"""  # noqa: S608 - placeholders only
     return [HandoverRecord(**dict(r)) for r in await conn.fetch(sql, *args)]
 

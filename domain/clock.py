@@ -1,12 +1,15 @@
 """Calendar dates as the ministries read them.
 
-Dates (a deferral, a planned end, a release) are Jakarta dates (WIB, UTC+7, no daylight
-saving), so a fixed offset is exact and needs no time-zone database inside workflows.
+Dates (a deferral, a planned end, a release, an arrival) are Jakarta dates (WIB, UTC+7, no
+daylight saving), so a fixed offset is exact and needs no time-zone database inside
+workflows. Every "today" a rule compares a date with is `jakarta_today()`: between 00:00 and
+07:00 WIB the UTC date is still yesterday, so a client sending its UTC "today" then sends
+the day before.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
@@ -18,3 +21,9 @@ def local_date(moment: datetime) -> date:
 def start_of(day: date) -> datetime:
     """The first instant of a Jakarta calendar day."""
     return datetime.combine(day, time(0), tzinfo=WIB)
+
+
+def jakarta_today(now: datetime | None = None) -> date:
+    """The Jakarta calendar date at `now` (default: this moment). Workflows pass
+    `workflow.now()`; everything else may leave it out."""
+    return local_date(now if now is not None else datetime.now(UTC))

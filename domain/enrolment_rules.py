@@ -181,7 +181,9 @@ def check_placement(state: EnrolmentState, decision: PlacementDecision, today: d
         raise invalid("this request was not flagged: no TPP exception is needed")
     if decision.decision is PlacementChoice.DEFER:
         if decision.defer_until is None or decision.defer_until <= today:
-            raise invalid("a deferral needs defer_until, a date after today")
+            raise invalid(
+                f"a deferral needs defer_until, a Jakarta date after today ({today} in Jakarta)"
+            )
     elif decision.defer_until is not None:
         raise invalid("defer_until applies only to a deferral")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.clock import local_date
+from domain.clock import jakarta_today
 from domain.custody import CustodyEvent, CustodyEventKind
 from domain.enrolment import EnrolmentRequest, Outcome
 from domain.enrolment_rules import check_no_active_enrolment
@@ -33,7 +33,7 @@ def applied_entry(state: JourneyState, event_id: str) -> CustodyEntry | None:
 
 
 def sanctions_in_force(state: JourneyState, now: datetime) -> list[str]:
-    today = local_date(now)
+    today = jakarta_today(now)
     return [s.ref for s in state.sanctions if s.until is None or s.until > today]
 
 

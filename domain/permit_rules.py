@@ -195,14 +195,18 @@ def check_arrival(state: PermitState, entry: ArrivalRecord, today: date) -> None
     _check(state, entry.actor, "recording the arrival", (Role.IMIGRASI_OFFICER,))
     require_stage(state, "recording the arrival", Stage.AWAITING_ARRIVAL)
     if entry.arrived_on > today:
-        raise invalid(f"the arrival date {entry.arrived_on} is in the future")
+        raise invalid(
+            f"the arrival date {entry.arrived_on} is in the future: arrival dates are Jakarta "
+            f"dates (WIB), and today in Jakarta is {today}"
+        )
     # The ITAS runs from the arrival: an arrival before the visa would start (and, far
     # enough back, end) the permit before the TKA could have entered on it.
     issued = local_date(state.awaiting.since) if state.awaiting is not None else None
     if issued is not None and entry.arrived_on < issued:
         raise invalid(
             f"the arrival date {entry.arrived_on} is before the C312 visa was issued "
-            f"({issued}): the TKA enters on the visa"
+            f"({issued}, a Jakarta date): the TKA enters on the visa; send the Jakarta date "
+            "of the arrival (WIB), not the UTC one"
         )
 
 

@@ -32,10 +32,31 @@ class InmateRecord(BaseModel):
     expected_release: date | None = None
 
 
+class InmateQuery(BaseModel):
+    """Which inmates of one UPT to list: by SDP number prefix, in SDP number order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    upt_code: str
+    sdp_prefix: str = ""
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = None  # the last SDP number of the previous page (keyset)
+
+
+class InmatePage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: tuple[InmateRecord, ...]
+
+
 class SdpRegistry(Protocol):
     """Sistem Database Pemasyarakatan: the corrections database."""
 
     async def get_inmate(self, sdp_no: str) -> InmateRecord | None: ...
+
+    async def list_inmates(self, query: InmateQuery) -> InmatePage:
+        """The inmates SDP holds at `query.upt_code` (released ones are not held anywhere)."""
+        ...
 
 
 class CertificationSubmission(BaseModel):

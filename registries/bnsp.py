@@ -20,6 +20,7 @@ import httpx
 import structlog
 from pydantic import BaseModel
 
+from domain.clock import jakarta_today
 from domain.registries import (
     CertificateLookup,
     CertificateLookupResult,
@@ -75,7 +76,7 @@ class BnspSimulator:
 
     def __init__(
         self,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = jakarta_today,
         validity_years: int = DEFAULT_VALIDITY_YEARS,
     ) -> None:
         if validity_years < 1:

@@ -30,6 +30,8 @@ from domain.registries import (
     CertificateLookup,
     CertificateLookupResult,
     CertificationSubmission,
+    InmatePage,
+    InmateQuery,
     InmateRecord,
     SubmissionReceipt,
 )
@@ -60,6 +62,13 @@ def create_simulator_app(
         if record is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "SDP has no inmate with this number")
         return record
+
+    @app.get("/sdp/upts/{upt_code}/inmates", tags=["sdp"])
+    async def list_inmates(
+        upt_code: str, sdp_prefix: str = "", limit: int = 50, after: str | None = None
+    ) -> InmatePage:
+        query = InmateQuery(upt_code=upt_code, sdp_prefix=sdp_prefix, limit=limit, after=after)
+        return await sdp.list_inmates(query)
 
     @app.post("/bnsp/submissions", tags=["bnsp"], status_code=status.HTTP_201_CREATED)
     async def submit(

@@ -134,8 +134,10 @@ class EmbeddedStack:
             logs_dir=self.logs_dir,
         )
 
-    async def stop(self) -> None:
-        await self.supervisor.stop_all()
+    async def stop(self) -> list[str]:
+        """Stop everything; what ended abnormally (a child killed by a signal, a non-zero
+        exit), as messages."""
+        return await self.supervisor.stop_all()
 
     def _check_ports(self) -> None:
         wanted = [("API", self.settings.api_port, "SINERGI_API_PORT")]
@@ -241,7 +243,8 @@ async def run_stack(
     startup_timeout: float = 90.0,
     stop_timeout: float = 10.0,
 ) -> int:
-    """Run until SIGINT/SIGTERM (or `stop` is set): 0. Start-up failed or a child died: 1.
+    """Run until SIGINT/SIGTERM (or `stop` is set): 0. Start-up failed, a child died, or a
+    child ended abnormally when stopped (killed by a signal, a non-zero exit): 1.
 
     Whatever happens, every process this started is stopped before it returns.
     """
@@ -251,14 +254,22 @@ async def run_stack(
     stack = EmbeddedStack(
         settings, commands=commands, startup_timeout=startup_timeout, stop_timeout=stop_timeout
     )
+    problems: list[str] = []
     try:
-        return await _supervise(stack, stop_event, on_ready)
+        code = await _supervise(stack, stop_event, on_ready)
     finally:
         log.info("stack_stopping")
-        await stack.stop()
+        problems = await stack.stop()
         for sig in installed:
             loop.remove_signal_handler(sig)
         log.info("stack_stopped", state_dir=str(settings.state_dir))
+    if problems:
+        # A process that dies at shutdown (e.g. a fatal error under a runtime thread) is a
+        # bug to fix, not a normal stop: say so, and exit non-zero.
+        for problem in problems:
+            log.error("stack_stopped_abnormally", problem=problem)
+        return 1
+    return code
 
 
 async def _supervise(

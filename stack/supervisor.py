@@ -87,6 +87,7 @@ class ChildProcess:
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.stop_timeout = stop_timeout
+        self.stop_failure: str | None = None  # set by stop(): how it ended, if abnormally
         self._proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -148,12 +149,39 @@ class ChildProcess:
         # Anything the child started and left behind in its group goes too.
         if _group_alive(proc.pid):
             self._signal_group(proc.pid, signal.SIGKILL)
-        log.info("child_stopped", child=self.name, returncode=proc.returncode)
+        self.stop_failure = abnormal_stop(self.name, proc.returncode, self.log_path)
+        if self.stop_failure is None:
+            log.info("child_stopped", child=self.name, returncode=proc.returncode)
+        else:
+            log.error("child_stopped_abnormally", child=self.name, returncode=proc.returncode,
+                      problem=self.stop_failure)  # fmt: skip
 
     @staticmethod
     def _signal_group(pgid: int, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, sig)
+
+
+def abnormal_stop(name: str, returncode: int | None, log_path: Path) -> str | None:
+    """What was wrong with how a child ended when asked to stop (SIGTERM): None for exit 0.
+    Killed by a signal (a negative code: SIGKILL after the stop timeout, SIGABRT from a
+    fatal error) or a non-zero exit is an error, named with its log."""
+    if returncode == 0:
+        return None
+    if returncode is None:
+        how = "did not exit"
+    elif returncode < 0:
+        how = f"was killed by {_signal_name(-returncode)} (exit {returncode})"
+    else:
+        how = f"exited with code {returncode}"
+    return f"{name} {how} when stopped; its log is {log_path}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _group_alive(pgid: int) -> bool:
@@ -207,11 +235,19 @@ class Supervisor:
                 await asyncio.wait_for(stop.wait(), poll)
         return None
 
-    async def stop_all(self) -> None:
-        """Reverse start order. One service failing to stop does not keep the rest running."""
+    async def stop_all(self) -> list[str]:
+        """Reverse start order. One service failing to stop does not keep the rest running.
+        Returns what went wrong: a stop that failed, a child that ended abnormally."""
+        problems: list[str] = []
         while self._services:
             service = self._services.pop()
             try:
                 await service.stop()
-            except Exception:
+            except Exception as error:
                 log.exception("stop_failed", service=service.name)
+                problems.append(f"{service.name} failed to stop: {error}")
+                continue
+            failure = getattr(service, "stop_failure", None)
+            if failure is not None:
+                problems.append(failure)
+        return problems

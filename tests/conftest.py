@@ -25,6 +25,11 @@ from tests.temporal_support import CONVERTER
 
 TEMPLATE_DB = "sinergi_template"
 
+# A write answers once its state is readable, or 202 past this wait (api/final_answers.py).
+# The tests share a few CPUs with everything else: give a loaded machine room, so a 202 is
+# only ever the answer a test asks for (it shortens the wait itself).
+os.environ.setdefault("SINERGI_ANSWER_WAIT_SECONDS", "45")
+
 
 @pytest.fixture(scope="session")
 def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

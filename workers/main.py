@@ -15,6 +15,7 @@ from db.connect import create_pool
 from registries.factory import build_bnsp
 from workers.audit_schedule import ensure_anchor_schedule
 from workers.enrolment import enrolment_worker
+from workers.process import exit_after
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,7 @@ async def run() -> None:
 
 def main() -> None:
     configure_logging(get_settings().log_json)
-    asyncio.run(run())
+    exit_after(lambda: asyncio.run(run()))
 
 
 if __name__ == "__main__":

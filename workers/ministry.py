@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from config.log import configure_logging
 from config.settings import Settings, get_settings
+from workers.process import exit_after
 from workers.temporal_client import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -44,4 +45,4 @@ async def serve(ministry: str, build: BuildWorker) -> None:
 
 def main(ministry: str, build: BuildWorker) -> None:
     configure_logging(get_settings().log_json)
-    asyncio.run(serve(ministry, build))
+    exit_after(lambda: asyncio.run(serve(ministry, build)))

@@ -326,6 +326,9 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "assessment": Target("case in assessment", {"enrolment_id": assessment}),
         "closed": Target("rejected case", {"enrolment_id": closed}),
         "journey": Target("journey in custody", {"inmate_sdp_no": DEMO_ELIGIBLE}),
+        "inmates": Target(
+            "inmates of the UPT", {"upt_code": "LP-CIPINANG", "sdp_no": DEMO_ELIGIBLE}
+        ),
         "released": Target("journey handed over", {"inmate_sdp_no": DEMO_RELEASE_SOON}),
         "bapas handover": Target(
             "handover to the Bapas",

@@ -9,13 +9,14 @@ real case or task, with a valid body that a later rule refuses, so an allowed pe
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
 
 from api.main import create_app
 from config.settings import Environment, Settings
+from domain.clock import jakarta_today
 from domain.identity import Role
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api.conftest import ApiStack
@@ -52,6 +53,7 @@ CASE_READERS = may(
 # Who reads an inmate's journey: its UPT's caseworkers and TPP, the Kemnaker officer (job
 # placement, escalations) and auditors of Process A.
 JOURNEY_READERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.KEMNAKER_OFFICER, Role.AUDITOR)
+INMATE_LOOKERS = may(Role.CASEWORKER, Role.TPP_MEMBER, Role.AUDITOR)
 # A handover is for its receiver (the Bapas's PK, or Kemnaker's officer) and auditors.
 HANDOVER_READERS = receiver_and(Role.AUDITOR)
 PERMIT = "/permits/{application_id}"
@@ -111,6 +113,9 @@ EXPECTED: dict[Operation, Rule] = {
     ),
     ("GET", "/journeys"): JOURNEY_READERS,
     ("GET", "/journeys/{inmate_sdp_no}"): JOURNEY_READERS,
+    # Looking inmates up in SDP: the staff of the UPT holding them; auditors of Process A.
+    ("GET", "/inmates/{inmate_sdp_no}"): INMATE_LOOKERS,
+    ("GET", "/upts/{upt_code}/inmates"): INMATE_LOOKERS,
     # Release handover: each receiver acknowledges its own; auditors read.
     ("GET", "/handovers"): HANDOVER_READERS,
     ("GET", "/handovers/{handover_id}"): HANDOVER_READERS,
@@ -199,7 +204,7 @@ APPROVE: dict[str, Any] = {"decision": "approve", "reason": "checking who may do
 PAST_DEFERRAL: dict[str, Any] = {
     "decision": "defer",
     "reason": "revisit after the next cohort",
-    "defer_until": str(date.today() - timedelta(days=7)),
+    "defer_until": str(jakarta_today() - timedelta(days=7)),
 }
 UNKNOWN_UNIT: dict[str, Any] = {
     "tuk_code": "TUK-LAPAS-CIPINANG",
@@ -303,6 +308,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/custody-events"): Probe(("journey",), _custody_event),  # 422: unknown UPT
     ("GET", "/journeys"): Probe(("journey",), lists="inmate_sdp_no"),
     ("GET", "/journeys/{inmate_sdp_no}"): Probe(("journey", "released")),
+    ("GET", "/inmates/{inmate_sdp_no}"): Probe(("journey",)),
+    ("GET", "/upts/{upt_code}/inmates"): Probe(("inmates",), lists="sdp_no"),
     ("GET", "/handovers"): Probe(HANDOVERS, lists="handover_id"),
     ("GET", "/handovers/{handover_id}"): Probe(HANDOVERS),
     ("POST", "/handovers/{handover_id}/acknowledgement"): Probe(

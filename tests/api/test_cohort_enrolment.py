@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from domain.clock import jakarta_today
 from domain.reference import EducationLevel
 from domain.registries import CustodyStatus, InmateRecord
 from registries.sdp_seed import DEMO_LOW_EDUCATION
@@ -24,7 +25,7 @@ def new_inmates(api: ApiStack, count: int, **changes: Any) -> list[str]:
             status=CustodyStatus.SENTENCED,
             upt_code="LP-CIPINANG",
             education=EducationLevel.SMA,
-            expected_release=date.today() + timedelta(days=1500),
+            expected_release=jakarta_today() + timedelta(days=1500),
         )
         api.sdp.add(record.model_copy(update=changes))
         numbers.append(record.sdp_no)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from domain.registries import CertificateLookup, CertificationSubmission
+from domain.registries import CertificateLookup, CertificationSubmission, InmateQuery
 from registries.bnsp import IDEMPOTENCY_HEADER, BnspHttpClient, BnspSimulator
 from registries.errors import RegistryRejected, UnknownSubmission
 from registries.sdp import SdpHttpClient, SdpSimulator
@@ -102,3 +102,26 @@ async def test_lookup_of_an_unknown_reference_over_http_is_an_unknown_submission
     with pytest.raises(UnknownSubmission) as raised:
         await bnsp_client.lookup(CertificateLookup(submission_ref="BNSP-SUB-000000000000"))
     assert raised.value.status_code == 404
+
+
+async def test_a_upts_inmates_over_http_match_the_registry(
+    sdp_client: SdpHttpClient, sdp_simulator: SdpSimulator
+) -> None:
+    query = InmateQuery(upt_code="LP-CIPINANG", sdp_prefix="CPN-202", limit=3)
+    page = await sdp_client.list_inmates(query)
+    assert page == await sdp_simulator.list_inmates(query)
+    assert [i.sdp_no for i in page.items] == sorted(i.sdp_no for i in page.items)
+    assert len(page.items) == 3 and all(i.upt_code == "LP-CIPINANG" for i in page.items)
+    rest = await sdp_client.list_inmates(query.model_copy(update={"after": page.items[-1].sdp_no}))
+    assert not {i.sdp_no for i in rest.items} & {i.sdp_no for i in page.items}
+    # A UPT code is one quoted path segment: it cannot reach another path of the registry.
+    with pytest.raises(RegistryRejected):
+        await sdp_client.list_inmates(InmateQuery(upt_code="../../healthz"))
+
+
+async def test_synthetic_inmates_are_listed_in_number_order_after_the_seeded_ones() -> None:
+    sdp = SdpSimulator.default(synthetic=5)
+    page = await sdp.list_inmates(InmateQuery(upt_code="LP-CIPINANG", sdp_prefix="SYN-00000"))
+    assert [i.sdp_no for i in page.items] == [f"SYN-00000{n}" for n in range(5)]
+    first = await sdp.list_inmates(InmateQuery(upt_code="LP-CIPINANG", limit=7))
+    assert first.items[-1].sdp_no == "SYN-000000"  # the six seeded CPN- numbers sort first

@@ -115,3 +115,39 @@ async def test_waiting_ends_quietly_when_a_stop_is_requested(tmp_path: Path) -> 
     asyncio.get_running_loop().call_later(0.1, stop.set)
     assert await asyncio.wait_for(supervisor.wait_for_exit(stop, poll=0.05), 5) is None
     await supervisor.stop_all()
+
+
+# Dies of SIGABRT when asked to stop: what a fatal error at interpreter shutdown looks like.
+ABORTS_ON_STOP = """
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: os.abort())
+open(sys.argv[1], "w").write("ready")
+time.sleep(120)
+"""
+
+
+async def test_a_child_that_dies_at_shutdown_is_reported_not_taken_for_a_normal_stop(
+    tmp_path: Path,
+) -> None:
+    ready, polite_ready = tmp_path / "ready", tmp_path / "polite.ready"
+    supervisor = Supervisor()
+    await supervisor.start_child(_child(tmp_path, "polite", POLITE, "polite", str(polite_ready),
+                                        str(tmp_path / "journal")))  # fmt: skip
+    await supervisor.start_child(_child(tmp_path, "aborter", ABORTS_ON_STOP, str(ready)))
+    await wait_for_file(ready)
+    await wait_for_file(polite_ready)
+    problems = await supervisor.stop_all()
+    assert problems == [
+        f"aborter was killed by SIGABRT (exit -6) when stopped; its log is "
+        f"{tmp_path / 'logs' / 'aborter.log'}"
+    ]
+
+
+async def test_children_that_stop_cleanly_report_nothing(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    supervisor = Supervisor()
+    await supervisor.start_child(
+        _child(tmp_path, "polite", POLITE, "polite", str(ready), str(tmp_path / "journal"))
+    )
+    await wait_for_file(ready)
+    assert await supervisor.stop_all() == []

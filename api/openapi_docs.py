@@ -1,0 +1,344 @@
+"""What an integrator reads in `/openapi.json`: the conventions, and a description and an
+example for every request body.
+
+One table here rather than examples spread over the domain models: the request models are
+shared with the workflows (an Update's argument is its fields plus the actor), and a test
+(tests/api/test_openapi_docs.py) validates every example against its model, so an example
+cannot drift from the rule. Date fields are described the same way everywhere: each
+`format: date` field of every schema says it is an Asia/Jakarta calendar date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from api import case_kinds
+from api.cohorts import CohortBatch
+from api.inbox import Reassignment
+from api.inbox_contract import add_decide_contract
+from domain.custody import CustodyEventFields, HoldReviewFields
+from domain.enrolment import (
+    AppealDecisionFields,
+    AssessmentFields,
+    AttendanceFields,
+    ModuleCompletionFields,
+    PlacementDecisionFields,
+    ReasonFields,
+)
+from domain.journey import HandoverAckFields
+from domain.permit import (
+    ArrivalFields,
+    FeasibilityFields,
+    PaymentConfirmation,
+    PermitApplicationFields,
+    ResubmissionFields,
+    RptkaFields,
+    TerminationFields,
+    VerificationFields,
+    VisaFields,
+)
+from services.enrolment_requests import EnrolmentCreate
+
+JAKARTA_DATE = (
+    "An Asia/Jakarta (WIB, UTC+7) calendar date, YYYY-MM-DD: every date Sinergi takes or "
+    "gives is one, and every 'today' a rule compares it with is today in Jakarta (from "
+    "00:00 to 07:00 WIB the UTC date is still the day before)."
+)
+
+CONVENTIONS = """
+Sinergi runs two joint processes of Kemnaker and Kemenimipas: **A**, an inmate's vocational
+certification (`/inmates`, `/enrolments`, `/custody-events`, `/journeys`, `/handovers`) and
+**B**, a TKA permit routed between Kemnaker and Imigrasi (`/permits`,
+`/payments/simponi/callback`). Reviewers work from `/inbox`.
+
+**Authentication.** `Authorization: Bearer <token>`; the token carries the roles and the scope
+(UPT, LSP, Bapas, ministry or employer NIB). The actor of every decision is taken from the
+token, never from the body. In development `sinergi token` mints one (README).
+
+**Dates.** Every `date` is an Asia/Jakarta calendar date (WIB); every date-time carries its
+offset. A rule that compares a date with "today" compares it with today in Jakarta: between
+00:00 and 07:00 WIB, send the Jakarta date, not the UTC one.
+
+**Finding things.** `GET /inmates/{inmate_sdp_no}` gives an inmate's UPT and, for every
+programme, whether an enrolment would be accepted, and every reason it would not;
+`GET /upts/{upt_code}/inmates?sdp_prefix=` lists a UPT's inmates. `GET /handovers` filters by
+`inmate_sdp_no` or `journey_id`, newest first; `GET /permits` filters by `employer_nib`.
+
+**Answers are final.** A write answers with the state it created, and a read right after it
+shows that state: `POST /enrolments` once the case waits on its placement review;
+`POST /custody-events` for a release with the handovers it sent; a permit's arrival once the
+permit is `active`. If that takes longer than the server's wait, the answer is **202** with a
+`Location` (and `poll`) to read and an `until` time.
+
+**A release-flagged request.** When the inmate's expected release falls before the
+programme's planned end plus the assessment window, the enrolment is `release_flagged`; the
+TPP approves it only with `exception_granted: true` in `POST /enrolments/{id}/placement`.
+
+**The DKPTKA billing code** is `billing_code` of `GET /permits/{id}` (and `billing` of
+`GET /permits/{id}/state`, with the amount and the payment deadline) once the application
+reaches payment; exempt employers (`exempt: true`) get none.
+
+**Errors.** 403 wrong role or scope, 404 unknown, 409 wrong stage or closed case, 422 a
+malformed or inconsistent request; `detail` says what to fix. Nothing is stored for any 4xx.
+"""
+
+
+@dataclass(frozen=True)
+class BodyDoc:
+    """A request body's description (when its model has no docstring) and its example."""
+
+    example: dict[str, Any]
+    description: str | None = None
+
+
+REASON = "motivated, attendance record clean"
+
+REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
+    EnrolmentCreate: BodyDoc(
+        {"inmate_sdp_no": "CPN-2024-00123", "programme_code": "BARISTA", "reason": REASON},
+        "A caseworker of the inmate's UPT asks to enrol them; `GET /inmates/{inmate_sdp_no}` "
+        "says beforehand whether it would be accepted.",
+    ),
+    CohortBatch: BodyDoc(
+        {
+            "rows": [
+                {"inmate_sdp_no": "CPN-2024-00123", "programme_code": "BARISTA", "reason": REASON}
+            ]
+        },
+        "Up to 500 rows `{inmate_sdp_no, programme_code, reason}`; each is answered on its own.",
+    ),
+    PlacementDecisionFields: BodyDoc(
+        {"decision": "approve", "reason": "TPP session of 2 December", "exception_granted": True},
+        "The TPP's placement decision: `approve` (a `release_flagged` enrolment needs "
+        "`exception_granted: true`), `reject` with a reason, or `defer` with `defer_until`, a "
+        "Jakarta date after today.",
+    ),
+    AttendanceFields: BodyDoc(
+        {"session_no": 1, "session_date": "2026-12-09", "present": True},
+        "One training session's attendance; `session_no` counts from 1 to the programme's "
+        "`session_count`.",
+    ),
+    ModuleCompletionFields: BodyDoc(
+        {"module_code": "BAR-M1-HYGIENE"}, "A module of the programme (its `modules`), completed."
+    ),
+    ReasonFields: BodyDoc({"reason": "every session held"}, "A decision that needs only why."),
+    AssessmentFields: BodyDoc(
+        {
+            "tuk_code": "TUK-LAPAS-CIPINANG",
+            "results": {"I.56BAR00.001.1": "K"},
+            "reason": "observed practice",
+        },
+        "K (kompeten) or BK (belum kompeten) for exactly the units due in this assessment "
+        "(`GET /enrolments/{id}/state` lists them).",
+    ),
+    AppealDecisionFields: BodyDoc(
+        {
+            "panel": ["asr-2", "asr-3", "asr-4"],
+            "outcome": "reassess",
+            "reason": "the practical was cut short",
+        },
+        "The appeal panel: at least 3 assessors of the LSP, not the contested one; the caller "
+        "must be on it.",
+    ),
+    HoldReviewFields: BodyDoc(
+        {"decision": "resume", "reason": "the programme runs here too"},
+        "The TPP resumes or withdraws a case suspended by a transfer or a long sanction.",
+    ),
+    Reassignment: BodyDoc({"to_subject": "tpp-2"}, "Who takes the task over."),
+    CustodyEventFields: BodyDoc(
+        {
+            "event_id": "SDP-2026-000123",
+            "inmate_sdp_no": "CPN-2024-00123",
+            "kind": "release",
+            "occurred_at": "2026-12-02T09:00:00+07:00",
+            "release_kind": "pb",
+            "bapas_code": "BP-JAKBAR",
+        },
+    ),
+    HandoverAckFields: BodyDoc(
+        {"reason": "registered as Klien"}, "The receiver confirms it took the handover over."
+    ),
+    PermitApplicationFields: BodyDoc(
+        {
+            "position_title": "Welding Engineer",
+            "position_kind": "professional",
+            "tka_name": "Example Name",
+            "passport_no": "E1234567",
+            "nationality": "JP",
+            "duration_months": 12,
+            "work_location": "Cilegon, Banten",
+            "in_kek": False,
+            "pendamping": {"name": "Budi Santoso", "position": "Welding Supervisor"},
+            "employer_category": "company",
+        },
+    ),
+    VerificationFields: BodyDoc(
+        {"decision": "approve", "reason": "documents complete"},
+        "Kemnaker's document verification: `approve`, `request_revision` or `reject`.",
+    ),
+    ResubmissionFields: BodyDoc(
+        {"documents": ["diploma"], "reason": "legalised copy attached"},
+        "The employer's corrected or added documents, after a revision request or a visa hold.",
+    ),
+    FeasibilityFields: BodyDoc(
+        {"decision": "feasible", "reason": "the position needs the skill"},
+        "The feasibility assessment: `feasible` or `not_feasible`.",
+    ),
+    RptkaFields: BodyDoc(
+        {"decision": "approve", "reason": "pengesahan RPTKA"},
+        "The director's RPTKA approval: `approve` or `reject`.",
+    ),
+    VisaFields: BodyDoc(
+        {"decision": "approve", "reason": "checks clear"},
+        "Imigrasi's C312 visa decision: `approve`, `reject` or `hold` for documents.",
+    ),
+    ArrivalFields: BodyDoc(
+        {"arrived_on": "2026-12-02", "port_of_entry": "CGK"},
+        "The TKA's arrival: `arrived_on` is the Jakarta date (not in the future, not before "
+        "the visa); SIMKIM then issues the ITAS and the answer shows the permit `active`.",
+    ),
+    TerminationFields: BodyDoc(
+        {"reason": "project finished early"}, "Early termination: SIMKIM issues the EPO."
+    ),
+}
+
+
+# Operations whose code has no docstring to publish.
+OPERATIONS: dict[tuple[str, str], str] = {
+    ("get", "/upts"): "Every UPT (Lapas, Rutan, Rutan branch, Bapas) with its kind.",
+    ("get", "/upts/{upt_code}/offerings"): "The programmes the UPT runs, with the cohort's "
+    "planned dates (Jakarta dates) and the LSP that certifies it.",
+    ("get", "/programmes"): "Every programme with its scheme, minimum education, sessions, "
+    "modules and competency units.",
+    ("get", "/programmes/{code}"): "One programme with its modules and competency units.",
+    ("get", "/enrolments/{enrolment_id}"): "The case as the read model holds it: stage, "
+    "outcome, whom it waits on (`awaiting_*`), attendance, certificate.",
+    ("get", "/tasks/{task_id}"): "One inbox task with its history: who claimed, released, "
+    "reassigned or decided it.",
+    ("post", "/tasks/{task_id}/claim"): "Take the task: colleagues then get a 409 naming you.",
+    ("post", "/tasks/{task_id}/reassign"): "A supervisor of the task's scope gives it to "
+    "another person.",
+    ("get", "/permits/{application_id}"): "The application as the read model holds it, with "
+    "the DKPTKA `billing_code` once billed and the visa, ITAS and EPO numbers once issued.",
+}
+DECISION = (
+    "{summary}. The actor (who, role, scope) is taken from the token. The workflow's "
+    "validator has the last word: 403 wrong role or scope, 409 wrong stage or a closed case "
+    "or a task a colleague claimed, 422 a malformed or inconsistent decision; nothing is "
+    "recorded then. Accepted, it answers with the case's new state once the workflow acted."
+)
+
+
+def install_openapi_docs(app: FastAPI) -> None:
+    """Serve `/openapi.json` with the conventions, the request bodies' examples, the
+    Jakarta-date descriptions and the inbox's typed `decide` bodies."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=CONVENTIONS.strip(),
+                routes=app.routes,
+            )
+            add_decide_contract(schema, _decide_examples())
+            _add_callback_body(schema)
+            document(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+CALLBACK = "/payments/simponi/callback"
+PAYMENT_EXAMPLE = {
+    "payment_id": "SIMPONI-PAY-1",
+    "billing_code": "820261202000001",
+    "amount_usd": 1200,
+    "paid_at": "2026-12-02T10:00:00+07:00",
+}
+
+
+def _add_callback_body(schema: dict[str, Any]) -> None:
+    """The callback reads its raw body (the signature is over its bytes): publish its shape."""
+    operation = schema["paths"].get(CALLBACK, {}).get("post")
+    if operation is None or "requestBody" in operation:
+        return
+    component = PaymentConfirmation.model_json_schema()
+    component["examples"] = [PAYMENT_EXAMPLE]
+    schema["components"]["schemas"].setdefault("PaymentConfirmation", component)
+    operation["requestBody"] = {
+        "required": True,
+        "description": "Signed: `X-Simponi-Signature` is the hex HMAC-SHA256 of "
+        "`X-Simponi-Timestamp + '.' + the raw body` with the shared secret.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PaymentConfirmation"}}
+        },
+    }
+
+
+def _decide_examples() -> dict[str, dict[str, Any]]:
+    """Each task kind's example: its decision endpoint's body example."""
+    found = {}
+    for kind in case_kinds.CASE_KINDS.values():
+        for task_kind, decider in kind.deciders.items():
+            fields = [m for m in REQUEST_BODIES if issubclass(decider.payload, m)]
+            if fields:
+                found[task_kind] = REQUEST_BODIES[fields[0]].example
+    return found
+
+
+def document(schema: dict[str, Any]) -> None:
+    components: dict[str, dict[str, Any]] = schema.get("components", {}).get("schemas", {})
+    for model, doc in REQUEST_BODIES.items():
+        component = components.get(model.__name__)
+        if component is None:
+            continue
+        component["examples"] = [doc.example]
+        if doc.description is not None and not component.get("description"):
+            component["description"] = doc.description
+    for name, component in components.items():
+        _describe_dates(component)
+        if "__" in name:
+            # Two models of one name (Process A's and B's `Stage`, `Outcome`): FastAPI keys
+            # them by module, but generators name classes by title. Make the titles unique.
+            module = name.split("__")[-2]
+            component["title"] = f"{module.capitalize()}{component.get('title', '')}"
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if operation.get("description"):
+                continue
+            known = OPERATIONS.get((method, path))
+            if known is not None:
+                operation["description"] = known
+            elif method == "post" and operation.get("summary"):
+                operation["description"] = DECISION.format(summary=operation["summary"])
+
+
+def _describe_dates(node: Any) -> None:
+    """Every date property, however nested (anyOf with null), says it is a Jakarta date."""
+    if isinstance(node, dict):
+        for prop in node.get("properties", {}).values():
+            if _is_date(prop):
+                prop["description"] = (
+                    f"{prop['description']}. {JAKARTA_DATE}"
+                    if prop.get("description")
+                    else JAKARTA_DATE
+                )
+        for value in node.values():
+            if isinstance(value, dict | list):
+                _describe_dates(value)
+    elif isinstance(node, list):
+        for value in node:
+            _describe_dates(value)
+
+
+def _is_date(prop: dict[str, Any]) -> bool:
+    options = [prop, *prop.get("anyOf", [])]
+    return any(isinstance(o, dict) and o.get("format") == "date" for o in options)
