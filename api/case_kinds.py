@@ -42,6 +42,12 @@ def register(kind: CaseKind) -> None:
     CASE_KINDS[kind.name] = kind
 
 
+def add_deciders(name: str, deciders: dict[str, TaskDecider]) -> None:
+    """More task kinds of an already registered case kind (a process's later steps, in a
+    module of their own)."""
+    CASE_KINDS[name].deciders.update(deciders)
+
+
 def decider_for(case_kind: str, task_kind: str) -> TaskDecider | None:
     kind = CASE_KINDS.get(case_kind)
     return kind.deciders.get(task_kind) if kind is not None else None

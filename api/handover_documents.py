@@ -22,7 +22,7 @@ from config.payload_encryption import DEV_KEY_ID
 from config.settings import Settings
 from db import handover_documents as documents_db
 from documents.handover_pdf import ProgrammeFacts, render_handover_package
-from documents.store import DocumentMissing, LocalDocumentStore
+from documents.package_store import DocumentMissing, LocalDocumentStore
 from domain.certificate_check import UnitLine
 from domain.errors import conflict, forbidden
 from domain.identity import Actor

@@ -19,6 +19,7 @@ from api import (
     codec,
     cohorts,
     custody_events,
+    documents,
     enrolments,
     handover_documents,
     handovers,
@@ -30,6 +31,9 @@ from api import (
     notifications,
     payments,
     people,
+    permit_life,
+    permit_payment,
+    permit_search,
     permits,
     placements,
     reference,
@@ -48,6 +52,7 @@ from api.temporal_calls import bounded
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db.connect import create_pool
+from documents.wiring import document_service
 from domain.registries import SdpRegistry
 from registries.factory import build_sdp
 from web import install_workspace
@@ -81,6 +86,13 @@ def create_app(
             timedelta(seconds=settings.temporal_rpc_timeout_seconds),
         )
         app.state.sdp = sdp or build_sdp(settings)
+        try:
+            app.state.documents = document_service(settings, app.state.pool)
+        except ValueError as error:
+            # No document keys outside development: every document route answers 503, the
+            # rest of the API serves on.
+            app.state.documents = None
+            log.warning("documents_not_configured", problem=str(error))
         try:
             yield
         finally:
@@ -128,6 +140,10 @@ def create_app(
     app.include_router(certificate_check.router)
     certificate_check.quiet_access_log()
     app.include_router(permits.router)
+    app.include_router(permit_life.router)
+    app.include_router(permit_search.router)
+    app.include_router(permit_payment.router)
+    app.include_router(documents.router)
     app.include_router(payments.router)
     app.include_router(audit_trail.router)
     app.include_router(audit.router)

@@ -32,6 +32,7 @@ from api.paging import Offset
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
 from db.permits import PermitFilter, PermitRecord
+from documents import service as documents_service
 from domain.errors import forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role
 from domain.permit import (
@@ -129,8 +130,10 @@ async def submit_application(
     policy = settings.permit_policy
     nib = check_submission(body, principal.scope.employer_nib, policy)
     application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
+    attached = await documents_service.resolve(pool, nib, body.document_ids, None)
     application = PermitApplication(
         **body.model_dump(),
+        documents=documents_service.refs(attached),
         application_id=application_id,
         employer_nib=nib,
         submitted_by=actor,
@@ -142,6 +145,7 @@ async def submit_application(
     # reservation rolls back and nothing is stored.
     async with pool.acquire() as conn, conn.transaction():
         await permit_db.reserve(conn, application, workflow_id)
+        await documents_service.attach(conn, application_id, attached)
         await temporal.start_workflow(
             PermitWorkflow.run,
             PermitRun(application=application),
@@ -275,7 +279,13 @@ async def send_decision(
         record.workflow_id,
         record.outcome.value if record.outcome else None,
     )
+    # Documents named by id travel as references (id, kind, SHA-256); attached once accepted.
+    payload, attached = await documents_service.with_documents(
+        pool, record.employer_nib, application_id, payload
+    )
     await send_decision_to(pool, temporal, case, route, payload)
+    async with pool.acquire() as conn:
+        await documents_service.attach(conn, application_id, attached)
     # What follows by itself is waited for, bounded: the ITAS after an arrival, Imigrasi's
     # checks after an RPTKA approval (202 with where to poll past the wait).
     handle = temporal.get_workflow_handle(record.workflow_id)

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.converter import DataConverter
 
 from config.payload_encryption import DEV_KEY, DEV_KEY_ID, encrypting_converter, parse_key
+from documents.settings import DocumentSettings
 from domain.enrolment import TASK_QUEUE as ENROLMENT_TASK_QUEUE
 from domain.permit import IMIGRASI_TASK_QUEUE, KEMNAKER_TASK_QUEUE
 from domain.permit_policy import PermitPolicy
@@ -241,6 +242,9 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.state_dir / "mail"
+
+    # TKA documents (documents/settings.py): SINERGI_DOCUMENTS__BACKEND, __MAX_BYTES, __KEYS...
+    documents: DocumentSettings = DocumentSettings()
 
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> Settings:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from db import audit_trail
 from db.connect import Connection
-from documents.store import StoredDocument
+from documents.package_store import StoredDocument
 from domain.audit_chain import AuditEntry
 from domain.journey import JOURNEY_KIND
 

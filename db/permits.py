@@ -9,7 +9,7 @@ retried, a confirmation delivered twice) changes nothing the second time.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +20,7 @@ from db import case_events
 from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
+from domain.clock import start_of
 from domain.identity import Role
 from domain.permit import (
     WORKFLOW_KIND,
@@ -31,6 +32,7 @@ from domain.permit import (
     PositionKind,
     Stage,
 )
+from domain.permit_search import PermitSearch
 
 _COLUMNS = """
     application_id, workflow_id, employer_nib, position_title, position_kind, tka_name,
@@ -180,6 +182,9 @@ def audit_entry(event: PermitEvent, run_id: str | None) -> AuditEntry:
     if event.escalation is not None:
         detail |= {"escalation": event.escalation.kind,
                    "routed_to": event.escalation.routed_to.value}  # fmt: skip
+    documents = event.documents or (event.application.documents if event.application else [])
+    if documents:  # each document's SHA-256 on the case's chain
+        detail["documents"] = [d.model_dump() for d in documents]
     return event_entry(
         event,
         case_kind=WORKFLOW_KIND,
@@ -316,3 +321,40 @@ async def list_decisions(
         application_id,
     )
     return [DecisionRecord(**dict(r)) for r in rows]
+
+
+async def search_applications(
+    conn: Connection | asyncpg.Pool, search: PermitSearch, stages: list[Stage]
+) -> list[PermitRecord]:
+    """Staff search within `stages` (the caller's ministry's steps); every value bound."""
+    args: list[Any] = [[s.value for s in stages]]
+    clauses = ["stage = ANY($1::text[])"]
+
+    def bind(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if search.employer_nib:
+        clauses.append(f"employer_nib = {bind(search.employer_nib)}")
+    if search.stage:
+        clauses.append(f"stage = {bind(search.stage.value)}")
+    if search.nationality:
+        clauses.append(f"nationality = {bind(search.nationality)}")
+    if search.passport_no:
+        clauses.append(f"passport_no = {bind(search.passport_no)}")
+    if search.position:
+        pattern = (
+            "%"
+            + search.position.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        clauses.append(f"position_title ILIKE {bind(pattern)}")
+    if search.submitted_from:
+        clauses.append(f"submitted_at >= {bind(start_of(search.submitted_from))}")
+    if search.submitted_until:
+        until = start_of(search.submitted_until + timedelta(days=1))
+        clauses.append(f"submitted_at < {bind(until)}")
+    sql = f"""SELECT {_COLUMNS} FROM permit_applications WHERE {" AND ".join(clauses)}
+               ORDER BY submitted_at DESC, application_id
+               LIMIT {bind(search.limit)} OFFSET {bind(search.offset)}"""  # noqa: S608
+    return [PermitRecord(**dict(r)) for r in await conn.fetch(sql, *args)]

@@ -1,70 +1,101 @@
-"""A content-addressed document store with a local-folder backend (under the state dir).
+"""Where sealed documents live: a folder (the embedded default) or an S3-compatible store.
 
-A document is named by the SHA-256 of its content and encrypted at rest with AES-256-GCM,
-with the same named keys as Temporal's payloads (`SINERGI_PAYLOAD_KEYS`): the file is the
-nonce followed by the ciphertext, and the hash is the associated data, so a file moved under
-another name does not decrypt. Putting the same content twice writes once.
-"""
+Both are addressed by the document's opaque id only; a file name never becomes a path or a
+key. Writes are idempotent (the same id, the same bytes)."""
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import os
-from collections.abc import Mapping
+import re
 from pathlib import Path
+from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
-from config.payload_encryption import parse_key
+from documents.settings import Backend, DocumentSettings
+from domain.permit_life import DOCUMENT_ID_PATTERN
 
-_NONCE_BYTES = 12
-
-
-class DocumentMissing(Exception):
-    """The store has no document with this hash (or it does not decrypt to it)."""
+_ID = re.compile(DOCUMENT_ID_PATTERN)
 
 
-class StoredDocument(BaseModel):
-    sha256: str
-    size_bytes: int
-    key_id: str  # the key it is encrypted with
+def _checked(document_id: str) -> str:
+    # Defence in depth: whatever reaches a store is an id we minted, never a name.
+    if not _ID.match(document_id):
+        raise ValueError(f"not a document id: {document_id!r}")
+    return document_id
 
 
-class LocalDocumentStore:
-    def __init__(self, root: Path, current_key_id: str, keys: Mapping[str, str]) -> None:
-        self._root = root
-        self._current = current_key_id
-        self._ciphers = {key_id: AESGCM(parse_key(key_id, k)) for key_id, k in keys.items()}
+class BlobStore(Protocol):
+    async def put(self, document_id: str, sealed: bytes) -> None: ...
 
-    def _path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise DocumentMissing(f"{sha256!r} is not a SHA-256")
-        return self._root / sha256[:2] / sha256
+    async def get(self, document_id: str) -> bytes | None: ...
 
-    def put(self, content: bytes) -> StoredDocument:
-        sha256 = hashlib.sha256(content).hexdigest()
-        path = self._path(sha256)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            nonce = os.urandom(_NONCE_BYTES)
-            sealed = self._ciphers[self._current].encrypt(nonce, content, sha256.encode())
-            partial = path.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(nonce + sealed)
-            partial.replace(path)  # atomic: a reader never sees half a file
-        return StoredDocument(sha256=sha256, size_bytes=len(content), key_id=self._current)
 
-    def get(self, sha256: str, key_id: str) -> bytes:
-        path = self._path(sha256)
-        cipher = self._ciphers.get(key_id)
-        if cipher is None or not path.exists():
-            raise DocumentMissing(f"document {sha256} is not in the store")
-        data = path.read_bytes()
-        try:
-            content = cipher.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], sha256.encode())
-        except InvalidTag:
-            raise DocumentMissing(f"document {sha256} does not decrypt") from None
-        if hashlib.sha256(content).hexdigest() != sha256:
-            raise DocumentMissing(f"document {sha256} does not match its hash")
-        return content
+class FolderStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, document_id: str) -> Path:
+        return self.root / f"{_checked(document_id)}.sealed"
+
+    async def put(self, document_id: str, sealed: bytes) -> None:
+        await asyncio.to_thread(self._write, self._path(document_id), sealed)
+
+    def _write(self, path: Path, sealed: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(".partial")
+        with partial.open("wb") as out:
+            out.write(sealed)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)  # atomic: a reader never sees half a document
+
+    async def get(self, document_id: str) -> bytes | None:
+        path = self._path(document_id)
+        return await asyncio.to_thread(lambda: path.read_bytes() if path.exists() else None)
+
+
+class S3Store:
+    """boto3 (synchronous) in a thread: a document is at most a few MB, one call each."""
+
+    def __init__(self, settings: DocumentSettings) -> None:
+        self.bucket = settings.s3_bucket
+        access, secret = settings.s3_access_key_id, settings.s3_secret_access_key
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint,
+            region_name=settings.s3_region,
+            aws_access_key_id=access.get_secret_value() if access else None,
+            aws_secret_access_key=secret.get_secret_value() if secret else None,
+            config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+        )
+
+    def _key(self, document_id: str) -> str:
+        return f"documents/{_checked(document_id)}"
+
+    async def put(self, document_id: str, sealed: bytes) -> None:
+        await asyncio.to_thread(
+            self._client.put_object, Bucket=self.bucket, Key=self._key(document_id), Body=sealed
+        )
+
+    async def get(self, document_id: str) -> bytes | None:
+        def fetch() -> bytes | None:
+            try:
+                answer = self._client.get_object(Bucket=self.bucket, Key=self._key(document_id))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None
+                raise
+            body: bytes = answer["Body"].read()
+            return body
+
+        return await asyncio.to_thread(fetch)
+
+
+def build_store(settings: DocumentSettings, state_dir: Path) -> BlobStore:
+    if settings.backend is Backend.S3:
+        return S3Store(settings)
+    return FolderStore(settings.folder or state_dir / "documents")

@@ -17,6 +17,7 @@ from domain.country import CountryCode
 from domain.dates import HappenedAt, PlausibleDate
 from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
+from domain.permit_life import AnnualReport, DocumentRef, ExtensionRound
 from domain.permit_policy import PermitPolicy
 from domain.text import Code, Name, Reason
 
@@ -119,6 +120,9 @@ class PermitApplicationFields(BaseModel):
     in_kek: StrictBool = False  # special economic zone: a longer permit is allowed
     pendamping: Pendamping | None = None
     employer_category: EmployerCategory = EmployerCategory.COMPANY
+    # Uploaded first (POST /documents): passport scan, CV, diploma, pendamping statement,
+    # RPTKA plan. The workflow gets their references (id, kind, SHA-256), never the bytes.
+    document_ids: list[Code] = Field(default=[], max_length=20)
 
 
 class PermitApplication(PermitApplicationFields):
@@ -130,6 +134,7 @@ class PermitApplication(PermitApplicationFields):
     policy: PermitPolicy = PermitPolicy()
     # Where Imigrasi's activities are scheduled: configuration, snapshotted like the policy.
     imigrasi_task_queue: str = IMIGRASI_TASK_QUEUE
+    documents: list[DocumentRef] = []
 
 
 # ---------------------------------------------------------------- human inputs (updates)
@@ -157,10 +162,12 @@ class ResubmissionFields(BaseModel):
 
     documents: list[Code] = Field(min_length=1, max_length=50)  # what was added or corrected
     reason: Reason
+    # New versions of documents (uploaded first); each replaces the one of its kind.
+    document_ids: list[Code] = Field(default=[], max_length=20)
 
 
 class Resubmission(ResubmissionFields, HumanInput):
-    pass
+    document_refs: list[DocumentRef] = []
 
 
 class FeasibilityChoice(StrEnum):
@@ -297,6 +304,11 @@ class PermitState(BaseModel):
     event_count: int = 0
     extension_reminder_on: date | None = None  # 30 working days before expiry
     continued: int = 0  # how many times the workflow continued as new
+    # The active permit's steps (`domain/permit_life.py`); False on runs that reached the
+    # active stage before them (those only send reminders).
+    life: bool = False
+    annual_reports: list[AnnualReport] = []
+    extensions: list[ExtensionRound] = []
 
 
 class PermitRun(BaseModel):
@@ -425,6 +437,9 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     TERMINATED = "terminated"
     CLOSED = "closed"
+    ANNUAL_REPORT_FILED = "annual_report_filed"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENDED = "extended"  # SIMKIM extended the ITAS for the new period
 
 
 class PermitSummary(BaseModel):
@@ -467,3 +482,4 @@ class PermitEvent(BaseModel):
     decision: str | None = None
     application: PermitApplication | None = None  # on SUBMITTED only
     escalation: Escalation | None = None
+    documents: list[DocumentRef] = []  # documents this event brought (ids and hashes)

@@ -53,6 +53,12 @@ class PermitPolicy(BaseModel):
     arrival_days: int = Field(default=90, ge=1)
     extension_reminder_working_days: int = Field(default=30, ge=1)
     annual_report_interval_months: int = Field(default=12, ge=1)
+    # Calendar days after each anniversary to file that year's report; then the task
+    # escalates to the Kemnaker officer.
+    annual_report_days: int = Field(default=30, ge=1)
+    # SLAs of an extension's round, in working days (then the task escalates).
+    extension_verification_working_days: int = Field(default=5, ge=0)
+    extension_approval_working_days: int = Field(default=2, ge=0)
     # The active permit continues as new when Temporal suggests it, or past this many
     # history events, whichever comes first.
     continue_as_new_after_events: int = Field(default=5000, ge=50)

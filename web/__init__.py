@@ -52,6 +52,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         docs,
         inbox_pages,
         notification_pages,
+        permit_pages,
         report_pages,
     )
     from web.security import install_security_headers
@@ -74,5 +75,6 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         report_pages,
         certificate_check_pages,
         notification_pages,
+        permit_pages,
     ):
         app.include_router(module.router)

@@ -50,6 +50,7 @@ PERSONAS: tuple[Persona, ...] = (
     _p("sinta", Role.SUPERVISOR, upt="LP-CIPINANG"),
     _p("audi", Role.AUDITOR),
     _p("pt-maju", Role.EMPLOYER, employer_nib="9120001234567"),
+    _p("pt-lain", Role.EMPLOYER, employer_nib="9120007654321"),  # another NIB
     _p("vera", Role.KEMNAKER_VERIFIER, ministry=Ministry.KEMNAKER),
     _p("dedi", Role.KEMNAKER_DIRECTOR, ministry=Ministry.KEMNAKER),
     _p("rina", Role.IMIGRASI_OFFICER, ministry=Ministry.IMIGRASI),

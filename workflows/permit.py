@@ -50,9 +50,11 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
+    from domain.permit_life import LIFE_PATCH, PAYMENT_TASK_PATCH
     from workflows.permit_case import PermitCase
-    from workflows.permit_decisions import PermitDecisions
     from workflows.permit_imigrasi import SYSTEM_CALL, SYSTEM_RETRY, ImigrasiSystems
+    from workflows.permit_life import PermitLife
+    from workflows.reviewer_tasks import Settlement
 
 Ending = tuple[Outcome, str] | None  # a stage's verdict: how the application ends, or go on
 
@@ -61,7 +63,7 @@ IMIGRASI = Scope(ministry=Ministry.IMIGRASI)
 
 
 @workflow.defn
-class PermitWorkflow(PermitDecisions):
+class PermitWorkflow(PermitLife):
     @workflow.init
     def __init__(self, run: PermitRun) -> None:
         self._case = PermitCase(run)
@@ -192,16 +194,29 @@ class PermitWorkflow(PermitDecisions):
         await self._case.record(
             EventKind.BILLED, reason=f"US${amount}, billing code {code.billing_code}"
         )
-        # The employer pays at a bank; no inbox task: the payment system confirms it.
+        # The employer pays at a bank; SIMPONI's confirmation settles it.
         nib = Scope(employer_nib=application.employer_nib)
         await self._case.enter(
             Stage.PAYMENT, self._case.work("payment", Role.EMPLOYER, nib, due=due)
         )
-        if not await self._case.wait(lambda: self._case.payment is not None, due - workflow.now()):
-            return Outcome.EXPIRED, (
-                f"DKPTKA bill {code.billing_code} unpaid within "
-                f"{self._case.policy.payment_days} days"
-            )
+        # Since PAYMENT_TASK_PATCH the employer has a "pay DKPTKA" task in its inbox (the
+        # billing code, amount and deadline are the case's), closed by the confirmation.
+        task_id = None
+        awaiting = self._case.state.awaiting
+        if workflow.patched(PAYMENT_TASK_PATCH) and awaiting is not None:
+            task_id = await self._case.tasks.open(awaiting, Stage.PAYMENT.value)
+        paid = await self._case.wait(lambda: self._case.payment is not None, due - workflow.now())
+        unpaid = (
+            f"DKPTKA bill {code.billing_code} unpaid within {self._case.policy.payment_days} days"
+        )
+        if task_id is not None:
+            settled = None
+            if paid:
+                reason = f"SIMPONI confirmed payment {self._case.state.payment_id}"
+                settled = Settlement("paid", application.submitted_by, reason)
+            await self._case.tasks.close(task_id, settled, unpaid)
+        if not paid:
+            return Outcome.EXPIRED, unpaid
         return None
 
     async def _rptka_approval(self) -> Ending:
@@ -309,28 +324,10 @@ class PermitWorkflow(PermitDecisions):
                 retry_policy=SYSTEM_RETRY,
             )
             self._case.state.extension_reminder_on = day.day
-        reminders = [
-            (f"{ReminderKind.ANNUAL_REPORT.value}:{n}", ReminderKind.ANNUAL_REPORT, due)
-            for n, due in enumerate(
-                rules.annual_report_due_dates(
-                    permit.valid_from,
-                    permit.valid_until,
-                    self._case.policy.annual_report_interval_months,
-                ),
-                start=1,
-            )
-        ]
-        reminders.append(
-            (
-                ReminderKind.EXTENSION.value,
-                ReminderKind.EXTENSION,
-                self._case.state.extension_reminder_on,
-            )
-        )
-        pending = sorted(
-            (r for r in reminders if r[0] not in self._case.state.reminders_sent),
-            key=lambda r: r[2],
-        )
+        if workflow.patched(LIFE_PATCH):
+            return await self._life()  # reports, extensions, termination: permit_life.py
+        # Before the life steps: the reminders only (no extension can have been granted).
+        pending = self._pending_reminders()
         expiry = start_of(permit.valid_until + timedelta(days=1))
         for key, kind, due_on in pending:
             if await self._case.wait(self._terminated, start_of(due_on) - workflow.now()):

@@ -75,8 +75,13 @@ class PermitDecisions:
         self.validate_resubmission(entry)
         self._case.resubmission = entry
         self._case.settled_by = Settlement("resubmitted", entry.actor, entry.reason)
+        # New document versions go to the chain with the event (ids and hashes only).
         await self._case.record(
-            EventKind.RESUBMITTED, actor=entry.actor, reason=entry.reason, decision="resubmit"
+            EventKind.RESUBMITTED,
+            actor=entry.actor,
+            reason=entry.reason,
+            decision="resubmit",
+            documents=list(entry.document_refs),
         )
         return await self._answer_once_past(Stage.REVISION, Stage.VISA_HOLD)
 

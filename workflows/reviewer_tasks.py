@@ -58,10 +58,16 @@ class ReviewerTasks:
     def opened(self) -> int:
         return self._seq
 
-    async def open(self, work: AwaitedWork, stage: str) -> str:
-        """Open the task for `work`; sets `work.due` from the SLA when it has none yet."""
-        self._seq += 1
-        task_id = f"{self._case_id}:task:{self._seq}"
+    async def open(self, work: AwaitedWork, stage: str, key: str | None = None) -> str:
+        """Open the task for `work`; sets `work.due` from the SLA when it has none yet.
+
+        With `key` the task's id is `{case_id}:{key}` (the caller keeps it unique, e.g. across
+        continue-as-new) and the running count is left alone."""
+        if key is None:
+            self._seq += 1
+            task_id = f"{self._case_id}:task:{self._seq}"
+        else:
+            task_id = f"{self._case_id}:{key}"
         days = self._sla.get(work.kind)
         if work.due is None and days is not None:
             due: DueDate = await workflow.execute_activity(

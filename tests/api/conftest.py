@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,6 +25,7 @@ from activities.working_calendar import WorkingCalendar
 from api.auth import mint_dev_token
 from api.main import create_app
 from config.settings import Environment, Settings
+from documents.settings import DocumentSettings
 from domain.identity import Ministry, Role, Scope
 from domain.journey import journey_workflow_id
 from registries.bnsp import BnspSimulator
@@ -113,6 +117,10 @@ def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
         "enrolment_task_queue": f"enrolment-{suffix}",
         "kemnaker_task_queue": f"kemnaker-{suffix}",
         "imigrasi_task_queue": f"imigrasi-{suffix}",
+        # Uploaded documents go to a folder of this test's, never the repository's state dir.
+        "documents": DocumentSettings(
+            folder=Path(tempfile.gettempdir()) / f"sinergi-documents-{suffix}"
+        ),
     }
     settings = Settings(**(values | overrides))
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
@@ -165,10 +173,12 @@ async def end_journeys(client: Client, pool: asyncpg.Pool, task_queue: str) -> N
                     raise
 
 
-@pytest.fixture
-async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
-    """The API in-process (ASGI), its worker, a real Postgres and the dev server."""
-    wired = wire(pool, dev_env.client)
+@contextlib.asynccontextmanager
+async def running_api(
+    pool: asyncpg.Pool, client: Client, documents: DocumentSettings | None = None
+) -> AsyncIterator[ApiStack]:
+    """The API in-process (ASGI) with its workers, on this test's task queues."""
+    wired = wire(pool, client, **({"documents": documents} if documents else {}))
     transport = httpx.ASGITransport(app=wired.app)
     async with (
         wired.worker,
@@ -178,4 +188,11 @@ async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):
         yield wired.stack(http, pool)
-        await end_journeys(dev_env.client, pool, wired.settings.enrolment_task_queue)
+        await end_journeys(client, pool, wired.settings.enrolment_task_queue)
+
+
+@pytest.fixture
+async def api(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncIterator[ApiStack]:
+    """The API in-process (ASGI), its worker, a real Postgres and the dev server."""
+    async with running_api(pool, dev_env.client) as stack:
+        yield stack

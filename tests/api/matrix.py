@@ -180,7 +180,7 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
     request the framework refused as malformed: the probe's body is wrong, not the rule)."""
     status = response.status_code
     is_json = response.headers.get("content-type", "").startswith("application/json")
-    answer = response.json() if response.content and is_json else None  # a PDF, /metrics: not
+    answer = response.json() if response.content and is_json else None  # a PDF, a document, /metrics: not
     detail = answer.get("detail") if isinstance(answer, dict) else None
     if status == 403:
         return False, "403"
@@ -286,6 +286,18 @@ async def _permit(api: ApiStack) -> str:
     return application_id
 
 
+async def _documented_permit(api: ApiStack) -> tuple[str, str]:
+    """An application of HOME_NIB with its passport scan, at document verification."""
+    uploaded = await flows.ok(await api.http.post(
+        "/documents?kind=passport_scan", content=b"%PDF-1.7\n%%EOF\n",
+        headers=permit_flows.employer(api, HOME_NIB) | {"X-File-Name": "paspor.pdf"},
+    ))  # fmt: skip
+    document_id = str(uploaded["document_id"])
+    application_id = await permit_flows.submit(api, HOME_NIB, document_ids=[document_id])
+    await permit_flows.settled(api, application_id)
+    return application_id, document_id
+
+
 async def _rejected_permit(api: ApiStack) -> str:
     application_id = await _permit(api)
     await permit_flows.decide(api, application_id, "verification",
@@ -387,6 +399,12 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     targets["closed permit"] = Target(
         "rejected application", {"application_id": closed_permit}, ministry=Ministry.KEMNAKER,
         uninvolved=Ministry.KEMENIMIPAS,
+    )  # fmt: skip
+    documented, document_id = await _documented_permit(api)
+    targets["document"] = Target(
+        "passport scan of an application", {"document_id": document_id,
+                                            "application_id": documented},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS,
     )  # fmt: skip
     task = await _open_task(api, permit, "document_verification")
     targets["document_verification task"] = Target(

@@ -72,6 +72,14 @@ PERMIT_READERS = may(
     Role.AUDITOR,
 )
 
+DOCUMENT_OPENERS = may(
+    Role.EMPLOYER,
+    Role.KEMNAKER_VERIFIER,
+    Role.KEMNAKER_DIRECTOR,
+    Role.IMIGRASI_OFFICER,
+    Role.AUDITOR,
+)
+
 EXPECTED: dict[Operation, Rule] = {
     ("GET", "/health"): ANY_ROLE,  # public; without a token: test_authentication.py
     # The public certificate check: no login, whoever asks (tests/api/test_certificate_check.py)
@@ -151,6 +159,28 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", f"{PERMIT}/visa"): may(Role.IMIGRASI_OFFICER),
     ("POST", f"{PERMIT}/arrival"): may(Role.IMIGRASI_OFFICER),
     ("POST", f"{PERMIT}/termination"): may(Role.EMPLOYER, Role.IMIGRASI_OFFICER),
+    # The active permit (api/permit_life.py): the employer files annual reports, asks for an
+    # extension (or a change, always refused); Kemnaker's verifier and director decide it.
+    ("POST", f"{PERMIT}/annual-reports"): may(Role.EMPLOYER),
+    ("POST", f"{PERMIT}/extension"): may(Role.EMPLOYER),
+    ("POST", f"{PERMIT}/extension-verification"): may(Role.KEMNAKER_VERIFIER),
+    ("POST", f"{PERMIT}/extension-approval"): may(Role.KEMNAKER_DIRECTOR),
+    ("POST", f"{PERMIT}/changes"): may(Role.EMPLOYER),
+    # Documents (api/documents.py): any employer uploads, for the NIB in its token; a
+    # passport scan is opened by its employer, Kemnaker's verifier and director, Imigrasi's
+    # officer (the visa) and auditors of Process B, not by Kemnaker's officer (who reads
+    # overdue annual reports only); who opened it is for auditors.
+    ("POST", "/documents"): Rule(frozenset({Role.EMPLOYER}), any_scope=True),
+    ("GET", "/documents/{document_id}"): DOCUMENT_OPENERS,
+    ("GET", "/documents/{document_id}/content"): DOCUMENT_OPENERS,
+    ("GET", "/documents/{document_id}/openings"): may(Role.AUDITOR),
+    ("GET", f"{PERMIT}/documents"): PERMIT_READERS,
+    ("GET", f"{PERMIT}/payment"): PERMIT_READERS,
+    # Staff search: officers of the ministry whose step it is (not employers, not auditors:
+    # they have GET /permits and /audit/cases).
+    ("POST", "/permits/search"): may(
+        Role.KEMNAKER_VERIFIER, Role.KEMNAKER_DIRECTOR, Role.IMIGRASI_OFFICER
+    ),
     # SIMPONI's callback takes no token: the HMAC signature is its credential, whoever
     # (or whatever token) sends it. Unsigned: tests/api/test_payment_callback.py.
     ("POST", "/payments/simponi/callback"): ANY_ROLE,
@@ -379,6 +409,21 @@ PROBES: dict[Operation, Probe] = {
         CLOSED_PERMIT, _same({"arrived_on": "2026-11-20", "port_of_entry": "CGK"})
     ),
     ("POST", f"{PERMIT}/termination"): Probe(CLOSED_PERMIT, _same(REASON)),
+    ("POST", f"{PERMIT}/annual-reports"): Probe(CLOSED_PERMIT, _same({"year": 1, **REASON})),
+    ("POST", f"{PERMIT}/extension"): Probe(CLOSED_PERMIT, _same({"months": 6, **REASON})),
+    ("POST", f"{PERMIT}/extension-verification"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    ("POST", f"{PERMIT}/extension-approval"): Probe(CLOSED_PERMIT, _same(APPROVE)),
+    # Not a PDF, JPEG or PNG: 415 once allowed, nothing stored.
+    ("POST", "/documents"): Probe(("document",), _same({"not": "a scan"})),
+    ("GET", "/documents/{document_id}"): Probe(("document",)),
+    ("GET", "/documents/{document_id}/content"): Probe(("document",)),
+    ("GET", "/documents/{document_id}/openings"): Probe(("document",)),
+    ("GET", f"{PERMIT}/documents"): Probe(("permit",)),
+    ("GET", f"{PERMIT}/payment"): Probe(("permit",)),
+    ("POST", "/permits/search"): Probe(("permit",), _same({"nationality": "AU"})),
+    ("POST", f"{PERMIT}/changes"): Probe(
+        CLOSED_PERMIT, _same({"work_location": "Batam", **REASON})
+    ),
     # A validly signed confirmation of a bill Sinergi never issued: 404.
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),

@@ -94,6 +94,7 @@ def application(
     passport_no: str = PASSPORT,
     policy: PermitPolicy | None = None,
     imigrasi_task_queue: str = "sinergi-imigrasi",
+    in_kek: bool = False,
 ) -> PermitApplication:
     return PermitApplication(
         application_id=application_id or f"TKA-{uuid.uuid4().hex[:10].upper()}",
@@ -106,6 +107,7 @@ def application(
         nationality="AU",
         duration_months=duration_months,
         work_location="Morowali, Sulawesi Tengah",
+        in_kek=in_kek,
         pendamping=Pendamping(name="Budi Santoso", position="Junior mining engineer"),
         employer_category=category,
         policy=policy or PermitPolicy(),

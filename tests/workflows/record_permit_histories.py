@@ -18,9 +18,17 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from domain.clock import start_of
 from domain.permit import Outcome, VerificationChoice, permit_workflow_id
+from domain.permit_life import ExtensionChoice
 from tests.conftest import start_time_skipping_server
 from tests.histories_support import RecordedFile, write_history
+from tests.workflows.life_support import (
+    annual_report,
+    extension_approval,
+    extension_decision,
+    extension_request,
+)
 from tests.workflows.permit_support import (
     PermitCase,
     PermitHarness,
@@ -54,7 +62,37 @@ TERMINATED_V2 = RecordedHistory(
     "history-permit-terminated-v2",
     Outcome.TERMINATED,
 )
-RECORDED = (TERMINATED_V1, LAPSED_V1, TERMINATED_V2)
+# The active permit's steps (`permit-life-v1`): one history per new branch.
+REPORTS_EXTENDED_V2 = RecordedHistory(
+    "permit_reports_extension_granted_v2.json", "history-permit-extended-v2", Outcome.ENDED
+)
+EXTENSION_REFUSED_V2 = RecordedHistory(
+    "permit_extension_refused_v2.json", "history-permit-ext-refused-v2", Outcome.ENDED
+)
+EXTENSION_UNDECIDED_V2 = RecordedHistory(
+    "permit_extension_undecided_v2.json", "history-permit-ext-lapsed-v2", Outcome.ENDED
+)
+TERMINATED_EXTENSION_OPEN_V2 = RecordedHistory(
+    "permit_terminated_extension_open_v2.json", "history-permit-terminated-v2", Outcome.TERMINATED
+)
+# The employer's "pay DKPTKA" task (`permit-payment-task-v1`): paid, and expired unpaid.
+PAID_TASK_V3 = RecordedHistory(
+    "permit_payment_task_paid_v3.json", "history-permit-paid-v3", Outcome.TERMINATED
+)
+EXPIRED_TASK_V3 = RecordedHistory(
+    "permit_payment_task_expired_v3.json", "history-permit-expired-v3", Outcome.EXPIRED
+)
+RECORDED = (
+    TERMINATED_V1,
+    LAPSED_V1,
+    TERMINATED_V2,
+    REPORTS_EXTENDED_V2,
+    EXTENSION_REFUSED_V2,
+    EXTENSION_UNDECIDED_V2,
+    TERMINATED_EXTENSION_OPEN_V2,
+    PAID_TASK_V3,
+    EXPIRED_TASK_V3,
+)
 
 
 async def _revision_payment_visa_active_terminated(
@@ -79,10 +117,72 @@ async def _revision_lapsed(harness: PermitHarness, case: PermitCase) -> None:
     await harness.skip(timedelta(days=15))
 
 
+async def _active_until(harness: PermitHarness, case: PermitCase, days: int) -> None:
+    await case.to_active()
+    await harness.skip(timedelta(days=days))
+    await case.settled()
+
+
+async def _to_expiry(harness: PermitHarness, case: PermitCase) -> None:
+    state = await case.state()
+    assert state.permit.valid_until is not None
+    await harness.skip_to(start_of(state.permit.valid_until + timedelta(days=2)))
+
+
+async def _reports_and_extension_granted(harness: PermitHarness, case: PermitCase) -> None:
+    """Year 1's report filed late (escalated to the Kemnaker officer), an extension of 12
+    months verified and approved (ITAS extended), year 2's report on time, the new expiry."""
+    await _active_until(harness, case, 366 + 32)
+    await case.decide(PermitWorkflow.submit_annual_report, annual_report(1))
+    await case.decide(PermitWorkflow.request_extension, extension_request(12))
+    await case.decide(PermitWorkflow.verify_extension, extension_decision())
+    await case.decide(PermitWorkflow.approve_extension, extension_approval())
+    await harness.skip(timedelta(days=400))
+    await case.until(lambda s: len(s.annual_reports) == 2, "year 2's report")
+    await case.decide(PermitWorkflow.submit_annual_report, annual_report(2))
+    await _to_expiry(harness, case)
+
+
+async def _extension_refused(harness: PermitHarness, case: PermitCase) -> None:
+    await _active_until(harness, case, 100)
+    await case.decide(PermitWorkflow.request_extension, extension_request(12))
+    await case.decide(PermitWorkflow.verify_extension, extension_decision(ExtensionChoice.REJECT))
+    await _to_expiry(harness, case)
+
+
+async def _extension_undecided(harness: PermitHarness, case: PermitCase) -> None:
+    await _active_until(harness, case, 100)
+    await case.decide(PermitWorkflow.request_extension, extension_request(6))
+    await case.decide(PermitWorkflow.verify_extension, extension_decision())
+    await _to_expiry(harness, case)
+
+
+async def _terminated_with_extension_open(harness: PermitHarness, case: PermitCase) -> None:
+    await _active_until(harness, case, 100)
+    await case.decide(PermitWorkflow.request_extension, extension_request(12))
+    await case.handle.execute_update(PermitWorkflow.terminate, termination())
+
+
+async def _paid_then_terminated(harness: PermitHarness, case: PermitCase) -> None:
+    await _active_until(harness, case, 30)
+    await case.handle.execute_update(PermitWorkflow.terminate, termination())
+
+
+async def _expired_unpaid(harness: PermitHarness, case: PermitCase) -> None:
+    await case.to_payment()
+    await harness.skip(timedelta(days=8))
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
     TERMINATED_V2: _revision_payment_visa_active_terminated,
+    REPORTS_EXTENDED_V2: _reports_and_extension_granted,
+    EXTENSION_REFUSED_V2: _extension_refused,
+    EXTENSION_UNDECIDED_V2: _extension_undecided,
+    TERMINATED_EXTENSION_OPEN_V2: _terminated_with_extension_open,
+    PAID_TASK_V3: _paid_then_terminated,
+    EXPIRED_TASK_V3: _expired_unpaid,
 }
 
 

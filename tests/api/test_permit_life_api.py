@@ -1,0 +1,67 @@
+"""The active permit over HTTP (dev server, real Postgres): an extension requested by the
+employer, verified through the inbox and approved by the director; what cannot be done
+answered with a message (a report not yet due, a change of location, another NIB)."""
+
+from __future__ import annotations
+
+from tests.api import permit_flows as flows
+from tests.api.conftest import ApiStack
+from tests.api.flows import ok
+from tests.api.permit_flows import OTHER_NIB, director, employer, verifier
+
+
+async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
+    api: ApiStack,
+) -> None:
+    application_id = await flows.submit(api)
+    active = await flows.to_active(api, application_id)
+    until = active["permit"]["valid_until"]
+    url = f"/permits/{application_id}"
+
+    other = await api.http.post(f"{url}/extension", json={"months": 12, "reason": "more work"},
+                                headers=employer(api, OTHER_NIB))  # fmt: skip
+    assert other.status_code == 403, other.text
+    requested = await ok(await api.http.post(
+        f"{url}/extension", json={"months": 12, "reason": "more work"}, headers=employer(api)
+    ))  # fmt: skip
+    assert requested["stage"] == "active"
+    assert requested["extensions"][0]["step"] == "verification"
+    inbox = await ok(await api.http.get("/inbox?kind=extension_verification",
+                                        headers=verifier(api)))  # fmt: skip
+    [task] = [t for t in inbox["items"] if t["case_id"] == application_id]
+    decided = await ok(await api.http.post(
+        f"/tasks/{task['task_id']}/decide", json={"decision": "approve", "reason": "in order"},
+        headers=verifier(api),
+    ))  # fmt: skip
+    assert decided["case"]["extensions"][0]["step"] == "approval"
+    granted = await ok(await api.http.post(
+        f"{url}/extension-approval", json={"decision": "approve", "reason": "approved"},
+        headers=director(api),
+    ))  # fmt: skip
+    extension = granted["extensions"][0]
+    assert extension["step"] == "granted"
+    assert granted["permit"]["valid_until"] == extension["new_valid_until"] > until
+    record = await flows.settled(api, application_id)
+    stored = await api.pool.fetchval(
+        "SELECT valid_until::text FROM permit_applications WHERE application_id = $1",
+        application_id,
+    )
+    assert stored == record["permit"]["valid_until"], "the read model holds the new expiry"
+    log = await ok(await api.http.get(f"{url}/decisions", headers=employer(api)))
+    assert [e["decision"] for e in log if (e["decision"] or "").startswith("exten")] == [
+        "extension:12",
+        "extension_verification:approve",
+        "extension_approval:approve",
+        "extended",
+    ]
+
+    early = await api.http.post(f"{url}/annual-reports", json={"year": 1, "reason": "so far"},
+                                headers=employer(api))  # fmt: skip
+    assert early.status_code == 409 and "not due yet" in early.json()["detail"]
+    moved = await api.http.post(f"{url}/changes",
+                                json={"work_location": "Batam", "reason": "new site"},
+                                headers=employer(api))  # fmt: skip
+    assert moved.status_code == 409 and "needs a new application" in moved.json()["detail"]
+    nothing = await api.http.post(f"{url}/changes", json={"reason": "nothing"},
+                                  headers=employer(api))  # fmt: skip
+    assert nothing.status_code == 422 and "nothing to change" in nothing.json()["detail"]
