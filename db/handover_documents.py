@@ -32,7 +32,7 @@ class HandoverDocument(BaseModel):
 async def package_pdf(conn: Connection | asyncpg.Pool, handover_id: str) -> HandoverDocument | None:
     row = await conn.fetchrow(
         """SELECT d.sha256, d.key_id, d.size_bytes, d.media_type
-             FROM handover_documents h JOIN documents d USING (sha256)
+             FROM handover_documents h JOIN rendered_documents d USING (sha256)
             WHERE h.handover_id = $1 AND h.kind = $2""",
         handover_id,
         PACKAGE_PDF,
@@ -46,7 +46,7 @@ async def record_package_pdf(
     """Record the stored PDF as the handover's package (the first one recorded wins)."""
     async with conn.transaction():
         await conn.execute(
-            """INSERT INTO documents (sha256, media_type, size_bytes, key_id, stored_at)
+            """INSERT INTO rendered_documents (sha256, media_type, size_bytes, key_id, stored_at)
                VALUES ($1, 'application/pdf', $2, $3, $4) ON CONFLICT (sha256) DO NOTHING""",
             stored.sha256,
             stored.size_bytes,

@@ -55,9 +55,9 @@ CREATE TABLE certificate_check_counts (
     PRIMARY KEY (day, outcome)
 );
 
--- Documents (the handover package PDF), content-addressed: the file under the state dir is
+-- Documents Sinergi renders (the handover package PDF), content-addressed: the file under the state dir is
 -- named by its SHA-256 and encrypted at rest; this row says what it is.
-CREATE TABLE documents (
+CREATE TABLE rendered_documents (
     sha256       text PRIMARY KEY,                     -- of the plaintext
     media_type   text NOT NULL,
     size_bytes   bigint NOT NULL,
@@ -68,7 +68,7 @@ CREATE TABLE handover_documents (
     handover_id  text NOT NULL,
     journey_id   text NOT NULL,
     kind         text NOT NULL CHECK (kind IN ('package_pdf')),
-    sha256       text NOT NULL REFERENCES documents (sha256),
+    sha256       text NOT NULL REFERENCES rendered_documents (sha256),
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (handover_id, kind)
 );

@@ -180,7 +180,9 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
     request the framework refused as malformed: the probe's body is wrong, not the rule)."""
     status = response.status_code
     is_json = response.headers.get("content-type", "").startswith("application/json")
-    answer = response.json() if response.content and is_json else None  # a PDF, a document, /metrics: not
+    answer = (
+        response.json() if response.content and is_json else None
+    )  # a PDF, a document, /metrics: not
     detail = answer.get("detail") if isinstance(answer, dict) else None
     if status == 403:
         return False, "403"

@@ -129,7 +129,7 @@ async def test_the_package_pdf_is_stored_once_chained_and_served_to_its_receiver
     assert qr == [f"{BASE}/cek-sertifikat?no=BNSP%2FSKM-BARISTA-2024%2F2026%2F000555"]
     # at rest: encrypted, named by its hash
     assert stored.name == sha
-    assert await pool.fetchval("SELECT count(*) FROM documents") == 1
+    assert await pool.fetchval("SELECT count(*) FROM rendered_documents") == 1
     rows = await pool.fetch(
         "SELECT kind, detail FROM audit_entries WHERE chain_id = $1 ORDER BY seq",
         chain_id("journey", "JRN-DOC"),
