@@ -6,7 +6,10 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from db.tasks import HistoryAction
+from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
 
@@ -18,8 +21,22 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
     used = {k for t in TEMPLATES.rglob("*.html") for k in KEY.findall(t.read_text())}
     assert len(used) > 20  # fails loudly if the pattern stops finding keys
     prefixes = {k for k in used if k.endswith(".")}  # composed: "role." ~ role.value
-    assert prefixes <= {"role.", "kind."}, prefixes
-    used = (used - prefixes) | {f"role.{r.value}" for r in Role} | {f"kind.{k}" for k in TASK_KINDS}
+    composed = {
+        "role.": [r.value for r in Role],
+        "kind.": list(TASK_KINDS),
+        "task.state.": [s.value for s in TaskState],
+        "task.action.": [a.value for a in HistoryAction],
+        "task.form.": ["training_completion", "handover_bapas", "handover_job_placement"],
+        "task.placement.": [c.value for c in PlacementChoice],
+        "task.hold.": ["resume", "withdraw"],
+        "task.appeal.": [o.value for o in AppealOutcome],
+        "result.": [r.value for r in UnitResult],
+        "stage.": [s.value for s in Stage],
+        "outcome.": [o.value for o in Outcome],
+        "case.step.": ["done", "current", "todo"],
+    }
+    assert prefixes <= set(composed), prefixes
+    used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
     missing = sorted(k for k in used if k not in MESSAGES)
     assert not missing, missing
     empty = sorted(k for k, (id_, en) in MESSAGES.items() if not id_.strip() or not en.strip())
