@@ -45,7 +45,15 @@ STATIC = Path(__file__).parent / "static"
 
 def install_workspace(app: FastAPI, settings: Settings) -> None:
     # Imported here: the page modules import api modules, which import nothing of web/.
-    from web import auth_pages, docs, enrolment_pages, inbox_pages, task_pages, training_pages
+    from web import (
+        auth_pages,
+        cohort_pages,
+        docs,
+        enrolment_pages,
+        inbox_pages,
+        task_pages,
+        training_pages,
+    )
     from web.security import install_security_headers
 
     install_security_headers(app)
@@ -59,5 +67,6 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(docs.router)
-    for module in (auth_pages, inbox_pages, task_pages, enrolment_pages, training_pages):
+    pages = (auth_pages, inbox_pages, task_pages, enrolment_pages, training_pages, cohort_pages)
+    for module in pages:
         app.include_router(module.router)

@@ -257,6 +257,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tidak ada warga binaan dalam tahap pelatihan untuk program ini.",
         "No inmate of this programme is in training.",
     ),
+    # cohort upload
+    "nav.cohort": ("Pendaftaran kelompok", "Cohort enrolment"),
+    "cohort.title": ("Pendaftaran kelompok (CSV)", "Enrol a cohort (CSV)"),
+    "cohort.intro": (
+        "Unggah berkas CSV berisi warga binaan UPT Anda; setiap baris diperiksa dengan aturan "
+        "yang sama seperti pendaftaran satu per satu.",
+        "Upload a CSV of inmates of your UPT; each row passes the same rules as a single "
+        "enrolment.",
+    ),
+    "cohort.file": ("Berkas CSV", "CSV file"),
+    "cohort.file_hint": ("Baris pertama harus:", "The first line must be:"),
+    "cohort.upload": ("Unggah dan daftarkan", "Upload and enrol"),
+    "cohort.progress": ("{done} dari {total} baris diproses", "{done} of {total} rows processed"),
+    "cohort.done": (
+        "Selesai: {accepted} diterima, {already} sudah terdaftar, {rejected} ditolak.",
+        "Done: {accepted} accepted, {already} already enrolled, {rejected} rejected.",
+    ),
+    "cohort.download": ("Unduh baris yang ditolak (CSV)", "Download the rejected rows (CSV)"),
+    "cohort.rejected": ("Baris yang ditolak", "Rejected rows"),
+    "cohort.line": ("Baris", "Line"),
+    "cohort.refresh": ("Muat ulang kemajuan", "Refresh the progress"),
+    "cohort.another": ("Unggah berkas lain", "Upload another file"),
     # errors
     "error.title": ("Terjadi masalah", "There is a problem"),
     "error.403": ("Anda tidak berwenang", "You are not allowed to do this"),
