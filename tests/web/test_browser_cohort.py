@@ -8,7 +8,7 @@ import csv
 import io
 from pathlib import Path
 
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import BrowserContext, FilePayload, expect
 
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LOW_EDUCATION, DEMO_RELEASE_SOON
 from tests.web.conftest import Workspace, assert_accessible, sign_in_as
@@ -19,6 +19,7 @@ NOPE-404,BARISTA,tidak dikenal SDP
 {DEMO_RELEASE_SOON},,tanpa program
 {DEMO_LOW_EDUCATION},CULINARY,ditahan di UPT lain
 """
+CSV = COHORT.encode()
 
 
 async def test_a_caseworker_uploads_a_cohort_and_downloads_the_rejected_rows(
@@ -28,9 +29,8 @@ async def test_a_caseworker_uploads_a_cohort_and_downloads_the_rejected_rows(
     await sign_in_as(page, workspace.url, "ani")
     await page.goto(f"{workspace.url}/kohort")
     await assert_accessible(page)
-    await page.set_input_files(
-        "#file", files=[{"name": "kelompok.csv", "mimeType": "text/csv", "buffer": COHORT.encode()}]
-    )
+    upload: FilePayload = {"name": "kelompok.csv", "mimeType": "text/csv", "buffer": CSV}
+    await page.set_input_files("#file", files=[upload])
     await page.get_by_test_id("upload").click()
     await expect(page.get_by_test_id("cohort-done")).to_contain_text(
         "1 diterima, 0 sudah terdaftar, 3 ditolak", timeout=30_000
