@@ -49,8 +49,10 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         auth_pages,
         cohort_pages,
         docs,
+        enrol_pages,
         enrolment_pages,
         inbox_pages,
+        journey_pages,
         task_pages,
         training_pages,
     )
@@ -67,6 +69,15 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(docs.router)
-    pages = (auth_pages, inbox_pages, task_pages, enrolment_pages, training_pages, cohort_pages)
+    pages = (
+        auth_pages,
+        inbox_pages,
+        task_pages,
+        enrolment_pages,
+        journey_pages,
+        training_pages,
+        enrol_pages,
+        cohort_pages,
+    )
     for module in pages:
         app.include_router(module.router)

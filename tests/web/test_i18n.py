@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from db.tasks import HistoryAction
+from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
 from domain.tasks import TaskState
@@ -34,6 +35,8 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "stage.": [s.value for s in Stage],
         "outcome.": [o.value for o in Outcome],
         "case.step.": ["done", "current", "todo"],
+        "custody.": [k.value for k in CustodyEventKind],
+        "release.": [k.value for k in ReleaseKind],
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
