@@ -10,6 +10,7 @@ not move (the claim and release probes run last).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi.routing import APIRoute
@@ -93,10 +94,10 @@ def page_routes(workspace: Workspace) -> set[tuple[str, str]]:
     assert app is not None
     found: set[tuple[str, str]] = set()
 
-    def walk(routes: list[object]) -> None:
+    def walk(routes: Sequence[object]) -> None:
         for route in routes:
             if isinstance(route, PageRoute):
-                found.update((m, route.path) for m in route.methods)
+                found.update((m, route.path) for m in route.methods or ())
             elif isinstance(route, APIRoute):
                 continue
             elif hasattr(route, "original_router"):  # an included router (no prefix on pages)
