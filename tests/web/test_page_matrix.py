@@ -74,6 +74,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/wbp/{inmate_sdp_no}"): may(
         *UPT_STAFF, Role.KEMNAKER_OFFICER, Role.AUDITOR, upt=UPT_STAFF
     ),
+    # A caseworker of the UPT where the inmate is held (an empty form: 422).
+    ("POST", "/wbp/{inmate_sdp_no}/peristiwa"): may(Role.CASEWORKER, upt=(Role.CASEWORKER,)),
     ("GET", "/presensi"): may(Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR),
     ("POST", "/presensi"): may(Role.CASEWORKER, Role.KEMNAKER_INSTRUCTOR),
     ("GET", "/pendaftaran/baru"): CASEWORKERS,
