@@ -92,6 +92,7 @@ async def my_inbox(
     ministry: Ministry | None = None,
     overdue: bool = False,
     assigned_to_me: bool = False,
+    unclaimed: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> InboxPage:
@@ -108,6 +109,7 @@ async def my_inbox(
         overdue=overdue,
         now=datetime.now(UTC),
         assigned_to_me=assigned_to_me,
+        unclaimed=unclaimed,
         limit=limit,
         offset=offset,
     )

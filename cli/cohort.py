@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 import structlog
@@ -70,36 +70,39 @@ def read_cohort(path: Path) -> tuple[list[CohortRow], list[Rejected]]:
     except OSError as error:
         raise CohortFileError(f"cannot read {path}: {error.strerror}") from None
     with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise CohortFileError(f"{path} is empty: the first line must be {','.join(COLUMNS)}")
-        names = [h.strip() for h in header]
-        missing = [c for c in COLUMNS if c not in names]
-        if missing:
-            raise CohortFileError(
-                f"{path} line 1: the header lacks {', '.join(missing)}; it must name "
-                f"{','.join(COLUMNS)}"
-            )
-        where = {c: names.index(c) for c in COLUMNS}
-        rows: list[CohortRow] = []
-        bad: list[Rejected] = []
-        for fields in reader:
-            line = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue  # a blank line
-            values = {c: fields[i].strip() if i < len(fields) else "" for c, i in where.items()}
-            problem = None
-            if len(fields) > len(names):
-                problem = f"{len(fields)} fields where the header names {len(names)}"
-            elif empty := [c for c in COLUMNS if not values[c]]:
-                problem = f"no value for {', '.join(empty)}"
-            if problem is not None:
-                bad.append(
-                    Rejected(line, values["inmate_sdp_no"], values["programme_code"], problem)
-                )
-            else:
-                rows.append(CohortRow(line, **values))
+        return parse_cohort(handle, str(path))
+
+
+def parse_cohort(lines: Iterable[str], path: str) -> tuple[list[CohortRow], list[Rejected]]:
+    """`read_cohort` on text already read (the workspace's upload); `path` names it."""
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        raise CohortFileError(f"{path} is empty: the first line must be {','.join(COLUMNS)}")
+    names = [h.strip() for h in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise CohortFileError(
+            f"{path} line 1: the header lacks {', '.join(missing)}; it must name "
+            f"{','.join(COLUMNS)}"
+        )
+    where = {c: names.index(c) for c in COLUMNS}
+    rows: list[CohortRow] = []
+    bad: list[Rejected] = []
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        values = {c: fields[i].strip() if i < len(fields) else "" for c, i in where.items()}
+        problem = None
+        if len(fields) > len(names):
+            problem = f"{len(fields)} fields where the header names {len(names)}"
+        elif empty := [c for c in COLUMNS if not values[c]]:
+            problem = f"no value for {', '.join(empty)}"
+        if problem is not None:
+            bad.append(Rejected(line, values["inmate_sdp_no"], values["programme_code"], problem))
+        else:
+            rows.append(CohortRow(line, **values))
     return rows, bad
 
 
@@ -198,7 +201,12 @@ def _detail(response: httpx.Response) -> str:
 
 def write_rejected(path: Path, rejected: list[Rejected]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(("line", *COLUMNS[:2], "reason"))
-        for r in rejected:
-            writer.writerow((r.line, r.inmate_sdp_no, r.programme_code, r.reason))
+        write_rejected_rows(handle, rejected)
+
+
+def write_rejected_rows(handle: TextIO, rejected: list[Rejected]) -> None:
+    """The rejected rows as CSV: line, inmate_sdp_no, programme_code, reason."""
+    writer = csv.writer(handle)
+    writer.writerow(("line", *COLUMNS[:2], "reason"))
+    for r in rejected:
+        writer.writerow((r.line, r.inmate_sdp_no, r.programme_code, r.reason))

@@ -66,6 +66,7 @@ class InboxQuery(BaseModel):
     overdue: bool = False
     now: datetime | None = None  # the caller's clock: "overdue" means due_at < now
     assigned_to_me: bool = False
+    unclaimed: bool = False  # nobody holds it
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0)
 
@@ -133,6 +134,8 @@ async def list_inbox(conn: Connection | asyncpg.Pool, query: InboxQuery) -> list
         clauses.append(f"t.due_at < {bind(query.now)}")
     if query.assigned_to_me:
         clauses.append(f"t.assignee = {bind(query.subject)}")
+    if query.unclaimed:
+        clauses.append("t.assignee IS NULL")
     sql = f"""SELECT {TASK_COLUMNS} FROM tasks t
                WHERE {" AND ".join(clauses)}
                ORDER BY t.due_at ASC NULLS LAST, t.opened_at, t.task_id

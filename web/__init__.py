@@ -49,11 +49,17 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         audit_pages,
         auth_pages,
         certificate_check_pages,
+        cohort_pages,
         docs,
+        enrol_pages,
+        enrolment_pages,
         inbox_pages,
+        journey_pages,
         notification_pages,
         permit_pages,
         report_pages,
+        task_pages,
+        training_pages,
     )
     from web.security import install_security_headers
 
@@ -68,13 +74,20 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(docs.router)
-    for module in (
+    pages = (
         auth_pages,
         inbox_pages,
+        task_pages,
+        enrolment_pages,
+        journey_pages,
+        training_pages,
+        enrol_pages,
+        cohort_pages,
         audit_pages,
         report_pages,
         certificate_check_pages,
         notification_pages,
         permit_pages,
-    ):
+    )
+    for module in pages:
         app.include_router(module.router)

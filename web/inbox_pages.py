@@ -16,9 +16,11 @@ from fastapi.responses import HTMLResponse
 
 from activities.working_calendar import WorkingCalendar
 from api import inbox as inbox_api
+from api import reference as reference_api
 from api.deps import PoolDep, acting_as
 from db.tasks import TaskRecord
 from domain.clock import local_date
+from domain.enrolment import Stage
 from domain.working_days import is_working_day
 from web.navigation import INBOX
 from web.render import PageRouter, render
@@ -89,8 +91,11 @@ async def inbox_page(
     principal: PagePrincipal,
     pool: PoolDep,
     kind: str | None = None,
+    stage: str | None = None,
+    upt: str | None = None,
     overdue: bool = False,
     mine: bool = False,
+    unclaimed: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
@@ -99,8 +104,11 @@ async def inbox_page(
         _=actor,
         pool=pool,
         kind=kind or None,
+        stage=stage or None,
+        upt=upt or None,
         overdue=overdue,
         assigned_to_me=mine,
+        unclaimed=unclaimed,
         limit=PAGE_SIZE + 1,  # one more: is there a next page?
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -108,7 +116,15 @@ async def inbox_page(
     calendar = calendar_of(request)
     tasks = result.items[:PAGE_SIZE]
     rows = [(task, due_of(task, now, calendar)) for task in tasks]
-    filters = {"kind": kind or "", "overdue": overdue, "mine": mine}
+    filters = {
+        "kind": kind or "",
+        "stage": stage or "",
+        "upt": upt or "",
+        "overdue": overdue,
+        "mine": mine,
+        "unclaimed": unclaimed,
+    }
+    upts = await reference_api.list_upts(principal, pool)
 
     def page_url(number: int) -> str:
         query = {k: v for k, v in filters.items() if v} | {"page": number}
@@ -123,6 +139,8 @@ async def inbox_page(
             "has_next": len(result.items) > PAGE_SIZE,
             "filters": filters,
             "task_kinds": TASK_KINDS,
+            "stages": [s.value for s in Stage],
+            "upts": upts,
             "unit_of": unit_of,
             "page_url": page_url,
         },

@@ -26,7 +26,7 @@ async def test_sign_in_page_and_inbox_are_accessible_and_switch_language(
     assert await page.get_by_test_id("active-role").inner_text() == "Anggota TPP"
     await assert_accessible(page)
 
-    await page.get_by_role("button", name="EN").click()
+    await page.get_by_role("button", name="EN", exact=True).click()
     await page.wait_for_load_state()
     assert await page.locator("h1").inner_text() == "My tasks"
     assert await page.locator("html").get_attribute("lang") == "en"

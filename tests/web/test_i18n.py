@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from db.audit_search import CaseKind
+from db.tasks import HistoryAction
+from domain.custody import CustodyEventKind, ReleaseKind
+from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
 from web.report_pages import FUNNEL_STAGES, ROUTES
@@ -20,9 +24,26 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
     used = {k for t in TEMPLATES.rglob("*.html") for k in KEY.findall(t.read_text())}
     assert len(used) > 20  # fails loudly if the pattern stops finding keys
     prefixes = {k for k in used if k.endswith(".")}  # composed: "role." ~ role.value
-    assert prefixes <= {"role.", "kind.", "casekind.", "report."}, prefixes
-    used = (used - prefixes) | {f"role.{r.value}" for r in Role} | {f"kind.{k}" for k in TASK_KINDS}
-    used |= {f"casekind.{k.value}" for k in CaseKind} | {f"report.{name}" for name in ROUTES}
+    composed = {
+        "role.": [r.value for r in Role],
+        "kind.": list(TASK_KINDS),
+        "casekind.": [k.value for k in CaseKind],
+        "report.": list(ROUTES),
+        "task.state.": [s.value for s in TaskState],
+        "task.action.": [a.value for a in HistoryAction],
+        "task.form.": ["training_completion", "handover_bapas", "handover_job_placement"],
+        "task.placement.": [c.value for c in PlacementChoice],
+        "task.hold.": ["resume", "withdraw"],
+        "task.appeal.": [o.value for o in AppealOutcome],
+        "result.": [r.value for r in UnitResult],
+        "stage.": [s.value for s in Stage],
+        "outcome.": [o.value for o in Outcome],
+        "case.step.": ["done", "current", "todo"],
+        "custody.": [k.value for k in CustodyEventKind],
+        "release.": [k.value for k in ReleaseKind],
+    }
+    assert prefixes <= set(composed), prefixes
+    used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
     used |= {f"report.funnel.{stage}" for stage in FUNNEL_STAGES}  # the chart's words
     missing = sorted(k for k in used if k not in MESSAGES)
     assert not missing, missing
