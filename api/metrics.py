@@ -185,5 +185,9 @@ async def ready(request: Request) -> JSONResponse:
         problems.append(f"temporal: {type(error).__name__}: {error}")
     if problems:
         log.warning("not_ready", problems=problems)
-        return JSONResponse(status_code=503, content={"status": "not ready", "problems": problems})
+        return JSONResponse(
+            status_code=503,
+            content={"status": "not ready", "problems": problems, "detail": "; ".join(problems)},
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse(content={"status": "ready"})

@@ -90,7 +90,8 @@ ROUTES_ON_POSTGRES = [
     ("GET", "/inbox"),
     ("GET", "/audit/verification"),
     ("GET", "/programmes"),
-    ("GET", "/health"),
+    # Readiness reports the outage; /health is liveness (the process answers) by design.
+    ("GET", "/ready"),
 ]
 
 
@@ -191,7 +192,7 @@ async def test_temporal_down_is_a_503_in_bounded_time(api: ApiStack) -> None:
             ),
             ("POST", "/permits", permit_flows.employer(api), permit_flows.submission()),
             ("GET", f"/journeys/{DEMO_ELIGIBLE}", api.auditor(), None),
-            ("GET", "/health", api.auditor(), None),
+            ("GET", "/ready", api.auditor(), None),
         ]
         for method, path, headers, body in calls:
             started = time.monotonic()

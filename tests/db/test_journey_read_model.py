@@ -240,9 +240,16 @@ async def test_release_and_enrolment_close_are_recorded_on_the_journey(pool: asy
     assert stored is not None
     assert stored.reported_by == "sdp-gateway"
     # The stored content is the event as reported: a redelivery can be compared with it.
-    assert stored.fields().same_as(CustodyEventFields.model_validate(release.model_dump()))
+    assert stored.fields().same_as(
+        CustodyEventFields.model_validate(
+            release.model_dump(include=set(CustodyEventFields.model_fields))
+        )
+    )
     assert not stored.fields().same_as(
-        CustodyEventFields.model_validate(release.model_dump() | {"bapas_code": "BP-BANDUNG"})
+        CustodyEventFields.model_validate(
+            release.model_dump(include=set(CustodyEventFields.model_fields))
+            | {"bapas_code": "BP-BANDUNG"}
+        )
     )
 
 
