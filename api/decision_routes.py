@@ -17,7 +17,12 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import case_kinds, final_answers
@@ -131,6 +136,8 @@ async def send_decision_to(
     case: DecidedCase,
     route: DecisionRoute,
     payload: HumanInput,
+    *,
+    accepted_only: bool = False,
 ) -> Any:
     """What every process's `send` does once it has checked the actor's scope: refuse a
     closed case and a task a colleague has claimed (409s saying why), then send the Update;
@@ -146,6 +153,7 @@ async def send_decision_to(
         route.update,
         payload,
         closed=conflict(f"{case.label} is closed"),
+        accepted_only=accepted_only,
     )
 
 
@@ -157,6 +165,7 @@ async def send_update(
     *,
     closed: DomainError,
     update_id: str | None = None,
+    accepted_only: bool = False,
 ) -> Any:
     """Send one Update to a case's workflow and answer with its result.
 
@@ -165,6 +174,11 @@ async def send_update(
     in the process's words). Anything else is a bug and surfaces as a 500."""
     handle = temporal.get_workflow_handle(workflow_id)
     try:
+        if accepted_only:  # the caller waits for the result itself, bounded (final answers)
+            accepted: WorkflowUpdateHandle[Any] = await handle.start_update(
+                update, payload, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+            )
+            return accepted
         return await handle.execute_update(update, payload, id=update_id)
     except WorkflowUpdateFailedError as error:
         raise refusal_from_update(error) from None

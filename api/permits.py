@@ -15,7 +15,7 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api import case_kinds, final_answers
@@ -28,6 +28,7 @@ from api.decision_routes import (
     send_decision_to,
 )
 from api.deps import PoolDep, SettingsDep, TemporalDep, acting_as
+from api.errors import refusal_from_update
 from api.paging import Offset
 from db import permits as permit_db
 from db.decision_log import DecisionRecord
@@ -283,14 +284,19 @@ async def send_decision(
     payload, attached = await documents_service.with_documents(
         pool, record.employer_nib, application_id, payload
     )
-    await send_decision_to(pool, temporal, case, route, payload)
+    # Accepted (or refused) first; then the answer waits, bounded, for what follows by
+    # itself: the ITAS after an arrival, Imigrasi's checks after an RPTKA approval (202 with
+    # where to poll past the wait).
+    update = await send_decision_to(pool, temporal, case, route, payload, accepted_only=True)
     async with pool.acquire() as conn:
         await documents_service.attach(conn, application_id, attached)
-    # What follows by itself is waited for, bounded: the ITAS after an arrival, Imigrasi's
-    # checks after an RPTKA approval (202 with where to poll past the wait).
     handle = temporal.get_workflow_handle(record.workflow_id)
     taken = f"the {route.path} decision on application {application_id} was taken"
     async with final_answers.bounded(taken, f"/permits/{application_id}"):
+        try:
+            await update.result()
+        except WorkflowUpdateFailedError as error:  # a validator's refusal surfaces here too
+            raise refusal_from_update(error) from None
         return await final_answers.permit_decided(
             pool, lambda: handle.query(PermitWorkflow.state), application_id
         )
