@@ -21,6 +21,7 @@ from api import case_kinds
 from api.cohorts import CohortBatch
 from api.inbox import Reassignment
 from api.inbox_contract import add_decide_contract
+from domain.certificate_check import CertificateCheckRequest
 from domain.custody import CustodyEventFields, HoldReviewFields
 from domain.enrolment import (
     AppealDecisionFields,
@@ -31,6 +32,7 @@ from domain.enrolment import (
     ReasonFields,
 )
 from domain.journey import HandoverAckFields
+from domain.people import LanguageChoice, PersonCreate, PersonUpdate
 from domain.permit import (
     ArrivalFields,
     FeasibilityFields,
@@ -42,6 +44,14 @@ from domain.permit import (
     VerificationFields,
     VisaFields,
 )
+from domain.permit_life import (
+    AnnualReportFields,
+    ChangeRequestFields,
+    ExtensionDecisionFields,
+    ExtensionRequestFields,
+)
+from domain.permit_search import PermitSearch
+from domain.placement import CheckInFields, ContactFields, OutcomeFields, ReferralFields
 from services.enrolment_requests import EnrolmentCreate
 
 JAKARTA_DATE = (
@@ -205,6 +215,73 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
     TerminationFields: BodyDoc(
         {"reason": "project finished early"}, "Early termination: SIMKIM issues the EPO."
     ),
+    ContactFields: BodyDoc(
+        {"channel": "phone", "reached": True, "reason": "looking for work in food service"},
+        "A contact with the released person: `phone`, `visit`, `message` or `office`, and "
+        "whether they were reached.",
+    ),
+    ReferralFields: BodyDoc(
+        {"kind": "vacancy", "to": "Example Cafe, barista", "reason": "matches the certificate"},
+        "A referral to a `vacancy` (employer and post) or a `blk_course` (BLK training).",
+    ),
+    OutcomeFields: BodyDoc(
+        {
+            "outcome": "employed",
+            "employer": "Example Cafe",
+            "sector": "food and beverage",
+            "start_date": "2026-12-14",
+            "reason": "contract signed",
+        },
+        "The placement's outcome: `employed` (with employer, sector and `start_date`), "
+        "`self_employed`, `further_training` (with `training`) or `not_reached`.",
+    ),
+    CheckInFields: BodyDoc(
+        {"month": 1, "reached": True, "job_confirmed": True, "reason": "still at the cafe"},
+        "A follow-up check-in at 1, 3 or 6 months: whether the person was reached and, when "
+        "employed, whether they still hold the job.",
+    ),
+    CertificateCheckRequest: BodyDoc(
+        {"certificate_number": "BNSP/SKM-BARISTA-2024/2026/000001", "birth_date": "1990-01-01"},
+        "The public check, without login: the certificate number as printed and the "
+        "holder's date of birth, both in the body (never in a URL); rate-limited per client.",
+    ),
+    AnnualReportFields: BodyDoc(
+        {"year": 1, "reason": "the TKA trained two pendamping in welding inspection"},
+        "The employer's report on a year of the permit: the TKA's work and the pendamping's "
+        "transfer of skills, with up to 10 uploaded `document_ids`.",
+    ),
+    ExtensionRequestFields: BodyDoc(
+        {"months": 12, "reason": "the project runs another year"},
+        "The employer asks to extend the permit by `months` from the day after expiry, at "
+        "least 30 working days before it; up to 10 uploaded `document_ids`.",
+    ),
+    ExtensionDecisionFields: BodyDoc(
+        {"decision": "approve", "reason": "documents complete"},
+        "Kemnaker's decision on an extension request (the verifier's, then the director's): "
+        "`approve` or `reject`.",
+    ),
+    ChangeRequestFields: BodyDoc(
+        {"work_location": "Batam, Kepulauan Riau", "reason": "the project moved"},
+    ),
+    PermitSearch: BodyDoc(
+        {"stage": "active", "nationality": "JP", "submitted_from": "2026-01-01", "limit": 50},
+        "Kemnaker's verifier and director and Imigrasi's officer search the applications at "
+        "their own ministry's steps: every filter given must match (position by its words, "
+        "passport number exactly); the filters travel in the body, never in a URL.",
+    ),
+    PersonCreate: BodyDoc(
+        {
+            "subject": "staff-001",
+            "display_name": "Example Officer",
+            "email": "officer@example.org",
+            "language": "id",
+            "roles": [{"role": "kemnaker_verifier", "scope": {"ministry": "kemnaker"}}],
+        },
+    ),
+    LanguageChoice: BodyDoc(
+        {"language": "en"}, "The language of your pages and notifications: `id` or `en`."
+    ),
+    PersonUpdate: BodyDoc({"active": False}),
 }
 
 
@@ -225,6 +302,15 @@ OPERATIONS: dict[tuple[str, str], str] = {
     "another person.",
     ("get", "/permits/{application_id}"): "The application as the read model holds it, with "
     "the DKPTKA `billing_code` once billed and the visa, ITAS and EPO numbers once issued.",
+    ("get", "/documents/{document_id}"): "A document's metadata (kind, content type, size, "
+    "sha256, file name, uploader, the application it belongs to) for someone allowed to "
+    "open it; the file itself is `GET /documents/{document_id}/content`.",
+    ("get", "/people/{subject}"): "One person of the directory, with roles and scopes; an "
+    "administrator reads only the people their ministry maintains (403 otherwise).",
+    ("get", "/incidents"): "For operators: the cases an activity cannot move (only the open "
+    "ones unless `open_only=false`), with the case's kind and id, the activity and the "
+    "error, never the case's content; `POST /incidents/{incident_id}/retry` runs the "
+    "activity again.",
 }
 DECISION = (
     "{summary}. The actor (who, role, scope) is taken from the token. The workflow's "
