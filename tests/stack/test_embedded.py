@@ -17,8 +17,12 @@ from stack.embedded import AppCommands, StackInfo, run_stack
 from stack.postgres import migrate_database
 from tests.stack.support import processes_mentioning
 
+# Each stand-in stops as the real processes do when the stack stops them: SIGTERM, exit 0
+# (a child that dies of the signal instead is reported as an abnormal stop).
+ON_SIGTERM_EXIT_0 = "import signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
+
 # Serves GET /ready on the address the stack gives it, after noting its environment.
-API = """
+API = ON_SIGTERM_EXIT_0 + """
 import http.server, json, os, sys
 json.dump({k: os.environ[k] for k in ("DATABASE_URL", "TEMPORAL_ADDRESS")}, open(sys.argv[1], "w"))
 class Health(http.server.BaseHTTPRequestHandler):
@@ -32,7 +36,7 @@ http.server.HTTPServer(address, Health).serve_forever()
 """
 
 # Runs until the file argv[1] appears, then exits with code 3.
-WORKER = """
+WORKER = ON_SIGTERM_EXIT_0 + """
 import os, sys, time
 while not os.path.exists(sys.argv[1]):
     time.sleep(0.05)
@@ -62,7 +66,7 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
 
 
 # Stands in for a ministry's TKA permit worker: notes that it ran, then idles.
-MINISTRY_WORKER = """
+MINISTRY_WORKER = ON_SIGTERM_EXIT_0 + """
 import sys, time
 open(sys.argv[1], "w").close()
 while True:
