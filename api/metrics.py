@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
@@ -180,7 +181,9 @@ async def ready(request: Request) -> JSONResponse:
     except Exception as error:  # a closed pool, a refused connection, a timeout: not ready
         problems.append(f"postgres: {type(error).__name__}: {error}")
     try:
-        await asyncio.wait_for(request.app.state.temporal.service_client.check_health(), timeout=5)
+        # The RPC's own deadline (a cancelled wait_for surfaces as "operation was canceled").
+        deadline = timedelta(seconds=request.app.state.settings.temporal_rpc_timeout_seconds)
+        await request.app.state.temporal.service_client.check_health(timeout=deadline)
     except Exception as error:  # any failure means "not ready"; say which
         problems.append(f"temporal: {type(error).__name__}: {error}")
     if problems:

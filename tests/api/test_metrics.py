@@ -111,7 +111,7 @@ async def test_ready_says_ok_and_names_postgres_when_it_is_down(
     api: ApiStack, database_dsn: str
 ) -> None:
     ready = await api.http.get("/ready")
-    assert ready.status_code == 200
+    assert ready.status_code == 200, ready.text
     assert ready.json() == {"status": "ready"}
     assert api.app is not None
     closed = await asyncpg.create_pool(database_dsn, min_size=1, max_size=1)
