@@ -22,7 +22,9 @@ from tests.stack.support import processes_mentioning
 ON_SIGTERM_EXIT_0 = "import signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
 
 # Serves GET /ready on the address the stack gives it, after noting its environment.
-API = ON_SIGTERM_EXIT_0 + """
+API = (
+    ON_SIGTERM_EXIT_0
+    + """
 import http.server, json, os, sys
 json.dump({k: os.environ[k] for k in ("DATABASE_URL", "TEMPORAL_ADDRESS")}, open(sys.argv[1], "w"))
 class Health(http.server.BaseHTTPRequestHandler):
@@ -34,14 +36,18 @@ class Health(http.server.BaseHTTPRequestHandler):
 address = (os.environ["SINERGI_API_HOST"], int(os.environ["SINERGI_API_PORT"]))
 http.server.HTTPServer(address, Health).serve_forever()
 """
+)
 
 # Runs until the file argv[1] appears, then exits with code 3.
-WORKER = ON_SIGTERM_EXIT_0 + """
+WORKER = (
+    ON_SIGTERM_EXIT_0
+    + """
 import os, sys, time
 while not os.path.exists(sys.argv[1]):
     time.sleep(0.05)
 sys.exit(3)
 """
+)
 
 
 def _free_port() -> int:
@@ -66,12 +72,15 @@ def _settings(tmp_path: Path, database_dsn: str) -> Settings:
 
 
 # Stands in for a ministry's TKA permit worker: notes that it ran, then idles.
-MINISTRY_WORKER = ON_SIGTERM_EXIT_0 + """
+MINISTRY_WORKER = (
+    ON_SIGTERM_EXIT_0
+    + """
 import sys, time
 open(sys.argv[1], "w").close()
 while True:
     time.sleep(0.1)
 """
+)
 
 
 def _commands(tmp_path: Path, api: str = API) -> AppCommands:
