@@ -259,9 +259,7 @@ def _check(
 
 async def _active_in_journey(temporal: Client, sdp_no: str, programme_code: str) -> str | None:
     """The id of the inmate's active enrolment in the programme, as the journey holds it."""
-    handle = temporal.get_workflow_handle_for(
-        InmateJourneyWorkflow.run, journey_workflow_id(sdp_no)
-    )
+    handle = temporal.get_workflow_handle(journey_workflow_id(sdp_no))
     try:
         state = await handle.query(InmateJourneyWorkflow.state)
     except (RPCError, WorkflowQueryFailedError):

@@ -63,7 +63,7 @@ class JourneyList(BaseModel):
 
 
 def _handle(temporal: Client, workflow_id: str) -> JourneyHandle:
-    return temporal.get_workflow_handle_for(InmateJourneyWorkflow.run, workflow_id)
+    return temporal.get_workflow_handle(workflow_id)
 
 
 async def running_journey(temporal: Client, inmate_sdp_no: str) -> JourneyState | None:

@@ -118,7 +118,7 @@ async def get_placement(
 
 
 async def _live(temporal: Client, workflow_id: str) -> PlacementState | None:
-    handle = temporal.get_workflow_handle_for(PlacementWorkflow.run, workflow_id)
+    handle = temporal.get_workflow_handle(workflow_id)
     try:
         description = await handle.describe()
     except RPCError as error:
@@ -164,7 +164,7 @@ async def send_decision(
         raise conflict(f"placement {placement_id} is closed ({reason}); nothing more is recorded")
     await refuse_if_claimed_by_another(pool, placement_id, route, payload.actor)
     structlog.contextvars.bind_contextvars(placement_id=placement_id)
-    handle = temporal.get_workflow_handle_for(PlacementWorkflow.run, record.workflow_id)
+    handle = temporal.get_workflow_handle(record.workflow_id)
     try:
         state: PlacementState = await handle.execute_update(route.update, payload)
     except WorkflowUpdateFailedError as error:
