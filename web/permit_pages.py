@@ -175,6 +175,8 @@ async def resubmit_page(
 ) -> Response:
     """A revision with a replaced document: upload it, then resubmit naming it."""
     actor = await acting_as(Role.EMPLOYER)(principal)
+    # The application first (its scope rule, a 404 past it): no upload for another's case.
+    await permits_api.get_application(application_id, principal, actor, pool)
     service: DocumentService = document_service_of(request)
     try:
         doc = await service.upload(actor, kind, file.filename or "", _chunks(file), file.size)
