@@ -35,7 +35,7 @@ from db.enrolments import EnrolmentRecord
 from db.handovers import HandoverFilter, HandoverRecord, HandoverSort
 from db.permits import PermitRecord
 from domain.custody import CustodyEventOutcome
-from domain.enrolment import EnrolmentState
+from domain.enrolment import EnrolmentState, Stage
 from domain.permit import PermitState
 from domain.permit import Stage as PermitStage
 
@@ -272,14 +272,18 @@ async def bounded(detail: str, poll: str) -> AsyncIterator[Callable[[], float]]:
         raise StillPending(detail, poll, within) from None
 
 
+_ON_A_CLOCK = (Stage.REMEDIAL, Stage.AWAITING_APPEAL)
+
+
 async def enrolment_decided(
     pool: asyncpg.Pool, query: Callable[[], Awaitable[EnrolmentState]], enrolment_id: str
 ) -> EnrolmentState:
     """An enrolment decision's answer: once the case waits on someone or has closed (after
-    an assessment with every unit K: once BNSP's certificate is in)."""
+    an assessment with every unit K: once BNSP's certificate is in). After a BK the case
+    rests on a clock, no one awaited: the remedial period, or the final appeal window."""
     return await once_settled(
         query,
-        lambda s: s.awaiting is not None or s.outcome is not None,
+        lambda s: s.awaiting is not None or s.outcome is not None or s.stage in _ON_A_CLOCK,
         lambda: case_progress.enrolment_events(pool, enrolment_id),
         f"the decision on enrolment {enrolment_id} was taken; the case has not settled yet",
         f"/enrolments/{enrolment_id}",

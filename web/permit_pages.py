@@ -29,7 +29,6 @@ from domain.money import usd
 from domain.permit import Stage
 from domain.permit_policy import PermitPolicy
 from domain.permit_rules import PASSPORT_PATTERN, _normalised
-from web.i18n import MESSAGES
 from web.navigation import HOME, NAV, NavItem
 from web.render import PageRouter, check_csrf, render
 from web.session import PagePrincipal
@@ -42,74 +41,6 @@ STAGES = [s for s in Stage if s is not Stage.CLOSED]
 
 NAV.append(NavItem("nav.permits", PERMITS, frozenset(READERS) - {Role.AUDITOR}))
 HOME[Role.EMPLOYER] = PERMITS
-
-MESSAGES.update(
-    {
-        "nav.permits": ("Permohonan saya", "My applications"),
-        "permits.title": ("Permohonan saya", "My applications"),
-        "permits.staff_title": ("Permohonan TKA", "TKA applications"),
-        "permits.empty": ("Belum ada permohonan.", "No applications yet."),
-        "permits.col.id": ("Nomor", "Reference"),
-        "permits.col.position": ("Jabatan", "Position"),
-        "permits.col.stage": ("Tahap", "Stage"),
-        "permit.title": ("Permohonan {id}", "Application {id}"),
-        "permit.waiting": ("Menunggu: {what} ({role})", "Waiting for: {what} ({role})"),
-        "permit.closed": ("Selesai: {outcome}", "Closed: {outcome}"),
-        "permit.rules": ("Pemeriksaan aturan", "Rule checks"),
-        "permit.documents": ("Dokumen", "Documents"),
-        "permit.open": ("Buka", "Open"),
-        "permit.replaced": ("diganti", "replaced"),
-        "permit.payment": ("Pembayaran DKPTKA", "DKPTKA payment"),
-        "permit.billing_code": ("Kode billing DKPTKA", "DKPTKA billing code"),
-        "permit.amount": ("Jumlah", "Amount"),
-        "permit.deadline": ("Batas waktu", "Due date"),
-        "permit.paid": ("Lunas", "Paid"),
-        "permit.timeline": ("Riwayat", "Timeline"),
-        "permit.revision": ("Perlu perbaikan", "Revision requested"),
-        "permit.revision_reason": ("Alasan verifikator", "The verifier's reason"),
-        "permit.file": (
-            "Berkas (PDF, JPEG atau PNG, maks. 10 MB)",
-            "File (PDF, JPEG or PNG, max 10 MB)",
-        ),
-        "permit.kind": ("Jenis dokumen", "Document type"),
-        "permit.reason": ("Alasan", "Reason"),
-        "permit.send": ("Kirim", "Send"),
-        "permit.annual_report": ("Laporan tahunan", "Annual report"),
-        "permit.year": ("Tahun ke-", "Year"),
-        "permit.extension": ("Perpanjangan", "Extension"),
-        "permit.months": ("Lama perpanjangan (bulan)", "Extension (months)"),
-        "permit.termination": ("Pengakhiran", "Termination"),
-        "permit.valid": ("Berlaku {start} s.d. {end}", "Valid {start} to {end}"),
-        "kind.payment": ("Pembayaran DKPTKA", "DKPTKA payment"),
-        "kind.annual_report": ("Laporan tahunan", "Annual report"),
-        "kind.extension_verification": ("Verifikasi perpanjangan", "Extension verification"),
-        "kind.extension_approval": ("Persetujuan perpanjangan", "Extension approval"),
-        **{
-            f"doc.{k.value}": (k.value.replace("_", " "), k.value.replace("_", " "))
-            for k in DocumentKind
-        },
-        "doc.passport_scan": ("Pindaian paspor", "Passport scan"),
-        "doc.cv": ("Daftar riwayat hidup", "CV"),
-        "doc.diploma": ("Ijazah", "Diploma"),
-        "doc.pendamping_statement": ("Surat pernyataan pendamping", "Pendamping statement"),
-        "doc.rptka_plan": ("Rencana RPTKA", "RPTKA plan"),
-        **{
-            f"stage.{s.value}": (s.value.replace("_", " "), s.value.replace("_", " "))
-            for s in Stage
-        },
-        "stage.document_verification": ("Verifikasi dokumen", "Document verification"),
-        "stage.revision": ("Perlu perbaikan", "Revision requested"),
-        "stage.feasibility": ("Penilaian kelayakan", "Feasibility assessment"),
-        "stage.payment": ("Pembayaran DKPTKA", "DKPTKA payment"),
-        "stage.rptka_approval": ("Pengesahan RPTKA", "RPTKA approval"),
-        "stage.immigration_checks": ("Pemeriksaan Imigrasi", "Immigration checks"),
-        "stage.visa_decision": ("Visa kerja (C312)", "Work visa (C312)"),
-        "stage.visa_hold": ("Visa ditunda", "Visa on hold"),
-        "stage.awaiting_arrival": ("Kedatangan dan ITAS", "Arrival and ITAS"),
-        "stage.active": ("Izin aktif", "Active permit"),
-        "stage.closed": ("Selesai", "Closed"),
-    }
-)
 
 
 def _reader(principal: Principal) -> Any:
@@ -244,6 +175,8 @@ async def resubmit_page(
 ) -> Response:
     """A revision with a replaced document: upload it, then resubmit naming it."""
     actor = await acting_as(Role.EMPLOYER)(principal)
+    # The application first (its scope rule, a 404 past it): no upload for another's case.
+    await permits_api.get_application(application_id, principal, actor, pool)
     service: DocumentService = document_service_of(request)
     try:
         doc = await service.upload(actor, kind, file.filename or "", _chunks(file), file.size)

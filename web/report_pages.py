@@ -112,7 +112,7 @@ async def report_csv(
     name: str, request: Request, principal: PagePrincipal, pool: PoolDep
 ) -> Response:
     """The report's CSV: the JSON route's own answer in CSV, for the signed-in auditor."""
+    actor = await acting_as(Role.AUDITOR)(principal)  # the role first: no names to others
     if name not in ROUTES:
         raise not_found(f"there is no report {name!r}: one of {', '.join(ROUTES)}")
-    actor = await acting_as(Role.AUDITOR)(principal)
     return await _rows(name, request, principal, actor, pool, reports_api.ReportFormat.CSV)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from api import enrolments as enrolment_api
 from api import inbox as inbox_api
 from api.deps import PoolDep, TemporalDep, acting_as
+from api.final_answers import StillPending
 from domain.enrolment import AppealOutcome, EnrolmentState, PlacementChoice, UnitResult
 from domain.errors import HTTP_STATUS, DomainError, invalid
 from domain.identity import Principal, Role
@@ -236,6 +237,10 @@ async def decide(
         decided = await inbox_api.decide(task_id, body, principal, actor, pool, temporal)
     except DomainError as error:
         return await _refused(request, principal, pool, temporal, task_id, error, form)
+    except StillPending:  # taken; the case has not settled within the wait: show it as it is
+        if task.case_kind == "enrolment":
+            return RedirectResponse(f"/kasus/{task.case_id}?diputuskan=1", status_code=303)
+        return RedirectResponse("/tugas?diputuskan=1", status_code=303)
     if decided.case_id and task.case_kind == "enrolment":
         return RedirectResponse(f"/kasus/{decided.case_id}?diputuskan=1", status_code=303)
     return RedirectResponse("/tugas?diputuskan=1", status_code=303)

@@ -92,6 +92,12 @@ async def _choices(principal: Principal, pool: PoolDep) -> dict[str, Any]:
     return {"upts": upts, "programmes": programmes}
 
 
+def whole_number(text: str) -> int | None:
+    """A form's number field as an int (the request models are strict); None if it is not."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 @router.get(REGISTER, response_class=HTMLResponse)
 async def register_page(
     request: Request,
@@ -118,6 +124,7 @@ async def register_page(
             "results": None,
             "today": date.today().isoformat(),
             "form": {},
+            "errors": [],
         },
     )
 
@@ -135,13 +142,20 @@ async def record_register(
     cohort = await cohort_of(principal, pool, upt, programme)
     chosen = [e for e in cohort if f"in-{e.enrolment_id}" in form]
     fields: dict[str, Any]
+    errors: list[dict[str, str]] = []
+    lines: list[tuple[EnrolmentRecord, dict[str, Any]]] = []
     if action == "attendance":
         route = ROUTES["attendance"]
-        lines = [
-            (e, {"session_no": form.get("session_no"), "session_date": form.get("session_date"),
-                 "present": f"present-{e.enrolment_id}" in form})
-            for e in cohort
-        ]  # fmt: skip
+        session_no = whole_number(form.get("session_no", ""))
+        if session_no is None:
+            message = "session_no: enter the session's number (a whole number, from 1)"
+            errors.append({"field": "session_no", "message": message})
+        else:
+            lines = [
+                (e, {"session_no": session_no, "session_date": form.get("session_date"),
+                     "present": f"present-{e.enrolment_id}" in form})
+                for e in cohort
+            ]  # fmt: skip
     elif action == "module":
         route, fields = ROUTES["modules"], {"module_code": form.get("module_code", "")}
         lines = [(e, fields) for e in chosen]
@@ -150,7 +164,7 @@ async def record_register(
         lines = [(e, fields) for e in chosen]
     else:
         raise invalid(f"unknown action {action!r}: attendance, module or close")
-    results = await send_each(principal, pool, temporal, route, lines)
+    results = await send_each(principal, pool, temporal, route, lines) if not errors else None
     programme_record = await reference_api.get_programme(programme, principal, pool)
     return render(
         request,
@@ -164,5 +178,7 @@ async def record_register(
             "results": results,
             "today": date.today().isoformat(),
             "form": form,
+            "errors": errors,
         },
+        status_code=422 if errors else 200,
     )

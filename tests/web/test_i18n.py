@@ -8,9 +8,11 @@ from pathlib import Path
 
 from db.audit_search import CaseKind
 from db.tasks import HistoryAction
+from documents.models import DocumentKind
 from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.permit import Stage as PermitStage
 from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
@@ -36,11 +38,12 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "task.hold.": ["resume", "withdraw"],
         "task.appeal.": [o.value for o in AppealOutcome],
         "result.": [r.value for r in UnitResult],
-        "stage.": [s.value for s in Stage],
+        "stage.": [s.value for s in Stage] + [s.value for s in PermitStage],  # cases, permits
         "outcome.": [o.value for o in Outcome],
         "case.step.": ["done", "current", "todo"],
         "custody.": [k.value for k in CustodyEventKind],
         "release.": [k.value for k in ReleaseKind],
+        "doc.": [k.value for k in DocumentKind],
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}

@@ -57,9 +57,15 @@ TASK_READERS = may(Role.TPP_MEMBER, Role.SUPERVISOR, Role.AUDITOR,
 JOURNEY_READERS = may(*UPT_STAFF, Role.KEMNAKER_OFFICER, Role.AUDITOR, upt=UPT_STAFF)
 TASK_WORKERS = may(Role.TPP_MEMBER, upt=(Role.TPP_MEMBER,))
 CASEWORKERS = may(Role.CASEWORKER)
+# The TKA permit pages: the API's readers (employers only their own NIB's: 404 past it).
+PERMIT_READERS = may(Role.EMPLOYER, Role.KEMNAKER_VERIFIER, Role.KEMNAKER_DIRECTOR,
+                     Role.IMIGRASI_OFFICER, Role.AUDITOR)  # fmt: skip
+EMPLOYERS = may(Role.EMPLOYER)
+EVERYONE = may(*Role)  # each person's own notifications (another's: 404)
+AUDITORS = may(Role.AUDITOR)
 PUBLIC = {
     "/", "/masuk", "/masuk/oidc", "/masuk/callback", "/masuk/sebagai", "/keluar",
-    "/sesi/peran", "/sesi/bahasa",
+    "/sesi/peran", "/sesi/bahasa", "/cek-sertifikat",
 }  # fmt: skip
 # The uploader's own progress pages: anyone else (any role) is told there is no such upload.
 OWNER_ONLY = {"/kohort/{job_id}", "/kohort/{job_id}/kemajuan", "/kohort/{job_id}/ditolak.csv"}
@@ -82,6 +88,22 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/pendaftaran/baru"): CASEWORKERS,  # a malformed request: 422
     ("GET", "/kohort"): CASEWORKERS,
     ("POST", "/kohort"): CASEWORKERS,  # no file: 422
+    ("GET", "/permohonan"): PERMIT_READERS,
+    ("GET", "/permohonan/{application_id}"): PERMIT_READERS,  # no such application: 404
+    # Documents are also read by the Kemnaker officer (the document service's own rule).
+    ("GET", "/permohonan/{application_id}/dokumen/{document_id}"): may(
+        *PERMIT_READERS.roles, Role.KEMNAKER_OFFICER
+    ),
+    ("POST", "/permohonan/{application_id}/perbaikan"): EMPLOYERS,  # no such application: 404
+    ("POST", "/permohonan/{application_id}/laporan-tahunan"): EMPLOYERS,
+    ("POST", "/permohonan/{application_id}/perpanjangan"): EMPLOYERS,
+    ("GET", "/notifikasi"): EVERYONE,
+    ("GET", "/notifikasi/lonceng"): EVERYONE,
+    ("POST", "/notifikasi/{notification_id}/dibaca"): EVERYONE,  # not one's own: 404
+    ("GET", "/kasus"): AUDITORS,
+    ("GET", "/kasus/{case_kind}/{case_id}"): AUDITORS,
+    ("GET", "/laporan"): AUDITORS,
+    ("GET", "/laporan/{name}.csv"): AUDITORS,  # no such report: 404
     # Last: a TPP member claims the task and releases it again (a supervisor releases
     # nobody's: 409), so the next person finds it as it was.
     ("POST", "/tugas/{task_id}/ambil"): TASK_WORKERS,
@@ -132,12 +154,20 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
 
     task_id = (await until(task_of_case, bool, "the placement task"))[0]
     params = {"task_id": task_id, "enrolment_id": case_id, "inmate_sdp_no": DEMO_ELIGIBLE,
-              "job_id": "no-such-upload"}  # fmt: skip
+              "job_id": "no-such-upload", "application_id": "no-such-application",
+              "document_id": "no-such-document", "notification_id": "no-such-notification",
+              "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report"}  # fmt: skip
     forms = {
         "/presensi": {"upt": CASE_UPT, "programme": "BARISTA", "action": "attendance"},
         "/pendaftaran/baru": {"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "", "reason": ""},
         "/tugas/{task_id}/alihkan": {"to_subject": ""},
+        "/permohonan/{application_id}/perbaikan": {"kind": "cv", "reason": "probe"},
+        "/permohonan/{application_id}/laporan-tahunan": {"year": "1", "reason": "probe"},
+        "/permohonan/{application_id}/perpanjangan": {"months": "1", "reason": "probe"},
     }
+    # A well-formed upload, so the role and scope checks are what answers (not a 422).
+    files = {"/permohonan/{application_id}/perbaikan": {
+        "file": ("probe.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}}  # fmt: skip
     wrong: list[str] = []
     for persona in PERSONAS:
         role = persona.roles[0] if len(persona.roles) == 1 else Role.TPP_MEMBER  # gita: TPP first
@@ -148,7 +178,9 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
                 path = re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], template)
                 data = {"csrf_token": token, **forms.get(template, {})}
                 answer = await (
-                    client.get(path) if method == "GET" else client.post(path, data=data)
+                    client.get(path)
+                    if method == "GET"
+                    else client.post(path, data=data, files=files.get(template))
                 )
                 allowed = rule.allows(persona, role)
                 if answer.status_code in (401, 500) or (answer.status_code == 403) == allowed:
