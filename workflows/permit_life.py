@@ -10,6 +10,7 @@ tasks where they were (their ids are keyed by year or round, not by a running co
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
@@ -65,15 +66,11 @@ Reminder = tuple[str, ReminderKind, date]
 class PermitLife(PermitDecisions):
     _imigrasi: ImigrasiSystems  # set by the workflow's `__init__`
 
-    # The flow's own steps, defined in `permit.py` (`PermitWorkflow`), used here too.
-    async def _terminate(self) -> tuple[Outcome, str]:
-        raise NotImplementedError
-
-    def _should_continue_as_new(self) -> bool:
-        raise NotImplementedError
-
-    async def _remind(self, key: str, kind: ReminderKind, due_on: date) -> None:
-        raise NotImplementedError
+    # The flow's own steps, defined in `permit.py` (`PermitWorkflow`), used here too:
+    # declared, not stubbed, so nothing here can be called without them.
+    _terminate: Callable[[], Awaitable[tuple[Outcome, str]]]
+    _should_continue_as_new: Callable[[], bool]
+    _remind: Callable[[str, ReminderKind, date], Awaitable[None]]
 
     # ------------------------------------------------------------ the loop
 
