@@ -151,9 +151,9 @@ async def _earlier_run(
     status = answer["journey"]["status"]
     if status == "in_custody":
         await _release(api, say, sdp_no, record["enrolment_id"])
-    elif status in ("releasing", "handover"):
-        await _acknowledge(api, say, sdp_no)
-    else:
+    elif status in ("releasing", "handover") and await _acknowledge(api, say, sdp_no):
+        pass  # a run stopped half-way: its release is finished now
+    else:  # ended, or the read model still says "handover" with nothing left open
         say(
             f"the demo already ran: inmate {sdp_no} holds BNSP certificate "
             f"{record['certificate_number']} and was released and handed over; nothing to do"
@@ -176,9 +176,10 @@ async def _release(api: _Client, say: Callable[[str], None], sdp_no: str, eid: s
     await _acknowledge(api, say, sdp_no)
 
 
-async def _acknowledge(api: _Client, say: Callable[[str], None], sdp_no: str) -> None:
+async def _acknowledge(api: _Client, say: Callable[[str], None], sdp_no: str) -> int:
     """Each receiver acknowledges the inmate's handover still open (the release answered
-    once its handovers were sent, so they are there to be found)."""
+    once its handovers were sent, so they are there to be found); how many it acknowledged."""
+    acknowledged = 0
     for receiver in (BAPAS_OFFICER, PLACEMENT):
         page = await api.call(
             "GET", f"/handovers?state=open&inmate_sdp_no={sdp_no}", receiver, None
@@ -198,4 +199,6 @@ async def _acknowledge(api: _Client, say: Callable[[str], None], sdp_no: str) ->
                 f"{receiver[1].value} acknowledged the handover "
                 f"({len(certificates)} certificate(s) in the package)"
             )
+            acknowledged += 1
             say(f"the inmate's journey is {journey['status']}")
+    return acknowledged
