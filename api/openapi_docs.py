@@ -182,6 +182,8 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
             "nationality": "JP",
             "duration_months": 12,
             "work_location": "Cilegon, Banten",
+            "province": "36",
+            "sector": "C",
             "in_kek": False,
             "pendamping": {"name": "Budi Santoso", "position": "Welding Supervisor"},
             "employer_category": "company",

@@ -557,6 +557,94 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.visa_hold": ("Visa ditunda", "Visa on hold"),
     "stage.awaiting_arrival": ("Kedatangan dan ITAS", "Arrival and ITAS"),
     "stage.active": ("Izin aktif", "Active permit"),
+    # auditops: TKA supervision and the funnel to work (web/report_pages.py), placement cases
+    "casekind.placement": ("Penempatan kerja", "Job placement"),
+    "report.placement-funnel": (
+        "Corong menuju kerja per UPT, program dan jenis pembebasan",
+        "Funnel to work per UPT, programme and release kind",
+    ),
+    "report.work.handed_over": ("Diserahkan ke penempatan kerja", "Handed to job placement"),
+    "report.work.with_certificate": ("Bersertifikat", "Certified"),
+    "report.work.consented": ("Setuju dihubungi", "Consented to follow-up"),
+    "report.work.placed_within_6_months": (
+        "Bekerja dalam 6 bulan",
+        "Placed within 6 months",
+    ),
+    "report.tka-active-permits": (
+        "Izin TKA aktif per provinsi dan sektor",
+        "Active TKA permits by province and sector",
+    ),
+    "report.tka-expiring-permits": (
+        "Izin TKA yang berakhir dalam 90 hari",
+        "TKA permits expiring within 90 days",
+    ),
+    "report.tka-overdue-annual-reports": (
+        "Laporan tahunan TKA yang terlambat",
+        "Overdue TKA annual reports",
+    ),
+    "report.expiring.days": ("{low}-{high} hari lagi", "{low}-{high} days left"),
+    "report.expiring.extension": (
+        "Perpanjangan sedang diproses",
+        "Extension under review",
+    ),
+    "report.expiring.no_extension": (
+        "Tanpa perpanjangan diproses",
+        "No extension under review",
+    ),
+    "report.overdue.escalated": ("Dieskalasi ke Kemnaker", "Escalated to Kemnaker"),
+    "report.overdue.not_escalated": ("Belum dieskalasi", "Not yet escalated"),
+    "sector.-": ("Tidak tercatat", "Not recorded"),
+    "sector.A": ("Pertanian, kehutanan dan perikanan", "Agriculture, forestry and fishing"),
+    "sector.B": ("Pertambangan dan penggalian", "Mining and quarrying"),
+    "sector.C": ("Industri pengolahan", "Manufacturing"),
+    "sector.D": (
+        "Pengadaan listrik, gas, uap/air panas dan udara dingin",
+        "Electricity, gas, steam and air conditioning supply",
+    ),
+    "sector.E": (
+        "Pengadaan air, pengelolaan sampah dan daur ulang",
+        "Water supply, sewerage and waste management",
+    ),
+    "sector.F": ("Konstruksi", "Construction"),
+    "sector.G": (
+        "Perdagangan besar dan eceran; reparasi mobil dan sepeda motor",
+        "Wholesale and retail trade; repair of motor vehicles",
+    ),
+    "sector.H": ("Pengangkutan dan pergudangan", "Transportation and storage"),
+    "sector.I": (
+        "Penyediaan akomodasi dan makan minum",
+        "Accommodation and food service activities",
+    ),
+    "sector.J": ("Informasi dan komunikasi", "Information and communication"),
+    "sector.K": ("Aktivitas keuangan dan asuransi", "Financial and insurance activities"),
+    "sector.L": ("Real estat", "Real estate activities"),
+    "sector.M": (
+        "Aktivitas profesional, ilmiah dan teknis",
+        "Professional, scientific and technical activities",
+    ),
+    "sector.N": (
+        "Aktivitas penyewaan, ketenagakerjaan, agen perjalanan dan penunjang usaha",
+        "Administrative and support service activities",
+    ),
+    "sector.O": (
+        "Administrasi pemerintahan, pertahanan dan jaminan sosial wajib",
+        "Public administration and defence; compulsory social security",
+    ),
+    "sector.P": ("Pendidikan", "Education"),
+    "sector.Q": (
+        "Aktivitas kesehatan manusia dan aktivitas sosial",
+        "Human health and social work activities",
+    ),
+    "sector.R": ("Kesenian, hiburan dan rekreasi", "Arts, entertainment and recreation"),
+    "sector.S": ("Aktivitas jasa lainnya", "Other service activities"),
+    "sector.T": (
+        "Aktivitas rumah tangga sebagai pemberi kerja",
+        "Activities of households as employers",
+    ),
+    "sector.U": (
+        "Aktivitas badan internasional dan badan ekstra internasional lainnya",
+        "Activities of extraterritorial organizations and bodies",
+    ),
 }
 
 _MONTHS_ID = (
