@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from annotated_types import MaxLen, MinLen
+from annotated_types import MaxLen
 from pydantic import AfterValidator, ValidationInfo
 
 from domain.text import RECORDED
@@ -66,8 +66,9 @@ def _sector(value: str, info: ValidationInfo) -> str:
     return code
 
 
-ProvinceCode = Annotated[str, MinLen(2), MaxLen(2), AfterValidator(_province)]
-KbliSection = Annotated[str, MinLen(1), MaxLen(1), AfterValidator(_sector)]
+# A bound on what is read at all; the validators say what a right value looks like.
+ProvinceCode = Annotated[str, MaxLen(40), AfterValidator(_province)]
+KbliSection = Annotated[str, MaxLen(40), AfterValidator(_sector)]
 
 
 def province_name(code: str | None) -> str:
