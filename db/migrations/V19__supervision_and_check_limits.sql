@@ -16,17 +16,16 @@ CREATE INDEX tasks_open_annual_reports ON tasks (due_at)
 
 -- The auditors' case search lists placement cases (newest first, like the other kinds).
 CREATE INDEX placements_by_started_at ON placements (started_at DESC, placement_id);
-CREATE INDEX placements_by_status_started_at ON placements (status, started_at DESC);
 
--- The public certificate check's rate limit, shared by every API process: look-ups per
--- client per window. The client is an HMAC of its address and the window under a server
--- secret: no address is stored, and two windows' keys of one client do not match, so the
--- rows say how busy a window was, not who came back. Rows older than the previous window
--- are deleted as new windows start.
-CREATE TABLE public_check_windows (
-    client_key    bytea NOT NULL,
-    window_start  timestamptz NOT NULL,
-    lookups       integer NOT NULL DEFAULT 1 CHECK (lookups > 0),
-    PRIMARY KEY (client_key, window_start)
+-- The public certificate check's rate limit, shared by every API process: a token bucket
+-- per client (tokens left, when last taken). The client is an HMAC of its address and the
+-- hour under a server secret: no address is stored, one client's key changes every hour, and
+-- a row is deleted once its bucket would be full again, so the table says how many clients
+-- are being held back now, not who came back. Counted per outcome in certificate_check_counts.
+CREATE TABLE public_check_buckets (
+    client_key  bytea PRIMARY KEY CHECK (octet_length(client_key) = 32),
+    tokens      double precision NOT NULL CHECK (tokens >= 0),
+    taken_at    timestamptz NOT NULL,
+    allowed     boolean NOT NULL  -- whether the last look-up got a token
 );
-CREATE INDEX public_check_windows_by_start ON public_check_windows (window_start);
+CREATE INDEX public_check_buckets_by_time ON public_check_buckets (taken_at);
