@@ -202,6 +202,10 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # The TKA supervision reports: auditors of Process B, like the pipeline.
+    ("GET", "/reports/tka-active-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-expiring-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-overdue-annual-reports"): may(Role.AUDITOR),
     # The directory of people: administrators of the person's ministry (a Kemnaker officer
     # here); everyone reads their own entry and chooses their language.
     ("GET", "/people"): may(Role.ADMINISTRATOR),
@@ -437,6 +441,9 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("GET", "/reports/tka-active-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-expiring-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-overdue-annual-reports"): Probe(("permit",)),
     ("GET", "/people"): Probe(("person",), lists="subject"),
     # The person again (409 for their administrators; 403 for another ministry's).
     ("POST", "/people"): Probe(("person",), _same(PERSON)),
