@@ -107,7 +107,7 @@ async def overdue_annual_reports(
         """SELECT a.application_id, a.employer_nib,
                   coalesce(a.province_code, $2) AS province_code,
                   coalesce(a.sector, $2) AS sector,
-                  substring(t.task_id FROM ':annual-report-([0-9]+)$')::integer AS year,
+                  split_part(t.task_id, ':annual-report-', 2)::integer AS year,
                   t.due_at, extract(day FROM $1::timestamptz - t.due_at)::integer AS days_overdue,
                   t.escalated_at IS NOT NULL AS escalated
              FROM tasks t JOIN permit_applications a ON a.application_id = t.case_id

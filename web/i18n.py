@@ -559,6 +559,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.active": ("Izin aktif", "Active permit"),
     # auditops: TKA supervision and the funnel to work (web/report_pages.py), placement cases
     "casekind.placement": ("Penempatan kerja", "Job placement"),
+    "reports.more_in_csv": (
+        "Tabel menampilkan {shown} dari {total} baris; grafik menghitung semuanya, dan CSV "
+        "memuat semuanya.",
+        "The table shows {shown} of {total} rows; the chart counts them all, and the CSV holds "
+        "them all.",
+    ),
     "report.placement-funnel": (
         "Corong menuju kerja per UPT, program dan jenis pembebasan",
         "Funnel to work per UPT, programme and release kind",

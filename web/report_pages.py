@@ -44,6 +44,9 @@ FUNNEL_STAGES = ("enrolled", "placed", "trained", "assessed", "competent", "cert
                  "released_with_certificate")  # fmt: skip
 # The funnel to work: the steps after release, each counting people who reached it.
 WORK_STAGES = ("handed_over", "with_certificate", "consented", "placed_within_6_months")
+# A list report (expiring permits, overdue reports) can run to thousands of rows: the page's
+# table shows the first ones, the chart counts them all, the CSV holds them all.
+TABLE_ROWS = 50
 EXPIRY_BUCKET_DAYS = 30  # the expiring permits' chart: one bar per 30 days left
 
 Say = Callable[..., str]  # a catalogue key (and its fields) in the page's language
@@ -206,7 +209,8 @@ async def reports_page(request: Request, principal: PagePrincipal, pool: PoolDep
             continue
         rows = json.loads(bytes(answer.body))["rows"]
         chart = chart_of(name, rows, language)
-        sections.append({"name": name, "refused": None, "rows": rows, "chart": chart})
+        sections.append({"name": name, "refused": None, "rows": rows[:TABLE_ROWS],
+                         "total": len(rows), "chart": chart})  # fmt: skip
     return render(request, "reports.html", {"sections": sections, "stages": FUNNEL_STAGES})
 
 

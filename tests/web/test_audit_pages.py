@@ -5,7 +5,9 @@ is the CSV's; every page opened is in the auditors' request log."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,8 +22,9 @@ from tests.api import flows
 from tests.db.supervision_data import permit, task
 from tests.db.test_placement_reports import _placement as placement
 from tests.web.conftest import Workspace, assert_accessible, sign_in_as
+from tests.web.test_sign_in import sign_in
 from web.i18n import MESSAGES
-from web.report_pages import FUNNEL_STAGES, WORK_STAGES
+from web.report_pages import FUNNEL_STAGES, TABLE_ROWS, WORK_STAGES
 
 SECTOR_ID = {key.removeprefix("sector."): words[0] for key, words in MESSAGES.items()
              if key.startswith("sector.")}  # fmt: skip
@@ -226,3 +229,24 @@ async def test_an_auditor_finds_placement_cases_in_the_case_search(
     assert await row.count() == 1, await page.locator("main").inner_text()
     assert "Penempatan kerja" in await row.inner_text()
     await assert_accessible(page)
+
+
+async def test_a_long_list_report_shows_its_first_rows_and_counts_them_all(
+    workspace: Workspace,
+) -> None:
+    pool, now = workspace.api.pool, datetime.now(UTC)
+    total = TABLE_ROWS + 5
+    for n in range(total):
+        valid_until = local_date(now) + timedelta(days=1 + n % 90)
+        await permit(pool, f"TKA-L{n:03d}", "31", "J", valid_until=valid_until, now=now)
+    async with workspace.client() as client:
+        await sign_in(client, "audi")
+        page = (await client.get("/laporan")).text
+        listed = list(csv.DictReader(io.StringIO(
+            (await client.get("/laporan/tka-expiring-permits.csv")).text)))  # fmt: skip
+    section = page.split('data-report="tka-expiring-permits"')[1].split("</section>")[0]
+    assert section.count("<tr><td>TKA-L") == TABLE_ROWS
+    assert f"Tabel menampilkan {TABLE_ROWS} dari {total} baris" in section
+    chart = json.loads(html.unescape(
+        section.split('id="data-tka-expiring-permits">')[1].split("</script>")[0]))  # fmt: skip
+    assert sum(sum(d["data"]) for d in chart["datasets"]) == len(listed) == total
