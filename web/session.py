@@ -45,6 +45,8 @@ ROLE_PREFERENCE = (
     Role.SUPERVISOR,
     Role.AUDITOR,
     Role.SDP_SYSTEM,
+    Role.ADMINISTRATOR,
+    Role.OPERATOR,
 )
 
 
