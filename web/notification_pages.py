@@ -27,7 +27,7 @@ DEAD_LETTERS = "/operasi/surat-gagal"
 
 NAV.append(NavItem("nav.notifications", NOTIFICATIONS, frozenset(Role)))
 NAV.append(NavItem("nav.dead_letters", DEAD_LETTERS, frozenset({Role.OPERATOR})))
-HOME[Role.OPERATOR] = DEAD_LETTERS
+HOME.setdefault(Role.OPERATOR, DEAD_LETTERS)  # unless another operator's page came first
 
 
 @router.get(NOTIFICATIONS, response_class=HTMLResponse)

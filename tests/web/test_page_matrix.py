@@ -46,10 +46,10 @@ def may(*roles: Role, upt: tuple[Role, ...] = (), lsp: tuple[Role, ...] = ()) ->
 
 
 UPT_STAFF = (Role.CASEWORKER, Role.TPP_MEMBER)
-# Whoever has work a workflow awaits (api/inbox.TASK_HOLDERS): not the auditor, SDP, the
-# administrator (directory only) or the operator (the deployment).
-HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.ADMINISTRATOR,
-                                             Role.OPERATOR))  # fmt: skip
+# As api/inbox.TASK_HOLDERS: those who run the system hold no case's task.
+HOLDERS = tuple(
+    r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.ADMINISTRATOR, Role.OPERATOR)
+)
 CASE_READERS = may(
     *UPT_STAFF, Role.LSP_ASSESSOR, Role.KEMNAKER_INSTRUCTOR, Role.KEMNAKER_OFFICER,
     Role.AUDITOR, upt=UPT_STAFF, lsp=(Role.LSP_ASSESSOR,),

@@ -118,7 +118,7 @@ async def test_the_employer_sets_its_contact_and_the_operator_resends_a_dead_let
         await worker.expand_once()
         await worker.send_once()
     async with workspace.client() as client:
-        await sign_in(client, "opi")
+        await sign_in(client, "ops-1")
         listed = await client.get("/operasi/surat-gagal")
         assert listed.status_code == 200 and "550 5.1.1 mailbox unavailable" in listed.text
         assert "notifikasi@" not in listed.text  # no address on the page
