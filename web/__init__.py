@@ -51,11 +51,13 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         cohort_pages,
         docs,
+        employer_contact_pages,
         enrol_pages,
         enrolment_pages,
         inbox_pages,
         journey_pages,
         notification_pages,
+        people_pages,
         permit_pages,
         report_pages,
         task_pages,
@@ -88,6 +90,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         notification_pages,
         permit_pages,
+        people_pages,
+        employer_contact_pages,
     )
     for module in pages:
         app.include_router(module.router)
