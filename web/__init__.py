@@ -53,6 +53,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         docs,
         enrol_pages,
         enrolment_pages,
+        escalation_pages,
+        handover_pages,
         inbox_pages,
         journey_pages,
         notification_pages,
@@ -88,6 +90,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         notification_pages,
         permit_pages,
+        handover_pages,
+        escalation_pages,
     )
     for module in pages:
         app.include_router(module.router)

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from db.audit_search import CaseKind
+from db.handovers import HandoverState
 from db.tasks import HistoryAction
 from documents.models import DocumentKind
 from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.journey import HandoverReceiver
 from domain.permit import Stage as PermitStage
 from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
@@ -44,6 +46,8 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "custody.": [k.value for k in CustodyEventKind],
         "release.": [k.value for k in ReleaseKind],
         "doc.": [k.value for k in DocumentKind],
+        "handovers.to.": [r.value for r in HandoverReceiver],
+        "handovers.state.": [s.value for s in HandoverState],
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
