@@ -649,6 +649,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "By sending this request the enrolment starts and the TPP placement review opens.",
     ),
     "enrol.change": ("Ubah", "Change"),
+    "journey.moved": (
+        "Warga binaan ini kini ditahan di {upt}: perjalanannya diurus petugas UPT tersebut.",
+        "This inmate is now held at {upt}: their journey is in the hands of that UPT's staff.",
+    ),
 }
 
 _MONTHS_ID = (
