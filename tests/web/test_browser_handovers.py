@@ -63,9 +63,15 @@ async def test_a_bapas_officer_lands_on_the_handovers_and_acknowledges_one(
         await other.fill("#reason", "diterima penempatan kerja")
         await other.get_by_test_id("acknowledge").click()
         await expect(other.locator(".error-summary")).to_contain_text("contact_consent")
+        # The same acknowledgement from her task in Tugas Saya, the consent stated there.
+        listed = await flows.ok(
+            await api.http.get(f"/handovers/{placement_id}", headers=api.auditor())
+        )
+        await other.goto(f"{workspace.url}/tugas/{listed['task_id']}")
         await other.check("#contact_consent")
-        await other.get_by_test_id("acknowledge").click()
-        await expect(other.get_by_test_id("acknowledged")).to_be_visible()
+        await other.fill("#reason", "diterima penempatan kerja")
+        await other.get_by_test_id("decide").click()
+        await other.wait_for_url(f"{workspace.url}/tugas?diputuskan=1")
         # A PK never acknowledges job placement's handover: the API's 403.
         async with workspace.client() as client:
             await sign_in(client, "bagus")
