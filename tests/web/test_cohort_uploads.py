@@ -134,8 +134,12 @@ async def test_a_run_whose_process_stopped_is_taken_over_when_its_lease_runs_out
             await _finished(ani, "JOB-STOPPED")
             == "Selesai: 1 diterima, 0 sudah terdaftar, 1 ditolak."
         )
-    enrolled = await pool.fetchval(
-        "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = $1", DEMO_ELIGIBLE
-    )
-    assert enrolled == 1
+
+    async def enrolled() -> int:  # an accepted row's read-model row lands moments later
+        count: int = await pool.fetchval(
+            "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = $1", DEMO_ELIGIBLE
+        )
+        return count
+
+    assert await until(enrolled, lambda n: n >= 1, "the resumed row's enrolment") == 1
     assert await upload_db.pending_rows(pool, "JOB-ALIVE", 10) != []  # still its own run's
