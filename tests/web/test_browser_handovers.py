@@ -49,6 +49,10 @@ async def test_a_bapas_officer_lands_on_the_handovers_and_acknowledges_one(
     await expect(page.get_by_test_id("acknowledged")).to_be_visible()
     await expect(page.get_by_test_id("handover-state")).to_contain_text("bagus")
 
+    await page.get_by_role("button", name="EN", exact=True).click()  # the same page in English
+    await expect(page.locator("h1")).to_contain_text("Handover")
+    await expect(page.get_by_test_id("handover-state")).to_contain_text("Acknowledged")
+
     stored = await flows.ok(await api.http.get(f"/handovers/{bapas_id}", headers=api.auditor()))
     assert (stored["acknowledged_by"], stored["acknowledged_role"]) == ("bagus", "bapas_officer")
     assert stored["ack_reason"] == "terdaftar sebagai Klien"
@@ -119,6 +123,9 @@ async def test_a_supervisor_lands_on_the_escalations_and_reassigns_one(
     assert await api.pool.fetchval("SELECT assignee FROM tasks WHERE task_id = $1", task_id) == (
         "citra"
     )
+    await page.get_by_role("button", name="EN", exact=True).click()
+    await expect(page.locator("h1")).to_have_text("Escalations")
+    await expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_contain_text("Escalated")
     history = await api.pool.fetchval(
         "SELECT actor_subject FROM task_history WHERE task_id = $1 AND action = 'reassigned'",
         task_id,
