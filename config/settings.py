@@ -222,8 +222,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     delivery_batch_size: int = Field(default=20, ge=1, le=500)
     delivery_poll_seconds: float = Field(default=2.0, gt=0)
-    # The daily pass (digests of open tasks, permits expiring) runs once a day from this
-    # hour, Jakarta time; permits are announced this many days before they end.
+    # The daily notices (digests of open tasks, permits expiring) run once a day at this
+    # hour, Jakarta time (a Temporal Schedule the worker keeps up to date when it starts);
+    # permits are announced this many days before they end.
     digest_hour_wib: int = Field(default=7, ge=0, le=23)
     permit_expiry_notice_days: int = Field(default=14, ge=1)
     # Where a notice goes when nobody active holds the addressed role in its scope.

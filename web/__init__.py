@@ -51,6 +51,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         cohort_pages,
         docs,
+        employer_contact_pages,
         enrol_pages,
         enrolment_pages,
         escalation_pages,
@@ -58,6 +59,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         inbox_pages,
         journey_pages,
         notification_pages,
+        people_pages,
         permit_pages,
         report_pages,
         task_pages,
@@ -92,6 +94,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         permit_pages,
         handover_pages,
         escalation_pages,
+        people_pages,
+        employer_contact_pages,
     )
     for module in pages:
         app.include_router(module.router)

@@ -653,6 +653,83 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Warga binaan ini kini ditahan di {upt}: perjalanannya diurus petugas UPT tersebut.",
         "This inmate is now held at {upt}: their journey is in the hands of that UPT's staff.",
     ),
+    # notify branch: the administrators' people page, the employer's contact, dead letters
+    "nav.people": ("Pengguna", "People"),
+    "people.title": ("Pengguna", "People"),
+    "people.add": ("Tambah pengguna", "Add a person"),
+    "people.back": ("Kembali ke daftar pengguna", "Back to the people"),
+    "people.correct_title": ("Pengguna {subject}", "Person {subject}"),
+    "people.subject": ("ID pengguna (sub)", "User ID (sub)"),
+    "people.subject_hint": (
+        "Pengenal dari penyedia identitas, bukan NIK atau nama.",
+        "The identity provider's identifier, not a NIK or a name.",
+    ),
+    "people.name": ("Nama", "Name"),
+    "people.email": ("Alamat e-mail", "E-mail address"),
+    "people.email_hint": (
+        "Ke alamat ini notifikasi e-mail dikirim. Kosongkan bila tidak ada.",
+        "E-mail notifications go to this address. Leave empty if there is none.",
+    ),
+    "people.language": ("Bahasa notifikasi", "Language of notifications"),
+    "people.roles": ("Peran dan cakupan", "Roles and scope"),
+    "people.role": ("Peran", "Role"),
+    "people.role_n": ("Peran {n}", "Role {n}"),
+    "people.role_new": ("Tambah peran", "Add a role"),
+    "people.role_hint": (
+        "Isi cakupan yang diperlukan peran ini; kosongkan peran untuk mencabutnya.",
+        "Fill in the scope this role needs; empty the role to remove it.",
+    ),
+    "people.scope.upt": ("UPT", "UPT"),
+    "people.scope.lsp": ("LSP", "LSP"),
+    "people.scope.bapas": ("Bapas", "Bapas"),
+    "people.scope.ministry": ("Kementerian", "Ministry"),
+    "people.scope.employer_nib": ("NIB pemberi kerja", "Employer NIB"),
+    "people.status": ("Status", "Status"),
+    "people.active": ("Aktif", "Active"),
+    "people.inactive": ("Nonaktif", "Deactivated"),
+    "people.deactivate": ("Nonaktifkan", "Deactivate"),
+    "people.reactivate": ("Aktifkan kembali", "Reactivate"),
+    "people.saved": ("Perubahan disimpan.", "Changes saved."),
+    "people.none": ("Tidak ada pengguna yang cocok.", "No people match."),
+    "people.registered_by": ("Terdaftar melalui", "Registered by"),
+    "people.via.login": ("Masuk (penyedia identitas)", "Sign-in (identity provider)"),
+    "people.via.request": ("Permintaan API", "API request"),
+    "people.via.administrator": ("Administrator", "Administrator"),
+    "people.last_login": ("Terakhir masuk", "Last sign-in"),
+    "nav.contact": ("Kontak perusahaan", "Company contact"),
+    "contact.title": ("Kontak e-mail perusahaan", "Company contact e-mail"),
+    "contact.intro": (
+        "Pengingat tentang permohonan NIB {nib} (perlu perbaikan, pembayaran, laporan tahunan, "
+        "perpanjangan, izin berakhir) juga dikirim ke alamat ini.",
+        "Reminders about the applications of NIB {nib} (revision requested, payment, annual "
+        "report, extension, permit ending) are also sent to this address.",
+    ),
+    "contact.email": ("Alamat e-mail kontak", "Contact e-mail address"),
+    "contact.email_hint": (
+        "Misalnya alamat bagian HRD, bukan alamat pribadi seorang TKA.",
+        "For instance the HR department's address, not a foreign worker's own.",
+    ),
+    "contact.none": ("Belum ada alamat kontak.", "No contact address yet."),
+    "contact.saved": ("Alamat kontak disimpan.", "Contact address saved."),
+    "nav.dead_letters": ("Surat gagal", "Dead letters"),
+    "dead.title": ("E-mail yang gagal terkirim", "E-mails that could not be sent"),
+    "dead.intro": (
+        "Setelah percobaan berulang, e-mail ini berhenti dikirim. Kirim ulang bila masalahnya "
+        "sudah diatasi (misalnya server SMTP).",
+        "These e-mails stopped being sent after repeated attempts. Send one again once the "
+        "problem (the SMTP server, say) is solved.",
+    ),
+    "dead.col.delivery": ("Pengiriman", "Delivery"),
+    "dead.col.notice": ("Jenis", "Kind"),
+    "dead.col.attempts": ("Percobaan", "Attempts"),
+    "dead.col.error": ("Galat terakhir", "Last error"),
+    "dead.col.since": ("Dibuat", "Created"),
+    "dead.retry": ("Kirim ulang", "Send again"),
+    "dead.none": ("Tidak ada e-mail yang gagal.", "No dead letters."),
+    "dead.retried": (
+        "E-mail {ref} dijadwalkan untuk dikirim ulang.",
+        "E-mail {ref} will be sent again.",
+    ),
 }
 
 _MONTHS_ID = (

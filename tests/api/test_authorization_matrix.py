@@ -220,6 +220,10 @@ EXPECTED: dict[Operation, Rule] = {
         anywhere=frozenset({Role.OPERATOR})
     ),
     ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # An employer's contact e-mail: each employer its own NIB's (from its token, never the
+    # request), so in or out of the probed case's scope it reaches its own.
+    ("GET", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
+    ("PUT", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
     # The codec server (Temporal UI and CLI): operators, and auditors of every ministry (the
     # matrix's auditors are each of one ministry: refused; tests/api/test_codec.py has both).
     ("POST", "/codec/{namespace}/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
@@ -454,6 +458,8 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
     ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
     ("GET", "/dev/mail"): Probe(("reference",)),
+    ("GET", "/employer/contact"): Probe(("reference",)),  # none set yet: 404
+    ("PUT", "/employer/contact"): Probe(("reference",), _same({"email": "hrd@example.co.id"})),
     ("POST", "/codec/{namespace}/decode"): Probe(("reference",), _same({"payloads": []})),
     ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
     ("GET", "/ready"): Probe(("reference",)),

@@ -14,10 +14,13 @@ from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
 from domain.journey import HandoverReceiver
+from domain.people import Language as PeopleLanguage
+from domain.people import Registration
 from domain.permit import Stage as PermitStage
 from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
+from web.people_pages import SCOPE_FIELDS
 from web.report_pages import FUNNEL_STAGES, ROUTES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
@@ -48,6 +51,10 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "doc.": [k.value for k in DocumentKind],
         "handovers.to.": [r.value for r in HandoverReceiver],
         "handovers.state.": [s.value for s in HandoverState],
+        # notify: the people and contact pages
+        "lang.": [lang.value for lang in PeopleLanguage],
+        "people.via.": [r.value for r in Registration],
+        "people.scope.": list(SCOPE_FIELDS),
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
