@@ -54,6 +54,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         employer_contact_pages,
         enrol_pages,
         enrolment_pages,
+        escalation_pages,
+        handover_pages,
         inbox_pages,
         journey_pages,
         notification_pages,
@@ -90,6 +92,8 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         notification_pages,
         permit_pages,
+        handover_pages,
+        escalation_pages,
         people_pages,
         employer_contact_pages,
     )

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from db.audit_search import CaseKind
+from db.handovers import HandoverState
 from db.tasks import HistoryAction
 from documents.models import DocumentKind
 from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.journey import HandoverReceiver
 from domain.people import Language as PeopleLanguage
 from domain.people import Registration
 from domain.permit import Stage as PermitStage
@@ -48,6 +50,8 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "custody.": [k.value for k in CustodyEventKind],
         "release.": [k.value for k in ReleaseKind],
         "doc.": [k.value for k in DocumentKind],
+        "handovers.to.": [r.value for r in HandoverReceiver],
+        "handovers.state.": [s.value for s in HandoverState],
         # notify: the people and contact pages
         "lang.": [lang.value for lang in PeopleLanguage],
         "people.via.": [r.value for r in Registration],
