@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
@@ -18,10 +19,10 @@ from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.inbox_contract import check_kind
-from api.paging import Offset
+from api.paging import MAX_OFFSET, Cursor, Offset, decode_cursor, encode_cursor
 from db import inbox as inbox_db
 from db import tasks as task_db
-from db.inbox import InboxQuery, grants_of
+from db.inbox import InboxKey, InboxQuery, grants_of
 from db.tasks import TaskHistoryEntry, TaskRecord
 from domain.errors import forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role
@@ -40,6 +41,14 @@ class InboxPage(BaseModel):
     items: list[TaskRecord]
     limit: int
     offset: int
+    next: str | None = Field(
+        default=None, description="the next page's link (same filters); null on the last page"
+    )
+    previous: str | None = Field(
+        default=None, description="the previous page's link; null on the first page"
+    )
+    next_after: str | None = Field(default=None, description="the cursor of `next`")
+    previous_before: str | None = Field(default=None, description="the cursor of `previous`")
 
 
 class TaskDetail(BaseModel):
@@ -79,6 +88,12 @@ def _worker_for(principal: Principal, task: TaskRecord) -> Actor:
     return actor
 
 
+def _link(path: str, params: dict[str, Any]) -> str:
+    """`path` with the parameters that differ from their defaults (false, none, zero)."""
+    shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items() if v}
+    return f"{path}?{urlencode(shown)}" if shown else path
+
+
 @router.get("/inbox", response_model=InboxPage)
 async def my_inbox(
     principal: CurrentPrincipal,
@@ -94,9 +109,31 @@ async def my_inbox(
     assigned_to_me: bool = False,
     unclaimed: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_OFFSET,
+            description="kept for clients that page by number: follow `next` instead",
+        ),
+    ] = 0,
+    after: Cursor = None,
+    before: Cursor = None,
 ) -> InboxPage:
-    """Open tasks my roles and scope allow, soonest due first; supervisors see escalations."""
+    """Open tasks my roles and scope allow, soonest due first (no due date last, then oldest
+    first); supervisors see escalations. Page by following `next` and `previous`: each reads
+    from its place in the list (`after` / `before` a cursor), as fast at page 500 as at page
+    1, and a task decided meanwhile shifts nothing. `offset` still works but reads every
+    task before the page."""
+    if after is not None and before is not None:
+        raise invalid("pass `after` (the next page) or `before` (the previous one), not both")
+    if offset and (after is not None or before is not None):
+        raise invalid("page by `offset` or by a cursor (`after`, `before`), not both")
+    filters: dict[str, Any] = {
+        "kind": kind, "stage": stage, "upt": upt, "lsp": lsp, "bapas": bapas,
+        "ministry": ministry.value if ministry else None, "overdue": overdue,
+        "assigned_to_me": assigned_to_me, "unclaimed": unclaimed,
+    }  # fmt: skip
     query = InboxQuery(
         subject=principal.subject,
         grants=grants_of(principal),
@@ -110,10 +147,30 @@ async def my_inbox(
         now=datetime.now(UTC),
         assigned_to_me=assigned_to_me,
         unclaimed=unclaimed,
-        limit=limit,
+        limit=limit + 1,  # one more than the page: is there another beyond it?
         offset=offset,
+        after=decode_cursor(after, InboxKey, "after") if after else None,
+        before=decode_cursor(before, InboxKey, "before") if before else None,
     )
-    return InboxPage(items=await inbox_db.list_inbox(pool, query), limit=limit, offset=offset)
+    found = await inbox_db.list_inbox(pool, query)
+    if query.before is not None and len(found) <= limit:
+        # Fewer than a page before the cursor: that is the first page, read in full.
+        query = query.model_copy(update={"before": None})
+        found = await inbox_db.list_inbox(pool, query)
+    if query.before is not None:
+        items, more_after, more_before = found[-limit:], True, True
+    else:
+        items = found[:limit]
+        more_after = len(found) > limit
+        more_before = query.after is not None or offset > 0
+    page = InboxPage(items=items, limit=limit, offset=offset)
+    if items and more_after:
+        page.next_after = encode_cursor(InboxKey.of(items[-1]))
+        page.next = _link("/inbox", filters | {"limit": limit, "after": page.next_after})
+    if items and more_before:
+        page.previous_before = encode_cursor(InboxKey.of(items[0]))
+        page.previous = _link("/inbox", filters | {"limit": limit, "before": page.previous_before})
+    return page
 
 
 async def escalations(actor: Actor, pool: PoolDep, limit: int, offset: int) -> InboxPage:
@@ -125,6 +182,28 @@ async def escalations(actor: Actor, pool: PoolDep, limit: int, offset: int) -> I
         pool, actor, datetime.now(UTC), limit=limit, offset=offset
     )
     return InboxPage(items=items, limit=limit, offset=offset)
+
+
+@router.get("/inbox/escalations", response_model=InboxPage)
+async def my_escalations(
+    actor: Annotated[Actor, Depends(acting_as(Role.SUPERVISOR))],
+    pool: PoolDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> InboxPage:
+    """For supervisors: the open tasks of the scope you supervise that need you, escalated
+    first, then those past their due date not yet escalated (the workflow escalates them at
+    its next timer), soonest due first; the same list as the Eskalasi page. A task shares
+    any scope field with yours (`inbox.supervises`). Page with `next` (by offset: the list
+    is short)."""
+    found = await escalations(actor, pool, limit + 1, offset)
+    page = InboxPage(items=found.items[:limit], limit=limit, offset=offset)
+    if len(found.items) > limit:
+        page.next = _link("/inbox/escalations", {"limit": limit, "offset": offset + limit})
+    if offset:
+        back = {"limit": limit, "offset": max(0, offset - limit)}
+        page.previous = _link("/inbox/escalations", back)
+    return page
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetail)

@@ -19,6 +19,7 @@ from activities.working_calendar import WorkingCalendar
 from api import inbox as inbox_api
 from api import reference as reference_api
 from api.deps import PoolDep, acting_as
+from api.paging import Cursor
 from db.tasks import TaskRecord
 from domain.clock import local_date
 from domain.enrolment import Stage
@@ -97,7 +98,9 @@ async def inbox_page(
     overdue: bool = False,
     mine: bool = False,
     unclaimed: bool = False,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,  # older links: "Berikutnya" uses `after`
+    after: Cursor = None,
+    before: Cursor = None,
 ) -> HTMLResponse:
     actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
     listing = inbox_api.my_inbox(
@@ -110,14 +113,16 @@ async def inbox_page(
         overdue=overdue,
         assigned_to_me=mine,
         unclaimed=unclaimed,
-        limit=PAGE_SIZE + 1,  # one more: is there a next page?
+        limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
+        after=after or None,
+        before=before or None,
     )
     # The filter's UPT choices are read beside the tasks, not after them.
     result, upts = await asyncio.gather(listing, reference_api.list_upts(principal, pool))
     now = datetime.now(UTC)
     calendar = calendar_of(request)
-    tasks = result.items[:PAGE_SIZE]
+    tasks = result.items
     rows = [(task, due_of(task, now, calendar)) for task in tasks]
     filters = {
         "kind": kind or "",
@@ -128,22 +133,20 @@ async def inbox_page(
         "unclaimed": unclaimed,
     }
 
-    def page_url(number: int) -> str:
-        query = {k: v for k, v in filters.items() if v} | {"page": number}
-        return f"{INBOX}?{urlencode(query)}"
+    def page_url(cursor: dict[str, str]) -> str:
+        return f"{INBOX}?{urlencode({k: v for k, v in filters.items() if v} | cursor)}"
 
     return render(
         request,
         "inbox.html",
         {
             "rows": rows,
-            "page": page,
-            "has_next": len(result.items) > PAGE_SIZE,
+            "next_url": result.next_after and page_url({"after": result.next_after}),
+            "previous_url": result.previous_before and page_url({"before": result.previous_before}),
             "filters": filters,
             "task_kinds": TASK_KINDS,
             "stages": [s.value for s in Stage],
             "upts": upts,
             "unit_of": unit_of,
-            "page_url": page_url,
         },
     )
