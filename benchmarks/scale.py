@@ -5,6 +5,7 @@ inbox p95 over HTTP with that many cases and tasks."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import asyncpg
 import httpx
@@ -14,7 +15,8 @@ from benchmarks.measure import percentile, sample_memory
 from benchmarks.report import Section, Target
 from benchmarks.stack import UPT, Bench, state_size
 from cli.cohort import CohortRow, send_cohort
-from domain.identity import Role
+from db.inbox import Grant, InboxQuery, inbox_sql
+from domain.identity import Role, Scope
 from registries.sdp_seed import synthetic_sdp_no
 
 REQUESTS = 200
@@ -27,12 +29,14 @@ SELECT e.enrolment_id FROM enrolments e LEFT JOIN certificates c USING (enrolmen
  LIMIT 50 OFFSET 0"""
 
 
-# db/inbox.list_inbox's query for a TPP member of one UPT (its shape, with the default page).
-INBOX_SQL = """EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT t.task_id FROM tasks t
- WHERE ((t.required_role = $1 AND t.scope_upt = $2) OR (t.routed_to_role = $1 AND t.scope_upt = $2))
-   AND t.state = ANY(ARRAY['claimed', 'escalated', 'open'])
- ORDER BY t.due_at ASC NULLS LAST, t.opened_at, t.task_id LIMIT 50 OFFSET 0"""
+def inbox_plan_sql() -> list[Any]:
+    """db/inbox.list_inbox's own query for a TPP member of UPT, first page, under EXPLAIN,
+    then its arguments."""
+    tpp = Grant(role=Role.TPP_MEMBER, scope=Scope(upt=UPT))
+    built = inbox_sql(InboxQuery(subject="tpp-bench", grants=(tpp,)))
+    assert built is not None
+    sql, args = built
+    return [f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", *args]
 
 
 async def timed_gets(http: httpx.AsyncClient, url: str, n: int) -> list[float]:
@@ -120,7 +124,7 @@ async def read_side(bench: Bench, pool: asyncpg.Pool, target: int) -> Section:
         "",
         "Inbox plan at that size:",
         "```",
-        *[r[0] for r in await pool.fetch(INBOX_SQL, "tpp_member", UPT)],
+        *[r[0] for r in await pool.fetch(*inbox_plan_sql())],
         "```",
         "",
         "Case-list plan at that size, with V8's index (as served):",
@@ -231,6 +235,6 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, target: int) -> Sect
     section.say("")
     section.say("Plan of the inbox query (TPP member of the UPT):")
     section.say("```")
-    section.lines += [r[0] for r in await pool.fetch(INBOX_SQL, "tpp_member", UPT)]
+    section.lines += [r[0] for r in await pool.fetch(*inbox_plan_sql())]
     section.say("```")
     return section

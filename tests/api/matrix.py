@@ -14,6 +14,7 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,8 +23,10 @@ from fastapi import FastAPI
 from api.auth import mint_dev_token
 from db import inbox as inbox_db
 from db import people as people_db
+from db import tasks as task_db
 from db.tasks import TaskRecord
 from domain.identity import ROLE_SCOPE, Ministry, Principal, Role, Scope, ScopeKind
+from domain.tasks import TaskEscalation
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE, DEMO_RELEASE_SOON
 from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
@@ -319,6 +322,26 @@ async def _permit_stage(api: ApiStack, application_id: str) -> str:
     return f"{row['stage']}/{row['outcome']}"
 
 
+async def _escalated_task(api: ApiStack) -> Target:
+    """Another application's document verification, escalated to the supervisor of its scope
+    by the same write the workflow's escalation activity makes (db.tasks.escalate_task), now
+    rather than after the SLA's working days: a supervisor's escalation list holds it."""
+    application_id = await _permit(api)
+    task = await _open_task(api, application_id, "document_verification")
+    async with api.pool.acquire() as conn:
+        escalated = await task_db.escalate_task(conn, TaskEscalation(
+            task_id=task.task_id, escalated_at=datetime.now(UTC), routed_to=Role.SUPERVISOR,
+            message="escalated for the authorization matrix",
+        ))  # fmt: skip
+    assert escalated
+    found = await task_db.get_task(api.pool, task.task_id)
+    assert found is not None and found.escalated_at is not None
+    return Target(
+        "escalated document_verification task", {"task_id": found.task_id},
+        ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS, task=found,
+    )  # fmt: skip
+
+
 PERSON_SUBJECT = "kn-officer-matrix"
 
 
@@ -413,6 +436,7 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "document_verification task", {"task_id": task.task_id, "application_id": permit},
         ministry=Ministry.KEMNAKER, uninvolved=Ministry.KEMENIMIPAS, task=task,
     )  # fmt: skip
+    targets["escalated task"] = await _escalated_task(api)
     for case, kind in (
         (placement, "placement_review"),
         (training, "training_completion"),

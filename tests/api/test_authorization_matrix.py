@@ -138,6 +138,8 @@ EXPECTED: dict[Operation, Rule] = {
     ("POST", f"{PLACEMENT}/outcome"): may(Role.KEMNAKER_OFFICER),
     ("POST", f"{PLACEMENT}/check-ins"): may(Role.KEMNAKER_OFFICER),
     ("GET", "/inbox"): task_role_and(),
+    # A supervisor's escalations: the escalated tasks of the scope it supervises.
+    ("GET", "/inbox/escalations"): may(Role.SUPERVISOR),
     ("GET", "/tasks/{task_id}"): task_role_and(Role.SUPERVISOR, Role.AUDITOR),
     ("POST", "/tasks/{task_id}/claim"): task_role_and(),
     ("POST", "/tasks/{task_id}/unclaim"): task_role_and(Role.SUPERVISOR),
@@ -393,6 +395,7 @@ PROBES: dict[Operation, Probe] = {
         ("closed placement",), _same({"month": 1, "reached": True} | REASON)
     ),
     ("GET", "/inbox"): Probe(TASKS, lists="task_id"),
+    ("GET", "/inbox/escalations"): Probe(("escalated task",), lists="task_id"),
     ("GET", "/tasks/{task_id}"): Probe(TASKS),
     ("POST", "/tasks/{task_id}/claim"): Probe(TASKS),  # the task's role in scope holds it after
     ("POST", "/tasks/{task_id}/unclaim"): Probe(TASKS),  # 200 for the holder, else 409

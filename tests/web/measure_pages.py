@@ -22,12 +22,16 @@ import os
 import pstats
 import random
 import statistics
+import subprocess
 import time
 from datetime import date
 from pathlib import Path
 
 import asyncpg
 
+from api.paging import encode_cursor
+from db.inbox import Grant, InboxKey, InboxQuery, list_inbox
+from domain.identity import Role, Scope
 from registries.sdp_seed import synthetic_inmate, synthetic_sdp_no
 from tests.temporal_support import until
 from tests.web.conftest import Workspace
@@ -36,8 +40,9 @@ from tests.web.test_sign_in import sign_in
 CASES = int(os.environ.get("WORKSPACE_CASES", "200"))
 READ_SIDE = int(os.environ.get("WORKSPACE_READ_SIDE", "13000"))
 SAMPLES = int(os.environ.get("WORKSPACE_SAMPLES", "60"))
-# WORKSPACE_PROFILE=inbox|inbox_deep|case: profile that page's requests (cProfile: the app is
-# served in this process, on this event loop) and print the costliest functions.
+# WORKSPACE_PROFILE=inbox|inbox_deep|inbox_deep_offset|case: profile that page's requests
+# (cProfile: the app is served in this process, on this event loop) and print the costliest
+# functions.
 PROFILE = os.environ.get("WORKSPACE_PROFILE", "")
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "workspace.md"
 
@@ -60,6 +65,10 @@ async def copy_rows(pool: asyncpg.Pool, table: str, keys: tuple[str, ...]) -> No
         f"SELECT {chosen} FROM {table}, generate_series(1, {copies}) g"
     )
     await pool.execute(f"ANALYZE {table}")
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
 def p95(values: list[float]) -> float:
@@ -99,16 +108,25 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
     await copy_rows(api.pool, "tasks", ("task_id", "case_id", "workflow_id"))
     tasks_total = await api.pool.fetchval("SELECT count(*) FROM tasks WHERE state = 'open'")
 
-    timings: dict[str, list[float]] = {"inbox": [], "inbox_deep": [], "case": []}
+    timings: dict[str, list[float]] = {
+        "inbox": [], "inbox_deep": [], "inbox_deep_offset": [], "case": []
+    }  # fmt: skip
     profiler = cProfile.Profile()
-    load_before = os.getloadavg()
+    load_before, uptime_before = os.getloadavg(), _uptime()
     async with workspace.client() as client:
         await sign_in(client, "budi")
         deep = max(1, tasks_total // 25 - 1)
+        # Page `deep` by its cursor, as "Berikutnya" links to it: after the last task of the
+        # page before (found once, by offset, as budi's inbox orders it).
+        budi = Grant(role=Role.TPP_MEMBER, scope=Scope(upt="LP-CIPINANG"))
+        before_it = await list_inbox(api.pool, InboxQuery(
+            subject="budi", grants=(budi,), limit=1, offset=(deep - 1) * 25 - 1))  # fmt: skip
+        cursor = encode_cursor(InboxKey.of(before_it[0]))
         for _ in range(SAMPLES):
             for name, path in (
                 ("inbox", "/tugas"),
-                ("inbox_deep", f"/tugas?page={deep}"),
+                ("inbox_deep", f"/tugas?after={cursor}"),
+                ("inbox_deep_offset", f"/tugas?page={deep}"),
                 ("case", f"/kasus/{random.choice(case_ids)}"),
             ):
                 profiling = name == PROFILE
@@ -121,7 +139,7 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
                     profiler.disable()
                 assert answer.status_code == 200, (path, answer.status_code)
 
-    load_after = os.getloadavg()
+    load_after, uptime_after = os.getloadavg(), _uptime()
     if PROFILE:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
@@ -143,14 +161,16 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
         f"Timed over HTTP on localhost ({SAMPLES} requests each, a signed-in TPP member): an "
         "upper bound of server time. The machine's load average (1, 5, 15 min) was "
         f"{', '.join(f'{x:.1f}' for x in load_before)} when the timing started and "
-        f"{', '.join(f'{x:.1f}' for x in load_after)} when it ended (2 CPUs).",
+        f"{', '.join(f'{x:.1f}' for x in load_after)} when it ended (2 CPUs); `uptime`: "
+        f"`{uptime_before}` / `{uptime_after}`.",
         "",
         "| page | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|",
     ]
     for name, label in (
         ("inbox", "Tugas Saya, first page (25 tasks)"),
-        ("inbox_deep", f"Tugas Saya, page {deep}"),
+        ("inbox_deep", f"Tugas Saya, page {deep} by cursor (Berikutnya)"),
+        ("inbox_deep_offset", f"Tugas Saya, page {deep} by offset (`?page={deep}`)"),
         ("case", "case page (read model + workflow query + log)"),
     ):
         values = timings[name]
