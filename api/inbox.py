@@ -19,7 +19,7 @@ from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.inbox_contract import check_kind
-from api.paging import MAX_OFFSET, Cursor, Offset, decode_cursor, encode_cursor
+from api.paging import MAX_OFFSET, Offset, cursor, decode_cursor, encode_cursor
 from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxKey, InboxQuery, grants_of
@@ -47,8 +47,12 @@ class InboxPage(BaseModel):
     previous: str | None = Field(
         default=None, description="the previous page's link; null on the first page"
     )
-    next_after: str | None = Field(default=None, description="the cursor of `next`")
-    previous_before: str | None = Field(default=None, description="the cursor of `previous`")
+    next_after: str | None = Field(
+        default=None, description="the cursor in `next` (the inbox; escalations page by offset)"
+    )
+    previous_before: str | None = Field(
+        default=None, description="the cursor in `previous` (the inbox)"
+    )
 
 
 class TaskDetail(BaseModel):
@@ -117,8 +121,8 @@ async def my_inbox(
             description="kept for clients that page by number: follow `next` instead",
         ),
     ] = 0,
-    after: Cursor = None,
-    before: Cursor = None,
+    after: Annotated[str | None, cursor("the page after this place: `next_after`")] = None,
+    before: Annotated[str | None, cursor("the page before it: `previous_before`")] = None,
 ) -> InboxPage:
     """Open tasks my roles and scope allow, soonest due first (no due date last, then oldest
     first); supervisors see escalations. Page by following `next` and `previous`: each reads

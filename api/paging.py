@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -46,10 +46,6 @@ def decode_cursor(token: str, model: type[Key], parameter: str) -> Key:
         raise problem from None
 
 
-Cursor = Annotated[
-    str | None,
-    Query(
-        max_length=512,
-        description="a cursor from the previous answer's link (opaque: pass it unchanged)",
-    ),
-]
+def cursor(description: str) -> Any:
+    """A cursor query parameter: bounded, so a pasted page of text is a 422 from the schema."""
+    return Query(max_length=512, description=f"{description} (opaque: pass it unchanged)")

@@ -19,7 +19,7 @@ from activities.working_calendar import WorkingCalendar
 from api import inbox as inbox_api
 from api import reference as reference_api
 from api.deps import PoolDep, acting_as
-from api.paging import Cursor
+from api.paging import cursor
 from db.tasks import TaskRecord
 from domain.clock import local_date
 from domain.enrolment import Stage
@@ -99,8 +99,8 @@ async def inbox_page(
     mine: bool = False,
     unclaimed: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,  # older links: "Berikutnya" uses `after`
-    after: Cursor = None,
-    before: Cursor = None,
+    after: Annotated[str | None, cursor("Berikutnya: the page after this place")] = None,
+    before: Annotated[str | None, cursor("Sebelumnya: the page before it")] = None,
 ) -> HTMLResponse:
     actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
     listing = inbox_api.my_inbox(
