@@ -137,7 +137,8 @@ def inbox_sql(query: InboxQuery) -> tuple[str, list[Any]] | None:
     One branch per way a task can be the caller's (its required role on a scope column the
     role is bounded by, or routed to the role on escalation), each read in the inbox's order
     from its own index and cut at the page's end, then merged: an OR of them in one WHERE
-    would be a bitmap scan of every visible task and a sort, at any page."""
+    would be a bitmap scan of every visible task and a sort, at any page. (An `offset`
+    still reads every task before the page, as it did.)"""
     args: list[Any] = []
 
     def bind(value: Any) -> str:
@@ -188,10 +189,13 @@ def inbox_sql(query: InboxQuery) -> tuple[str, list[Any]] | None:
         clauses.append(f"({_ORDER}) {'<' if query.before else '>'} {place}")
     common = " AND ".join(clauses)
     each = bind(query.offset + query.limit)  # a branch's share of the page can be all of it
-    union = "\n UNION ".join(
+    # A task two branches match is read by the first only (`... IS NOT TRUE`: a NULL scope
+    # column counts as no match), so UNION ALL needs no de-duplicating sort of every row.
+    union = "\n UNION ALL ".join(
         f"(SELECT {TASK_COLUMNS} FROM tasks t WHERE {branch} AND {common} "  # noqa: S608
-        f"ORDER BY {order} LIMIT {each})"
-        for branch in branches
+        + (f"AND (({') OR ('.join(branches[:i])})) IS NOT TRUE " if i else "")
+        + f"ORDER BY {order} LIMIT {each})"
+        for i, branch in enumerate(branches)
     )
     sql = f"""SELECT * FROM ({union}) t
                ORDER BY {order}

@@ -14,11 +14,13 @@ import pytest
 from db import inbox
 from db import tasks as task_db
 from db.inbox import Grant, InboxKey, InboxQuery
-from domain.identity import Actor
+from domain.identity import Actor, Role, Scope
 from tests.tasks.support import (
     ANI,
+    LSP,
     SUPERVISOR_A,
     T0,
+    UPT_A,
     decided,
     escalation,
     open_tasks,
@@ -135,6 +137,25 @@ async def test_a_supervisor_pages_through_what_was_escalated_to_it(
             await task_db.escalate_task(conn, escalation(task_id))
     assert await _walk(sorted_tasks, SUPERVISOR_A, 1) == escalated
     assert await _walk(sorted_tasks, SUPERVISOR_A, 2) == escalated
+
+
+async def test_a_task_several_ways_yours_is_listed_once(pool: asyncpg.Pool) -> None:
+    """A supervisor's own task on its UPT and its LSP, escalated to supervisors too: three
+    branches match it, the inbox shows it once, on every page size and by offset."""
+    spv = Actor(subject="sri", role=Role.SUPERVISOR, scope=Scope(upt=UPT_A, lsp=LSP))
+    await open_tasks(
+        pool,
+        opening("D-1:1", role=Role.SUPERVISOR),
+        opening("D-2:1", role=Role.SUPERVISOR, due_in=timedelta(days=4)),
+        opening("D-3:1", role=Role.SUPERVISOR, due_in=None),
+    )
+    async with pool.acquire() as conn:
+        await task_db.escalate_task(conn, escalation("D-2:1"))
+    ordered = ["D-1:1", "D-2:1", "D-3:1"]
+    assert [t.task_id for t in await inbox.list_inbox(pool, _query(spv))] == ordered
+    assert await _walk(pool, spv, 1) == ordered
+    by_offset = await inbox.list_inbox(pool, _query(spv, limit=1, offset=1))
+    assert [t.task_id for t in by_offset] == ["D-2:1"]
 
 
 def test_after_and_before_together_or_with_an_offset_are_refused() -> None:
