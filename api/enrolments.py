@@ -23,6 +23,7 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.paging import Offset
+from api.responses import answers
 from db import enrolments as enrolment_db
 from db.decision_log import DecisionRecord
 from db.enrolments import EnrolmentFilter, EnrolmentRecord
@@ -111,7 +112,8 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=EnrolmentRecord,
-    responses=final_answers.pending_responses(),
+    # 404: the inmate or the programme named in the body does not exist.
+    responses=final_answers.pending_responses() | answers(404),
 )
 async def request_enrolment(
     body: EnrolmentCreate,

@@ -41,6 +41,22 @@ async def test_a_bad_decision_is_a_422_that_changes_nothing(
     assert await api.snapshot(enrolment_id) == before
 
 
+async def test_a_body_that_is_not_utf8_is_a_422_naming_the_body(api: ApiStack) -> None:
+    """Schemathesis sent one (tests/e2e/test_openapi_fuzz.py): FastAPI's answer was a bare,
+    undocumented 400 "There was an error parsing the body"."""
+    enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
+    before = await api.snapshot(enrolment_id)
+    answer = await api.http.post(
+        f"/enrolments/{enrolment_id}/placement",
+        content=b'{"decision": "approve", "reason": "\x80\x81"}',
+        headers={**api.tpp(), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == ["body"]
+    assert "UTF-8" in answer.json()["detail"][0]["msg"]
+    assert await api.snapshot(enrolment_id) == before
+
+
 async def test_unpaired_surrogates_in_a_json_body_are_a_422(api: ApiStack) -> None:
     enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
     before = await api.snapshot(enrolment_id)
