@@ -557,6 +557,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.visa_hold": ("Visa ditunda", "Visa on hold"),
     "stage.awaiting_arrival": ("Kedatangan dan ITAS", "Arrival and ITAS"),
     "stage.active": ("Izin aktif", "Active permit"),
+    # reliability (issue 20): the audit trail in the case's order
+    "case.trail": ("Jejak audit menurut urutan kasus", "Audit trail in the case's order"),
+    "case.trail_means": (
+        "Diurutkan menurut kejadian kasus yang dicatat atau diikuti setiap baris; "
+        "'Baris rantai' adalah urutan penambahan ke rantai hash.",
+        "Ordered by the case event each row records or follows; 'Chain row' is the order "
+        "rows were appended to the hash chain.",
+    ),
+    "case.trail_event": ("Kejadian", "Event"),
+    "case.trail_row": ("Baris rantai", "Chain row"),
 }
 
 _MONTHS_ID = (

@@ -339,7 +339,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{CASE}/placement"): Probe(("placement",), _same(PAST_DEFERRAL)),  # 422
     ("POST", f"{CASE}/withdrawal"): Probe(("closed",), _same(REASON)),  # 409: closed
     ("POST", f"{CASE}/attendance"): Probe(
-        ("training",), _same({"session_no": 999, "session_date": "2026-12-09", "present": True})
+        ("training",),
+        _same({"session_no": 999, "session_date": str(jakarta_today()), "present": True}),
     ),  # 422: BARISTA has 20 sessions
     ("POST", f"{CASE}/modules"): Probe(("training",), _same({"module_code": "NOT-A-MODULE"})),
     ("POST", f"{CASE}/training-completion"): Probe(("training",), _same(REASON)),  # 409: 0/20

@@ -54,7 +54,7 @@ async def test_a_transfer_where_the_programme_is_offered_hands_the_case_to_the_n
     assert moved["stage"] == "training"  # progress kept, never restarted
     old = await api.http.get(f"/enrolments/{enrolment_id}", headers=api.tpp("LP-CIPINANG"))
     assert old.status_code == 403
-    entry = {"session_no": 1, "session_date": "2026-12-09", "present": True}
+    entry = {"session_no": 1, "session_date": flows.session_date(1, 20), "present": True}
     refused = await api.http.post(
         f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()
     )

@@ -31,7 +31,7 @@ async def _released_in_training(api: ApiStack, kind: str = "pb") -> tuple[str, d
     enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
     await flows.approve(api, enrolment_id)
     for n in (1, 2, 3):
-        entry = {"session_no": n, "session_date": f"2026-12-0{n + 1}", "present": n != 2}
+        entry = {"session_no": n, "session_date": flows.session_date(n, 3), "present": n != 2}
         await flows.ok(
             await api.http.post(
                 f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()

@@ -6,7 +6,7 @@ and acknowledge the handover package; the journey then ends."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
@@ -22,8 +22,7 @@ NEW_UPT = "LP-SALEMBA"  # offers BARISTA, not WELDING
 
 async def _attend(api: ApiStack, enrolment_id: str, sessions: range, upt: str) -> None:
     for n in sessions:
-        entry = {"session_no": n, "session_date": str(date(2026, 12, 8) + timedelta(days=n)),
-                 "present": True}  # fmt: skip
+        entry = {"session_no": n, "session_date": flows.session_date(n, 20), "present": True}
         await flows.ok(
             await api.http.post(
                 f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker(upt)
