@@ -54,6 +54,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         enrol_pages,
         enrolment_pages,
         inbox_pages,
+        incident_pages,
         journey_pages,
         notification_pages,
         permit_pages,
@@ -88,6 +89,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         notification_pages,
         permit_pages,
+        incident_pages,
     )
     for module in pages:
         app.include_router(module.router)

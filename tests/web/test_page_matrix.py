@@ -46,7 +46,10 @@ def may(*roles: Role, upt: tuple[Role, ...] = (), lsp: tuple[Role, ...] = ()) ->
 
 
 UPT_STAFF = (Role.CASEWORKER, Role.TPP_MEMBER)
-HOLDERS = tuple(r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM))
+# As api/inbox.TASK_HOLDERS: those who run the system hold no case's task.
+HOLDERS = tuple(
+    r for r in Role if r not in (Role.AUDITOR, Role.SDP_SYSTEM, Role.ADMINISTRATOR, Role.OPERATOR)
+)
 CASE_READERS = may(
     *UPT_STAFF, Role.LSP_ASSESSOR, Role.KEMNAKER_INSTRUCTOR, Role.KEMNAKER_OFFICER,
     Role.AUDITOR, upt=UPT_STAFF, lsp=(Role.LSP_ASSESSOR,),
@@ -104,6 +107,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/kasus/{case_kind}/{case_id}"): AUDITORS,
     ("GET", "/laporan"): AUDITORS,
     ("GET", "/laporan/{name}.csv"): AUDITORS,  # no such report: 404
+    ("GET", "/insiden"): may(Role.OPERATOR),
+    ("POST", "/insiden/{incident_id}/ulang"): may(Role.OPERATOR),  # no such incident: 404
     # Last: a TPP member claims the task and releases it again (a supervisor releases
     # nobody's: 409), so the next person finds it as it was.
     ("POST", "/tugas/{task_id}/ambil"): TASK_WORKERS,
@@ -156,7 +161,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
     params = {"task_id": task_id, "enrolment_id": case_id, "inmate_sdp_no": DEMO_ELIGIBLE,
               "job_id": "no-such-upload", "application_id": "no-such-application",
               "document_id": "no-such-document", "notification_id": "no-such-notification",
-              "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report"}  # fmt: skip
+              "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report",
+              "incident_id": "999999"}  # fmt: skip
     forms = {
         "/presensi": {"upt": CASE_UPT, "programme": "BARISTA", "action": "attendance"},
         "/pendaftaran/baru": {"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "", "reason": ""},
