@@ -9,6 +9,7 @@ import httpx
 
 from domain.clock import jakarta_today
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 async def ok(response: httpx.Response) -> Any:
@@ -29,6 +30,19 @@ async def approve(api: ApiStack, enrolment_id: str) -> Any:
         await api.http.post(
             f"/enrolments/{enrolment_id}/placement", json=decision, headers=api.tpp()
         )
+    )
+
+
+async def closed(api: ApiStack, enrolment_id: str) -> Any:
+    """The case's live state once it has an outcome (e.g. BNSP answered)."""
+
+    async def state() -> Any:
+        return await ok(
+            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.auditor())
+        )
+
+    return await until(
+        state, lambda s: s["outcome"] is not None, f"{enrolment_id} closed", SETTLE_SECONDS
     )
 
 

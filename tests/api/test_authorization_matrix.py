@@ -189,6 +189,7 @@ EXPECTED: dict[Operation, Rule] = {
     # its process is theirs.
     ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
     ("GET", AUDIT_CASE): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/trail"): may(Role.AUDITOR),
     # For auditors only (domain.md: "histories, audit trail, reports; never changes
     # anything"): a case's history and the search within the kinds their scope audits; the
     # reports on a process they audit. SLA compliance counts only what they audit, and the
@@ -429,6 +430,7 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),
     ("GET", AUDIT_CASE): Probe(("placement", "permit")),
+    ("GET", f"{AUDITED}/trail"): Probe(("placement", "permit")),
     ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
     ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
     ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),
