@@ -39,7 +39,7 @@ FORMS = {
     "transfer_review": "hold_review",
     "sanction_review": "hold_review",
     "handover_bapas": "reason_only",
-    "handover_job_placement": "reason_only",
+    "handover_job_placement": "handover_consent",  # job placement states the consent
 }
 _FIELD = re.compile(r"malformed: ([a-z_]+)[.:]")
 
@@ -214,6 +214,8 @@ def decision_body(kind: str, form: dict[str, str], units: list[str]) -> dict[str
         body["outcome"] = form.get("outcome", "")
     elif kind in ("transfer_review", "sanction_review"):
         body["decision"] = form.get("decision", "")
+    elif kind == "handover_job_placement" and form.get("contact_consent") in ("true", "false"):
+        body["contact_consent"] = form["contact_consent"] == "true"
     return body
 
 

@@ -47,20 +47,14 @@ async def send(api: ApiStack, rows: list[Any], upt: str = "LP-CIPINANG") -> Any:
 
 async def projected(api: ApiStack, enrolment_ids: list[str]) -> list[Any]:
     """The read-model rows of these enrolments, once the workflows have written them."""
-
-    async def rows() -> list[Any]:
-        return list(
-            await api.pool.fetch(
-                "SELECT enrolment_id, stage, upt_code FROM enrolments WHERE enrolment_id = ANY($1)",
-                enrolment_ids,
-            )
-        )
-
     return await until(
-        rows,
-        lambda found: len(found) == len(enrolment_ids),
+        lambda: api.pool.fetch(
+            "SELECT enrolment_id, stage, upt_code FROM enrolments WHERE enrolment_id = ANY($1)",
+            enrolment_ids,
+        ),
+        lambda rows: len(rows) == len(enrolment_ids),
         "the accepted enrolments in the read model",
-        SETTLE_SECONDS,
+        within=SETTLE_SECONDS,
     )
 
 
