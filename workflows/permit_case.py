@@ -86,6 +86,7 @@ class PermitCase:
                 "rptka_approval": policy.rptka_working_days,
                 "visa_decision": policy.visa_decision_working_days,
             },
+            events_seen=lambda: self.events.seq,
         )
 
     def work(self, kind: str, role: Role, scope: Scope, due: datetime | None = None) -> AwaitedWork:
