@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 import asyncpg
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from db import notices, people
 from db.connect import Connection
@@ -59,7 +66,17 @@ class InboxKey(BaseModel):
 
     due_at: AwareDatetime | None
     opened_at: AwareDatetime
-    task_id: str = Field(min_length=1, max_length=200)
+    task_id: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+
+    @field_validator("due_at", "opened_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """In UTC, as Postgres holds it: a time the driver could not send (year 1 at +14:00
+        is year 0 in UTC) is refused here, not met as an error in the query."""
+        try:
+            return value.astimezone(UTC) if value is not None else None
+        except OverflowError:
+            raise ValueError("a time out of range") from None
 
     @classmethod
     def of(cls, task: TaskRecord) -> InboxKey:

@@ -4,6 +4,8 @@ And the supervisor's escalations as JSON (`GET /inbox/escalations`)."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +45,12 @@ async def _pages(api: ApiStack, first: str, link: str) -> list[dict[str, Any]]:
         answers.append(answer)
         url = answer[link]
     return answers
+
+
+def _forged(opened_at: str, task_id: str) -> str:
+    """A cursor of the right format whose key Postgres could not take as sent."""
+    key = json.dumps({"due_at": None, "opened_at": opened_at, "task_id": task_id})
+    return "k1." + base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
 
 
 def _ids(answer: dict[str, Any]) -> list[str]:
@@ -90,10 +98,21 @@ async def test_offset_paging_still_answers_as_before(seven: ApiStack) -> None:
         ("after=k1.bm90IGpzb24", "`after` is not a cursor this API gave"),  # "not json"
         ("before=k1.eyJ0YXNrX2lkIjogMX0", "`before` is not a cursor this API gave"),
         ("after=k1.%25%25%25", "`after` is not a cursor this API gave"),
+        ("after=" + _forged("0001-01-01T00:00:00+14:00", "X:1"), "`after` is not a cursor"),
+        ("after=" + _forged("2026-12-01T00:00:00Z", "X\u0000"), "`after` is not a cursor"),
         ("after=k1.eyJ0YXNrX2lkIjogMX0&before=k1.eyJ0YXNrX2lkIjogMX0", "not both"),
         ("offset=3&after=k1.eyJ0YXNrX2lkIjogMX0", "by `offset` or by a cursor"),
     ],
-    ids=["no prefix", "not json", "wrong shape", "not base64", "both ways", "with offset"],
+    ids=[
+        "no prefix",
+        "not json",
+        "wrong shape",
+        "not base64",
+        "year 0 in UTC",
+        "NUL in the id",
+        "both ways",
+        "with offset",
+    ],
 )
 async def test_a_cursor_the_api_did_not_give_is_a_422_saying_what_to_do(
     seven: ApiStack, query: str, fix: str
