@@ -97,6 +97,11 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/permohonan/{application_id}/perbaikan"): EMPLOYERS,  # no such application: 404
     ("POST", "/permohonan/{application_id}/laporan-tahunan"): EMPLOYERS,
     ("POST", "/permohonan/{application_id}/perpanjangan"): EMPLOYERS,
+    ("POST", "/permohonan/{application_id}/pengakhiran"): EMPLOYERS,  # unconfirmed: 404 first
+    # The application form and its drafts (another NIB's draft, or none: 404).
+    ("GET", "/permohonan/baru"): EMPLOYERS,
+    ("GET", "/permohonan/draf/{draft_id}"): EMPLOYERS,
+    ("POST", "/permohonan/draf/{draft_id}"): EMPLOYERS,
     ("GET", "/notifikasi"): EVERYONE,
     ("GET", "/notifikasi/lonceng"): EVERYONE,
     ("POST", "/notifikasi/{notification_id}/dibaca"): EVERYONE,  # not one's own: 404
@@ -155,7 +160,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
     task_id = (await until(task_of_case, bool, "the placement task"))[0]
     params = {"task_id": task_id, "enrolment_id": case_id, "inmate_sdp_no": DEMO_ELIGIBLE,
               "job_id": "no-such-upload", "application_id": "no-such-application",
-              "document_id": "no-such-document", "notification_id": "no-such-notification",
+              "document_id": "no-such-document", "draft_id": "DRF-000000000000",
+              "notification_id": "no-such-notification",
               "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report"}  # fmt: skip
     forms = {
         "/presensi": {"upt": CASE_UPT, "programme": "BARISTA", "action": "attendance"},
@@ -164,6 +170,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
         "/permohonan/{application_id}/perbaikan": {"kind": "cv", "reason": "probe"},
         "/permohonan/{application_id}/laporan-tahunan": {"year": "1", "reason": "probe"},
         "/permohonan/{application_id}/perpanjangan": {"months": "1", "reason": "probe"},
+        "/permohonan/{application_id}/pengakhiran": {"reason": "probe", "confirm": "ya"},
+        "/permohonan/draf/{draft_id}": {"action": "simpan", "position_title": "probe"},
     }
     # A well-formed upload, so the role and scope checks are what answers (not a 422).
     files = {"/permohonan/{application_id}/perbaikan": {
