@@ -171,7 +171,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
         "/permohonan/{application_id}/laporan-tahunan": {"year": "1", "reason": "probe"},
         "/permohonan/{application_id}/perpanjangan": {"months": "1", "reason": "probe"},
         "/permohonan/{application_id}/pengakhiran": {"reason": "probe", "confirm": "ya"},
-        "/permohonan/draf/{draft_id}": {"action": "simpan", "position_title": "probe"},
+        # A submission the rules refuse (422): no draft is written by the probe.
+        "/permohonan/draf/{draft_id}": {"action": "kirim", "position_title": "probe"},
     }
     # A well-formed upload, so the role and scope checks are what answers (not a 422).
     files = {"/permohonan/{application_id}/perbaikan": {
@@ -201,3 +202,4 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
                 if status != 404:
                     wrong.append(f"{persona.subject} GET {template}: {status}, expected 404")
     assert not wrong, "\n".join(wrong)
+    assert await api.pool.fetchval("SELECT count(*) FROM permit_drafts") == 0
