@@ -63,6 +63,17 @@ TEXT_FIELDS = (
 )  # fmt: skip
 
 
+# Validator error types worded in the catalogue (the rest keep pydantic's English).
+_PROBLEM = {
+    "missing": "application.problem.required",
+    "string_too_short": "application.problem.required",
+    "int_parsing": "application.problem.number",
+    "int_type": "application.problem.number",
+    "greater_than_equal": "application.problem.number",
+    "enum": "application.problem.choose",
+}
+
+
 def application_fields(
     form: dict[str, str], document_ids: list[str], language: Language
 ) -> PermitApplicationFields | list[FieldError]:
@@ -92,8 +103,10 @@ def application_fields(
             field = field if field in TEXT_FIELDS else str(e["loc"][0])
             if field == "nationality":  # the rule's own words, not the validator's
                 message = translate(language, "rule.nationality.fail", code=body[field])
-            else:
-                message = f"{translate(language, 'application.' + field)}: {e['msg']}"
+            else:  # the catalogue's words for the usual cases, else the validator's
+                said = _PROBLEM.get(e["type"])
+                problem = translate(language, said) if said else e["msg"]
+                message = f"{translate(language, 'application.' + field)}: {problem}"
             errors.append(FieldError(message=message, field=field))
         return errors
 

@@ -618,6 +618,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "application.submit": ("Kirim permohonan", "Send the application"),
     "application.save": ("Simpan draf", "Save draft"),
     "application.drafts": ("Draf", "Drafts"),
+    "application.problem.required": (
+        "wajib diisi (paling sedikit 2 karakter)",
+        "required (at least 2 characters)",
+    ),
+    "application.problem.number": ("isi dengan jumlah bulan, mis. 24", "give months, e.g. 24"),
+    "application.problem.choose": ("pilih salah satu pilihan", "choose one of the options"),
     "application.draft_of": (
         "Draf {position} (disimpan {when})",
         "Draft {position} (saved {when})",

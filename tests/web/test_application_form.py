@@ -78,6 +78,11 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
         assert "pendamping wajib" in _error(refused.text, "pendamping_name")
         assert "6 sampai 9" in _error(refused.text, "passport_no")
         assert "XX bukan kode negara ISO 3166" in _error(refused.text, "nationality")
+        # A field left empty or not a number: said beside it in the catalogue's words.
+        empty = await _post(client, draft_id, token, "kirim",
+                            GOOD | {"tka_name": "", "duration_months": "dua"})  # fmt: skip
+        assert "wajib diisi" in _error(empty.text, "tka_name")
+        assert "jumlah bulan" in _error(empty.text, "duration_months")
         # In a KEK, 30 months is within the limit: that refusal goes, the others stay.
         kek = await _post(client, draft_id, token, "kirim", broken | {"in_kek": "ya"})
         assert 'data-testid="error-duration_months"' not in kek.text
