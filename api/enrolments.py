@@ -11,6 +11,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
+from temporalio.client import Client
 
 from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
@@ -190,6 +191,11 @@ async def get_live_state(
 ) -> EnrolmentState:
     """The workflow's own view (query): attendance, attempts, appeals, what it waits on."""
     record = await get_enrolment(enrolment_id, principal, actor, pool)
+    return await live_state_of(record, temporal)
+
+
+async def live_state_of(record: EnrolmentRecord, temporal: Client) -> EnrolmentState:
+    """The state query of a case the caller was already let read (`get_enrolment`)."""
     handle = temporal.get_workflow_handle(record.workflow_id)
     return await handle.query(EnrolmentWorkflow.state)
 

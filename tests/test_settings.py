@@ -80,8 +80,19 @@ def test_live_environments_load_with_every_secret_set(environment: Environment) 
             {"payload_keys": {"live-1": SecretStr(DEV_KEY)}},
             "SINERGI_PAYLOAD_KEYS holds the development key",
         ),
+        (
+            {"codec_dev_ui_operator": True},
+            "SINERGI_CODEC_DEV_UI_OPERATOR lets the codec decode without a token",
+        ),
     ],
-    ids=["jwt-secret", "session-secret", "simponi-secret", "no-payload-keys", "dev-payload-key"],
+    ids=[
+        "jwt-secret",
+        "session-secret",
+        "simponi-secret",
+        "no-payload-keys",
+        "dev-payload-key",
+        "codec-dev-ui-operator",
+    ],
 )
 def test_live_environments_refuse_each_development_secret_at_load(
     environment: Environment, change: dict[str, Any], refusal: str

@@ -52,11 +52,15 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         certificate_check_pages,
         cohort_pages,
         docs,
+        employer_contact_pages,
         enrol_pages,
         enrolment_pages,
+        escalation_pages,
+        handover_pages,
         inbox_pages,
         journey_pages,
         notification_pages,
+        people_pages,
         permit_pages,
         report_pages,
         task_pages,
@@ -90,6 +94,10 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         notification_pages,
         application_pages,  # before permit_pages: /permohonan/baru is no application id
         permit_pages,
+        handover_pages,
+        escalation_pages,
+        people_pages,
+        employer_contact_pages,
     )
     for module in pages:
         app.include_router(module.router)

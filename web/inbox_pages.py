@@ -6,6 +6,7 @@ for the person's tasks, so what a page shows is exactly what `GET /inbox` answer
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -110,7 +111,7 @@ async def inbox_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
-    result = await inbox_api.my_inbox(
+    listing = inbox_api.my_inbox(
         principal=principal,
         _=actor,
         pool=pool,
@@ -123,6 +124,8 @@ async def inbox_page(
         limit=PAGE_SIZE + 1,  # one more: is there a next page?
         offset=(page - 1) * PAGE_SIZE,
     )
+    # The filter's UPT choices are read beside the tasks, not after them.
+    result, upts = await asyncio.gather(listing, reference_api.list_upts(principal, pool))
     now = datetime.now(UTC)
     calendar = calendar_of(request)
     tasks = result.items[:PAGE_SIZE]
@@ -135,7 +138,6 @@ async def inbox_page(
         "mine": mine,
         "unclaimed": unclaimed,
     }
-    upts = await reference_api.list_upts(principal, pool)
 
     def page_url(number: int) -> str:
         query = {k: v for k, v in filters.items() if v} | {"page": number}

@@ -50,7 +50,7 @@ FORMS = {
     "transfer_review": "hold_review",
     "sanction_review": "hold_review",
     "handover_bapas": "reason_only",
-    "handover_job_placement": "reason_only",
+    "handover_job_placement": "handover_consent",  # job placement states the consent
     # Process B's reviewers: one choice and the reason (task_forms/choice.html).
     "document_verification": "choice",
     "feasibility": "choice",
@@ -286,6 +286,8 @@ def decision_body(kind: str, form: dict[str, str], units: list[str]) -> dict[str
     elif kind == "arrival":
         body["arrived_on"] = form.get("arrived_on", "")
         body["port_of_entry"] = form.get("port_of_entry", "").strip()
+    elif kind == "handover_job_placement" and form.get("contact_consent") in ("true", "false"):
+        body["contact_consent"] = form["contact_consent"] == "true"
     return body
 
 

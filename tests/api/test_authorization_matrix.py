@@ -202,6 +202,10 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # The TKA supervision reports: auditors of Process B, like the pipeline.
+    ("GET", "/reports/tka-active-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-expiring-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-overdue-annual-reports"): may(Role.AUDITOR),
     # The directory of people: administrators of the person's ministry (a Kemnaker officer
     # here); everyone reads their own entry and chooses their language.
     ("GET", "/people"): may(Role.ADMINISTRATOR),
@@ -220,6 +224,10 @@ EXPECTED: dict[Operation, Rule] = {
         anywhere=frozenset({Role.OPERATOR})
     ),
     ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # An employer's contact e-mail: each employer its own NIB's (from its token, never the
+    # request), so in or out of the probed case's scope it reaches its own.
+    ("GET", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
+    ("PUT", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
     # The codec server (Temporal UI and CLI): operators, and auditors of every ministry (the
     # matrix's auditors are each of one ministry: refused; tests/api/test_codec.py has both).
     ("POST", "/codec/{namespace}/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
@@ -437,6 +445,9 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("GET", "/reports/tka-active-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-expiring-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-overdue-annual-reports"): Probe(("permit",)),
     ("GET", "/people"): Probe(("person",), lists="subject"),
     # The person again (409 for their administrators; 403 for another ministry's).
     ("POST", "/people"): Probe(("person",), _same(PERSON)),
@@ -454,6 +465,8 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
     ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
     ("GET", "/dev/mail"): Probe(("reference",)),
+    ("GET", "/employer/contact"): Probe(("reference",)),  # none set yet: 404
+    ("PUT", "/employer/contact"): Probe(("reference",), _same({"email": "hrd@example.co.id"})),
     ("POST", "/codec/{namespace}/decode"): Probe(("reference",), _same({"payloads": []})),
     ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
     ("GET", "/ready"): Probe(("reference",)),

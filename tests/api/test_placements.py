@@ -101,6 +101,19 @@ async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack)
         )
     )
     assert verdict["ok"] is True
+    # ... find it in their case search, and read its history against its trail
+    found = await flows.ok(
+        await api.http.get("/audit/cases", params={"kind": "placement"}, headers=api.auditor())
+    )
+    assert [(c["case_id"], c["upt_code"], c["stage"]) for c in found["items"]] == [
+        (placement_id, "LP-CIPINANG", "following_up")
+    ]
+    checked = await flows.ok(
+        await api.http.get(
+            f"/audit/cases/placement/{placement_id}/history/consistency", headers=api.auditor()
+        )
+    )
+    assert checked["consistent"] is True and checked["matched"] == 3, checked
 
 
 async def test_without_consent_the_case_keeps_the_certificates_and_closes(api: ApiStack) -> None:
