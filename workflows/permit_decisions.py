@@ -126,10 +126,12 @@ class PermitDecisions:
                 f"(extension {extension.number})",
                 decision="paid",
             )
-            # Answered once the loop has granted it (SIMKIM extended the ITAS).
+            # Answered once the loop has taken it (the payment task closed as paid): SIMKIM's
+            # extension of the ITAS follows, and SIMPONI's callback never waits on Imigrasi's
+            # worker for it.
             await workflow.wait_condition(
                 lambda: (
-                    extension.step not in (ExtensionStep.PAYMENT, ExtensionStep.GRANTING)
+                    extension.step is not ExtensionStep.PAYMENT
                     or self._case.state.outcome is not None
                 )
             )

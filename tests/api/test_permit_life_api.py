@@ -8,6 +8,7 @@ from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
 from tests.api.permit_flows import OTHER_NIB, director, employer, verifier
+from tests.temporal_support import until as poll
 
 
 async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
@@ -52,6 +53,8 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
     payment_tasks = await ok(await api.http.get("/inbox?kind=payment", headers=employer(api)))
     assert [t["case_id"] for t in payment_tasks["items"]].count(application_id) == 1
     (await flows.pay(api, billed, payment_id="SIMPONI-PAY-EXT-1")).raise_for_status()
+    await poll(lambda: flows.state(api, application_id),
+               lambda s: s["extensions"][0]["step"] == "granted", "the ITAS extended")  # fmt: skip
     granted = await flows.settled(api, application_id)
     extension = granted["extensions"][0]
     assert extension["step"] == "granted"
