@@ -30,7 +30,7 @@ from db import permit_drafts as drafts_db
 from db.permit_drafts import DraftRecord
 from documents.models import DocumentKind, DocumentRecord
 from documents.service import CheckedUpload, DocumentService, TooLarge, Unsupported
-from domain.errors import DomainError, not_found
+from domain.errors import DomainError, invalid, not_found
 from domain.identity import Actor, Role
 from domain.permit import EmployerCategory, PermitApplicationFields, PositionKind
 from domain.permit_policy import PermitPolicy
@@ -45,6 +45,8 @@ from web.task_pages import FieldError
 
 router = PageRouter()
 Csrf = Annotated[None, Depends(check_csrf)]
+# What a form may carry besides its files: the fields, the multipart framing.
+FIELDS_MARGIN = 64 * 1024
 NEW = "/permohonan/baru"
 DRAFT = "/permohonan/draf/{draft_id}"
 _DRAFT_ID = re.compile(r"^DRF-([0-9A-F]{12})$")
@@ -226,6 +228,21 @@ async def draft_page(
     return await _form_page(request, pool, draft_id, draft.fields, draft, saved=bool(disimpan))
 
 
+async def within_limit(request: Request) -> None:
+    """A form whose declared size cannot fit (every document at the size limit, and the
+    fields) is refused before a byte of it is read or spooled; a file over the limit in a
+    form that fits is refused beside its field (DocumentService.check)."""
+    service = request.app.state.documents
+    limit = (service.max_bytes if service else 0) * len(FORM_KINDS) + FIELDS_MARGIN
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        megabytes = limit / (1024 * 1024)
+        raise invalid(
+            f"the form with its files is larger than {megabytes:.1f} MB: each document may be "
+            "at most the size limit; nothing was read or stored"
+        )
+
+
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await upload.read(256 * 1024):
         yield chunk
@@ -258,6 +275,7 @@ async def save_or_submit(
     settings: SettingsDep,
     pool: PoolDep,
     temporal: TemporalDep,
+    _size: Annotated[None, Depends(within_limit)],  # before the CSRF check reads the form
     _: Csrf,
 ) -> Response:
     actor = await acting_as(Role.EMPLOYER)(principal)

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+from temporalio.testing import WorkflowEnvironment
 
+from documents.settings import DocumentSettings
 from tests.api import permit_flows as flows
-from tests.web.conftest import Workspace
+from tests.web.conftest import Workspace, serve_workspace
 from tests.web.test_sign_in import csrf_of, sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -127,3 +131,27 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
     assert attached == 1
     live = await flows.settled(workspace.api, application_id)
     assert live["stage"] == "document_verification"
+
+
+async def test_a_file_over_the_limit_is_refused_beside_its_field_and_a_form_too_large_unread(
+    pool: asyncpg.Pool, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """With a 1,000-byte limit: a 2,000-byte scan is refused beside its field; a form that
+    cannot fit (five documents at the limit and the fields) is refused before it is read.
+    Neither stores anything."""
+    documents = DocumentSettings(folder=tmp_path / "documents", max_bytes=1000)
+    async with serve_workspace(pool, dev_env, documents=documents) as workspace:
+        async with workspace.client() as client:
+            await sign_in(client, "pt-maju")
+            form = await client.get("/permohonan/baru")
+            draft_id = DRAFT.search(form.text).group(1)  # type: ignore[union-attr]
+            token = await csrf_of(client, "/permohonan/baru")
+            big = {"doc_cv": ("cv.pdf", PDF + b"0" * 2000, "application/pdf")}
+            refused = await _post(client, draft_id, token, "simpan", GOOD, big)
+            assert refused.status_code == 422
+            assert "limit" in _error(refused.text, "doc_cv")
+            huge = {"doc_cv": ("cv.pdf", PDF + b"0" * 200_000, "application/pdf")}
+            unread = await _post(client, draft_id, token, "simpan", GOOD, huge)
+            assert unread.status_code == 422 and "nothing was read or stored" in unread.text
+        assert await _counts(workspace) == (0, 0, 0)
+        assert not list((tmp_path / "documents").glob("**/*.sealed"))
