@@ -233,7 +233,9 @@ async def within_limit(request: Request) -> None:
     fields) is refused before a byte of it is read or spooled; a file over the limit in a
     form that fits is refused beside its field (DocumentService.check)."""
     service = request.app.state.documents
-    limit = (service.max_bytes if service else 0) * len(FORM_KINDS) + FIELDS_MARGIN
+    if service is None:
+        return  # no document store: the form's files are refused with a 503 further on
+    limit = service.max_bytes * len(FORM_KINDS) + FIELDS_MARGIN
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         megabytes = limit / (1024 * 1024)
