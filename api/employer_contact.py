@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import PoolDep, acting_as
+from api.responses import answers
 from db import employer_contacts as contacts_db
 from domain.errors import forbidden, not_found
 from domain.identity import Actor, Role
@@ -25,7 +26,8 @@ def nib_of(employer: Actor) -> str:
     return employer.scope.employer_nib
 
 
-@router.get("/employer/contact", response_model=EmployerContact)
+# 404 while no contact is set (the path names no thing: the helper would not add it).
+@router.get("/employer/contact", response_model=EmployerContact, responses=answers(404))
 async def my_contact(employer: Employer, pool: PoolDep) -> EmployerContact:
     """Your company's contact e-mail (404 while none is set)."""
     contact = await contacts_db.get_contact(pool, nib_of(employer))

@@ -129,7 +129,7 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
         "Jakarta date after today.",
     ),
     AttendanceFields: BodyDoc(
-        {"session_no": 1, "session_date": "2026-12-09", "present": True},
+        {"session_no": 1, "session_date": "2026-11-20", "present": True},
         "One training session's attendance; `session_no` counts from 1 to the programme's "
         "`session_count`.",
     ),

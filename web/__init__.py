@@ -58,6 +58,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         escalation_pages,
         handover_pages,
         inbox_pages,
+        incident_pages,
         journey_pages,
         notification_pages,
         people_pages,
@@ -98,6 +99,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         escalation_pages,
         people_pages,
         employer_contact_pages,
+        incident_pages,
     )
     for module in pages:
         app.include_router(module.router)

@@ -988,6 +988,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "E-mail {ref} dijadwalkan untuk dikirim ulang.",
         "E-mail {ref} will be sent again.",
     ),
+    # reliability (issue 20): the audit trail in the case's order
+    "case.trail": ("Jejak audit menurut urutan kasus", "Audit trail in the case's order"),
+    "case.trail_means": (
+        "Diurutkan menurut kejadian kasus yang dicatat atau diikuti setiap baris; "
+        "'Baris rantai' adalah urutan penambahan ke rantai hash.",
+        "Ordered by the case event each row records or follows; 'Chain row' is the order "
+        "rows were appended to the hash chain.",
+    ),
+    "case.trail_event": ("Kejadian", "Event"),
+    "case.trail_row": ("Baris rantai", "Chain row"),
+    # reliability (issue 20): incidents for operators
+    "nav.incidents": ("Insiden", "Incidents"),
+    "incidents.title": ("Insiden: kasus yang terhenti", "Incidents: stuck cases"),
+    "incidents.what": (
+        "Kasus di bawah ini terhenti karena sebuah aktivitas gagal dengan alasan yang tidak "
+        "dapat diatasi dengan mencoba ulang (Postgres menolak datanya). Kasus lain tetap "
+        "berjalan.",
+        "The cases below are stuck: an activity failed for a reason no retry can cure "
+        "(Postgres refused its data). Other cases carry on.",
+    ),
+    "incidents.open_count": ("{count} insiden terbuka", "{count} open incident(s)"),
+    "incidents.case": ("Kasus", "Case"),
+    "incidents.activity": ("Aktivitas", "Activity"),
+    "incidents.error": ("Galat", "Error"),
+    "incidents.seen": ("Pertama dan terakhir terlihat", "First and last seen"),
+    "incidents.attempts": ("{n} percobaan", "{n} attempt(s)"),
+    "incidents.action": ("Tindakan", "Action"),
+    "incidents.repair": ("Perbaiki dan lanjutkan", "Repair and resume"),
+    "incidents.repair_pending": (
+        "Perbaikan diminta oleh {who} pada {at}; menunggu percobaan berikutnya.",
+        "Repair asked for by {who} at {at}; waiting for the next attempt.",
+    ),
+    "incidents.requested": (
+        "Perbaikan insiden {id} diminta. Insiden selesai setelah percobaan berikutnya berhasil.",
+        "Repair of incident {id} asked for. It is resolved once the next attempt succeeds.",
+    ),
+    "incidents.none": ("Tidak ada insiden terbuka.", "No open incidents."),
+    "incidents.how_title": ("Cara memperbaiki", "How the repair works"),
+    "incidents.how": (
+        "Perbaiki dan lanjutkan: percobaan berikutnya menjalankan aktivitas dengan teks yang "
+        "ditolak Postgres diperbaiki (karakter yang ditolak dibuang, dinormalkan); setelah "
+        "berhasil, insiden selesai dan kasus berlanjut dari posisinya. Insiden jenis lain "
+        "tetap terbuka sampai data atau kode diperbaiki.",
+        "Repair and resume: the next attempt runs the activity with the text Postgres refused "
+        "repaired (refused characters dropped, normalised); once it succeeds the incident is "
+        "resolved and the case goes on from where it stood. Incidents of other kinds stay "
+        "open until the data or the code is fixed.",
+    ),
+    "incidents.cli": (
+        "Juga dari baris perintah atau API:",
+        "Also from the command line or the API:",
+    ),
 }
 
 _MONTHS_ID = (

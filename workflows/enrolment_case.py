@@ -65,7 +65,10 @@ class EnrolmentCase:
             snapshot=lambda: {"summary": self._summary()},
         )
         self.tasks = ReviewerTasks(
-            WORKFLOW_KIND, request.enrolment_id, request.policy.sla_working_days
+            WORKFLOW_KIND,
+            request.enrolment_id,
+            request.policy.sla_working_days,
+            events_seen=lambda: self.events.seq,
         )
         # Decisions received, for the flow to act on (set by `enrolment_decisions.py`).
         self.placement: PlacementDecision | None = None

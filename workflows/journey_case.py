@@ -58,7 +58,11 @@ class JourneyCase:
             },
         )
         self.tasks = ReviewerTasks(
-            JOURNEY_KIND, self.state.journey_id, {}, opened=self.state.task_seq
+            JOURNEY_KIND,
+            self.state.journey_id,
+            {},
+            opened=self.state.task_seq,
+            events_seen=lambda: self.events.seq,
         )
         self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
         self.outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers

@@ -95,6 +95,7 @@ class PermitCase:
                 "rptka_approval": policy.rptka_working_days,
                 "visa_decision": policy.visa_decision_working_days,
             },
+            events_seen=lambda: self.events.seq,
         )
 
     async def bill(self, key: str, amount_usd: int, due: datetime) -> BillingCode:

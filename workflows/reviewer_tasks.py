@@ -7,6 +7,7 @@ overdue, and closes it when it stops waiting: decided (who, role, why) or cancel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,12 +48,22 @@ class Settlement:
 
 class ReviewerTasks:
     def __init__(
-        self, case_kind: str, case_id: str, sla_working_days: dict[str, int], opened: int = 0
+        self,
+        case_kind: str,
+        case_id: str,
+        sla_working_days: dict[str, int],
+        opened: int = 0,
+        *,
+        events_seen: Callable[[], int],
     ) -> None:
         self._case_kind = case_kind
         self._case_id = case_id
         self._sla = sla_working_days
         self._seq = opened  # tasks opened so far (a continued-as-new run carries it over)
+        # The case's events recorded so far: each task line in the audit trail says which event
+        # it follows, so the trail reads in the case's order even if a crash appended it out
+        # of order. Only the activities' inputs carry it: no command changes, replay holds.
+        self._events_seen = events_seen
 
     @property
     def opened(self) -> int:
@@ -91,6 +102,7 @@ class ReviewerTasks:
                 scope=work.scope,
                 opened_at=workflow.now(),
                 due_at=work.due,
+                follows_event=self._events_seen(),
             ),
             start_to_close_timeout=_TIMEOUT,
             retry_policy=_RETRY,
@@ -101,7 +113,11 @@ class ReviewerTasks:
         await workflow.execute_activity(
             ESCALATE_TASK,
             TaskEscalation(
-                task_id=task_id, escalated_at=workflow.now(), routed_to=routed_to, message=message
+                task_id=task_id,
+                escalated_at=workflow.now(),
+                routed_to=routed_to,
+                message=message,
+                follows_event=self._events_seen(),
             ),
             start_to_close_timeout=_TIMEOUT,
             retry_policy=_RETRY,
@@ -116,6 +132,7 @@ class ReviewerTasks:
                 decision=settled.decision,
                 actor=settled.actor,
                 reason=settled.reason,
+                follows_event=self._events_seen(),
             )
             if settled is not None
             else TaskClosing(
@@ -123,6 +140,7 @@ class ReviewerTasks:
                 state=TaskState.CANCELLED,
                 closed_at=workflow.now(),
                 reason=why_cancelled,
+                follows_event=self._events_seen(),
             )
         )
         await workflow.execute_activity(

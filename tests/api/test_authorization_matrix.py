@@ -189,6 +189,7 @@ EXPECTED: dict[Operation, Rule] = {
     # its process is theirs.
     ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
     ("GET", AUDIT_CASE): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/trail"): may(Role.AUDITOR),
     # For auditors only (domain.md: "histories, audit trail, reports; never changes
     # anything"): a case's history and the search within the kinds their scope audits; the
     # reports on a process they audit. SLA compliance counts only what they audit, and the
@@ -347,7 +348,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{CASE}/placement"): Probe(("placement",), _same(PAST_DEFERRAL)),  # 422
     ("POST", f"{CASE}/withdrawal"): Probe(("closed",), _same(REASON)),  # 409: closed
     ("POST", f"{CASE}/attendance"): Probe(
-        ("training",), _same({"session_no": 999, "session_date": "2026-12-09", "present": True})
+        ("training",),
+        _same({"session_no": 999, "session_date": str(jakarta_today()), "present": True}),
     ),  # 422: BARISTA has 20 sessions
     ("POST", f"{CASE}/modules"): Probe(("training",), _same({"module_code": "NOT-A-MODULE"})),
     ("POST", f"{CASE}/training-completion"): Probe(("training",), _same(REASON)),  # 409: 0/20
@@ -436,6 +438,7 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),
     ("GET", AUDIT_CASE): Probe(("placement", "permit")),
+    ("GET", f"{AUDITED}/trail"): Probe(("placement", "permit")),
     ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
     ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
     ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),

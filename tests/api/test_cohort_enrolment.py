@@ -13,7 +13,7 @@ from domain.reference import EducationLevel
 from domain.registries import CustodyStatus, InmateRecord
 from registries.sdp_seed import DEMO_LOW_EDUCATION
 from tests.api.conftest import ApiStack
-from tests.temporal_support import until
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 def new_inmates(api: ApiStack, count: int, **changes: Any) -> list[str]:
@@ -54,7 +54,7 @@ async def projected(api: ApiStack, enrolment_ids: list[str]) -> list[Any]:
         ),
         lambda rows: len(rows) == len(enrolment_ids),
         "the accepted enrolments in the read model",
-        within=30.0,
+        within=SETTLE_SECONDS,
     )
 
 

@@ -138,6 +138,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/kontak-perusahaan"): EMPLOYERS,  # not an address: 422
     ("GET", "/operasi/surat-gagal"): may(Role.OPERATOR),
     ("POST", "/operasi/surat-gagal/kirim-ulang"): may(Role.OPERATOR),  # no such delivery: 404
+    ("GET", "/insiden"): may(Role.OPERATOR),
+    ("POST", "/insiden/{incident_id}/ulang"): may(Role.OPERATOR),  # no such incident: 404
     # Last: a TPP member claims the task and releases it again (a supervisor releases
     # nobody's: 409), so the next person finds it as it was.
     ("POST", "/tugas/{task_id}/ambil"): TASK_WORKERS,
@@ -192,7 +194,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
               "document_id": "no-such-document", "draft_id": "DRF-000000000000",
               "notification_id": "no-such-notification",
               "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report",
-              "handover_id": "no-such-handover", "subject": "no-such-person"}  # fmt: skip
+              "handover_id": "no-such-handover", "subject": "no-such-person",
+              "incident_id": "999999"}  # fmt: skip
     forms = {
         "/presensi": {"upt": CASE_UPT, "programme": "BARISTA", "action": "attendance"},
         "/pendaftaran/baru": {"inmate_sdp_no": DEMO_ELIGIBLE, "programme_code": "", "reason": ""},

@@ -21,7 +21,6 @@ from temporalio import activity
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -60,7 +59,7 @@ from domain.permit import PaymentConfirmation as Payment
 from domain.permit_policy import PermitPolicy
 from registries.simkim import SimkimSimulator
 from registries.simponi import SimponiSimulator, billing_code_for
-from tests.temporal_support import IN_FLIGHT, idle, until
+from tests.temporal_support import IN_FLIGHT, idle, terminate, until
 from tests.workflows.support import TaskRecorder
 from workflows.permit import PermitWorkflow
 
@@ -258,11 +257,7 @@ async def running_permit_harness(
                 if (await case.handle.describe()).status is WorkflowExecutionStatus.RUNNING:
                     with contextlib.suppress(AssertionError):
                         await case.settled(within=3)
-                    try:
-                        await case.handle.terminate(reason="test finished")
-                    except RPCError as error:
-                        if error.status is not RPCStatusCode.NOT_FOUND:
-                            raise
+                    await terminate(case.handle)
 
 
 class PermitCase:
