@@ -35,6 +35,7 @@ from domain.identity import Actor, Role
 from domain.permit import EmployerCategory, PermitApplicationFields, PositionKind
 from domain.permit_policy import PermitPolicy
 from domain.permit_rules import checks_of, submission_checks
+from domain.permit_supervision import PROVINCES, SECTORS
 from services import permit_applications
 from web import session
 from web.i18n import Language, translate
@@ -61,7 +62,7 @@ FORM_KINDS = (
 TEXT_FIELDS = (
     "position_title", "position_kind", "tka_name", "passport_no", "nationality",
     "duration_months", "work_location", "in_kek", "pendamping_name", "pendamping_position",
-    "employer_category",
+    "employer_category", "province", "sector",
 )  # fmt: skip
 
 
@@ -94,6 +95,9 @@ def application_fields(
         "in_kek": form.get("in_kek") == "ya",
         "pendamping": pendamping if any(pendamping.values()) else None,
         "employer_category": form.get("employer_category") or EmployerCategory.COMPANY.value,
+        # For the TKA supervision reports; optional in the API (older clients send neither).
+        "province": form.get("province") or None,
+        "sector": form.get("sector") or None,
         "document_ids": document_ids,
     }
     try:
@@ -197,6 +201,8 @@ async def _form_page(
             "kinds": FORM_KINDS,
             "position_kinds": list(PositionKind),
             "categories": list(EmployerCategory),
+            "provinces": sorted(PROVINCES.items(), key=lambda item: item[1]),
+            "sectors": SECTORS,
             "closed_positions": ", ".join(policy.closed_positions),
             "max_months": policy.max_duration_months,
             "max_months_kek": policy.max_duration_months_kek,

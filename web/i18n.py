@@ -575,6 +575,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "application.position_kind": ("Jenis jabatan", "Kind of position"),
     "application.work_location": ("Lokasi kerja", "Work location"),
+    "application.province": ("Provinsi lokasi kerja", "Province of the work location"),
+    "application.province_hint": (
+        "Untuk laporan pengawasan TKA per provinsi.",
+        "For the TKA supervision reports by province.",
+    ),
+    "application.sector": ("Sektor usaha (KBLI 2020)", "Business sector (KBLI 2020)"),
+    "application.sector_hint": (
+        "Kategori KBLI bidang usaha utama perusahaan, untuk laporan pengawasan TKA per sektor.",
+        "The KBLI section of the company's main business line, for the supervision reports.",
+    ),
+    "application.choose": ("— pilih —", "— choose —"),
     "application.duration_months": ("Jangka waktu (bulan)", "Duration (months)"),
     "application.duration_hint": (
         "Paling lama {max} bulan; di Kawasan Ekonomi Khusus (KEK) paling lama {kek} bulan.",

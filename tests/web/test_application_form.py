@@ -27,7 +27,7 @@ GOOD = {
     "work_location": "Morowali, Sulawesi Tengah", "duration_months": "24",
     "employer_category": "company", "tka_name": "Jane Doe", "passport_no": "E1234567",
     "nationality": "AU", "pendamping_name": "Budi Santoso",
-    "pendamping_position": "Junior mining engineer",
+    "pendamping_position": "Junior mining engineer", "province": "72", "sector": "B",
 }  # fmt: skip
 
 
@@ -72,7 +72,8 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
         # Every rule broken at once: each refusal beside its field, nothing stored.
         broken = GOOD | {"position_title": "HR Manager", "duration_months": "30",
                          "pendamping_name": "", "pendamping_position": "",
-                         "passport_no": "E 12", "nationality": "XX"}  # fmt: skip
+                         "passport_no": "E 12", "nationality": "XX",
+                         "province": "99"}  # fmt: skip
         scan = {"doc_passport_scan": ("paspor.pdf", PDF, "application/pdf")}
         refused = await _post(client, draft_id, token, "kirim", broken, scan)
         assert refused.status_code == 422
@@ -82,6 +83,7 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
         assert "pendamping wajib" in _error(refused.text, "pendamping_name")
         assert "6 sampai 9" in _error(refused.text, "passport_no")
         assert "XX bukan kode negara ISO 3166" in _error(refused.text, "nationality")
+        assert "Kemendagri code" in _error(refused.text, "province")
         # A field left empty or not a number: said beside it in the catalogue's words.
         empty = await _post(client, draft_id, token, "kirim",
                             GOOD | {"tka_name": "", "duration_months": "dua"})  # fmt: skip
@@ -131,6 +133,12 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
     assert attached == 1
     live = await flows.settled(workspace.api, application_id)
     assert live["stage"] == "document_verification"
+    # Where and in which sector, for the TKA supervision reports.
+    stored = await workspace.api.pool.fetchrow(
+        "SELECT province_code, sector FROM permit_applications WHERE application_id = $1",
+        application_id,
+    )
+    assert (stored["province_code"], stored["sector"]) == ("72", "B")
 
 
 async def test_a_file_over_the_limit_is_refused_beside_its_field_and_a_form_too_large_unread(

@@ -61,6 +61,7 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "lang.": [lang.value for lang in PeopleLanguage],
         "people.via.": [r.value for r in Registration],
         "people.scope.": list(SCOPE_FIELDS),
+        "sector.": list(SECTORS),  # the application form's sector choice
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
