@@ -138,6 +138,7 @@ async def test_the_form_refuses_beside_each_field_saves_a_draft_and_submits_it_o
         "SELECT province_code, sector FROM permit_applications WHERE application_id = $1",
         application_id,
     )
+    assert stored is not None
     assert (stored["province_code"], stored["sector"]) == ("72", "B")
 
 
