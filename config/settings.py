@@ -331,6 +331,10 @@ class Settings(BaseSettings):
                 ("SINERGI_METRICS_TOKEN", _secret(self.metrics_token)),
                 ("SINERGI_SESSION_SECRET", _secret(self.session_secret)),
                 ("SINERGI_OIDC_CLIENT_SECRET", _secret(self.oidc_client_secret)),
+                (
+                    "SINERGI_DOCUMENTS__S3_SECRET_ACCESS_KEY",
+                    _secret(self.documents.s3_secret_access_key),
+                ),
             ):
                 if value and PLACEHOLDER in value:
                     raise ValueError(

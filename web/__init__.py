@@ -46,6 +46,7 @@ STATIC = Path(__file__).parent / "static"
 def install_workspace(app: FastAPI, settings: Settings) -> None:
     # Imported here: the page modules import api modules, which import nothing of web/.
     from web import (
+        application_pages,
         audit_pages,
         auth_pages,
         certificate_check_pages,
@@ -92,6 +93,7 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         report_pages,
         certificate_check_pages,
         notification_pages,
+        application_pages,  # before permit_pages: /permohonan/baru is no application id
         permit_pages,
         handover_pages,
         escalation_pages,

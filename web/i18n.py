@@ -557,6 +557,181 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.visa_hold": ("Visa ditunda", "Visa on hold"),
     "stage.awaiting_arrival": ("Kedatangan dan ITAS", "Arrival and ITAS"),
     "stage.active": ("Izin aktif", "Active permit"),
+    # employer branch: the application form, drafts, rule checks, reviewers' task pages
+    "application.title": ("Permohonan baru", "New application"),
+    "application.new": ("Buat permohonan baru", "Start a new application"),
+    "application.intro": (
+        "Isi data TKA dan unggah dokumennya. Simpan sebagai draf untuk dilanjutkan nanti; "
+        "aturan diperiksa saat permohonan dikirim.",
+        "Fill in the TKA's details and upload the documents. Save a draft to go on later; "
+        "the rules are checked when the application is sent.",
+    ),
+    "application.saved": ("Draf tersimpan.", "Draft saved."),
+    "application.position": ("Jabatan dan lokasi kerja", "Position and work location"),
+    "application.position_title": ("Nama jabatan", "Position title"),
+    "application.position_title_hint": (
+        "Jabatan berikut tertutup bagi TKA: {closed}.",
+        "These positions are closed to foreign workers: {closed}.",
+    ),
+    "application.position_kind": ("Jenis jabatan", "Kind of position"),
+    "application.work_location": ("Lokasi kerja", "Work location"),
+    "application.province": ("Provinsi lokasi kerja", "Province of the work location"),
+    "application.province_hint": (
+        "Untuk laporan pengawasan TKA per provinsi.",
+        "For the TKA supervision reports by province.",
+    ),
+    "application.sector": ("Sektor usaha (KBLI 2020)", "Business sector (KBLI 2020)"),
+    "application.sector_hint": (
+        "Kategori KBLI bidang usaha utama perusahaan, untuk laporan pengawasan TKA per sektor.",
+        "The KBLI section of the company's main business line, for the supervision reports.",
+    ),
+    "application.choose": ("— pilih —", "— choose —"),
+    "application.duration_months": ("Jangka waktu (bulan)", "Duration (months)"),
+    "application.duration_hint": (
+        "Paling lama {max} bulan; di Kawasan Ekonomi Khusus (KEK) paling lama {kek} bulan.",
+        "At most {max} months; in a special economic zone (KEK) at most {kek} months.",
+    ),
+    "application.in_kek": (
+        "Lokasi kerja di Kawasan Ekonomi Khusus (KEK)",
+        "The work location is in a special economic zone (KEK)",
+    ),
+    "application.employer_category": ("Jenis pemberi kerja", "Kind of employer"),
+    "application.employer_category_hint": (
+        "Instansi pemerintah, perwakilan negara asing, badan internasional, lembaga sosial atau "
+        "keagamaan dan jabatan pendidikan tertentu dibebaskan dari DKPTKA.",
+        "Government bodies, foreign missions, international bodies, social or religious bodies "
+        "and certain education posts are exempt from DKPTKA.",
+    ),
+    "application.tka": ("Tenaga kerja asing", "Foreign worker"),
+    "application.tka_name": ("Nama sesuai paspor", "Name as in the passport"),
+    "application.passport_no": ("Nomor paspor", "Passport number"),
+    "application.passport_hint": (
+        "6 sampai 9 huruf kapital atau angka, tanpa spasi.",
+        "6 to 9 capital letters or digits, no spaces.",
+    ),
+    "application.nationality": ("Kewarganegaraan", "Nationality"),
+    "application.nationality_hint": (
+        "Kode negara ISO 3166 alpha-2, mis. IN, CN, JP, KR.",
+        "ISO 3166 alpha-2 country code, e.g. IN, CN, JP, KR.",
+    ),
+    "application.pendamping": ("Tenaga kerja pendamping", "Pendamping (companion worker)"),
+    "application.pendamping_hint": (
+        "Wajib ditunjuk kecuali jabatan direktur atau komisaris.",
+        "Must be named unless the position is director or commissioner.",
+    ),
+    "application.pendamping_name": ("Nama pendamping", "Pendamping's name"),
+    "application.pendamping_position": ("Jabatan pendamping", "Pendamping's position"),
+    "application.uploaded": ("Sudah diunggah: {name}", "Uploaded: {name}"),
+    "application.choose_again": (
+        "Tidak ada berkas yang disimpan; pilih berkas lagi.",
+        "No file was stored; choose the files again.",
+    ),
+    "application.submit": ("Kirim permohonan", "Send the application"),
+    "application.save": ("Simpan draf", "Save draft"),
+    "application.drafts": ("Draf", "Drafts"),
+    "application.problem.required": (
+        "wajib diisi (paling sedikit 2 karakter)",
+        "required (at least 2 characters)",
+    ),
+    "application.problem.number": ("isi dengan jumlah bulan, mis. 24", "give months, e.g. 24"),
+    "application.problem.choose": ("pilih salah satu pilihan", "choose one of the options"),
+    "application.draft_of": (
+        "Draf {position} (disimpan {when})",
+        "Draft {position} (saved {when})",
+    ),
+    "application.draft_untitled": ("tanpa jabatan", "no position yet"),
+    "position.director": ("Direktur", "Director"),
+    "position.commissioner": ("Komisaris", "Commissioner"),
+    "position.manager": ("Manajer", "Manager"),
+    "position.professional": ("Profesional", "Professional"),
+    "position.technician": ("Teknisi", "Technician"),
+    "position.educator": ("Pendidik", "Educator"),
+    "category.company": ("Perusahaan", "Company"),
+    "category.government": ("Instansi pemerintah", "Government body"),
+    "category.foreign_mission": ("Perwakilan negara asing", "Foreign mission"),
+    "category.international_body": ("Badan internasional", "International body"),
+    "category.social_religious": ("Lembaga sosial atau keagamaan", "Social or religious body"),
+    "category.education": ("Lembaga pendidikan", "Education"),
+    "permit.termination_hint": (
+        "Mengakhiri izin sebelum waktunya: Imigrasi menerbitkan EPO dan ITAS berakhir. "
+        "Tidak dapat dibatalkan.",
+        "Ending the permit early: Imigrasi issues an EPO and the ITAS ends. This cannot be undone.",
+    ),
+    "permit.termination_confirm": (
+        "Saya mengerti izin ini berakhir dan TKA harus keluar dengan EPO",
+        "I understand the permit ends and the TKA leaves on an exit permit (EPO)",
+    ),
+    "permit.termination_unconfirmed": (
+        "Centang konfirmasi untuk mengakhiri izin; tidak ada yang diubah",
+        "Tick the confirmation to end the permit; nothing was changed",
+    ),
+    "permit.terminate": ("Akhiri izin", "End the permit"),
+    "task.choice.question": ("Keputusan", "Decision"),
+    "task.choice.approve": ("Setujui", "Approve"),
+    "task.choice.request_revision": ("Minta perbaikan", "Request a revision"),
+    "task.choice.reject": ("Tolak", "Reject"),
+    "task.choice.feasible": ("Layak", "Feasible"),
+    "task.choice.not_feasible": ("Tidak layak", "Not feasible"),
+    "task.choice.hold": ("Tunda: dokumen kurang", "Hold: documents missing"),
+    "task.arrival.date": ("Tanggal kedatangan", "Date of arrival"),
+    "task.arrival.date_hint": ("Tanggal di Jakarta (WIB).", "The Jakarta date (WIB)."),
+    "task.arrival.port": ("Tempat pemeriksaan imigrasi", "Port of entry"),
+    "task.permit.months": ("bulan", "months"),
+    "task.permit.open_case": ("Buka halaman permohonan", "Open the application's page"),
+    "task.permit.view": ("Lihat", "View"),
+    "task.permit.viewer": ("Dokumen yang dibuka", "The document opened"),
+    "task.permit.no_documents": (
+        "Tidak ada dokumen untuk langkah ini.",
+        "No documents for this step.",
+    ),
+    "rule.closed_position.ok": (
+        "jabatan {position} tidak termasuk jabatan tertutup",
+        "position {position} is not on the closed list",
+    ),
+    "rule.closed_position.fail": (
+        "jabatan {position} tertutup bagi TKA: jabatan personalia dan SDM dijabat WNI",
+        "position {position} is closed to foreign workers: personnel and HR posts are held by "
+        "Indonesian citizens",
+    ),
+    "rule.duration.ok": ("durasi {months} bulan ≤ {limit}", "duration {months} months ≤ {limit}"),
+    "rule.duration.fail": (
+        "durasi {months} bulan melebihi batas {limit} bulan di luar KEK",
+        "duration {months} months exceeds the {limit}-month limit outside a KEK",
+    ),
+    "rule.duration_kek.ok": (
+        "durasi {months} bulan ≤ {limit} (KEK)",
+        "duration {months} months ≤ {limit} (KEK)",
+    ),
+    "rule.duration_kek.fail": (
+        "durasi {months} bulan melebihi batas {limit} bulan di KEK",
+        "duration {months} months exceeds the {limit}-month limit in a KEK",
+    ),
+    "rule.pendamping.ok": ("pendamping ditunjuk", "pendamping named"),
+    "rule.pendamping.fail": (
+        "pendamping wajib ditunjuk untuk jabatan ini; hanya direktur dan komisaris dikecualikan",
+        "a pendamping must be named for this position; only directors and commissioners are exempt",
+    ),
+    "rule.pendamping_exempt.ok": (
+        "tanpa pendamping: direktur/komisaris",
+        "no pendamping needed (director/commissioner)",
+    ),
+    "rule.pendamping_exempt.fail": (
+        "pendamping tidak diperlukan untuk direktur/komisaris",
+        "no pendamping is needed for a director/commissioner",
+    ),
+    "rule.passport.ok": ("nomor paspor sesuai format", "passport number well formed"),
+    "rule.passport.fail": (
+        "nomor paspor tidak sesuai format: 6 sampai 9 huruf kapital atau angka, tanpa spasi",
+        "the passport number is malformed: 6 to 9 capital letters or digits, no spaces",
+    ),
+    "rule.nationality.ok": (
+        "kewarganegaraan {code} (ISO 3166 alpha-2)",
+        "nationality {code} (ISO 3166 alpha-2)",
+    ),
+    "rule.nationality.fail": (
+        "{code} bukan kode negara ISO 3166 alpha-2 (mis. IN, CN, JP, KR)",
+        "{code} is not an ISO 3166 alpha-2 country code (e.g. IN, CN, JP, KR)",
+    ),
     # auditops: TKA supervision and the funnel to work (web/report_pages.py), placement cases
     "casekind.placement": ("Penempatan kerja", "Job placement"),
     "reports.more_in_csv": (

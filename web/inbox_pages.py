@@ -30,7 +30,8 @@ from web.session import PagePrincipal
 
 router = PageRouter()
 PAGE_SIZE = 25
-# The kinds of task of Process A, in the order a case meets them (the kind filter's choices).
+# The kinds of task, in the order a case meets them (the kind filter's choices): Process A's,
+# then Process B's (a permit's reviewers and its employer).
 TASK_KINDS = (
     "placement_review",
     "training_completion",
@@ -40,6 +41,16 @@ TASK_KINDS = (
     "sanction_review",
     "handover_bapas",
     "handover_job_placement",
+    "document_verification",
+    "resubmission",
+    "feasibility",
+    "payment",
+    "rptka_approval",
+    "visa_decision",
+    "arrival",
+    "annual_report",
+    "extension_verification",
+    "extension_approval",
 )
 _calendar: WorkingCalendar | None = None
 

@@ -105,6 +105,11 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/permohonan/{application_id}/perbaikan"): EMPLOYERS,  # no such application: 404
     ("POST", "/permohonan/{application_id}/laporan-tahunan"): EMPLOYERS,
     ("POST", "/permohonan/{application_id}/perpanjangan"): EMPLOYERS,
+    ("POST", "/permohonan/{application_id}/pengakhiran"): EMPLOYERS,  # unconfirmed: 404 first
+    # The application form and its drafts (another NIB's draft, or none: 404).
+    ("GET", "/permohonan/baru"): EMPLOYERS,
+    ("GET", "/permohonan/draf/{draft_id}"): EMPLOYERS,
+    ("POST", "/permohonan/draf/{draft_id}"): EMPLOYERS,
     ("GET", "/notifikasi"): EVERYONE,
     ("GET", "/notifikasi/lonceng"): EVERYONE,
     ("POST", "/notifikasi/{notification_id}/dibaca"): EVERYONE,  # not one's own: 404
@@ -186,7 +191,8 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
     task_id = (await until(task_of_case, bool, "the placement task"))[0]
     params = {"task_id": task_id, "enrolment_id": case_id, "inmate_sdp_no": DEMO_ELIGIBLE,
               "job_id": "no-such-upload", "application_id": "no-such-application",
-              "document_id": "no-such-document", "notification_id": "no-such-notification",
+              "document_id": "no-such-document", "draft_id": "DRF-000000000000",
+              "notification_id": "no-such-notification",
               "case_kind": "enrolment", "case_id": case_id, "name": "no-such-report",
               "handover_id": "no-such-handover", "subject": "no-such-person",
               "incident_id": "999999"}  # fmt: skip
@@ -200,6 +206,9 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
         "/permohonan/{application_id}/perbaikan": {"kind": "cv", "reason": "probe"},
         "/permohonan/{application_id}/laporan-tahunan": {"year": "1", "reason": "probe"},
         "/permohonan/{application_id}/perpanjangan": {"months": "1", "reason": "probe"},
+        "/permohonan/{application_id}/pengakhiran": {"reason": "probe", "confirm": "ya"},
+        # A submission the rules refuse (422): no draft is written by the probe.
+        "/permohonan/draf/{draft_id}": {"action": "kirim", "position_title": "probe"},
         "/pengguna/baru": {"subject": "probe", "display_name": "Probe"},
         "/pengguna/{subject}": {"display_name": "Probe"},
         "/pengguna/{subject}/status": {"active": "false"},
@@ -234,3 +243,4 @@ async def test_each_page_admits_exactly_the_roles_and_scopes_the_api_admits(
                 if status != 404:
                     wrong.append(f"{persona.subject} GET {template}: {status}, expected 404")
     assert not wrong, "\n".join(wrong)
+    assert await api.pool.fetchval("SELECT count(*) FROM permit_drafts") == 0

@@ -329,20 +329,26 @@ class PermitCase:
         await self.handle.execute_update(update, arg)
         return await self.settled()
 
-    async def pay(self, payment_id: str = "PAY-1", amount: int | None = None) -> PermitState:
+    async def pay(
+        self, payment_id: str = "PAY-1", amount: int | None = None, bill: str = "dkptka"
+    ) -> PermitState:
         state = await self.state()
         assert state.billing is not None
         await self.handle.execute_update(
             PermitWorkflow.confirm_payment,
-            self.payment(payment_id, amount),
+            self.payment(payment_id, amount, bill),
             id=payment_update_id(payment_id),
         )
         return await self.settled()
 
-    def payment(self, payment_id: str = "PAY-1", amount: int | None = None) -> Payment:
+    def payment(
+        self, payment_id: str = "PAY-1", amount: int | None = None, bill: str = "dkptka"
+    ) -> Payment:
+        """SIMPONI's confirmation of the bill keyed `bill` (`dkptka:extension-1` for the
+        first extension's new period)."""
         return Payment(
             payment_id=payment_id,
-            billing_code=billing_code_for(f"{self.application_id}:dkptka"),
+            billing_code=billing_code_for(f"{self.application_id}:{bill}"),
             amount_usd=amount if amount is not None else 100 * self.application.duration_months,
             paid_at=datetime(2026, 1, 1, tzinfo=WIB),
         )
