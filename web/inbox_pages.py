@@ -144,8 +144,8 @@ async def inbox_page(
         "unclaimed": unclaimed,
     }
 
-    def page_url(cursor: dict[str, str]) -> str:
-        return f"{INBOX}?{urlencode({k: v for k, v in filters.items() if v} | cursor)}"
+    def page_url(place: dict[str, str]) -> str:
+        return f"{INBOX}?{urlencode({k: v for k, v in filters.items() if v} | place)}"
 
     return render(
         request,
