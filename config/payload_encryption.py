@@ -10,6 +10,17 @@ Keys are named, so they can rotate: new payloads use the current key, and every 
 listed decrypts what it once encrypted. Payloads written before encryption (no encryption
 metadata) are read as they are, so old histories still replay. Search attributes are not
 payloads and stay readable; they carry no personal data.
+
+A payload worth it is compressed (zlib) before it is sealed (ciphertext does not compress):
+a case's state, answered by each of its updates, is JSON that repeats its field names, and
+shrinks to about a third; history is storage and replay time (issue 18). The flag travels
+in the metadata and is also the cipher's associated data, so it cannot be flipped unnoticed.
+Payloads sealed without it read as before. Every process must run this codec before any of
+them writes a compressed payload (they share this module, and are deployed together).
+Compression before encryption lets the sealed size depend on how well the content repeats
+itself; someone who can both put text into a case and read the stored sizes (an operator)
+could use that to guess at other text of the same payload, one guess per write: weighed
+against the size of history, and noted for the lead.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import base64
 import dataclasses
 import hashlib
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -29,7 +41,11 @@ from config.recorded_payloads import recorded_data_converter
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+COMPRESSION = "encryption-compression"
+ZLIB = b"zlib"
 _NONCE_BYTES = 12
+# Smaller payloads (a None, an id) gain nothing worth a look.
+_COMPRESS_FROM_BYTES = 256
 
 # Development and test only (Settings refuses it elsewhere): anyone can derive it.
 DEV_KEY_ID = "dev-1"
@@ -67,13 +83,16 @@ class PayloadEncryption(PayloadCodec):
         encoded = []
         for payload in payloads:
             nonce = os.urandom(_NONCE_BYTES)
-            sealed = cipher.encrypt(nonce, payload.SerializeToString(), None)
-            encoded.append(
-                Payload(
-                    metadata={"encoding": ENCODING, KEY_ID: self._current.encode()},
-                    data=nonce + sealed,
-                )
-            )
+            plain = payload.SerializeToString()
+            metadata = {"encoding": ENCODING, KEY_ID: self._current.encode()}
+            associated = None
+            if len(plain) >= _COMPRESS_FROM_BYTES:
+                packed = zlib.compress(plain, 6)
+                if len(packed) < len(plain):
+                    plain, associated = packed, ZLIB
+                    metadata[COMPRESSION] = ZLIB
+            sealed = cipher.encrypt(nonce, plain, associated)
+            encoded.append(Payload(metadata=metadata, data=nonce + sealed))
         return encoded
 
     async def decode(self, payloads: Iterable[Payload]) -> list[Payload]:
@@ -87,10 +106,14 @@ class PayloadEncryption(PayloadCodec):
         if cipher is None:
             raise PayloadKeyError(f"payload encrypted with key {key_id!r}, which is not listed")
         nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
+        compression = payload.metadata.get(COMPRESSION)
+        if compression not in (None, ZLIB):
+            raise PayloadKeyError(f"payload compressed with {compression!r}, unknown here")
         try:
-            return Payload.FromString(cipher.decrypt(nonce, sealed, None))
+            plain = cipher.decrypt(nonce, sealed, compression)
         except InvalidTag:
             raise PayloadKeyError(f"payload does not decrypt with key {key_id!r}") from None
+        return Payload.FromString(zlib.decompress(plain) if compression else plain)
 
 
 def encrypting_converter(current_key_id: str, keys: Mapping[str, str]) -> DataConverter:

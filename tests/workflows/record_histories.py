@@ -87,6 +87,21 @@ RELEASED_V4 = RecordedHistory(
 CERTIFIED_V4 = RecordedHistory(
     "enrolment_certified_v4_held_case.json", "history-certified-v4", Outcome.CERTIFIED
 )
+# v5: the case's projections and inbox-task writes run as local activities (patch
+# "enrolment-local-projections-v1", issue 18): a straight certificate, an overdue placement
+# (the task's escalation), an appeal that orders a reassessment, and the custody scenario.
+CERTIFIED_V5 = RecordedHistory(
+    "enrolment_certified_v5_local.json", "history-certified-v5", Outcome.CERTIFIED
+)
+ESCALATED_V5 = RecordedHistory(
+    "enrolment_escalated_v5_local.json", "history-escalated-v5", Outcome.CERTIFIED
+)
+APPEAL_REASSESS_V5 = RecordedHistory(
+    "enrolment_appeal_reassess_v5_local.json", "history-appeal-reassess-v5", Outcome.CERTIFIED
+)
+RELEASED_V5 = RecordedHistory(
+    "enrolment_released_v5_local.json", "history-released-v5", Outcome.UNFINISHED_AT_RELEASE
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -95,6 +110,10 @@ RECORDED = (
     RELEASED_V3,
     RELEASED_V4,
     CERTIFIED_V4,
+    CERTIFIED_V5,
+    ESCALATED_V5,
+    APPEAL_REASSESS_V5,
+    RELEASED_V5,
 )
 
 
@@ -123,11 +142,16 @@ JOURNEY_RELEASED_V2 = RecordedJourney(
 JOURNEY_PLACEMENT_V2 = RecordedJourney(
     "journey_placement_v2.json", "journey-history-placement-v2", continued_as_new=False
 )
+# RELEASED_V5's journey: unchanged itself, its enrolment child projects locally.
+JOURNEY_RELEASED_V3 = RecordedJourney(
+    "journey_released_v3_local_child.json", "journey-history-released-v3", continued_as_new=False
+)
 JOURNEYS = (
     JOURNEY_RELEASED_V1,
     JOURNEY_CONTINUED_V1,
     JOURNEY_RELEASED_V2,
     JOURNEY_PLACEMENT_V2,
+    JOURNEY_RELEASED_V3,
 )
 
 
@@ -164,6 +188,9 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V2: _straight_to_certificate,
     ESCALATED_V2: _placement_overdue_then_certified,
     CERTIFIED_V4: _straight_to_certificate,
+    CERTIFIED_V5: _straight_to_certificate,
+    ESCALATED_V5: _placement_overdue_then_certified,
+    APPEAL_REASSESS_V5: _appeal_then_reassessment,
 }
 
 
@@ -224,6 +251,7 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
         for enrolment, journey in (
             (RELEASED_V3, JOURNEY_RELEASED_V1),
             (RELEASED_V4, JOURNEY_RELEASED_V2),
+            (RELEASED_V5, JOURNEY_RELEASED_V3),
         ):
             if not (enrolment.path.exists() or journey.path.exists()):
                 await _release_journey(harness, enrolment, journey)
