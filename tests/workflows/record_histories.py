@@ -102,6 +102,12 @@ APPEAL_REASSESS_V5 = RecordedHistory(
 RELEASED_V5 = RecordedHistory(
     "enrolment_released_v5_local.json", "history-released-v5", Outcome.UNFINISHED_AT_RELEASE
 )
+# RELEASED_V5's scenario again, under a journey that projects locally (JOURNEY_RELEASED_V4).
+RELEASED_V5_JOURNEY = RecordedHistory(
+    "enrolment_released_v5_local_journey.json",
+    "history-released-v5-journey",
+    Outcome.UNFINISHED_AT_RELEASE,
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -114,6 +120,7 @@ RECORDED = (
     ESCALATED_V5,
     APPEAL_REASSESS_V5,
     RELEASED_V5,
+    RELEASED_V5_JOURNEY,
 )
 
 
@@ -146,12 +153,23 @@ JOURNEY_PLACEMENT_V2 = RecordedJourney(
 JOURNEY_RELEASED_V3 = RecordedJourney(
     "journey_released_v3_local_child.json", "journey-history-released-v3", continued_as_new=False
 )
+# v4: the journey's own projections run as local activities (patch
+# "journey-local-projections-v1"), RELEASED_V5_JOURNEY's journey; and a first run
+# that continued as new on that code.
+JOURNEY_RELEASED_V4 = RecordedJourney(
+    "journey_released_v4_local.json", "journey-history-released-v4", continued_as_new=False
+)
+JOURNEY_CONTINUED_V2 = RecordedJourney(
+    "journey_continued_v2_local.json", "journey-history-continued-v2", continued_as_new=True
+)
 JOURNEYS = (
     JOURNEY_RELEASED_V1,
     JOURNEY_CONTINUED_V1,
     JOURNEY_RELEASED_V2,
     JOURNEY_PLACEMENT_V2,
     JOURNEY_RELEASED_V3,
+    JOURNEY_RELEASED_V4,
+    JOURNEY_CONTINUED_V2,
 )
 
 
@@ -231,9 +249,9 @@ async def _release_journey(
     await write_history(journey_file.path, journey.handle)
 
 
-async def _continued_journey(harness: Harness) -> None:
+async def _continued_journey(harness: Harness, recorded: RecordedJourney) -> None:
     policy = JourneyPolicy(continue_as_new_after_events=50)
-    workflow_id = JOURNEY_CONTINUED_V1.workflow_id
+    workflow_id = recorded.workflow_id
     journey = await JourneyCase.start(harness, policy, workflow_id=workflow_id)
     first_run = (await journey.handle.describe()).run_id
     await journey.enrol()
@@ -242,7 +260,7 @@ async def _continued_journey(harness: Harness) -> None:
         await journey.report(transfer(there))
         here, there = there, here
     first = harness.env.client.get_workflow_handle(workflow_id, run_id=first_run)
-    await write_history(JOURNEY_CONTINUED_V1.path, first)
+    await write_history(recorded.path, first)
 
 
 async def record(env: WorkflowEnvironment) -> list[Path]:
@@ -252,13 +270,15 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
             (RELEASED_V3, JOURNEY_RELEASED_V1),
             (RELEASED_V4, JOURNEY_RELEASED_V2),
             (RELEASED_V5, JOURNEY_RELEASED_V3),
+            (RELEASED_V5_JOURNEY, JOURNEY_RELEASED_V4),
         ):
             if not (enrolment.path.exists() or journey.path.exists()):
                 await _release_journey(harness, enrolment, journey)
                 written += [enrolment.path, journey.path]
-        if not JOURNEY_CONTINUED_V1.path.exists():
-            await _continued_journey(harness)
-            written.append(JOURNEY_CONTINUED_V1.path)
+        for continued in (JOURNEY_CONTINUED_V1, JOURNEY_CONTINUED_V2):
+            if not continued.path.exists():
+                await _continued_journey(harness, continued)
+                written.append(continued.path)
         for history, drive in SCENARIOS.items():
             if history.path.exists():
                 print(f"keeping {history.path}: recorded histories are never overwritten")
