@@ -219,13 +219,14 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         f"{finished['real']} certified enrolments: **{per_case:.2f} CPU-s per certified "
         "enrolment** (the floor runs in its own process)"
     )
-    counts = {s: shape.enrolment.count(s) for s in "aut"}
+    counts = {s: shape.enrolment.count(s) for s in "autl"}
     journey_acts = (
         len(shape.journey_start) + shape.journey_enrol.count("a") + len(shape.journey_closed)
     )
     section.say(
         f"- shape, counted from a real case's histories in this run: enrolment "
-        f"{counts['a']} activities, {counts['u']} updates, {counts['t']} timer; "
+        f"{counts['a']} activities, {counts['l']} local activities, {counts['u']} updates, "
+        f"{counts['t']} timer; "
         f"journey {journey_acts} activities, 1 update, 1 child"
     )
     for kind in ("real", "floor"):
