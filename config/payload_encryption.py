@@ -13,8 +13,9 @@ payloads and stay readable; they carry no personal data.
 
 A payload worth it is compressed (zlib) before it is sealed (ciphertext does not compress):
 a case's state, answered by each of its updates, is JSON that repeats its field names, and
-shrinks to about a third; history is storage and replay time (issue 18). The flag travels
-in the metadata and is also the cipher's associated data, so it cannot be flipped unnoticed.
+shrinks to about a third; history is storage and replay time (issue 18). Its encoding says
+so (`binary/encrypted+zlib`) and is also the cipher's associated data, so it cannot be
+changed unnoticed.
 Payloads sealed without it read as before. Every process must run this codec before any of
 them writes a compressed payload (they share this module, and are deployed together).
 Compression before encryption lets the sealed size depend on how well the content repeats
@@ -40,9 +41,10 @@ from temporalio.converter import DataConverter, PayloadCodec
 from config.recorded_payloads import recorded_data_converter
 
 ENCODING = b"binary/encrypted"
+# Compressed, then sealed: said by the encoding itself (no extra metadata entry, whose bytes
+# would repeat in every payload of history), and bound to the ciphertext as associated data.
+ENCODING_ZLIB = b"binary/encrypted+zlib"
 KEY_ID = "encryption-key-id"
-COMPRESSION = "encryption-compression"
-ZLIB = b"zlib"
 _NONCE_BYTES = 12
 # Smaller payloads (a None, an id) gain nothing worth a look.
 _COMPRESS_FROM_BYTES = 256
@@ -84,14 +86,14 @@ class PayloadEncryption(PayloadCodec):
         for payload in payloads:
             nonce = os.urandom(_NONCE_BYTES)
             plain = payload.SerializeToString()
-            metadata = {"encoding": ENCODING, KEY_ID: self._current.encode()}
-            associated = None
+            encoding, associated = ENCODING, None
             if len(plain) >= _COMPRESS_FROM_BYTES:
                 packed = zlib.compress(plain, 6)
                 if len(packed) < len(plain):
-                    plain, associated = packed, ZLIB
-                    metadata[COMPRESSION] = ZLIB
+                    plain, encoding = packed, ENCODING_ZLIB
+                    associated = ENCODING_ZLIB
             sealed = cipher.encrypt(nonce, plain, associated)
+            metadata = {"encoding": encoding, KEY_ID: self._current.encode()}
             encoded.append(Payload(metadata=metadata, data=nonce + sealed))
         return encoded
 
@@ -99,21 +101,20 @@ class PayloadEncryption(PayloadCodec):
         return [self._decrypt(payload) for payload in payloads]
 
     def _decrypt(self, payload: Payload) -> Payload:
-        if payload.metadata.get("encoding") != ENCODING:
+        encoding = payload.metadata.get("encoding")
+        if encoding not in (ENCODING, ENCODING_ZLIB):
             return payload  # written before encryption: read as it is
         key_id = payload.metadata.get(KEY_ID, b"").decode()
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise PayloadKeyError(f"payload encrypted with key {key_id!r}, which is not listed")
         nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
-        compression = payload.metadata.get(COMPRESSION)
-        if compression not in (None, ZLIB):
-            raise PayloadKeyError(f"payload compressed with {compression!r}, unknown here")
+        compressed = encoding == ENCODING_ZLIB
         try:
-            plain = cipher.decrypt(nonce, sealed, compression)
+            plain = cipher.decrypt(nonce, sealed, ENCODING_ZLIB if compressed else None)
         except InvalidTag:
             raise PayloadKeyError(f"payload does not decrypt with key {key_id!r}") from None
-        return Payload.FromString(zlib.decompress(plain) if compression else plain)
+        return Payload.FromString(zlib.decompress(plain) if compressed else plain)
 
 
 def encrypting_converter(current_key_id: str, keys: Mapping[str, str]) -> DataConverter:

@@ -82,28 +82,26 @@ async def test_a_large_payload_is_compressed_before_it_is_sealed_and_reads_back_
         + "]"
     )
     [sealed] = await codec.encode([state])
-    assert sealed.metadata["encryption-compression"] == b"zlib"
+    assert sealed.metadata["encoding"] == b"binary/encrypted+zlib"
     assert len(sealed.data) < len(state.SerializeToString()) / 2
     assert NAME.encode() not in sealed.SerializeToString()
     assert await codec.decode([sealed]) == [state]
     # A small one is only sealed: nothing to gain.
     [small] = await codec.encode([plain("{}")])
-    assert "encryption-compression" not in small.metadata
+    assert small.metadata["encoding"] == ENCODING
     assert await codec.decode([small]) == [plain("{}")]
 
 
-async def test_the_compression_flag_cannot_be_removed_or_added_unnoticed() -> None:
+async def test_the_compressed_encoding_cannot_be_removed_or_added_unnoticed() -> None:
     codec = PayloadEncryption("k1", {"k1": new_key()})
     [sealed] = await codec.encode([plain(PASSPORT * 40)])
     stripped = Payload(data=sealed.data)
-    stripped.metadata.update(
-        {k: v for k, v in sealed.metadata.items() if k != "encryption-compression"}
-    )
+    stripped.metadata.update({**sealed.metadata, "encoding": ENCODING})
     with pytest.raises(PayloadKeyError, match="does not decrypt with key 'k1'"):
         await codec.decode([stripped])
     [small] = await codec.encode([plain(PASSPORT)])
     flagged = Payload(data=small.data)
-    flagged.metadata.update({**small.metadata, "encryption-compression": b"zlib"})
+    flagged.metadata.update({**small.metadata, "encoding": b"binary/encrypted+zlib"})
     with pytest.raises(PayloadKeyError, match="does not decrypt with key 'k1'"):
         await codec.decode([flagged])
 
