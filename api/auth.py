@@ -154,12 +154,12 @@ def principal_from_token(settings: Settings, token: str) -> Principal:
         raise _unauthorized(str(error)) from None
 
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
 
 
 async def current_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None:
         raise _unauthorized("this endpoint needs a bearer token (Authorization: Bearer <jwt>)")

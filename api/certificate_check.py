@@ -4,8 +4,9 @@
 
 The certificate number and the date of birth travel in the request body, never in a URL
 (the QR code's link carries the number only, to fill the form in). Every look-up is counted
-by outcome (`certificate_check_counts`), never by who asked; each client address gets a
-token bucket in memory (429 with Retry-After past it). Neither the number, the date of birth
+by outcome (`certificate_check_counts`), never by who asked; each client gets a token bucket
+in Postgres under a keyed hash of its address, shared by every API process
+(`api/rate_limit.py`; 429 with Retry-After past it). Neither the number, the date of birth
 nor the address is logged.
 """
 
@@ -22,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import PoolDep, SdpDep
-from api.rate_limit import TokenBuckets, retry_after
+from api.rate_limit import SharedBuckets, retry_after
 from config.settings import Settings
 from db import certificate_check as check_db
 from domain.certificate_check import (
@@ -87,14 +88,19 @@ async def check_certificate(
     return outcome, answer
 
 
-def limited(request: Request) -> float:
-    """Seconds the caller must wait (0.0: go ahead); the buckets live on the app."""
-    buckets: TokenBuckets | None = getattr(request.app.state, "check_buckets", None)
+async def limited(request: Request, pool: asyncpg.Pool) -> float:
+    """Seconds the caller must wait (0.0: go ahead): its bucket in Postgres, shared by every
+    API process."""
+    buckets: SharedBuckets | None = getattr(request.app.state, "check_buckets", None)
     if buckets is None:
         settings: Settings = request.app.state.settings
-        buckets = TokenBuckets(settings.public_check_per_minute, settings.public_check_burst)
+        buckets = SharedBuckets(
+            settings.public_check_per_minute,
+            settings.public_check_burst,
+            settings.session_secret.get_secret_value(),
+        )
         request.app.state.check_buckets = buckets
-    return buckets.take(request.client.host if request.client else "-")
+    return await buckets.take(pool, request.client.host if request.client else "-")
 
 
 async def count_limited(pool: asyncpg.Pool, today: date) -> None:
@@ -114,7 +120,7 @@ async def certificate_check(
     birth: the holder's initials, scheme and units, LSP, issue and expiry dates. Nothing of
     where it was earned. No login; rate-limited per client."""
     today = local_date(_now())
-    wait = limited(request)
+    wait = await limited(request, pool)
     if wait:
         await count_limited(pool, today)
         return JSONResponse(

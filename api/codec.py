@@ -11,6 +11,10 @@ before the answer leaves, and an unrecorded decode is not answered.
 
 The UI runs in the browser on another origin: CORS is answered here for `/codec/` paths
 only (the preflight carries no token), for the origins in SINERGI_CODEC_CORS_ORIGINS.
+
+The dev server's UI (`sinergi up`) has no login and so no token: in development only, with
+SINERGI_CODEC_DEV_UI_OPERATOR on, a decode without a token from one of those origins is made
+as the operator `temporal-dev-ui` (settings refuse the flag in staging and production).
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from typing import Annotated
 
 import asyncpg
 import structlog
-from fastapi import APIRouter, FastAPI, Header, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
-from api.auth import CurrentPrincipal
+from api.auth import bearer, current_principal
 from api.deps import PoolDep, SettingsDep
 from config.payload_encryption import PayloadKeyError
 from db import codec_decodes
@@ -42,6 +47,9 @@ WORKFLOW_HEADER = "X-Workflow-Id"
 
 router = APIRouter(prefix=PREFIX, tags=["operations"])
 
+# Who decodes for the dev server's Web UI in development (SINERGI_CODEC_DEV_UI_OPERATOR).
+DEV_UI_OPERATOR = Principal(subject="temporal-dev-ui", roles=frozenset({Role.OPERATOR}))
+
 
 class CodecRefused(Exception):
     """A body that is not Temporal's payloads JSON, or a payload no listed key opens."""
@@ -50,6 +58,28 @@ class CodecRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+async def codec_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The bearer token's person; in development, the dev UI's operator for a request
+    without a token from the UI's origin (the browser sets Origin: another page cannot)."""
+    settings = request.app.state.settings
+    origin = request.headers.get("origin")
+    if (
+        credentials is None
+        and settings.codec_dev_ui_operator
+        and origin is not None
+        and origin in settings.codec_cors_origins
+    ):
+        request.state.principal = DEV_UI_OPERATOR
+        return DEV_UI_OPERATOR
+    return await current_principal(request, credentials)
+
+
+CodecPrincipal = Annotated[Principal, Depends(codec_principal)]
 
 
 def decoding_role(principal: Principal) -> Role:
@@ -126,7 +156,7 @@ WorkflowId = Annotated[str | None, Header(alias=WORKFLOW_HEADER, max_length=400)
 async def decode_in_namespace(
     namespace: str,
     request: Request,
-    principal: CurrentPrincipal,
+    principal: CodecPrincipal,
     settings: SettingsDep,
     pool: PoolDep,
     workflow_id: WorkflowId = None,
@@ -138,7 +168,7 @@ async def decode_in_namespace(
 @router.post("/decode")
 async def decode(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: CodecPrincipal,
     settings: SettingsDep,
     pool: PoolDep,
     x_namespace: Namespace = None,

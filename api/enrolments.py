@@ -11,6 +11,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
+from temporalio.client import Client
 
 from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
@@ -23,9 +24,12 @@ from api.decision_routes import (
 )
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from api.paging import Offset
+from api.responses import answers
 from db import enrolments as enrolment_db
+from db import reference as reference_db
 from db.decision_log import DecisionRecord
 from db.enrolments import EnrolmentFilter, EnrolmentRecord
+from domain.clock import jakarta_today
 from domain.custody import HoldReviewFields, HoldReviewInput
 from domain.enrolment import (
     WORKFLOW_KIND,
@@ -46,7 +50,7 @@ from domain.enrolment import (
     TrainingCompletionInput,
     WithdrawalInput,
 )
-from domain.enrolment_rules import check_case_scope
+from domain.enrolment_rules import check_case_scope, check_session_date
 from domain.errors import forbidden, not_found
 from domain.identity import Actor, HumanInput, Ministry, Principal, Role, audits_process_a
 from services import enrolment_requests
@@ -111,7 +115,8 @@ Reader = Annotated[Actor, Depends(acting_as(*READERS))]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=EnrolmentRecord,
-    responses=final_answers.pending_responses(),
+    # 404: the inmate or the programme named in the body does not exist.
+    responses=final_answers.pending_responses() | answers(404),
 )
 async def request_enrolment(
     body: EnrolmentCreate,
@@ -190,6 +195,11 @@ async def get_live_state(
 ) -> EnrolmentState:
     """The workflow's own view (query): attendance, attempts, appeals, what it waits on."""
     record = await get_enrolment(enrolment_id, principal, actor, pool)
+    return await live_state_of(record, temporal)
+
+
+async def live_state_of(record: EnrolmentRecord, temporal: Client) -> EnrolmentState:
+    """The state query of a case the caller was already let read (`get_enrolment`)."""
     handle = temporal.get_workflow_handle(record.workflow_id)
     return await handle.query(EnrolmentWorkflow.state)
 
@@ -255,6 +265,9 @@ async def send_decision(
     """
     record = await _load(pool, enrolment_id)
     check_case_scope(payload.actor, record.upt_code, record.lsp_code)
+    if isinstance(payload, AttendanceInput):
+        offering = await reference_db.get_offering(pool, record.upt_code, record.programme_code)
+        check_session_date(payload.session_date, offering, jakarta_today())
     structlog.contextvars.bind_contextvars(enrolment_id=enrolment_id)
     case = DecidedCase(
         f"enrolment {enrolment_id}",

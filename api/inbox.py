@@ -116,6 +116,17 @@ async def my_inbox(
     return InboxPage(items=await inbox_db.list_inbox(pool, query), limit=limit, offset=offset)
 
 
+async def escalations(actor: Actor, pool: PoolDep, limit: int, offset: int) -> InboxPage:
+    """A supervisor's escalated and overdue tasks in the scope it supervises (the tasks it may
+    read, release and reassign: `inbox_db.supervises`)."""
+    if actor.role is not Role.SUPERVISOR:
+        raise forbidden("escalations are a supervisor's")
+    items = await inbox_db.list_escalations(
+        pool, actor, datetime.now(UTC), limit=limit, offset=offset
+    )
+    return InboxPage(items=items, limit=limit, offset=offset)
+
+
 @router.get("/tasks/{task_id}", response_model=TaskDetail)
 async def get_task(
     task_id: str,

@@ -12,11 +12,16 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.text import sanitise, text_problem
+
+_FASTAPI_UNPARSED = "There was an error parsing the body"
+UNREADABLE_BODY = "the request body could not be read: send JSON (or the form) encoded as UTF-8"
 
 
 def _query_problem(query_string: bytes) -> str | None:
@@ -69,3 +74,13 @@ def install_input_guard(app: FastAPI) -> None:
         return JSONResponse(
             status_code=422, content={"detail": [_issue(e) for e in error.errors()]}
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _unreadable(request: Request, error: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode at all (not UTF-8, a broken form) with a bare
+        # 400 "There was an error parsing the body"; a body that is not valid JSON is already a
+        # 422 `json_invalid`. Both are the same mistake: one answer, saying what to send.
+        if error.status_code == 400 and error.detail == _FASTAPI_UNPARSED:
+            issue = {"loc": ["body"], "msg": UNREADABLE_BODY, "type": "json_invalid"}
+            return JSONResponse(status_code=422, content={"detail": [issue]})
+        return await http_exception_handler(request, error)

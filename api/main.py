@@ -20,6 +20,7 @@ from api import (
     cohorts,
     custody_events,
     documents,
+    employer_contact,
     enrolments,
     handover_documents,
     handovers,
@@ -149,6 +150,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(reports.router)
     app.include_router(people.router)
+    app.include_router(employer_contact.router)
     app.include_router(notifications.router)
     app.include_router(codec.router)
     app.include_router(metrics.router)

@@ -28,6 +28,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from api.auth import principal_from_token
+from api.responses import answers
 from db import operations
 from domain.identity import Role
 
@@ -159,7 +160,8 @@ async def _authorize_scrape(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "metrics are for operators")
 
 
-@router.get("/metrics", response_class=Response)
+# 401/403: neither the scrape secret nor an operator's token (it is no bearer-only route).
+@router.get("/metrics", response_class=Response, responses=answers(401, 403))
 async def metrics(request: Request) -> Response:
     """The API's and the domain's metrics, Prometheus text format."""
     await _authorize_scrape(request)

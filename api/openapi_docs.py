@@ -32,7 +32,7 @@ from domain.enrolment import (
     ReasonFields,
 )
 from domain.journey import HandoverAckFields
-from domain.people import LanguageChoice, PersonCreate, PersonUpdate
+from domain.people import ContactChange, LanguageChoice, PersonCreate, PersonUpdate
 from domain.permit import (
     ArrivalFields,
     FeasibilityFields,
@@ -129,7 +129,7 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
         "Jakarta date after today.",
     ),
     AttendanceFields: BodyDoc(
-        {"session_no": 1, "session_date": "2026-12-09", "present": True},
+        {"session_no": 1, "session_date": "2026-11-20", "present": True},
         "One training session's attendance; `session_no` counts from 1 to the programme's "
         "`session_count`.",
     ),
@@ -182,6 +182,8 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
             "nationality": "JP",
             "duration_months": 12,
             "work_location": "Cilegon, Banten",
+            "province": "36",
+            "sector": "C",
             "in_kek": False,
             "pendamping": {"name": "Budi Santoso", "position": "Welding Supervisor"},
             "employer_category": "company",
@@ -282,6 +284,11 @@ REQUEST_BODIES: dict[type[BaseModel], BodyDoc] = {
         {"language": "en"}, "The language of your pages and notifications: `id` or `en`."
     ),
     PersonUpdate: BodyDoc({"active": False}),
+    ContactChange: BodyDoc(
+        {"email": "hrd@example.co.id", "language": "id"},
+        "The address the reminders about your applications go to besides your staff (a "
+        "department's, not a foreign worker's); `language` is theirs: `id` or `en`.",
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from api import final_answers
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.errors import refusal_from_update
 from api.first_deliveries import SIMPONI, one_at_a_time, payment_recorded
+from api.responses import answers
 from db import permits as permit_db
 from db.permits import ConfirmationRecord, ConfirmationResult, PermitRecord
 from domain.errors import DomainError, Refusal, conflict, invalid, not_found
@@ -65,7 +66,8 @@ def _verify(secret: str, tolerance: int, timestamp: str | None, signature: str |
 @router.post(
     "/simponi/callback",
     response_model=CallbackAnswer,
-    responses=final_answers.pending_responses(),
+    # 401: the signature headers are missing, stale or do not match; 404: no such billing code.
+    responses=final_answers.pending_responses() | answers(401, 404),
 )
 async def simponi_callback(
     request: Request,

@@ -8,7 +8,6 @@ An employer sees and acts on its own applications only (by the NIB in its token)
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import asyncpg
@@ -16,7 +15,6 @@ import structlog
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
 
 from api import case_kinds, final_answers
 from api.auth import CurrentPrincipal
@@ -42,9 +40,7 @@ from domain.permit import (
     ArrivalRecord,
     FeasibilityDecision,
     FeasibilityFields,
-    PermitApplication,
     PermitApplicationFields,
-    PermitRun,
     PermitState,
     Resubmission,
     ResubmissionFields,
@@ -57,9 +53,9 @@ from domain.permit import (
     VerificationFields,
     VisaDecision,
     VisaFields,
-    permit_workflow_id,
 )
-from domain.permit_rules import audits_process_b, check_permit_scope, check_submission
+from domain.permit_rules import audits_process_b, check_permit_scope
+from services import permit_applications
 from workflows.permit import PermitWorkflow
 
 router = APIRouter(prefix="/permits", tags=["TKA permits"])
@@ -128,34 +124,14 @@ async def submit_application(
     """Step 1: the employer submits; every rule broken is named in one 422. Answers once
     the application waits on Kemnaker's document verification (202 with where to poll if
     not within `SINERGI_ANSWER_WAIT_SECONDS`)."""
-    policy = settings.permit_policy
-    nib = check_submission(body, principal.scope.employer_nib, policy)
-    application_id = f"TKA-{uuid.uuid4().hex[:12].upper()}"
-    attached = await documents_service.resolve(pool, nib, body.document_ids, None)
-    application = PermitApplication(
-        **body.model_dump(),
-        documents=documents_service.refs(attached),
-        application_id=application_id,
-        employer_nib=nib,
-        submitted_by=actor,
-        policy=policy,
-        imigrasi_task_queue=settings.imigrasi_task_queue,
-    )
-    workflow_id = permit_workflow_id(application_id)
+    application_id = permit_applications.new_application_id()
     # Reserve the row and start the workflow in one transaction: if the start fails, the
     # reservation rolls back and nothing is stored.
     async with pool.acquire() as conn, conn.transaction():
-        await permit_db.reserve(conn, application, workflow_id)
-        await documents_service.attach(conn, application_id, attached)
-        await temporal.start_workflow(
-            PermitWorkflow.run,
-            PermitRun(application=application),
-            id=workflow_id,
-            task_queue=settings.kemnaker_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-    # Ids only: the passport and names stay in the read model.
-    log.info("permit_submitted", application_id=application_id, employer_nib=nib)
+        await permit_applications.start_application(
+            conn, pool, temporal, settings, principal.scope.employer_nib, actor, body,
+            application_id,
+        )  # fmt: skip
     return await final_answers.permit_waiting_on_verification(
         pool, application_id, settings.answer_wait_seconds
     )

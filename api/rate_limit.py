@@ -1,50 +1,56 @@
-"""A token bucket per client address, in process memory: how the public certificate check
-is rate-limited. The address is a key in memory only: never stored, never logged. Each API
-process keeps its own buckets (with N replicas a client gets up to N times the rate)."""
+"""The public certificate check's rate limit: a token bucket per client, held in Postgres so
+that every API process takes from the same bucket (with N replicas a client still gets the
+one rate, not N times it).
+
+The client is known by an HMAC of its address and the current hour under a key derived from
+the session secret (every API process has the same one): no address is stored or logged, and
+one client's key changes every hour, so rows of two hours cannot be linked. A new hour starts
+a client with a full bucket, at most one burst more per hour than the rate. A bucket's row is
+deleted once it would be full again: the table holds only the clients being held back now.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import asyncpg
+
+from db import certificate_check as check_db
+
+# How long one key names one client: rows of two periods cannot be linked.
+KEY_PERIOD_SECONDS = 3600
+_KEY_PURPOSE = b"sinergi public certificate check: client keys"
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-
-
-class TokenBuckets:
+class SharedBuckets:
     def __init__(
         self,
         per_minute: float,
         burst: int,
+        secret: str,
         *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._rate = per_minute / 60.0  # tokens per second
         self._burst = float(burst)
-        self._max = max_clients
+        self._key = hmac.new(secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
         self._clock = clock
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
-    def take(self, client: str) -> float:
-        """Take one token for `client`: 0.0 when allowed, else the seconds until one is back."""
-        now = self._clock()
-        bucket = self._buckets.pop(client, None) or _Bucket(self._burst, now)
-        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
-        bucket.at = now
-        self._buckets[client] = bucket  # most recent last
-        while len(self._buckets) > self._max:
-            self._buckets.popitem(last=False)  # the longest idle: full again by now or soon
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+    def client_key(self, address: str) -> bytes:
+        period = int(self._clock() // KEY_PERIOD_SECONDS)
+        return hmac.new(self._key, f"{period}|{address}".encode(), hashlib.sha256).digest()
+
+    async def take(self, pool: asyncpg.Pool, address: str) -> float:
+        """Take one token for the client at `address`: 0.0 when allowed, else the seconds
+        until one is back."""
+        taken = await check_db.take_token(pool, self.client_key(address), self._rate, self._burst)
+        if taken.allowed:
             return 0.0
-        return (1.0 - bucket.tokens) / self._rate
+        return (1.0 - taken.tokens) / self._rate
 
 
 def retry_after(seconds: float) -> str:

@@ -1,8 +1,10 @@
 """The auditors' reports, as JSON or CSV (`?format=csv`, or `Accept: text/csv`): the
 certification funnel per UPT and programme, the funnel to work (placed within 6 months of
 release) per UPT, programme and release kind, the TKA pipeline per stage, and SLA compliance per
-step and ministry. Auditors only, within their scope: a report on a process the auditor does
-not audit is a 403; SLA compliance counts only the kinds of case they audit."""
+step and ministry, and the TKA supervision reports (active permits by province and sector,
+permits expiring soon, overdue annual reports). Auditors only, within their scope: a report on
+a process the auditor does not audit is a 403; SLA compliance counts only the kinds of case
+they audit."""
 
 from __future__ import annotations
 
@@ -23,9 +25,12 @@ from api.auth import CurrentPrincipal
 from api.deps import PoolDep
 from db import placement_reports
 from db import reports as reports_db
+from db import supervision_reports as supervision
 from db.audit_search import CaseKind
 from db.placement_reports import PlacementFunnelRow, ReleasePeriod
 from db.reports import FunnelRow, PipelineRow, ReportPeriod, SlaRow
+from db.supervision_reports import ActivePermitsRow, ExpiringPermitRow, OverdueAnnualReportRow
+from domain.clock import local_date
 from domain.custody import ReleaseKind
 from domain.errors import forbidden
 from domain.identity import Principal
@@ -52,6 +57,19 @@ class PipelineReport(BaseModel):
 
 class SlaReport(BaseModel):
     rows: list[SlaRow]
+
+
+class ActivePermitsReport(BaseModel):
+    rows: list[ActivePermitsRow]
+
+
+class ExpiringPermitsReport(BaseModel):
+    within_days: int
+    rows: list[ExpiringPermitRow]
+
+
+class OverdueAnnualReportsReport(BaseModel):
+    rows: list[OverdueAnnualReportRow]
 
 
 FormatParam = Annotated[
@@ -173,3 +191,63 @@ async def sla_compliance(
     kinds = audited_kinds(principal.scope)
     rows = await reports_db.sla_compliance(pool, kinds, period, datetime.now(UTC))
     return _answer(request, report_format, "sla-compliance", SlaReport(rows=rows), rows, SlaRow)
+
+
+@router.get("/tka-active-permits", response_model=ActivePermitsReport, responses=_CSV_RESPONSE)
+async def tka_active_permits(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    report_format: FormatParam = None,
+) -> Response:
+    """Active TKA permits (ITAS issued, not ended) per province of the work location
+    (Kemendagri code) and sector of the employer (KBLI 2020 section); `-`: not recorded on
+    the application."""
+    _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "active TKA permits")
+    rows = await supervision.active_permits(pool)
+    return _answer(request, report_format, "tka-active-permits",
+                   ActivePermitsReport(rows=rows), rows, ActivePermitsRow)  # fmt: skip
+
+
+@router.get("/tka-expiring-permits", response_model=ExpiringPermitsReport, responses=_CSV_RESPONSE)
+async def tka_expiring_permits(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    within_days: Annotated[
+        int, Query(ge=1, le=366, description="the last valid day within this many days")
+    ] = 90,
+    report_format: FormatParam = None,
+) -> Response:
+    """Active TKA permits whose last valid day falls within `within_days` (default 90) of
+    today (Jakarta), soonest first, each saying whether an extension is under review."""
+    _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "expiring TKA permits")
+    today = local_date(datetime.now(UTC))
+    rows = await supervision.expiring_permits(pool, today, within_days)
+    return _answer(request, report_format, "tka-expiring-permits",
+                   ExpiringPermitsReport(within_days=within_days, rows=rows), rows,
+                   ExpiringPermitRow)  # fmt: skip
+
+
+@router.get(
+    "/tka-overdue-annual-reports",
+    response_model=OverdueAnnualReportsReport,
+    responses=_CSV_RESPONSE,
+)
+async def tka_overdue_annual_reports(
+    request: Request,
+    principal: CurrentPrincipal,
+    _: Auditor,
+    pool: PoolDep,
+    report_format: FormatParam = None,
+) -> Response:
+    """Annual reports on the use of a TKA not filed by their due date (the employer's task
+    still open), oldest due first, with the permit's province and sector and whether the
+    report was escalated to Kemnaker's officers."""
+    _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "overdue annual reports")
+    rows = await supervision.overdue_annual_reports(pool, datetime.now(UTC))
+    return _answer(request, report_format, "tka-overdue-annual-reports",
+                   OverdueAnnualReportsReport(rows=rows), rows,
+                   OverdueAnnualReportRow)  # fmt: skip

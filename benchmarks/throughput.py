@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from benchmarks.floor import TASK_QUEUE, FloorEnrolment, FloorJourney, FloorStar
 from benchmarks.history import HistoryCount, count
 from benchmarks.report import Section, Target
 from benchmarks.stack import UPT, Bench
+from domain.clock import jakarta_today
 from domain.enrolment import Outcome, enrolment_workflow_id
 from domain.identity import Ministry, Role
 from domain.journey import journey_workflow_id
@@ -78,7 +79,8 @@ async def attend(people: People, enrolment_id: str, session: int) -> float:
     """One attendance decision; how long the API took to answer it."""
     entry = {
         "session_no": session,
-        "session_date": str(date(2026, 12, 8) + timedelta(days=session)),
+        # Never in the future, never before the seeded offering's start (45 days back).
+        "session_date": str(jakarta_today() - timedelta(days=40 - session)),
         "present": True,
     }
     began = time.perf_counter()

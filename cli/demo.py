@@ -89,11 +89,13 @@ async def run_demo(
         decision = {"decision": "approve", "reason": "eligible; cohort has places"}
         await api.call("POST", f"/enrolments/{eid}/placement", TPP, decision)
         say("TPP approved the placement")
-        start = jakarta_today()
-        for n in range(1, programme["session_count"] + 1):
+        # One session a day up to today: attendance is never dated in the future, nor before
+        # the offering started (the seeded offerings started 45 days before seeding).
+        sessions = programme["session_count"]
+        for n in range(1, sessions + 1):
             entry = {
                 "session_no": n,
-                "session_date": str(start + timedelta(days=n)),
+                "session_date": str(jakarta_today() - timedelta(days=sessions - n)),
                 "present": True,
             }
             await api.call("POST", f"/enrolments/{eid}/attendance", CASEWORKER, entry)

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     # The codec server (api/codec.py): the Temporal Web UI calls it from the browser, so its
     # origin must be allowed (CORS). The dev server's UI is on 127.0.0.1:8233 by default.
     codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+    # Development only (refused in staging and production): the dev server's Web UI has no
+    # login, so it has no token to pass; with this on, a decode from one of the origins above
+    # without a token is made as the operator "temporal-dev-ui" (and recorded as such).
+    # In development anyone on the machine can mint an operator token with the public
+    # development secret, so this gives nobody more than they had. `sinergi up` turns it on.
+    codec_dev_ui_operator: bool = False
 
     # Metrics (api/metrics.py): GET /metrics answers an operator's token, or this scrape
     # token (Prometheus cannot sign in); unset: operators only.
@@ -222,8 +228,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     delivery_batch_size: int = Field(default=20, ge=1, le=500)
     delivery_poll_seconds: float = Field(default=2.0, gt=0)
-    # The daily pass (digests of open tasks, permits expiring) runs once a day from this
-    # hour, Jakarta time; permits are announced this many days before they end.
+    # The daily notices (digests of open tasks, permits expiring) run once a day at this
+    # hour, Jakarta time (a Temporal Schedule the worker keeps up to date when it starts);
+    # permits are announced this many days before they end.
     digest_hour_wib: int = Field(default=7, ge=0, le=23)
     permit_expiry_notice_days: int = Field(default=14, ge=1)
     # Where a notice goes when nobody active holds the addressed role in its scope.
@@ -275,6 +282,11 @@ class Settings(BaseSettings):
                     f"SINERGI_SIMPONI_CALLBACK_SECRET is the development default; set the "
                     f"secret shared with SIMPONI ({live})"
                 )
+            if self.codec_dev_ui_operator:
+                problems.append(
+                    "SINERGI_CODEC_DEV_UI_OPERATOR lets the codec decode without a token for "
+                    f"the dev server's Web UI ({live}): sign the UI in and pass its token"
+                )
             if not self.payload_keys:
                 problems.append(
                     f"SINERGI_PAYLOAD_KEYS and SINERGI_PAYLOAD_KEY_ID must be set: Temporal "
@@ -319,6 +331,10 @@ class Settings(BaseSettings):
                 ("SINERGI_METRICS_TOKEN", _secret(self.metrics_token)),
                 ("SINERGI_SESSION_SECRET", _secret(self.session_secret)),
                 ("SINERGI_OIDC_CLIENT_SECRET", _secret(self.oidc_client_secret)),
+                (
+                    "SINERGI_DOCUMENTS__S3_SECRET_ACCESS_KEY",
+                    _secret(self.documents.s3_secret_access_key),
+                ),
             ):
                 if value and PLACEHOLDER in value:
                     raise ValueError(

@@ -1,6 +1,6 @@
-"""The auditors' case search: every kind of case (enrolments, inmate journeys, TKA permits)
-in one list, filtered by kind, stage, UPT, programme, employer, opening date and SLA breach,
-newest first, paginated, on the Postgres read model.
+"""The auditors' case search: every kind of case (enrolments, inmate journeys, TKA permits,
+job placements after release) in one list, filtered by kind, stage, UPT, programme,
+employer, opening date and SLA breach, newest first, paginated, on the Postgres read model.
 
 Each kind is read from its own table through the same columns; a filter on a column a kind
 does not have (a programme for a permit, an employer for an enrolment) leaves that kind out.
@@ -26,6 +26,7 @@ from db.connect import Connection
 from domain.enrolment import WORKFLOW_KIND as ENROLMENT_KIND
 from domain.journey import JOURNEY_KIND
 from domain.permit import WORKFLOW_KIND as PERMIT_KIND
+from domain.placement import PLACEMENT_KIND
 
 
 class CaseKind(StrEnum):
@@ -34,6 +35,7 @@ class CaseKind(StrEnum):
     ENROLMENT = ENROLMENT_KIND
     JOURNEY = JOURNEY_KIND
     TKA_PERMIT = PERMIT_KIND
+    PLACEMENT = PLACEMENT_KIND
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ CASE_TABLES: dict[CaseKind, _CaseTable] = {
     CaseKind.TKA_PERMIT: _CaseTable(
         CaseKind.TKA_PERMIT, "permit_applications", "application_id", "stage", "outcome", None,
         None, "employer_nib", None, "submitted_at",
+    ),
+    # Its unit is the UPT the person was released from; its programmes are a list (the
+    # programme filter leaves placements out); opened when job placement took it over.
+    CaseKind.PLACEMENT: _CaseTable(
+        CaseKind.PLACEMENT, "placements", "placement_id", "status", "outcome", "last_upt",
+        None, None, "inmate_sdp_no", "started_at",
     ),
 }  # fmt: skip
 

@@ -21,6 +21,8 @@ from pydantic import BaseModel
 from db import operations
 from db.connect import Connection
 from domain.audit_chain import (
+    EVENT_SEQ,
+    FOLLOWS_EVENT,
     GENESIS,
     AnchoredHead,
     AuditEntry,
@@ -35,6 +37,10 @@ from domain.audit_chain import (
 
 ANCHOR_CHAIN = "anchors"  # the chain_id a Break names for the anchor chain itself
 _ANCHOR_LOCK = 0x41554454  # "AUDT": one anchoring at a time (anchors form one chain)
+# Every reading of a case's chain in the case's order (domain.audit_chain.reading_key).
+READING_ORDER = f"""
+    coalesce((detail->>'{EVENT_SEQ}')::bigint, (detail->>'{FOLLOWS_EVENT}')::bigint, 0),
+    (detail->>'{EVENT_SEQ}') IS NULL, seq"""
 _ENTRY_COLUMNS = """
     chain_id, seq, entry_key, case_kind, case_id, workflow_id, run_id, kind, at, stage,
     actor_subject, actor_role, decision, reason, detail, prev_hash, hash, recorded_at
@@ -51,6 +57,17 @@ async def append(conn: Connection, entry: AuditEntry) -> bool:
         raise RuntimeError("an audit entry is appended inside the transaction it records")
     chain = entry.chain_id
     head = await _lock_head(conn, chain)
+    if EVENT_SEQ not in entry.detail and FOLLOWS_EVENT not in entry.detail:
+        # Not a case event and not told which it follows (a person's claim, a stored
+        # document): it follows the latest event the case's chain holds, if it holds any.
+        latest = await conn.fetchval(
+            f"""SELECT max(coalesce((detail->>'{EVENT_SEQ}')::bigint,
+                                    (detail->>'{FOLLOWS_EVENT}')::bigint))
+                  FROM audit_entries WHERE chain_id = $1""",  # noqa: S608 - constants
+            chain,
+        )
+        if latest is not None:
+            entry = entry.model_copy(update={"detail": entry.detail | {FOLLOWS_EVENT: latest}})
     seq = head["seq"] + 1
     recorded_at = datetime.now(UTC)
     digest = entry_hash(entry, seq, recorded_at, head["hash"])
@@ -133,6 +150,16 @@ async def anchor(conn: Connection) -> Anchor | None:
             [h.hash for h in heads],
         )
         return Anchor(anchor_no=number, at=at, head_count=len(heads), hash=chained)
+
+
+async def case_trail(conn: Connection | asyncpg.Pool, chain: str) -> list[ChainedEntry]:
+    """A case's chain in the case's own order (READING_ORDER), not the order of appending."""
+    rows = await conn.fetch(
+        f"""SELECT {_ENTRY_COLUMNS} FROM audit_entries WHERE chain_id = $1
+             ORDER BY {READING_ORDER}""",  # noqa: S608 - fixed columns and order
+        chain,
+    )
+    return [_entry(r) for r in rows]
 
 
 # ---------------------------------------------------------------- verification

@@ -64,3 +64,38 @@ async def counts(conn: Connection | asyncpg.Pool) -> dict[CheckOutcome, int]:
         "SELECT outcome, sum(lookups) AS n FROM certificate_check_counts GROUP BY outcome"
     )
     return {CheckOutcome(r["outcome"]): int(r["n"]) for r in rows}
+
+
+class Taken(BaseModel):
+    allowed: bool  # a token was taken
+    tokens: float  # left in the bucket after the look-up
+
+
+async def take_token(
+    conn: Connection | asyncpg.Pool, client_key: bytes, per_second: float, burst: float
+) -> Taken:
+    """Refill the client's bucket for the time since its last look-up (up to `burst`) and
+    take a token if there is one, in one statement: two API processes taking from one bucket
+    at once queue on its row. A bucket's first look-up also deletes the buckets that have
+    been idle long enough to be full again (they are the same as no row)."""
+    refill = (
+        "LEAST($3::float8, b.tokens + extract(epoch FROM now() - b.taken_at)::float8 * $2::float8)"
+    )
+    row = await conn.fetchrow(
+        f"""INSERT INTO public_check_buckets AS b (client_key, tokens, taken_at, allowed)
+            VALUES ($1, $3::float8 - 1, now(), true)
+            ON CONFLICT (client_key) DO UPDATE
+               SET tokens = CASE WHEN {refill} >= 1 THEN {refill} - 1 ELSE {refill} END,
+                   allowed = {refill} >= 1,
+                   taken_at = now()
+            RETURNING allowed, tokens, xmax = 0 AS inserted""",  # noqa: S608 - fixed text
+        client_key, per_second, burst,
+    )  # fmt: skip
+    assert row is not None
+    if row["inserted"]:
+        await conn.execute(
+            """DELETE FROM public_check_buckets
+                WHERE taken_at < now() - make_interval(secs => $1::float8)""",
+            burst / per_second,
+        )
+    return Taken(allowed=row["allowed"], tokens=row["tokens"])

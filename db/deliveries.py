@@ -241,6 +241,18 @@ async def dead_letters(
     return [DeadLetter(**dict(r)) for r in rows]
 
 
+async def dead_letter_of(conn: Connection | asyncpg.Pool, ref: str) -> str | None:
+    """The dead letter whose `reference` is `ref` (what the operator's page shows and
+    sends: a fallback delivery's id holds an address)."""
+    found = await conn.fetchval(
+        """SELECT delivery_id FROM deliveries
+            WHERE state = 'dead' AND left(encode(sha256(convert_to(delivery_id, 'UTF8')), 'hex'),
+                                          16) = $1""",
+        ref,
+    )
+    return str(found) if found is not None else None
+
+
 async def retry_dead(conn: Connection | asyncpg.Pool, delivery: str) -> str | None:
     """Send a dead letter again from its first attempt; the state it was in otherwise (None:
     unknown)."""

@@ -143,6 +143,35 @@ async def list_inbox(conn: Connection | asyncpg.Pool, query: InboxQuery) -> list
     return [row_to_task(r) for r in await conn.fetch(sql, *args)]
 
 
+async def list_escalations(
+    conn: Connection | asyncpg.Pool,
+    supervisor: Actor,
+    now: datetime,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[TaskRecord]:
+    """The open tasks `supervisor` oversees that need it: escalated, or past their due date
+    and not yet escalated (the escalation comes at the workflow's next timer). Scope is the
+    rule of `supervises`: any scope field in common. Escalated first, then soonest due."""
+    theirs = scope_values(supervisor.scope)
+    if supervisor.role is not Role.SUPERVISOR or not theirs:
+        return []
+    args: list[Any] = [sorted(s.value for s in OPEN_STATES), now]
+    same_scope = []
+    for kind, value in theirs.items():
+        args.append(value)
+        same_scope.append(f"t.{SCOPE_FIELDS[kind][1]} = ${len(args)}")
+    args += [limit, offset]
+    sql = f"""SELECT {TASK_COLUMNS} FROM tasks t
+               WHERE t.state = ANY($1::text[])
+                 AND (t.escalated_at IS NOT NULL OR t.due_at < $2)
+                 AND ({" OR ".join(same_scope)})
+               ORDER BY t.escalated_at IS NULL, t.due_at ASC NULLS LAST, t.task_id
+               LIMIT ${len(args) - 1} OFFSET ${len(args)}"""  # noqa: S608 - placeholders only
+    return [row_to_task(r) for r in await conn.fetch(sql, *args)]
+
+
 # ---------------------------------------------------------------- people's actions
 
 

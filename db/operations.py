@@ -39,7 +39,10 @@ async def gauges(conn: Connection | asyncpg.Pool) -> Gauges:
             GROUP BY status
            UNION ALL
            SELECT 'tka_permit', stage, count(*) FROM permit_applications
-            WHERE outcome IS NULL GROUP BY stage"""
+            WHERE outcome IS NULL GROUP BY stage
+           UNION ALL
+           SELECT 'placement', status, count(*) FROM placements
+            WHERE status <> 'closed' GROUP BY status"""
     )
     overdue = await conn.fetch(
         """SELECT kind, count(*) AS n FROM tasks

@@ -185,15 +185,18 @@ def _role_names(grants: Sequence[RoleGrant]) -> list[dict[str, str]]:
     ]
 
 
-async def _audit(
+async def audit(
     conn: Connection, subject: str, kind: str, at: datetime, actor: Actor | None,
-    detail: dict[str, Any],
+    detail: dict[str, Any], *, chain_kind: str = CHAIN_KIND,
 ) -> None:  # fmt: skip
+    """A change of the directory on the audit trail, in the chain of the person (or of the
+    employer, for its contact) it changed; `detail` names fields, never their values."""
     await audit_trail.append(
         conn,
         AuditEntry(
-            entry_key=f"person:{subject}:{uuid.uuid4().hex}",  # a person's action: written once
-            case_kind=CHAIN_KIND,
+            # A person's action: written once.
+            entry_key=f"{chain_kind}:{subject}:{uuid.uuid4().hex}",
+            case_kind=chain_kind,
             case_id=subject,
             workflow_id="directory",
             run_id=None,
@@ -243,7 +246,7 @@ async def upsert_from_claims(
                 ministry.value if ministry else None, registration.value, at, at if login else None,
             )  # fmt: skip
             await _write_roles(conn, principal.subject, grants)
-            await _audit(conn, principal.subject, "person_registered", at, None,
+            await audit(conn, principal.subject, "person_registered", at, None,
                          {"via": registration.value, "roles": _role_names(grants)})  # fmt: skip
         else:
             changed = [
@@ -271,7 +274,7 @@ async def upsert_from_claims(
                 detail: dict[str, Any] = {"via": registration.value, "fields": changed}
                 if roles_changed:
                     detail["roles"] = _role_names(grants)
-                await _audit(conn, principal.subject, "person_updated", at, None, detail)
+                await audit(conn, principal.subject, "person_updated", at, None, detail)
         person = await get_person(conn, principal.subject)
     assert person is not None
     return person
@@ -293,7 +296,7 @@ async def create_person(conn: Connection, new: PersonCreate, actor: Actor) -> Pe
         if not inserted:
             raise conflict(f"{new.subject} is already in the directory: correct them with PATCH")
         await _write_roles(conn, new.subject, new.roles)
-        await _audit(conn, new.subject, "person_added", at, actor,
+        await audit(conn, new.subject, "person_added", at, actor,
                      {"roles": _role_names(new.roles), "language": new.language.value})  # fmt: skip
         person = await get_person(conn, new.subject)
     assert person is not None
@@ -339,7 +342,7 @@ async def update_person(
         if change.language is not None:
             detail["language"] = change.language.value
         kind = "person_deactivated" if change.active is False else "person_corrected"
-        await _audit(conn, subject, kind, at, actor, detail)
+        await audit(conn, subject, kind, at, actor, detail)
         person = await get_person(conn, subject)
     assert person is not None
     return person

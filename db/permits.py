@@ -117,14 +117,14 @@ async def reserve(
                application_id, workflow_id, employer_nib, position_title, position_kind,
                tka_name, passport_no, nationality, duration_months, work_location, in_kek,
                pendamping_name, pendamping_position, employer_category, stage, submitted_by,
-               submitted_at, updated_at)
+               submitted_at, updated_at, province_code, sector)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   COALESCE($17, now()), COALESCE($17, now()))
+                   COALESCE($17, now()), COALESCE($17, now()), $18, $19)
            ON CONFLICT (application_id) DO NOTHING""",
         a.application_id, workflow_id, a.employer_nib, a.position_title, a.position_kind.value,
         a.tka_name, a.passport_no, a.nationality, a.duration_months, a.work_location, a.in_kek,
         p.name if p else None, p.position if p else None, a.employer_category.value,
-        Stage.DOCUMENT_VERIFICATION.value, a.submitted_by.subject, at,
+        Stage.DOCUMENT_VERIFICATION.value, a.submitted_by.subject, at, a.province, a.sector,
     )  # fmt: skip
 
 

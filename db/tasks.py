@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from db import audit_trail
 from db.connect import Connection
-from domain.audit_chain import AuditEntry
+from domain.audit_chain import FOLLOWS_EVENT, AuditEntry
 from domain.errors import invalid
 from domain.identity import ROLE_SCOPE, Role, Scope, ScopeKind
 from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
@@ -136,6 +136,7 @@ async def write_history(
     detail: str | None = None,
     idempotency_key: str | None = None,
     run_id: str | None = None,
+    follows_event: int | None = None,
 ) -> None:
     """One line of the task's log, and the same line in its case's audit trail, inside the
     caller's transaction. A workflow's line is keyed by `idempotency_key` (written once);
@@ -154,7 +155,9 @@ async def write_history(
     )  # fmt: skip
     if row is None:
         return
-    note = {"note": detail} if detail is not None else {}
+    note: dict[str, Any] = {"note": detail} if detail is not None else {}
+    if follows_event is not None:
+        note[FOLLOWS_EVENT] = follows_event
     await audit_trail.append(
         conn,
         AuditEntry(
@@ -202,7 +205,7 @@ async def open_task(conn: Connection, opening: TaskOpening, run_id: str | None =
         await write_history(
             conn, opening.task_id, HistoryAction.OPENED, opening.opened_at,
             detail=f"awaits {opening.required_role}", idempotency_key=f"{opening.task_id}:opened",
-            run_id=run_id,
+            run_id=run_id, follows_event=opening.follows_event,
         )  # fmt: skip
         return True
 
@@ -236,6 +239,7 @@ async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None 
             actor_subject=actor.subject if actor else None,
             actor_role=actor.role if actor else None,
             detail=detail, idempotency_key=f"{closing.task_id}:closed", run_id=run_id,
+            follows_event=closing.follows_event,
         )  # fmt: skip
         return True
 
@@ -286,6 +290,7 @@ async def escalate_task(
             conn, task.task_id, HistoryAction.ESCALATED, escalation.escalated_at,
             detail=f"overdue; routed to {escalation.routed_to}",
             idempotency_key=f"{task.task_id}:escalated", run_id=run_id,
+            follows_event=escalation.follows_event,
         )  # fmt: skip
         return True
 

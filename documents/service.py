@@ -49,6 +49,14 @@ class Unsupported(Exception):
 
 
 @dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, not yet stored."""
+
+    record: DocumentRecord
+    content: bytes
+
+
+@dataclass(frozen=True)
 class DocumentService:
     pool: asyncpg.Pool
     store: BlobStore
@@ -63,6 +71,20 @@ class DocumentService:
         chunks: AsyncIterator[bytes],
         declared_length: int | None,
     ) -> DocumentRecord:
+        return await self.store_checked(
+            await self.check(actor, kind, file_name, chunks, declared_length)
+        )
+
+    async def check(
+        self,
+        actor: Actor,
+        kind: DocumentKind,
+        file_name: str,
+        chunks: AsyncIterator[bytes],
+        declared_length: int | None,
+    ) -> CheckedUpload:
+        """Every check of an upload (owner, name, size, type by content), nothing stored: a
+        form with several files checks them all before storing any."""
         nib = actor.scope.employer_nib
         if actor.role is not Role.EMPLOYER or nib is None:
             raise DomainError(Refusal.FORBIDDEN, "only an employer uploads its documents")
@@ -91,11 +113,17 @@ class DocumentService:
             uploaded_by=actor.subject,
             uploaded_at=datetime.now(UTC),
         )
-        await self.store.put(document_id, self.cipher.seal(document_id, content))
+        return CheckedUpload(record, content)
+
+    async def store_checked(self, upload: CheckedUpload) -> DocumentRecord:
+        """Seal and store a checked upload, then write its row."""
+        record = upload.record
+        document_id = record.document_id
+        await self.store.put(document_id, self.cipher.seal(document_id, upload.content))
         async with self.pool.acquire() as conn:
             await document_db.insert(conn, record)
         # The id and kind only: the name may carry the TKA's name.
-        log.info("document_uploaded", document_id=document_id, kind=kind.value,
+        log.info("document_uploaded", document_id=document_id, kind=record.kind.value,
                  size_bytes=record.size_bytes)  # fmt: skip
         return record
 

@@ -23,6 +23,21 @@ from domain.identity import Actor
 
 GENESIS = "0" * 64  # the prev_hash of every chain's first row, and of the first anchor
 
+# The case's own order, which every reading of a chain follows (the chain's seq is the order
+# rows were appended: after a worker crash a case's rows can be appended out of its order).
+# An entry of a case event carries that event's seq (`detail.event_seq`); any other entry (a
+# task opened, claimed or closed, a document stored) the seq of the event it follows
+# (`detail.follows_event`), and reads after that event, in append order among its kind.
+EVENT_SEQ = "event_seq"
+FOLLOWS_EVENT = "follows_event"
+
+
+def reading_key(detail: dict[str, Any], seq: int) -> tuple[int, int, int]:
+    """Where an entry stands in its case's order: (event, the event itself first, append)."""
+    if EVENT_SEQ in detail:
+        return (int(detail[EVENT_SEQ]), 0, seq)
+    return (int(detail.get(FOLLOWS_EVENT, 0)), 1, seq)
+
 
 def chain_id(case_kind: str, case_id: str) -> str:
     return f"{case_kind}:{case_id}"
@@ -94,7 +109,7 @@ def event_entry(
         actor_role=event.actor.role.value if event.actor else None,
         decision=decision,
         reason=event.reason,
-        detail={"event_seq": event.seq} | detail,
+        detail={EVENT_SEQ: event.seq} | detail,
     )
 
 

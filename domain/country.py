@@ -13,6 +13,11 @@ from domain.text import RECORDED
 _ALPHA_2 = frozenset(country.alpha_2 for country in pycountry.countries)
 
 
+def is_alpha_2(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code as written (capitals, no spaces)."""
+    return code in _ALPHA_2
+
+
 def _check(value: str, info: ValidationInfo) -> str:
     if info.context and info.context.get(RECORDED):
         return value  # read back from a history: as it was written

@@ -204,6 +204,21 @@ def check_attendance(state: EnrolmentState, programme: Programme, entry: Attenda
         raise conflict(f"attendance for session {entry.session_no} is already recorded")
 
 
+def check_session_date(session_date: date, offering: Offering | None, today: date) -> None:
+    """A session happened: not after today (Jakarta), not before its offering started.
+
+    Checked where a person records attendance (the API and the pages), not by the workflow's
+    validator: validators run again on replay, and recorded histories hold sessions dated
+    before this rule existed. `offering` is None when the case's UPT no longer offers it."""
+    if session_date > today:
+        raise invalid(f"session_date: {session_date} is in the future (today is {today})")
+    if offering is not None and session_date < offering.planned_start:
+        raise invalid(
+            f"session_date: {session_date} is before the offering of {offering.programme_code} "
+            f"at {offering.upt_code} started ({offering.planned_start})"
+        )
+
+
 def check_module(state: EnrolmentState, programme: Programme, entry: ModuleCompletionInput) -> None:
     action = "completing a module"
     require_role(entry.actor, {Role.KEMNAKER_INSTRUCTOR}, action)

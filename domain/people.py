@@ -182,6 +182,28 @@ class LanguageChoice(BaseModel):
     language: Language
 
 
+class EmployerContact(BaseModel):
+    """Where an employer (by NIB) wants the reminders about its applications to go, besides
+    the people holding the employer role for it."""
+
+    employer_nib: str
+    email: str
+    language: Language
+    updated_by: str
+    updated_at: datetime
+
+
+class ContactChange(BaseModel):
+    """An employer sets its contact e-mail (and the language of the reminders sent there)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(description="a department's address, e.g. hrd@example.co.id")
+    language: Language = Language.INDONESIAN
+
+    _email = field_validator("email")(_check_email)
+
+
 class Profile(BaseModel):
     """What a login's verified claims say about a person beyond roles and scope."""
 

@@ -19,6 +19,7 @@ from domain.enrolment import AwaitedWork, Escalation
 from domain.identity import Actor, HumanInput, Role
 from domain.permit_life import AnnualReport, DocumentRef, ExtensionRound
 from domain.permit_policy import PermitPolicy
+from domain.permit_supervision import KbliSection, ProvinceCode
 from domain.text import Code, Name, Reason
 
 WORKFLOW_KIND = "tka_permit"
@@ -117,6 +118,14 @@ class PermitApplicationFields(BaseModel):
     nationality: CountryCode = Field(description="ISO 3166-1 alpha-2 code, e.g. IN")
     duration_months: StrictInt = Field(ge=1, le=120)  # bounded by the submission rule
     work_location: Name
+    # For the TKA supervision reports (domain/permit_supervision.py); optional, because
+    # applications sent before they existed have neither.
+    province: ProvinceCode | None = Field(
+        default=None, description="the work location's province: Kemendagri code, e.g. 36"
+    )
+    sector: KbliSection | None = Field(
+        default=None, description="the employer's business sector: KBLI 2020 section, e.g. C"
+    )
     in_kek: StrictBool = False  # special economic zone: a longer permit is allowed
     pendamping: Pendamping | None = None
     employer_category: EmployerCategory = EmployerCategory.COMPANY

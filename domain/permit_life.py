@@ -25,6 +25,10 @@ LIFE_PATCH = "permit-life-v1"
 PAYMENT_TASK_PATCH = "permit-payment-task-v1"
 PAYMENT_TASK = "payment"
 
+# DKPTKA for an approved extension's new period: a bill and a "pay DKPTKA" task before SIMKIM
+# extends the ITAS (before it, an approved extension was granted at once, unbilled).
+EXTENSION_BILLING_PATCH = "permit-extension-billing-v1"
+
 # Inbox task kinds of the active permit.
 ANNUAL_REPORT_TASK = "annual_report"
 EXTENSION_VERIFICATION_TASK = "extension_verification"
@@ -125,6 +129,7 @@ class AnnualReport(BaseModel):
 class ExtensionStep(StrEnum):
     VERIFICATION = "verification"  # Kemnaker verifier
     APPROVAL = "approval"  # Kemnaker director
+    PAYMENT = "payment"  # DKPTKA for the new period (since EXTENSION_BILLING_PATCH)
     GRANTING = "granting"  # SIMKIM extends the ITAS
     GRANTED = "granted"
     REFUSED = "refused"
@@ -132,7 +137,12 @@ class ExtensionStep(StrEnum):
 
 
 OPEN_EXTENSION_STEPS = frozenset(
-    {ExtensionStep.VERIFICATION, ExtensionStep.APPROVAL, ExtensionStep.GRANTING}
+    {
+        ExtensionStep.VERIFICATION,
+        ExtensionStep.APPROVAL,
+        ExtensionStep.PAYMENT,
+        ExtensionStep.GRANTING,
+    }
 )
 
 
@@ -150,3 +160,8 @@ class ExtensionRound(BaseModel):
     escalated: bool = False
     decided_reason: str | None = None
     new_valid_until: date | None = None
+    # The new period's DKPTKA bill (also the case's current `billing`) and its payment.
+    billing_code: str | None = None
+    amount_usd: int | None = None
+    payment_due: datetime | None = None
+    payment_id: str | None = None

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from domain.clock import local_date
 from domain.errors import conflict, forbidden, invalid
 from domain.identity import Actor, Role
-from domain.permit import PermitApplicationFields, PermitState, Stage
+from domain.permit import PaymentConfirmation, PermitApplicationFields, PermitState, Stage
 from domain.permit_life import (
     OPEN_EXTENSION_STEPS,
     AnnualReport,
@@ -44,6 +44,35 @@ def current_extension(state: PermitState) -> ExtensionRound | None:
     if state.extensions and state.extensions[-1].step in OPEN_EXTENSION_STEPS:
         return state.extensions[-1]
     return None
+
+
+def billed_extension(state: PermitState) -> ExtensionRound | None:
+    """The extension whose new period's DKPTKA bill is open, if any: a SIMPONI confirmation
+    during the active permit is for it."""
+    current = current_extension(state)
+    if current is not None and current.step is ExtensionStep.PAYMENT and current.billing_code:
+        return current
+    return None
+
+
+def check_extension_payment(
+    current: ExtensionRound, payment: PaymentConfirmation, now: datetime
+) -> None:
+    """A confirmation applies to the extension's open bill, in full, before it expired."""
+    if payment.billing_code != current.billing_code:
+        raise invalid(f"billing code {payment.billing_code} is not this application's bill")
+    if current.payment_id is not None:
+        raise conflict(f"bill {payment.billing_code} is already settled")
+    assert current.payment_due is not None
+    if now >= current.payment_due:
+        raise conflict(
+            f"bill {payment.billing_code} expired at {current.payment_due.isoformat()}; the "
+            "payment is refused and must be refunded"
+        )
+    if payment.amount_usd != current.amount_usd:
+        raise invalid(
+            f"paid US${payment.amount_usd}, billed US${current.amount_usd}: a bill is paid in full"
+        )
 
 
 def granted_extensions(state: PermitState) -> int:

@@ -8,9 +8,11 @@ run the decision rules, so a refused decision never enters history. Each refusal
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.clock import local_date
+from domain.country import is_alpha_2
 from domain.errors import conflict, forbidden, invalid
 from domain.identity import Actor, Ministry, Role, Scope
 from domain.permit import (
@@ -49,30 +51,81 @@ def check_nib(nib: str | None) -> str:
     return nib
 
 
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule of domain.md's step 1 against one submission: the form field it is about,
+    its verdict, the catalogue key a page words it with (`rule.<key>.ok` / `.fail`, with
+    `params`), and the sentence the API's 422 says when it fails."""
+
+    field: str
+    ok: bool
+    key: str
+    params: dict[str, object]
+    problem: str
+
+
+def submission_checks(
+    *,
+    position_title: str,
+    position_kind: PositionKind,
+    duration_months: int,
+    in_kek: bool,
+    pendamping_named: bool,
+    passport_no: str,
+    nationality: str,
+    policy: PermitPolicy,
+) -> list[RuleCheck]:
+    """Every rule of step 1 with its verdict: what the API refuses with, what the employer's
+    form shows beside each field and what a reviewer's task page lists."""
+    closed = _normalised(position_title) in {_normalised(p) for p in policy.closed_positions}
+    limit = policy.max_duration_months_kek if in_kek else policy.max_duration_months
+    where = "in a special economic zone (KEK)" if in_kek else "outside a KEK"
+    exempt = position_kind in _NO_PENDAMPING_NEEDED
+    return [
+        RuleCheck(
+            "position_title", not closed, "closed_position", {"position": position_title},
+            f"position {position_title!r} is closed to foreign workers; "
+            "personnel and HR positions must be held by Indonesian citizens",
+        ),
+        RuleCheck(
+            "duration_months", duration_months <= limit,
+            "duration_kek" if in_kek else "duration",
+            {"months": duration_months, "limit": limit},
+            f"duration {duration_months} months exceeds the {limit}-month limit {where}",
+        ),
+        RuleCheck(
+            "pendamping_name", pendamping_named or exempt,
+            "pendamping_exempt" if exempt else "pendamping", {},
+            f"a pendamping (Indonesian companion worker) must be named for a "
+            f"{position_kind.value} position; only directors and commissioners are exempt",
+        ),
+        RuleCheck(
+            "passport_no", bool(PASSPORT_PATTERN.match(passport_no)), "passport", {},
+            "the passport number is malformed: 6 to 9 capital letters or digits, no spaces",
+        ),
+        RuleCheck(
+            "nationality", is_alpha_2(nationality), "nationality", {"code": nationality},
+            f"{nationality!r} is not an ISO 3166-1 alpha-2 country code (e.g. IN, CN, JP, KR)",
+        ),
+    ]  # fmt: skip
+
+
+def checks_of(fields: PermitApplicationFields, policy: PermitPolicy) -> list[RuleCheck]:
+    return submission_checks(
+        position_title=fields.position_title,
+        position_kind=fields.position_kind,
+        duration_months=fields.duration_months,
+        in_kek=fields.in_kek,
+        pendamping_named=fields.pendamping is not None,
+        passport_no=fields.passport_no,
+        nationality=fields.nationality,
+        policy=policy,
+    )
+
+
 def submission_problems(fields: PermitApplicationFields, policy: PermitPolicy) -> list[str]:
     """Every rule of domain.md's step 1 the submission breaks, each as a sentence to act on."""
-    problems: list[str] = []
-    if _normalised(fields.position_title) in {_normalised(p) for p in policy.closed_positions}:
-        problems.append(
-            f"position {fields.position_title!r} is closed to foreign workers; "
-            "personnel and HR positions must be held by Indonesian citizens"
-        )
-    limit = policy.max_duration_months_kek if fields.in_kek else policy.max_duration_months
-    if fields.duration_months > limit:
-        where = "in a special economic zone (KEK)" if fields.in_kek else "outside a KEK"
-        problems.append(
-            f"duration {fields.duration_months} months exceeds the {limit}-month limit {where}"
-        )
-    if fields.pendamping is None and fields.position_kind not in _NO_PENDAMPING_NEEDED:
-        problems.append(
-            f"a pendamping (Indonesian companion worker) must be named for a "
-            f"{fields.position_kind.value} position; only directors and commissioners are exempt"
-        )
-    if not PASSPORT_PATTERN.match(fields.passport_no):
-        problems.append(
-            "the passport number is malformed: 6 to 9 capital letters or digits, no spaces"
-        )
-    return problems
+    return [c.problem for c in checks_of(fields, policy) if not c.ok]
 
 
 def check_submission(fields: PermitApplicationFields, nib: str | None, policy: PermitPolicy) -> str:

@@ -48,6 +48,9 @@ class TaskOpening(BaseModel):
     scope: Scope
     opened_at: datetime
     due_at: datetime | None = None
+    # The case's event seq this follows (the audit trail's reading order); None from a
+    # workflow that predates it (the trail then places it after the chain's latest event).
+    follows_event: int | None = None
 
 
 class TaskClosing(BaseModel):
@@ -61,6 +64,7 @@ class TaskClosing(BaseModel):
     decision: str | None = None
     actor: Actor | None = None
     reason: str | None = None
+    follows_event: int | None = None  # as TaskOpening's
 
 
 class TaskEscalation(BaseModel):
@@ -72,6 +76,7 @@ class TaskEscalation(BaseModel):
     escalated_at: datetime
     routed_to: Role
     message: str
+    follows_event: int | None = None  # as TaskOpening's
 
 
 class DueDateRequest(BaseModel):

@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import structlog
 
-from config.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Environment, Settings
 from stack.postgres import (
     DATABASE_NAME,
     EmbeddedPostgres,
@@ -238,6 +238,10 @@ class EmbeddedStack:
             env["SINERGI_CODEC_CORS_ORIGINS"] = json.dumps(
                 [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
             )
+        # That UI has no login, so no token to pass: in development the codec decodes for its
+        # origin as the operator "temporal-dev-ui" (api/codec.py; refused in production).
+        if s.environment is Environment.DEVELOPMENT:
+            env.setdefault("SINERGI_CODEC_DEV_UI_OPERATOR", "true")
         return env
 
     async def _wait_for_api(self, api_url: str) -> None:

@@ -13,10 +13,16 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowHandle
 from temporalio.converter import DataConverter
+from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Environment, Settings
 
 S = TypeVar("S")
+
+# How long a case may take to settle after a step, for every poll of the tests: by the clock
+# (a loaded machine runs fewer polls in it, never fewer seconds), generous because only a
+# failing test waits it out.
+SETTLE_SECONDS = 60.0
 
 # What every test client, worker and replayer uses: the application's own converter
 # (pydantic, payloads encrypted with the test key), so tests see what production stores.
@@ -63,6 +69,17 @@ async def until(
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}; {called} is {state!r}")
         await asyncio.sleep(0.02)
+
+
+async def terminate(handle: WorkflowHandle[Any, Any], reason: str = "test finished") -> None:
+    """End a test's workflow, whether or not it finished meanwhile: a case can complete
+    between the describe that found it running and this call (a teardown race that once
+    failed a clean clone's run), and then there is nothing left to end."""
+    try:
+        await handle.terminate(reason=reason)
+    except RPCError as error:
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
 
 
 def idle(raw: DescribeWorkflowExecutionResponse) -> bool:

@@ -15,6 +15,7 @@ from config.settings import (
     Environment,
     Settings,
 )
+from documents.settings import DocumentSettings
 from tests.live_settings import live_settings, live_values
 
 
@@ -79,8 +80,19 @@ def test_live_environments_load_with_every_secret_set(environment: Environment) 
             {"payload_keys": {"live-1": SecretStr(DEV_KEY)}},
             "SINERGI_PAYLOAD_KEYS holds the development key",
         ),
+        (
+            {"codec_dev_ui_operator": True},
+            "SINERGI_CODEC_DEV_UI_OPERATOR lets the codec decode without a token",
+        ),
     ],
-    ids=["jwt-secret", "session-secret", "simponi-secret", "no-payload-keys", "dev-payload-key"],
+    ids=[
+        "jwt-secret",
+        "session-secret",
+        "simponi-secret",
+        "no-payload-keys",
+        "dev-payload-key",
+        "codec-dev-ui-operator",
+    ],
 )
 def test_live_environments_refuse_each_development_secret_at_load(
     environment: Environment, change: dict[str, Any], refusal: str
@@ -129,3 +141,12 @@ def test_every_secret_is_a_secret_str_and_never_printed(monkeypatch: pytest.Monk
 def test_development_accepts_the_development_secret() -> None:
     settings = Settings(environment=Environment.DEVELOPMENT)
     assert settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+def test_the_document_stores_example_secret_is_refused_in_production() -> None:
+    """.env.example's CHANGE-ME for the S3 secret key would otherwise reach the object store."""
+    live = live_values(Environment.PRODUCTION)
+    placeholder = DocumentSettings(s3_secret_access_key=SecretStr("CHANGE-ME-documents-key"))
+    with pytest.raises(ValidationError, match="SINERGI_DOCUMENTS__S3_SECRET_ACCESS_KEY"):
+        Settings(**live, documents=placeholder)
+    assert Settings(**live, documents=DocumentSettings(s3_secret_access_key=SecretStr("x" * 40)))

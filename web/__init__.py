@@ -46,16 +46,22 @@ STATIC = Path(__file__).parent / "static"
 def install_workspace(app: FastAPI, settings: Settings) -> None:
     # Imported here: the page modules import api modules, which import nothing of web/.
     from web import (
+        application_pages,
         audit_pages,
         auth_pages,
         certificate_check_pages,
         cohort_pages,
         docs,
+        employer_contact_pages,
         enrol_pages,
         enrolment_pages,
+        escalation_pages,
+        handover_pages,
         inbox_pages,
+        incident_pages,
         journey_pages,
         notification_pages,
+        people_pages,
         permit_pages,
         report_pages,
         task_pages,
@@ -87,7 +93,13 @@ def install_workspace(app: FastAPI, settings: Settings) -> None:
         report_pages,
         certificate_check_pages,
         notification_pages,
+        application_pages,  # before permit_pages: /permohonan/baru is no application id
         permit_pages,
+        handover_pages,
+        escalation_pages,
+        people_pages,
+        employer_contact_pages,
+        incident_pages,
     )
     for module in pages:
         app.include_router(module.router)

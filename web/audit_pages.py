@@ -111,10 +111,11 @@ async def case_page(
         verification = await trail_api.verify_case(
             case_kind.value, case_id, pool=pool, auditor=auditor
         )
+        trail = await trail_api.case_trail(case_kind.value, case_id, pool=pool, auditor=auditor)
         no_trail = None
     except DomainError as error:  # a case with no trail yet: say so, the history stands
-        verification, no_trail = None, error.message
+        verification, trail, no_trail = None, None, error.message
     return render(request, "audit_case.html", {
         "history": history, "consistency": consistency, "verification": verification,
-        "no_trail": no_trail,
+        "no_trail": no_trail, "trail": trail,
     })  # fmt: skip

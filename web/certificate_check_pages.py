@@ -2,9 +2,9 @@
 
 No sign-in. `GET /cek-sertifikat` is the form (`?no=` fills the number in: the QR code on a
 handover package links here with the number only); `POST /cek-sertifikat` answers with the
-same `check_certificate` as `POST /public/certificate-check`, the same per-client bucket and
-the same counting. The number and the date of birth travel in the form's body, never in a
-URL; an unknown number and a wrong date of birth render the same page.
+same `check_certificate` as `POST /public/certificate-check`, the same per-client bucket
+(in Postgres) and the same counting. The number and the date of birth travel in the form's
+body, never in a URL; an unknown number and a wrong date of birth render the same page.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def check_submit(
         ]
         return _page(request, 422, number=number, errors=errors)
     today = local_date(datetime.now(UTC))
-    wait = limited(request)
+    wait = await limited(request, pool)
     if wait:
         await count_limited(pool, today)
         page = _page(request, 429, number=number, limited=retry_after(wait))

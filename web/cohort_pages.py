@@ -2,128 +2,92 @@
 downloadable file of the rejected rows.
 
 The file is read by the CLI's own parser (cli/cohort.parse_cohort: header
-`inmate_sdp_no,programme_code,reason`, rows the file gets wrong named by line); its rows go
-in chunks through `api.cohorts.enrol_cohort`, the JSON route's function, so every row passes
-the same rules and answers the same way (accepted / already enrolled / rejected with the
-reason). The upload answers at once with a progress page; htmx polls the progress fragment
-(without JavaScript, the page's "refresh" link does the same).
+`inmate_sdp_no,programme_code,reason`, rows the file gets wrong named by line). The job and
+its rows are stored in Postgres (db/cohort_uploads.py) and sent in chunks through
+`api.cohorts.enrol_cohort`, the JSON route's function (services/cohort_uploads.py), so every
+row passes the same rules and answers the same way. The upload answers at once with a
+progress page; htmx polls the progress fragment (without JavaScript, the page's "refresh"
+link does the same).
 
-The jobs live in this process's memory (`app.state.cohort_jobs`) for `JOB_KEEP` uploads:
-enough for one API process; several API processes behind a balancer would need sticky
-sessions or a table (not built). Only the person who uploaded sees a job.
+Progress, results and the rejected rows are read from the database: any API process shows
+them, and they survive a restart; a run whose process stopped is taken over by the process
+that next shows the job (its lease ran out). A job is seen by the caseworkers of the UPT it
+was uploaded in; anyone else is told there is no such upload (404).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import secrets
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import asyncpg
-import structlog
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
-from temporalio.client import Client
 
-from api import cohorts as cohort_api
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from cli.cohort import (
     CohortFileError,
     CohortRow,
     Rejected,
-    chunks,
     parse_cohort,
     write_rejected_rows,
 )
-from config.settings import Settings
-from domain.errors import DomainError, not_found
+from db import cohort_uploads as upload_db
+from domain.errors import not_found
 from domain.identity import Principal, Role
-from domain.registries import SdpRegistry
+from services import cohort_uploads as runs
 from web.navigation import NAV, NavItem
 from web.render import PageRouter, check_csrf, render
 from web.session import PagePrincipal
 
-log = structlog.get_logger(__name__)
 router = PageRouter()
 Csrf = Annotated[None, Depends(check_csrf)]
 COHORT = "/kohort"
 NAV.append(NavItem("nav.cohort", COHORT, frozenset({Role.CASEWORKER})))
-CHUNK_ROWS = 50  # rows per call: the bar moves at least every chunk
-JOB_KEEP = 50
 MAX_UPLOAD_BYTES = 5_000_000
 
 
-@dataclass
-class CohortJob:
-    job_id: str
-    subject: str
-    file_name: str
-    total: int
-    done: int = 0
-    accepted: int = 0
-    already_enrolled: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    finished: bool = False
-    failure: str | None = None  # why the run stopped early, if it did
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.total == 0 else round(100 * self.done / self.total)
-
-
-def _jobs(request: Request) -> dict[str, CohortJob]:
+def _runs(request: Request) -> runs.Runs:
     state = request.app.state
-    if not hasattr(state, "cohort_jobs"):
-        state.cohort_jobs = {}
-        state.cohort_tasks = set()
-    jobs: dict[str, CohortJob] = state.cohort_jobs
-    return jobs
+    if not hasattr(state, "cohort_runs"):
+        state.cohort_runs = runs.Runs()
+    found: runs.Runs = state.cohort_runs
+    return found
 
 
-def _job(request: Request, principal: Principal, job_id: str) -> CohortJob:
-    job = _jobs(request).get(job_id)
-    if job is None or job.subject != principal.subject:
-        raise not_found(f"there is no cohort upload {job_id} of yours")
+async def _job(
+    request: Request, principal: Principal, pool: asyncpg.Pool, job_id: str
+) -> upload_db.UploadProgress:
+    """The job, for a caseworker of its UPT; resumed here if its run was abandoned."""
+    job = await upload_db.get_upload(pool, job_id)
+    if (
+        job is None
+        or not principal.has_role(Role.CASEWORKER)
+        or principal.scope.upt != job.upt_code
+    ):
+        raise not_found(f"there is no cohort upload {job_id} of your UPT")
+    app = request.app.state
+    await runs.resume_if_abandoned(_runs(request), job, app.settings, pool, app.temporal, app.sdp)
     return job
 
 
-async def _run(
-    job: CohortJob,
-    rows: list[CohortRow],
-    principal: Principal,
-    settings: Settings,
-    pool: asyncpg.Pool,
-    temporal: Client,
-    sdp: SdpRegistry,
-) -> None:
-    """Send the rows chunk by chunk; a failure stops the run and is shown, never hidden."""
-    try:
-        actor = await acting_as(Role.CASEWORKER)(principal)
-        for chunk in chunks(rows, CHUNK_ROWS):
-            batch = cohort_api.CohortBatch(rows=[row.body() for row in chunk])
-            answer = await cohort_api.enrol_cohort(
-                batch, principal, actor, settings, pool, temporal, sdp
-            )
-            for row, result in zip(chunk, answer.results, strict=True):
-                if result.status is cohort_api.RowStatus.REJECTED:
-                    job.rejected.append(
-                        Rejected(row.line, row.inmate_sdp_no, row.programme_code,
-                                 result.reason or "rejected")
-                    )  # fmt: skip
-            job.accepted += answer.accepted
-            job.already_enrolled += answer.already_enrolled
-            job.done += len(chunk)
-    except DomainError as error:
-        job.failure = error.message
-    except Exception as error:
-        log.exception("cohort_upload_failed", job_id=job.job_id)
-        job.failure = f"the upload stopped: {type(error).__name__}; send the file again"
-    finally:
-        job.rejected.sort(key=lambda r: r.line)
-        job.finished = True
+async def _progress(pool: asyncpg.Pool, job: upload_db.UploadProgress) -> dict[str, Any]:
+    """The progress fragment's context: the rejected rows once the job is finished."""
+    rejected = await upload_db.rejected_rows(pool, job.job_id) if job.finished else []
+    return {"job": job, "rejected": rejected}
+
+
+def _rows(rows: list[CohortRow], bad: list[Rejected]) -> list[upload_db.UploadRow]:
+    sent = [upload_db.UploadRow(r.line, r.inmate_sdp_no, r.programme_code, r.reason)
+            for r in rows]  # fmt: skip
+    refused = [
+        upload_db.UploadRow(r.line, r.inmate_sdp_no, r.programme_code, "", upload_db.REJECTED,
+                            r.reason)
+        for r in bad
+    ]  # fmt: skip
+    return sorted(sent + refused, key=lambda r: r.line)
 
 
 @router.get(COHORT, response_class=HTMLResponse)
@@ -166,36 +130,45 @@ async def upload(
     if errors:
         context = {"columns": "inmate_sdp_no,programme_code,reason", "errors": errors}
         return render(request, "cohort_upload.html", context, status_code=422)
-    job = CohortJob(secrets.token_urlsafe(12), principal.subject, name, len(rows) + len(bad))
-    job.rejected.extend(bad)
-    job.done = len(bad)
-    jobs = _jobs(request)
-    jobs[job.job_id] = job
-    while len(jobs) > JOB_KEEP:
-        jobs.pop(next(iter(jobs)))
-    task = asyncio.create_task(_run(job, rows, principal, settings, pool, temporal, sdp))
-    tasks: set[asyncio.Task[None]] = request.app.state.cohort_tasks
-    tasks.add(task)  # keep a reference until it finishes
-    task.add_done_callback(tasks.discard)
-    return RedirectResponse(f"{COHORT}/{job.job_id}", status_code=303)
+    job_id = secrets.token_urlsafe(12)
+    new_upload = upload_db.NewUpload(
+        job_id=job_id, upt_code=principal.scope.upt or "-", uploaded_by=principal.subject,
+        file_name=name,
+    )  # fmt: skip
+    holder = runs.new_holder()
+    async with pool.acquire() as conn:
+        await upload_db.create_upload(conn, new_upload, _rows(rows, bad))
+        await upload_db.take_lease(conn, job_id, holder, runs.LEASE_SECONDS)
+    runs.start_run(_runs(request), job_id, principal, settings, pool, temporal, sdp, holder)
+    return RedirectResponse(f"{COHORT}/{job_id}", status_code=303)
 
 
 @router.get(COHORT + "/{job_id}", response_class=HTMLResponse)
-async def job_page(request: Request, job_id: str, principal: PagePrincipal) -> HTMLResponse:
-    return render(request, "cohort_job.html", {"job": _job(request, principal, job_id)})
+async def job_page(
+    request: Request, job_id: str, principal: PagePrincipal, pool: PoolDep
+) -> HTMLResponse:
+    job = await _job(request, principal, pool, job_id)
+    return render(request, "cohort_job.html", await _progress(pool, job))
 
 
 @router.get(COHORT + "/{job_id}/kemajuan", response_class=HTMLResponse)
-async def job_progress(request: Request, job_id: str, principal: PagePrincipal) -> HTMLResponse:
+async def job_progress(
+    request: Request, job_id: str, principal: PagePrincipal, pool: PoolDep
+) -> HTMLResponse:
     """The progress fragment htmx swaps in (it polls itself until the job is finished)."""
-    return render(request, "_cohort_progress.html", {"job": _job(request, principal, job_id)})
+    job = await _job(request, principal, pool, job_id)
+    return render(request, "_cohort_progress.html", await _progress(pool, job))
 
 
 @router.get(COHORT + "/{job_id}/ditolak.csv")
-async def rejected_rows(request: Request, job_id: str, principal: PagePrincipal) -> Response:
-    job = _job(request, principal, job_id)
+async def rejected_rows(
+    request: Request, job_id: str, principal: PagePrincipal, pool: PoolDep
+) -> Response:
+    job = await _job(request, principal, pool, job_id)
+    rejected = [Rejected(r.line, r.inmate_sdp_no, r.programme_code, r.result_reason or "rejected")
+                for r in await upload_db.rejected_rows(pool, job_id)]  # fmt: skip
     out = io.StringIO(newline="")
-    write_rejected_rows(out, job.rejected)
+    write_rejected_rows(out, rejected)
     stem = job.file_name.rsplit(".", 1)[0] or "cohort"
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
     return Response(

@@ -557,6 +557,500 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.visa_hold": ("Visa ditunda", "Visa on hold"),
     "stage.awaiting_arrival": ("Kedatangan dan ITAS", "Arrival and ITAS"),
     "stage.active": ("Izin aktif", "Active permit"),
+    # employer branch: the application form, drafts, rule checks, reviewers' task pages
+    "application.title": ("Permohonan baru", "New application"),
+    "application.new": ("Buat permohonan baru", "Start a new application"),
+    "application.intro": (
+        "Isi data TKA dan unggah dokumennya. Simpan sebagai draf untuk dilanjutkan nanti; "
+        "aturan diperiksa saat permohonan dikirim.",
+        "Fill in the TKA's details and upload the documents. Save a draft to go on later; "
+        "the rules are checked when the application is sent.",
+    ),
+    "application.saved": ("Draf tersimpan.", "Draft saved."),
+    "application.position": ("Jabatan dan lokasi kerja", "Position and work location"),
+    "application.position_title": ("Nama jabatan", "Position title"),
+    "application.position_title_hint": (
+        "Jabatan berikut tertutup bagi TKA: {closed}.",
+        "These positions are closed to foreign workers: {closed}.",
+    ),
+    "application.position_kind": ("Jenis jabatan", "Kind of position"),
+    "application.work_location": ("Lokasi kerja", "Work location"),
+    "application.province": ("Provinsi lokasi kerja", "Province of the work location"),
+    "application.province_hint": (
+        "Untuk laporan pengawasan TKA per provinsi.",
+        "For the TKA supervision reports by province.",
+    ),
+    "application.sector": ("Sektor usaha (KBLI 2020)", "Business sector (KBLI 2020)"),
+    "application.sector_hint": (
+        "Kategori KBLI bidang usaha utama perusahaan, untuk laporan pengawasan TKA per sektor.",
+        "The KBLI section of the company's main business line, for the supervision reports.",
+    ),
+    "application.choose": ("— pilih —", "— choose —"),
+    "application.duration_months": ("Jangka waktu (bulan)", "Duration (months)"),
+    "application.duration_hint": (
+        "Paling lama {max} bulan; di Kawasan Ekonomi Khusus (KEK) paling lama {kek} bulan.",
+        "At most {max} months; in a special economic zone (KEK) at most {kek} months.",
+    ),
+    "application.in_kek": (
+        "Lokasi kerja di Kawasan Ekonomi Khusus (KEK)",
+        "The work location is in a special economic zone (KEK)",
+    ),
+    "application.employer_category": ("Jenis pemberi kerja", "Kind of employer"),
+    "application.employer_category_hint": (
+        "Instansi pemerintah, perwakilan negara asing, badan internasional, lembaga sosial atau "
+        "keagamaan dan jabatan pendidikan tertentu dibebaskan dari DKPTKA.",
+        "Government bodies, foreign missions, international bodies, social or religious bodies "
+        "and certain education posts are exempt from DKPTKA.",
+    ),
+    "application.tka": ("Tenaga kerja asing", "Foreign worker"),
+    "application.tka_name": ("Nama sesuai paspor", "Name as in the passport"),
+    "application.passport_no": ("Nomor paspor", "Passport number"),
+    "application.passport_hint": (
+        "6 sampai 9 huruf kapital atau angka, tanpa spasi.",
+        "6 to 9 capital letters or digits, no spaces.",
+    ),
+    "application.nationality": ("Kewarganegaraan", "Nationality"),
+    "application.nationality_hint": (
+        "Kode negara ISO 3166 alpha-2, mis. IN, CN, JP, KR.",
+        "ISO 3166 alpha-2 country code, e.g. IN, CN, JP, KR.",
+    ),
+    "application.pendamping": ("Tenaga kerja pendamping", "Pendamping (companion worker)"),
+    "application.pendamping_hint": (
+        "Wajib ditunjuk kecuali jabatan direktur atau komisaris.",
+        "Must be named unless the position is director or commissioner.",
+    ),
+    "application.pendamping_name": ("Nama pendamping", "Pendamping's name"),
+    "application.pendamping_position": ("Jabatan pendamping", "Pendamping's position"),
+    "application.uploaded": ("Sudah diunggah: {name}", "Uploaded: {name}"),
+    "application.choose_again": (
+        "Tidak ada berkas yang disimpan; pilih berkas lagi.",
+        "No file was stored; choose the files again.",
+    ),
+    "application.submit": ("Kirim permohonan", "Send the application"),
+    "application.save": ("Simpan draf", "Save draft"),
+    "application.drafts": ("Draf", "Drafts"),
+    "application.problem.required": (
+        "wajib diisi (paling sedikit 2 karakter)",
+        "required (at least 2 characters)",
+    ),
+    "application.problem.number": ("isi dengan jumlah bulan, mis. 24", "give months, e.g. 24"),
+    "application.problem.choose": ("pilih salah satu pilihan", "choose one of the options"),
+    "application.draft_of": (
+        "Draf {position} (disimpan {when})",
+        "Draft {position} (saved {when})",
+    ),
+    "application.draft_untitled": ("tanpa jabatan", "no position yet"),
+    "position.director": ("Direktur", "Director"),
+    "position.commissioner": ("Komisaris", "Commissioner"),
+    "position.manager": ("Manajer", "Manager"),
+    "position.professional": ("Profesional", "Professional"),
+    "position.technician": ("Teknisi", "Technician"),
+    "position.educator": ("Pendidik", "Educator"),
+    "category.company": ("Perusahaan", "Company"),
+    "category.government": ("Instansi pemerintah", "Government body"),
+    "category.foreign_mission": ("Perwakilan negara asing", "Foreign mission"),
+    "category.international_body": ("Badan internasional", "International body"),
+    "category.social_religious": ("Lembaga sosial atau keagamaan", "Social or religious body"),
+    "category.education": ("Lembaga pendidikan", "Education"),
+    "permit.termination_hint": (
+        "Mengakhiri izin sebelum waktunya: Imigrasi menerbitkan EPO dan ITAS berakhir. "
+        "Tidak dapat dibatalkan.",
+        "Ending the permit early: Imigrasi issues an EPO and the ITAS ends. This cannot be undone.",
+    ),
+    "permit.termination_confirm": (
+        "Saya mengerti izin ini berakhir dan TKA harus keluar dengan EPO",
+        "I understand the permit ends and the TKA leaves on an exit permit (EPO)",
+    ),
+    "permit.termination_unconfirmed": (
+        "Centang konfirmasi untuk mengakhiri izin; tidak ada yang diubah",
+        "Tick the confirmation to end the permit; nothing was changed",
+    ),
+    "permit.terminate": ("Akhiri izin", "End the permit"),
+    "task.choice.question": ("Keputusan", "Decision"),
+    "task.choice.approve": ("Setujui", "Approve"),
+    "task.choice.request_revision": ("Minta perbaikan", "Request a revision"),
+    "task.choice.reject": ("Tolak", "Reject"),
+    "task.choice.feasible": ("Layak", "Feasible"),
+    "task.choice.not_feasible": ("Tidak layak", "Not feasible"),
+    "task.choice.hold": ("Tunda: dokumen kurang", "Hold: documents missing"),
+    "task.arrival.date": ("Tanggal kedatangan", "Date of arrival"),
+    "task.arrival.date_hint": ("Tanggal di Jakarta (WIB).", "The Jakarta date (WIB)."),
+    "task.arrival.port": ("Tempat pemeriksaan imigrasi", "Port of entry"),
+    "task.permit.months": ("bulan", "months"),
+    "task.permit.open_case": ("Buka halaman permohonan", "Open the application's page"),
+    "task.permit.view": ("Lihat", "View"),
+    "task.permit.viewer": ("Dokumen yang dibuka", "The document opened"),
+    "task.permit.no_documents": (
+        "Tidak ada dokumen untuk langkah ini.",
+        "No documents for this step.",
+    ),
+    "rule.closed_position.ok": (
+        "jabatan {position} tidak termasuk jabatan tertutup",
+        "position {position} is not on the closed list",
+    ),
+    "rule.closed_position.fail": (
+        "jabatan {position} tertutup bagi TKA: jabatan personalia dan SDM dijabat WNI",
+        "position {position} is closed to foreign workers: personnel and HR posts are held by "
+        "Indonesian citizens",
+    ),
+    "rule.duration.ok": ("durasi {months} bulan ≤ {limit}", "duration {months} months ≤ {limit}"),
+    "rule.duration.fail": (
+        "durasi {months} bulan melebihi batas {limit} bulan di luar KEK",
+        "duration {months} months exceeds the {limit}-month limit outside a KEK",
+    ),
+    "rule.duration_kek.ok": (
+        "durasi {months} bulan ≤ {limit} (KEK)",
+        "duration {months} months ≤ {limit} (KEK)",
+    ),
+    "rule.duration_kek.fail": (
+        "durasi {months} bulan melebihi batas {limit} bulan di KEK",
+        "duration {months} months exceeds the {limit}-month limit in a KEK",
+    ),
+    "rule.pendamping.ok": ("pendamping ditunjuk", "pendamping named"),
+    "rule.pendamping.fail": (
+        "pendamping wajib ditunjuk untuk jabatan ini; hanya direktur dan komisaris dikecualikan",
+        "a pendamping must be named for this position; only directors and commissioners are exempt",
+    ),
+    "rule.pendamping_exempt.ok": (
+        "tanpa pendamping: direktur/komisaris",
+        "no pendamping needed (director/commissioner)",
+    ),
+    "rule.pendamping_exempt.fail": (
+        "pendamping tidak diperlukan untuk direktur/komisaris",
+        "no pendamping is needed for a director/commissioner",
+    ),
+    "rule.passport.ok": ("nomor paspor sesuai format", "passport number well formed"),
+    "rule.passport.fail": (
+        "nomor paspor tidak sesuai format: 6 sampai 9 huruf kapital atau angka, tanpa spasi",
+        "the passport number is malformed: 6 to 9 capital letters or digits, no spaces",
+    ),
+    "rule.nationality.ok": (
+        "kewarganegaraan {code} (ISO 3166 alpha-2)",
+        "nationality {code} (ISO 3166 alpha-2)",
+    ),
+    "rule.nationality.fail": (
+        "{code} bukan kode negara ISO 3166 alpha-2 (mis. IN, CN, JP, KR)",
+        "{code} is not an ISO 3166 alpha-2 country code (e.g. IN, CN, JP, KR)",
+    ),
+    # auditops: TKA supervision and the funnel to work (web/report_pages.py), placement cases
+    "casekind.placement": ("Penempatan kerja", "Job placement"),
+    "reports.more_in_csv": (
+        "Tabel menampilkan {shown} dari {total} baris; grafik menghitung semuanya, dan CSV "
+        "memuat semuanya.",
+        "The table shows {shown} of {total} rows; the chart counts them all, and the CSV holds "
+        "them all.",
+    ),
+    "report.placement-funnel": (
+        "Corong menuju kerja per UPT, program dan jenis pembebasan",
+        "Funnel to work per UPT, programme and release kind",
+    ),
+    "report.work.handed_over": ("Diserahkan ke penempatan kerja", "Handed to job placement"),
+    "report.work.with_certificate": ("Bersertifikat", "Certified"),
+    "report.work.consented": ("Setuju dihubungi", "Consented to follow-up"),
+    "report.work.placed_within_6_months": (
+        "Bekerja dalam 6 bulan",
+        "Placed within 6 months",
+    ),
+    "report.tka-active-permits": (
+        "Izin TKA aktif per provinsi dan sektor",
+        "Active TKA permits by province and sector",
+    ),
+    "report.tka-expiring-permits": (
+        "Izin TKA yang berakhir dalam 90 hari",
+        "TKA permits expiring within 90 days",
+    ),
+    "report.tka-overdue-annual-reports": (
+        "Laporan tahunan TKA yang terlambat",
+        "Overdue TKA annual reports",
+    ),
+    "report.expiring.days": ("{low}-{high} hari lagi", "{low}-{high} days left"),
+    "report.expiring.extension": (
+        "Perpanjangan sedang diproses",
+        "Extension under review",
+    ),
+    "report.expiring.no_extension": (
+        "Tanpa perpanjangan diproses",
+        "No extension under review",
+    ),
+    "report.overdue.escalated": ("Dieskalasi ke Kemnaker", "Escalated to Kemnaker"),
+    "report.overdue.not_escalated": ("Belum dieskalasi", "Not yet escalated"),
+    "sector.-": ("Tidak tercatat", "Not recorded"),
+    "sector.A": ("Pertanian, kehutanan dan perikanan", "Agriculture, forestry and fishing"),
+    "sector.B": ("Pertambangan dan penggalian", "Mining and quarrying"),
+    "sector.C": ("Industri pengolahan", "Manufacturing"),
+    "sector.D": (
+        "Pengadaan listrik, gas, uap/air panas dan udara dingin",
+        "Electricity, gas, steam and air conditioning supply",
+    ),
+    "sector.E": (
+        "Pengadaan air, pengelolaan sampah dan daur ulang",
+        "Water supply, sewerage and waste management",
+    ),
+    "sector.F": ("Konstruksi", "Construction"),
+    "sector.G": (
+        "Perdagangan besar dan eceran; reparasi mobil dan sepeda motor",
+        "Wholesale and retail trade; repair of motor vehicles",
+    ),
+    "sector.H": ("Pengangkutan dan pergudangan", "Transportation and storage"),
+    "sector.I": (
+        "Penyediaan akomodasi dan makan minum",
+        "Accommodation and food service activities",
+    ),
+    "sector.J": ("Informasi dan komunikasi", "Information and communication"),
+    "sector.K": ("Aktivitas keuangan dan asuransi", "Financial and insurance activities"),
+    "sector.L": ("Real estat", "Real estate activities"),
+    "sector.M": (
+        "Aktivitas profesional, ilmiah dan teknis",
+        "Professional, scientific and technical activities",
+    ),
+    "sector.N": (
+        "Aktivitas penyewaan, ketenagakerjaan, agen perjalanan dan penunjang usaha",
+        "Administrative and support service activities",
+    ),
+    "sector.O": (
+        "Administrasi pemerintahan, pertahanan dan jaminan sosial wajib",
+        "Public administration and defence; compulsory social security",
+    ),
+    "sector.P": ("Pendidikan", "Education"),
+    "sector.Q": (
+        "Aktivitas kesehatan manusia dan aktivitas sosial",
+        "Human health and social work activities",
+    ),
+    "sector.R": ("Kesenian, hiburan dan rekreasi", "Arts, entertainment and recreation"),
+    "sector.S": ("Aktivitas jasa lainnya", "Other service activities"),
+    "sector.T": (
+        "Aktivitas rumah tangga sebagai pemberi kerja",
+        "Activities of households as employers",
+    ),
+    "sector.U": (
+        "Aktivitas badan internasional dan badan ekstra internasional lainnya",
+        "Activities of extraterritorial organizations and bodies",
+    ),
+    # ---- branch workspace: handovers, escalations, enrol check-your-answers, custody
+    "nav.handovers": ("Serah terima", "Handovers"),
+    "handovers.title": ("Serah terima", "Handovers"),
+    "handovers.lead": (
+        "Paket serah terima warga binaan yang dibebaskan, menunggu konfirmasi penerimaan Anda.",
+        "Handover packages of released inmates, awaiting your acknowledgement of receipt.",
+    ),
+    "handovers.awaiting": ("Menunggu konfirmasi", "Awaiting acknowledgement"),
+    "handovers.none": (
+        "Tidak ada serah terima yang menunggu konfirmasi.",
+        "No handover awaits acknowledgement.",
+    ),
+    "handovers.recent": ("Baru dikonfirmasi", "Recently acknowledged"),
+    "handovers.receiver": ("Penerima", "Receiver"),
+    "handovers.sent": ("Dikirim", "Sent"),
+    "handovers.to.bapas": ("Bapas", "Bapas"),
+    "handovers.to.job_placement": ("Penempatan kerja (Kemnaker)", "Job placement (Kemnaker)"),
+    "handovers.state.open": ("Menunggu konfirmasi", "Awaiting acknowledgement"),
+    "handovers.state.overdue": ("Terlambat", "Overdue"),
+    "handovers.state.acknowledged": ("Sudah dikonfirmasi", "Acknowledged"),
+    "handover.title": ("Serah terima", "Handover"),
+    "handover.done": ("Penerimaan telah dikonfirmasi.", "Receipt has been acknowledged."),
+    "handover.package": ("Paket serah terima", "Handover package"),
+    "handover.last_upt": ("UPT terakhir", "Last UPT"),
+    "handover.certified": ("Program bersertifikat", "Certified programmes"),
+    "handover.units": ("Unit kompeten", "Competent units"),
+    "handover.unfinished": ("Program belum selesai", "Unfinished programmes"),
+    "handover.certificates": ("Sertifikat kompetensi (BNSP)", "Competency certificates (BNSP)"),
+    "handover.no_certificates": ("Tidak ada sertifikat.", "No certificate."),
+    "handover.records": ("Catatan pelatihan", "Training records"),
+    "handover.outcome": ("Hasil", "Outcome"),
+    "handover.attendance": ("Kehadiran", "Attendance"),
+    "handover.referral": ("Rujukan", "Referral"),
+    "handover.acknowledge": ("Konfirmasi penerimaan", "Acknowledge receipt"),
+    "handover.reason_hint": (
+        "Misalnya: terdaftar sebagai Klien pada tanggal ini.",
+        "For example: registered as Klien today.",
+    ),
+    "handover.consent": (
+        "Apakah yang bersangkutan setuju dihubungi untuk penempatan kerja?",
+        "Did the released person agree to be contacted for job placement?",
+    ),
+    "handover.consent_hint": (
+        "Tanyakan kepadanya; tanpa persetujuan tidak ada tindak lanjut.",
+        "Ask them; without consent there is no follow-up.",
+    ),
+    "handover.consent_yes": ("Ya, setuju dihubungi", "Yes, agreed to be contacted"),
+    "handover.consent_no": ("Tidak setuju", "No"),
+    "nav.escalations": ("Eskalasi", "Escalations"),
+    "escalations.title": ("Eskalasi", "Escalations"),
+    "escalations.lead": (
+        "Tugas di lingkup Anda yang dieskalasi atau melewati batas waktu.",
+        "Tasks in your scope that were escalated or are past their due date.",
+    ),
+    "escalations.none": (
+        "Tidak ada tugas yang dieskalasi atau terlambat.",
+        "No task is escalated or overdue.",
+    ),
+    "escalations.escalated": ("Dieskalasi", "Escalated"),
+    "escalations.nobody": (
+        "Tidak ada petugas lain yang dapat mengambil tugas ini.",
+        "Nobody else can take this task.",
+    ),
+    "escalations.reassigned": ("Tugas telah dialihkan.", "The task has been reassigned."),
+    "enrol.step_pick": (
+        "Pilih warga binaan UPT Anda. Cari dengan awal nomor registrasi SDP.",
+        "Choose an inmate of your UPT. Search by the start of the SDP registration number.",
+    ),
+    "enrol.search_hint": ("Misalnya CPN-2024", "For example CPN-2024"),
+    "enrol.inmates": ("Warga binaan UPT Anda", "Inmates of your UPT"),
+    "enrol.none_found": (
+        "Tidak ada warga binaan UPT Anda dengan nomor berawalan {prefix}.",
+        "No inmate of your UPT has a number starting with {prefix}.",
+    ),
+    "enrol.other_inmate": ("Pilih warga binaan lain", "Choose another inmate"),
+    "enrol.release_flagged": (
+        "bebas sebelum program selesai: perlu pengecualian TPP",
+        "released before the programme ends: needs a TPP exception",
+    ),
+    "enrol.not_eligible": ("Tidak memenuhi syarat", "Not eligible"),
+    "enrol.nothing_offered": (
+        "Tidak ada program yang ditawarkan di UPT ini.",
+        "No programme is offered at this UPT.",
+    ),
+    "enrol.reason_hint": ("Mengapa warga binaan ini, sekarang.", "Why this inmate, now."),
+    "enrol.continue": ("Lanjutkan", "Continue"),
+    "enrol.check_title": ("Periksa jawaban Anda", "Check your answers"),
+    "enrol.check_lead": (
+        "Dengan mengajukan, pendaftaran dimulai dan Sidang TPP penempatan dibuka.",
+        "By sending this request the enrolment starts and the TPP placement review opens.",
+    ),
+    "enrol.change": ("Ubah", "Change"),
+    "journey.moved": (
+        "Warga binaan ini kini ditahan di {upt}: perjalanannya diurus petugas UPT tersebut.",
+        "This inmate is now held at {upt}: their journey is in the hands of that UPT's staff.",
+    ),
+    # notify branch: the administrators' people page, the employer's contact, dead letters
+    "nav.people": ("Pengguna", "People"),
+    "people.title": ("Pengguna", "People"),
+    "people.add": ("Tambah pengguna", "Add a person"),
+    "people.back": ("Kembali ke daftar pengguna", "Back to the people"),
+    "people.correct_title": ("Pengguna {subject}", "Person {subject}"),
+    "people.subject": ("ID pengguna (sub)", "User ID (sub)"),
+    "people.subject_hint": (
+        "Pengenal dari penyedia identitas, bukan NIK atau nama.",
+        "The identity provider's identifier, not a NIK or a name.",
+    ),
+    "people.name": ("Nama", "Name"),
+    "people.email": ("Alamat e-mail", "E-mail address"),
+    "people.email_hint": (
+        "Ke alamat ini notifikasi e-mail dikirim. Kosongkan bila tidak ada.",
+        "E-mail notifications go to this address. Leave empty if there is none.",
+    ),
+    "people.language": ("Bahasa notifikasi", "Language of notifications"),
+    "people.roles": ("Peran dan cakupan", "Roles and scope"),
+    "people.role": ("Peran", "Role"),
+    "people.role_n": ("Peran {n}", "Role {n}"),
+    "people.role_new": ("Tambah peran", "Add a role"),
+    "people.role_hint": (
+        "Isi cakupan yang diperlukan peran ini; kosongkan peran untuk mencabutnya.",
+        "Fill in the scope this role needs; empty the role to remove it.",
+    ),
+    "people.scope.upt": ("UPT", "UPT"),
+    "people.scope.lsp": ("LSP", "LSP"),
+    "people.scope.bapas": ("Bapas", "Bapas"),
+    "people.scope.ministry": ("Kementerian", "Ministry"),
+    "people.scope.employer_nib": ("NIB pemberi kerja", "Employer NIB"),
+    "people.status": ("Status", "Status"),
+    "people.active": ("Aktif", "Active"),
+    "people.inactive": ("Nonaktif", "Deactivated"),
+    "people.deactivate": ("Nonaktifkan", "Deactivate"),
+    "people.reactivate": ("Aktifkan kembali", "Reactivate"),
+    "people.saved": ("Perubahan disimpan.", "Changes saved."),
+    "people.none": ("Tidak ada pengguna yang cocok.", "No people match."),
+    "people.registered_by": ("Terdaftar melalui", "Registered by"),
+    "people.via.login": ("Masuk (penyedia identitas)", "Sign-in (identity provider)"),
+    "people.via.request": ("Permintaan API", "API request"),
+    "people.via.administrator": ("Administrator", "Administrator"),
+    "people.last_login": ("Terakhir masuk", "Last sign-in"),
+    "nav.contact": ("Kontak perusahaan", "Company contact"),
+    "contact.title": ("Kontak e-mail perusahaan", "Company contact e-mail"),
+    "contact.intro": (
+        "Pengingat tentang permohonan NIB {nib} (perlu perbaikan, pembayaran, laporan tahunan, "
+        "perpanjangan, izin berakhir) juga dikirim ke alamat ini.",
+        "Reminders about the applications of NIB {nib} (revision requested, payment, annual "
+        "report, extension, permit ending) are also sent to this address.",
+    ),
+    "contact.email": ("Alamat e-mail kontak", "Contact e-mail address"),
+    "contact.email_hint": (
+        "Misalnya alamat bagian HRD, bukan alamat pribadi seorang TKA.",
+        "For instance the HR department's address, not a foreign worker's own.",
+    ),
+    "contact.none": ("Belum ada alamat kontak.", "No contact address yet."),
+    "contact.saved": ("Alamat kontak disimpan.", "Contact address saved."),
+    "nav.dead_letters": ("Surat gagal", "Dead letters"),
+    "dead.title": ("E-mail yang gagal terkirim", "E-mails that could not be sent"),
+    "dead.intro": (
+        "Setelah percobaan berulang, e-mail ini berhenti dikirim. Kirim ulang bila masalahnya "
+        "sudah diatasi (misalnya server SMTP).",
+        "These e-mails stopped being sent after repeated attempts. Send one again once the "
+        "problem (the SMTP server, say) is solved.",
+    ),
+    "dead.col.delivery": ("Pengiriman", "Delivery"),
+    "dead.col.notice": ("Jenis", "Kind"),
+    "dead.col.attempts": ("Percobaan", "Attempts"),
+    "dead.col.error": ("Galat terakhir", "Last error"),
+    "dead.col.since": ("Dibuat", "Created"),
+    "dead.retry": ("Kirim ulang", "Send again"),
+    "dead.none": ("Tidak ada e-mail yang gagal.", "No dead letters."),
+    "dead.retried": (
+        "E-mail {ref} dijadwalkan untuk dikirim ulang.",
+        "E-mail {ref} will be sent again.",
+    ),
+    # reliability (issue 20): the audit trail in the case's order
+    "case.trail": ("Jejak audit menurut urutan kasus", "Audit trail in the case's order"),
+    "case.trail_means": (
+        "Diurutkan menurut kejadian kasus yang dicatat atau diikuti setiap baris; "
+        "'Baris rantai' adalah urutan penambahan ke rantai hash.",
+        "Ordered by the case event each row records or follows; 'Chain row' is the order "
+        "rows were appended to the hash chain.",
+    ),
+    "case.trail_event": ("Kejadian", "Event"),
+    "case.trail_row": ("Baris rantai", "Chain row"),
+    # reliability (issue 20): incidents for operators
+    "nav.incidents": ("Insiden", "Incidents"),
+    "incidents.title": ("Insiden: kasus yang terhenti", "Incidents: stuck cases"),
+    "incidents.what": (
+        "Kasus di bawah ini terhenti karena sebuah aktivitas gagal dengan alasan yang tidak "
+        "dapat diatasi dengan mencoba ulang (Postgres menolak datanya). Kasus lain tetap "
+        "berjalan.",
+        "The cases below are stuck: an activity failed for a reason no retry can cure "
+        "(Postgres refused its data). Other cases carry on.",
+    ),
+    "incidents.open_count": ("{count} insiden terbuka", "{count} open incident(s)"),
+    "incidents.case": ("Kasus", "Case"),
+    "incidents.activity": ("Aktivitas", "Activity"),
+    "incidents.error": ("Galat", "Error"),
+    "incidents.seen": ("Pertama dan terakhir terlihat", "First and last seen"),
+    "incidents.attempts": ("{n} percobaan", "{n} attempt(s)"),
+    "incidents.action": ("Tindakan", "Action"),
+    "incidents.repair": ("Perbaiki dan lanjutkan", "Repair and resume"),
+    "incidents.repair_pending": (
+        "Perbaikan diminta oleh {who} pada {at}; menunggu percobaan berikutnya.",
+        "Repair asked for by {who} at {at}; waiting for the next attempt.",
+    ),
+    "incidents.requested": (
+        "Perbaikan insiden {id} diminta. Insiden selesai setelah percobaan berikutnya berhasil.",
+        "Repair of incident {id} asked for. It is resolved once the next attempt succeeds.",
+    ),
+    "incidents.none": ("Tidak ada insiden terbuka.", "No open incidents."),
+    "incidents.how_title": ("Cara memperbaiki", "How the repair works"),
+    "incidents.how": (
+        "Perbaiki dan lanjutkan: percobaan berikutnya menjalankan aktivitas dengan teks yang "
+        "ditolak Postgres diperbaiki (karakter yang ditolak dibuang, dinormalkan); setelah "
+        "berhasil, insiden selesai dan kasus berlanjut dari posisinya. Insiden jenis lain "
+        "tetap terbuka sampai data atau kode diperbaiki.",
+        "Repair and resume: the next attempt runs the activity with the text Postgres refused "
+        "repaired (refused characters dropped, normalised); once it succeeds the incident is "
+        "resolved and the case goes on from where it stood. Incidents of other kinds stay "
+        "open until the data or the code is fixed.",
+    ),
+    "incidents.cli": (
+        "Juga dari baris perintah atau API:",
+        "Also from the command line or the API:",
+    ),
 }
 
 _MONTHS_ID = (

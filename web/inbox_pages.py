@@ -6,6 +6,7 @@ for the person's tasks, so what a page shows is exactly what `GET /inbox` answer
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -28,7 +29,8 @@ from web.session import PagePrincipal
 
 router = PageRouter()
 PAGE_SIZE = 25
-# The kinds of task of Process A, in the order a case meets them (the kind filter's choices).
+# The kinds of task, in the order a case meets them (the kind filter's choices): Process A's,
+# then Process B's (a permit's reviewers and its employer).
 TASK_KINDS = (
     "placement_review",
     "training_completion",
@@ -38,6 +40,16 @@ TASK_KINDS = (
     "sanction_review",
     "handover_bapas",
     "handover_job_placement",
+    "document_verification",
+    "resubmission",
+    "feasibility",
+    "payment",
+    "rptka_approval",
+    "visa_decision",
+    "arrival",
+    "annual_report",
+    "extension_verification",
+    "extension_approval",
 )
 _calendar: WorkingCalendar | None = None
 
@@ -99,7 +111,7 @@ async def inbox_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     actor = await acting_as(*inbox_api.TASK_HOLDERS)(principal)
-    result = await inbox_api.my_inbox(
+    listing = inbox_api.my_inbox(
         principal=principal,
         _=actor,
         pool=pool,
@@ -112,6 +124,8 @@ async def inbox_page(
         limit=PAGE_SIZE + 1,  # one more: is there a next page?
         offset=(page - 1) * PAGE_SIZE,
     )
+    # The filter's UPT choices are read beside the tasks, not after them.
+    result, upts = await asyncio.gather(listing, reference_api.list_upts(principal, pool))
     now = datetime.now(UTC)
     calendar = calendar_of(request)
     tasks = result.items[:PAGE_SIZE]
@@ -124,7 +138,6 @@ async def inbox_page(
         "mine": mine,
         "unclaimed": unclaimed,
     }
-    upts = await reference_api.list_upts(principal, pool)
 
     def page_url(number: int) -> str:
         query = {k: v for k, v in filters.items() if v} | {"page": number}

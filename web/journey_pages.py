@@ -129,6 +129,10 @@ async def report_event(
     except DomainError as error:
         errors = errors_of(error)
     else:
+        if body.kind is CustodyEventKind.TRANSFER and body.to_upt != actor.scope.upt:
+            # The journey now belongs to the destination's staff (the API's read rule): say
+            # what was recorded here rather than send the reporter to a page they cannot read.
+            return render(request, "custody_moved.html", {"event": body})
         return RedirectResponse(f"/wbp/{inmate_sdp_no}?dicatat=1", status_code=303)
     return await _page(request, principal, pool, temporal, inmate_sdp_no,
                        errors=errors, form=form, status_code=422)  # fmt: skip

@@ -1,18 +1,21 @@
-"""Notifikasi: a person's in-app notifications as a page, and the bell in the header, beside
-api/notifications.py (the same service functions as `GET /notifications` and
-`POST /notifications/{id}/read`)."""
+"""Notifikasi: a person's in-app notifications as a page, and the bell in the header; and the
+operator's dead letters with a retry button. Beside api/notifications.py: the same route
+functions as `GET /notifications`, `POST /notifications/{id}/read`,
+`GET /deliveries/dead-letters` and `POST /deliveries/dead-letters/{id}/retry`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import notifications as notifications_api
 from api.deps import PoolDep, acting_as
+from db import deliveries as deliveries_db
+from db.deliveries import reference
 from domain.identity import Role
-from web.navigation import NAV, NavItem
+from web.navigation import HOME, NAV, NavItem
 from web.render import PageRouter, check_csrf, render
 from web.session import PagePrincipal
 
@@ -20,7 +23,11 @@ router = PageRouter()
 NOTIFICATIONS = "/notifikasi"
 PAGE_SIZE = 50
 
+DEAD_LETTERS = "/operasi/surat-gagal"
+
 NAV.append(NavItem("nav.notifications", NOTIFICATIONS, frozenset(Role)))
+NAV.append(NavItem("nav.dead_letters", DEAD_LETTERS, frozenset({Role.OPERATOR})))
+HOME.setdefault(Role.OPERATOR, DEAD_LETTERS)  # unless another operator's page came first
 
 
 @router.get(NOTIFICATIONS, response_class=HTMLResponse)
@@ -54,3 +61,29 @@ async def mark_read(
     actor = await acting_as(*Role)(principal)
     await notifications_api.mark_read(notification_id=notification_id, actor=actor, pool=pool)
     return RedirectResponse(NOTIFICATIONS, status_code=303)
+
+
+@router.get(DEAD_LETTERS, response_class=HTMLResponse)
+async def dead_letters_page(
+    request: Request, principal: PagePrincipal, pool: PoolDep, dikirim: str = ""
+) -> HTMLResponse:
+    """E-mails given up on, oldest first: kind, attempts, last error (no address, no text)."""
+    operator = await acting_as(Role.OPERATOR)(principal)
+    page = await notifications_api.dead_letters(operator, pool, limit=PAGE_SIZE, offset=0)
+    return render(request, "dead_letters.html", {"page": page, "retried": dikirim,
+                                                 "ref": reference})  # fmt: skip
+
+
+@router.post(f"{DEAD_LETTERS}/kirim-ulang")
+async def retry_dead_letter(
+    principal: PagePrincipal,
+    pool: PoolDep,
+    _: Annotated[None, Depends(check_csrf)],
+    ref: Annotated[str, Form()],
+) -> RedirectResponse:
+    """The page names a dead letter by its reference, in the form: its id can hold an
+    address (a fallback's), which belongs in no page and no URL."""
+    operator = await acting_as(Role.OPERATOR)(principal)
+    delivery_id = await deliveries_db.dead_letter_of(pool, ref)
+    await notifications_api.retry(delivery_id or ref, operator, pool)  # none: the API's 404
+    return RedirectResponse(f"{DEAD_LETTERS}?dikirim={ref}", status_code=303)

@@ -20,6 +20,7 @@ from api.decision_routes import DecisionRoute
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.documents import document_service_of
 from db import documents as document_db
+from db import permit_drafts as drafts_db
 from db.permits import PermitRecord
 from documents.models import DocumentKind
 from documents.service import DocumentService, TooLarge, Unsupported
@@ -28,7 +29,9 @@ from domain.identity import Principal, Role
 from domain.money import usd
 from domain.permit import Stage
 from domain.permit_policy import PermitPolicy
-from domain.permit_rules import PASSPORT_PATTERN, _normalised
+from domain.permit_rules import RuleCheck, submission_checks
+from web import session
+from web.i18n import Language, translate
 from web.navigation import HOME, NAV, NavItem
 from web.render import PageRouter, check_csrf, render
 from web.session import PagePrincipal
@@ -39,6 +42,9 @@ READERS = permits_api.READERS
 # The stages an application passes, in order (the stage diagram).
 STAGES = [s for s in Stage if s is not Stage.CLOSED]
 
+# A document shown in a frame of our own pages: no script, no plugin, nothing it may load.
+DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
+
 NAV.append(NavItem("nav.permits", PERMITS, frozenset(READERS) - {Role.AUDITOR}))
 HOME[Role.EMPLOYER] = PERMITS
 
@@ -47,24 +53,26 @@ def _reader(principal: Principal) -> Any:
     return acting_as(*READERS)(principal)
 
 
-def rule_checks(record: PermitRecord, policy: PermitPolicy) -> list[tuple[bool, str]]:
-    """The submission rules as a reviewer reads them, each with its verdict."""
-    closed = {_normalised(p) for p in policy.closed_positions}
-    limit = policy.max_duration_months_kek if record.in_kek else policy.max_duration_months
-    pendamping_needed = record.position_kind.value not in ("director", "commissioner")
+def rule_checks(record: PermitRecord, policy: PermitPolicy) -> list[RuleCheck]:
+    """The submission rules (the API's own) against the application as stored."""
+    return submission_checks(
+        position_title=record.position_title,
+        position_kind=record.position_kind,
+        duration_months=record.duration_months,
+        in_kek=record.in_kek,
+        pendamping_named=record.pendamping_name is not None,
+        passport_no=record.passport_no,
+        nationality=record.nationality,
+        policy=policy,
+    )
+
+
+def check_texts(checks: list[RuleCheck], language: Language) -> list[tuple[bool, str]]:
+    """Each check as a reviewer or the employer reads it, in the session's language."""
     return [
-        (_normalised(record.position_title) not in closed,
-         f"position {record.position_title!r} not on the closed list"),
-        (record.duration_months <= limit,
-         f"duration {record.duration_months} months ≤ {limit}"
-         + (" (KEK)" if record.in_kek else "")),
-        (record.pendamping_name is not None or not pendamping_needed,
-         "pendamping named" if pendamping_needed
-         else "no pendamping needed (director/commissioner)"),
-        (bool(PASSPORT_PATTERN.match(record.passport_no)), "passport number well formed"),
-        (len(record.nationality) == 2 and record.nationality.isalpha()
-         and record.nationality.isupper(), f"nationality {record.nationality} (ISO 3166 alpha-2)"),
-    ]  # fmt: skip
+        (c.ok, translate(language, f"rule.{c.key}.{'ok' if c.ok else 'fail'}", **c.params))
+        for c in checks
+    ]
 
 
 @router.get(PERMITS, response_class=HTMLResponse)
@@ -74,8 +82,13 @@ async def permits_page(request: Request, principal: PagePrincipal, pool: PoolDep
         principal=principal, actor=actor, pool=pool, stage=None, open_only=False, limit=100,
         offset=0,
     )  # fmt: skip
-    return render(request, "permits.html", {"items": result.items,
-                                            "employer": actor.role is Role.EMPLOYER})  # fmt: skip
+    employer = actor.role is Role.EMPLOYER
+    drafts = []
+    if employer and principal.scope.employer_nib is not None:
+        async with pool.acquire() as conn:
+            drafts = await drafts_db.open_drafts(conn, principal.scope.employer_nib)
+    return render(request, "permits.html",
+                  {"items": result.items, "employer": employer, "drafts": drafts})  # fmt: skip
 
 
 @router.get(PERMITS + "/{application_id}", response_class=HTMLResponse)
@@ -107,7 +120,10 @@ async def permit_page(
             "documents": documents,
             "stages": STAGES,
             "current": STAGES.index(record.stage) if record.stage in STAGES else len(STAGES),
-            "checks": rule_checks(record, request.app.state.settings.permit_policy),
+            "checks": check_texts(
+                rule_checks(record, request.app.state.settings.permit_policy),
+                session.language(request),
+            ),
             "employer": actor.role is Role.EMPLOYER,
             "amount": usd(record.amount_usd) if record.amount_usd is not None else None,
             "revision_reason": revision_reason,
@@ -128,9 +144,11 @@ async def document_page(
     doc, content = await service.open(actor, document_id)
     if doc.application_id != application_id:
         raise invalid(f"document {document_id} is not part of application {application_id}")
+    # Framed by the task page's viewer (same origin only); everything else stays refused.
     return Response(content, media_type=doc.content_type.value,
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
-                             "Content-Security-Policy": "default-src 'none'; sandbox"})  # fmt: skip
+                             "X-Frame-Options": "SAMEORIGIN",
+                             "Content-Security-Policy": DOCUMENT_POLICY})  # fmt: skip
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -221,3 +239,26 @@ async def extension_page(
     route = _route(life_api.LIFE_ROUTES, "extension")
     body = {"months": months, "reason": reason}
     return await _decide(request, application_id, principal, pool, temporal, route, body)
+
+
+@router.post(PERMITS + "/{application_id}/pengakhiran")
+async def termination_page(
+    request: Request,
+    application_id: str,
+    principal: PagePrincipal,
+    pool: PoolDep,
+    temporal: TemporalDep,
+    _: Annotated[None, Depends(check_csrf)],
+    reason: Annotated[str, Form()],
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Early termination (EPO): it cannot be undone, so the employer confirms it in the form."""
+    await acting_as(Role.EMPLOYER)(principal)
+    if confirm != "ya":
+        message = translate(session.language(request), "permit.termination_unconfirmed")
+        unconfirmed = [{"field": "termination-confirm", "message": message}]
+        return await permit_page(request, application_id, principal, pool, temporal,
+                                 errors=unconfirmed)  # fmt: skip
+    route = _route(permits_api.DECISION_ROUTES, "termination")
+    return await _decide(request, application_id, principal, pool, temporal, route,
+                         {"reason": reason})  # fmt: skip

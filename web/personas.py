@@ -55,6 +55,8 @@ PERSONAS: tuple[Persona, ...] = (
     _p("dedi", Role.KEMNAKER_DIRECTOR, ministry=Ministry.KEMNAKER),
     _p("rina", Role.IMIGRASI_OFFICER, ministry=Ministry.IMIGRASI),
     _p("gita", Role.CASEWORKER, Role.TPP_MEMBER, upt="LP-CIPINANG"),  # two roles: the switch
+    _p("ops-1", Role.OPERATOR),  # runs the system: incidents, no case data
+    _p("adi", Role.ADMINISTRATOR, ministry=Ministry.KEMNAKER),  # Kemnaker's directory of people
 )
 
 BY_SUBJECT = {p.subject: p for p in PERSONAS}

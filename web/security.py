@@ -18,6 +18,9 @@ PAGE_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        # A task page shows an application's document in a frame: our own URLs only (the
+        # document answers with frame-ancestors 'self'; every other answer refuses framing).
+        "frame-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -45,6 +45,9 @@ ROLE_PREFERENCE = (
     Role.SUPERVISOR,
     Role.AUDITOR,
     Role.SDP_SYSTEM,
+    # Those who run the system (their first role was not found: signing in failed).
+    Role.ADMINISTRATOR,
+    Role.OPERATOR,
 )
 
 

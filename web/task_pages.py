@@ -9,6 +9,7 @@ shown at the top of the page (the error summary) with the API's message, and not
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,12 +19,22 @@ from pydantic import BaseModel
 
 from api import enrolments as enrolment_api
 from api import inbox as inbox_api
+from api import permits as permits_api
 from api.deps import PoolDep, TemporalDep, acting_as
 from api.final_answers import StillPending
+from db import documents as document_db
+from db.permits import PermitRecord
+from documents.access import check_may_open
+from documents.models import DocumentRecord
 from domain.enrolment import AppealOutcome, EnrolmentState, PlacementChoice, UnitResult
 from domain.errors import HTTP_STATUS, DomainError, invalid
-from domain.identity import Principal, Role
+from domain.identity import Actor, Principal, Role
+from domain.permit import WORKFLOW_KIND as PERMIT_KIND
+from domain.permit import ApprovalChoice, FeasibilityChoice, VerificationChoice, VisaChoice
+from domain.permit_life import ExtensionChoice
+from web import session
 from web.inbox_pages import calendar_of, due_of
+from web.permit_pages import check_texts, rule_checks
 from web.render import PageRouter, check_csrf, render
 from web.session import PagePrincipal
 
@@ -39,9 +50,41 @@ FORMS = {
     "transfer_review": "hold_review",
     "sanction_review": "hold_review",
     "handover_bapas": "reason_only",
-    "handover_job_placement": "reason_only",
+    "handover_job_placement": "handover_consent",  # job placement states the consent
+    # Process B's reviewers: one choice and the reason (task_forms/choice.html).
+    "document_verification": "choice",
+    "feasibility": "choice",
+    "rptka_approval": "choice",
+    "visa_decision": "choice",
+    "extension_verification": "choice",
+    "extension_approval": "choice",
+    "arrival": "arrival",
+}
+# The choices of each Process B decision (its route's `decision` field), in the order shown.
+CHOICES: dict[str, list[str]] = {
+    "document_verification": [c.value for c in VerificationChoice],
+    "feasibility": [c.value for c in FeasibilityChoice],
+    "rptka_approval": [c.value for c in ApprovalChoice],
+    "visa_decision": [c.value for c in VisaChoice],
+    "extension_verification": [c.value for c in ExtensionChoice],
+    "extension_approval": [c.value for c in ExtensionChoice],
 }
 _FIELD = re.compile(r"malformed: ([a-z_]+)[.:]")
+
+
+@dataclass(frozen=True)
+class PermitView:
+    record: PermitRecord
+    checks: list[tuple[bool, str]]
+    documents: list[DocumentRecord]
+
+
+def may_open(actor: Actor, doc: DocumentRecord) -> bool:
+    try:
+        check_may_open(actor, doc)
+    except DomainError:
+        return False
+    return True
 
 
 class FieldError(BaseModel):
@@ -78,6 +121,29 @@ async def _case_state(
         return None  # e.g. a supervisor reads the task but not the case
 
 
+async def permit_view(
+    request: Request, principal: Principal, pool: PoolDep, case_kind: str, case_id: str
+) -> PermitView | None:
+    """The application a Process B task is about, read as the permit page reads it: the rule
+    checks, and the current documents this reviewer's step needs (opened inline through the
+    scope-checked document page, each opening recorded)."""
+    if case_kind != PERMIT_KIND:
+        return None
+    try:
+        actor = await acting_as(*permits_api.READERS)(principal)
+        record = await permits_api.get_application(case_id, principal, actor, pool)
+    except DomainError:
+        return None  # e.g. a supervisor reads the task but not the case
+    async with pool.acquire() as conn:
+        documents = await document_db.of_application(conn, case_id)
+    policy = request.app.state.settings.permit_policy
+    return PermitView(
+        record=record,
+        checks=check_texts(rule_checks(record, policy), session.language(request)),
+        documents=[d for d in documents if d.superseded_by is None and may_open(actor, d)],
+    )
+
+
 async def _page(
     request: Request,
     principal: Principal,
@@ -92,6 +158,7 @@ async def _page(
     detail = await inbox_api.get_task(task_id, principal, await _reader(principal), pool)
     task = detail.task
     case = await _case_state(principal, pool, temporal, task.case_kind, task.case_id)
+    permit = await permit_view(request, principal, pool, task.case_kind, task.case_id)
     may_work = principal.has_role(task.required_role)
     return render(
         request,
@@ -111,6 +178,8 @@ async def _page(
             "placement_choices": list(PlacementChoice),
             "appeal_outcomes": list(AppealOutcome),
             "unit_results": list(UnitResult),
+            "permit": permit,
+            "choices": CHOICES.get(task.kind, []),
         },
         status_code=status_code,
     )
@@ -212,8 +281,13 @@ def decision_body(kind: str, form: dict[str, str], units: list[str]) -> dict[str
         panel = re.split(r"[,\s]+", form.get("panel", "").strip())
         body["panel"] = [p for p in panel if p]
         body["outcome"] = form.get("outcome", "")
-    elif kind in ("transfer_review", "sanction_review"):
+    elif kind in ("transfer_review", "sanction_review") or kind in CHOICES:
         body["decision"] = form.get("decision", "")
+    elif kind == "arrival":
+        body["arrived_on"] = form.get("arrived_on", "")
+        body["port_of_entry"] = form.get("port_of_entry", "").strip()
+    elif kind == "handover_job_placement" and form.get("contact_consent") in ("true", "false"):
+        body["contact_consent"] = form["contact_consent"] == "true"
     return body
 
 

@@ -4,15 +4,17 @@ Each pass:
 1. expand: takes a batch of outbox rows (FOR UPDATE SKIP LOCKED: replicas never take the same
    row, nor wait on each other) and, in that short transaction, writes one in-app
    notification and one e-mail for every active person holding the addressed role in the
-   addressed scope (or the one person a row names), in the person's language; when nobody
-   holds it, one e-mail to the ministry's fallback address, logged (without personal data)
-   and counted (`fallback` in GET /deliveries/summary);
+   addressed scope (or the one person a row names), in the person's language, and for a
+   notice to an employer one e-mail to its contact address (unless one of its people has
+   that address); when nobody is addressed, one e-mail to the ministry's fallback address,
+   logged (without personal data) and counted (`fallback` in GET /deliveries/summary);
 2. send: leases a batch of due e-mails, sends each over SMTP under its deterministic
    Message-ID and records it sent once the server accepted it; a failure is retried with
    exponential backoff, and after `delivery_max_attempts` (at once on a 5xx refusal) the
-   e-mail is a dead letter an operator sees (GET /deliveries/dead-letters) and can retry;
-3. once a day from `digest_hour_wib` (Jakarta), the first replica to claim the day writes
-   each person's digest of open and overdue tasks and the notices of permits about to end.
+   e-mail is a dead letter an operator sees (GET /deliveries/dead-letters, the workspace's
+   /operasi/surat-gagal) and can retry.
+(The daily digests and permit-expiry notices are written to the outbox by a Temporal
+Schedule's workflow, workflows/daily_notices.py; this worker delivers them like any row.)
 
 Exactly once, and where it is only at least once: a row is expanded once (its deliveries are
 keyed), an in-app notification exists once, and an e-mail is recorded sent once. A worker
@@ -29,7 +31,6 @@ import contextlib
 import os
 import signal
 import socket
-from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -39,7 +40,7 @@ from pydantic import ValidationError
 from config.log import configure_logging
 from config.settings import Settings, get_settings
 from db import deliveries as deliveries_db
-from db import notices as notices_db
+from db import employer_contacts as contacts_db
 from db import people as people_db
 from db.connect import Connection, create_pool
 from db.deliveries import (
@@ -51,8 +52,7 @@ from db.deliveries import (
     delivery_id,
     reference,
 )
-from db.inbox import Grant, InboxQuery, list_inbox
-from domain.clock import WIB
+from domain.identity import Role
 from domain.people import Language, Person, RoleGrant, administering_ministry
 from notices.kinds import Notice, notice_of
 from notices.render import Message, render
@@ -60,15 +60,12 @@ from workers import smtp
 
 log = structlog.get_logger(__name__)
 
-DIGEST_LINES = 10  # the soonest due tasks a digest lists; the counts cover all
-
 
 class DeliveryWorker:
     def __init__(self, pool: asyncpg.Pool, settings: Settings, owner: str) -> None:
         self.pool = pool
         self.settings = settings
         self.owner = owner
-        self._daily_done: str | None = None
 
     # ------------------------------------------------------------ 1. expand
 
@@ -107,9 +104,28 @@ class DeliveryWorker:
             if person.email is not None:
                 made.append(self._delivery(row, notice, text, Channel.EMAIL, person.subject,
                                            person.email, person.language))  # fmt: skip
-        if not people:
+        contact = await self._employer_contact(conn, row, notice, made)
+        made.extend(contact)
+        if not people and not contact:
             made.extend(self._fallback(row, notice))
         return made
+
+    async def _employer_contact(
+        self, conn: Connection, row: OutboxRow, notice: Notice, made: list[NewDelivery]
+    ) -> list[NewDelivery]:
+        """A notice to an employer also goes to its contact e-mail, once: not when one of
+        its people already gets it at that address."""
+        nib = row.scope.employer_nib
+        if row.recipient_role is not Role.EMPLOYER or row.recipient_subject or nib is None:
+            return []
+        contact = await contacts_db.get_contact(conn, nib)
+        if contact is None:
+            return []
+        if any((d.address or "").lower() == contact.email.lower() for d in made):
+            return []
+        text = self._text(notice, contact.language)
+        return [self._delivery(row, notice, text, Channel.EMAIL, None, contact.email,
+                               contact.language, key=f"contact:{nib}")]  # fmt: skip
 
     def _text(self, notice: Notice, language: Language) -> Message:
         return render(notice, language, self.settings.public_base_url)
@@ -117,8 +133,9 @@ class DeliveryWorker:
     def _delivery(
         self, row: OutboxRow, notice: Notice, text: Message, channel: Channel,
         recipient: str | None, address: str | None, language: Language, *, fallback: bool = False,
+        key: str | None = None,
     ) -> NewDelivery:  # fmt: skip
-        key = recipient if recipient is not None else f"fallback:{address}"
+        key = key or (recipient if recipient is not None else f"fallback:{address}")
         return NewDelivery(
             delivery_id=delivery_id(row.message_id, key, channel),
             message_id=row.message_id,
@@ -191,56 +208,6 @@ class DeliveryWorker:
             delivery=ref, message_id=job.message_id, attempt=job.attempts, error=failure.error,
         )  # fmt: skip
 
-    # ------------------------------------------------------------ 3. the daily pass
-
-    async def daily_pass(self, now: datetime) -> bool:
-        """Digests and permits expiring, once a day for all replicas. True when this worker
-        ran it."""
-        local = now.astimezone(WIB)
-        day = local.date()
-        if local.hour < self.settings.digest_hour_wib or self._daily_done == day.isoformat():
-            return False
-        async with self.pool.acquire() as conn, conn.transaction():
-            mine = await conn.fetchval(
-                """INSERT INTO notice_passes (name, day) VALUES ('daily', $1)
-                   ON CONFLICT DO NOTHING RETURNING true""",
-                day,
-            )
-            if mine:
-                expiring = await notices_db.permits_expiring(
-                    conn, day, self.settings.permit_expiry_notice_days
-                )
-                digests = await self._digests(conn, now)
-                log.info("daily_pass_done", day=day.isoformat(), digests=digests,
-                         permits_expiring=expiring)  # fmt: skip
-        self._daily_done = day.isoformat()
-        return bool(mine)
-
-    async def _digests(self, conn: Connection, now: datetime) -> int:
-        day = now.astimezone(WIB).date()
-        written = 0
-        subjects = [r["subject"] for r in await conn.fetch(
-            "SELECT subject FROM people WHERE active ORDER BY subject")]  # fmt: skip
-        for subject in subjects:
-            person = await people_db.get_person(conn, subject)
-            if person is None or not person.roles:
-                continue
-            grants = tuple(Grant(role=g.role, scope=g.scope) for g in person.roles)
-            tasks = await list_inbox(
-                conn, InboxQuery(subject=subject, grants=grants, now=now, limit=200)
-            )
-            if not tasks:
-                continue
-            lines = [
-                {"task_kind": t.kind, "case_ref": t.case_id, "overdue": t.is_overdue(now),
-                 "due_at": t.due_at.isoformat() if t.due_at else None}
-                for t in tasks[:DIGEST_LINES]
-            ]  # fmt: skip
-            overdue = sum(1 for t in tasks if t.is_overdue(now))
-            written += await notices_db.daily_digest(conn, subject, day, lines, overdue,
-                                                     len(tasks))  # fmt: skip
-        return written
-
     # ------------------------------------------------------------ the loop
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -250,7 +217,6 @@ class DeliveryWorker:
             try:
                 busy += await self.expand_once()
                 busy += await self.send_once(stop)
-                await self.daily_pass(datetime.now(UTC))
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 # The database went away for a moment: try again at the next pass.
                 log.warning("delivery_pass_failed", error_type=type(error).__name__)

@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.audit_anchor import AuditAnchoring
 from activities.certification import CertificationActivities
+from activities.daily_notices import DailyNotices
 from activities.enrolment_projection import EnrolmentProjection
 from activities.journey_projection import JourneyProjection
 from activities.reference_lookup import ReferenceLookup
@@ -21,6 +22,7 @@ from domain.registries import BnspRegistry
 from workers.incidents import INCIDENT_RETRY, IncidentInterceptor
 from workers.log_context import LogContextInterceptor
 from workflows.audit_anchor import AuditAnchorWorkflow
+from workflows.daily_notices import DailyNoticesWorkflow
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
@@ -41,8 +43,14 @@ def enrolment_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        # The audit trail's anchoring (every process's chains) runs here too.
-        workflows=[InmateJourneyWorkflow, EnrolmentWorkflow, AuditAnchorWorkflow],
+        # The audit trail's anchoring (every process's chains) and the daily notices (every
+        # person's digest, the permits ending) run here too.
+        workflows=[
+            InmateJourneyWorkflow,
+            EnrolmentWorkflow,
+            AuditAnchorWorkflow,
+            DailyNoticesWorkflow,
+        ],
         activities=[
             projection.record_event,
             JourneyProjection(pool).record_event,
@@ -54,6 +62,7 @@ def enrolment_worker(
             tasks.escalate_task,
             due_dates.compute_due_date,
             AuditAnchoring(pool).anchor,
+            DailyNotices(pool).write,
         ],
         interceptors=[
             LogContextInterceptor(),

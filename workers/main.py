@@ -12,8 +12,9 @@ from activities.working_calendar import WorkingCalendar
 from config.log import configure_logging
 from config.settings import get_settings
 from db.connect import create_pool
+from notices.daily import DailyNoticesRequest
 from registries.factory import build_bnsp
-from workers.audit_schedule import ensure_anchor_schedule
+from workers.audit_schedule import ensure_anchor_schedule, ensure_daily_notices_schedule
 from workers.enrolment import enrolment_worker
 from workers.process import exit_after
 from workers.temporal_client import connect_worker_client
@@ -36,6 +37,12 @@ async def run() -> None:
     worker = enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue)
     every = timedelta(seconds=settings.audit_anchor_interval_seconds)
     await ensure_anchor_schedule(client, settings.enrolment_task_queue, every)
+    await ensure_daily_notices_schedule(
+        client,
+        settings.enrolment_task_queue,
+        settings.digest_hour_wib,
+        DailyNoticesRequest(expiring_within_days=settings.permit_expiry_notice_days),
+    )
     log.info(
         "worker_started",
         task_queue=worker.task_queue,

@@ -74,6 +74,7 @@ class EnrolmentCase:
             WORKFLOW_KIND,
             request.enrolment_id,
             request.policy.sla_working_days,
+            events_seen=lambda: self.events.seq,
             local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         # Decisions received, for the flow to act on (set by `enrolment_decisions.py`).

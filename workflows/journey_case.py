@@ -68,6 +68,7 @@ class JourneyCase:
             self.state.journey_id,
             {},
             opened=self.state.task_seq,
+            events_seen=lambda: self.events.seq,
             local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`

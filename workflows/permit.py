@@ -21,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.identity import Ministry, Role, Scope
     from domain.permit import (
         COMPUTE_WORKING_DAYS_BEFORE,
-        CREATE_BILLING,
         ISSUE_EPO,
         ISSUE_ITAS,
         ISSUE_VISA,
@@ -30,8 +29,6 @@ with workflow.unsafe.imports_passed_through():
         WRITE_PERMIT_REMINDER,
         ApprovalChoice,
         Billing,
-        BillingCode,
-        BillingRequest,
         CalendarDay,
         ChecksRequest,
         EventKind,
@@ -51,8 +48,8 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     from domain.permit_life import LIFE_PATCH, PAYMENT_TASK_PATCH
-    from workflows.permit_case import PermitCase
-    from workflows.permit_imigrasi import SYSTEM_CALL, SYSTEM_RETRY, ImigrasiSystems
+    from workflows.permit_case import SYSTEM_CALL, SYSTEM_RETRY, PermitCase
+    from workflows.permit_imigrasi import ImigrasiSystems
     from workflows.permit_life import PermitLife
     from workflows.reviewer_tasks import Settlement
 
@@ -175,19 +172,7 @@ class PermitWorkflow(PermitLife):
             return None
         amount = rules.dkptka_amount(application, self._case.policy)
         due = workflow.now() + timedelta(days=self._case.policy.payment_days)
-        code: BillingCode = await workflow.execute_activity(
-            CREATE_BILLING,
-            BillingRequest(
-                idempotency_key=f"{application.application_id}:dkptka",
-                application_id=application.application_id,
-                employer_nib=application.employer_nib,
-                amount_usd=amount,
-                expires_at=due,
-            ),
-            result_type=BillingCode,
-            start_to_close_timeout=SYSTEM_CALL,
-            retry_policy=SYSTEM_RETRY,
-        )
+        code = await self._case.bill(f"{application.application_id}:dkptka", amount, due)
         self._case.state.billing = Billing(
             billing_code=code.billing_code, amount_usd=amount, due_at=due
         )

@@ -19,14 +19,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.enrolment import AwaitedWork, Escalation
     from domain.identity import Role, Scope
     from domain.permit import (
+        CREATE_BILLING,
         RECORD_PERMIT_EVENT,
         WORKFLOW_KIND,
         ArrivalRecord,
+        BillingCode,
+        BillingRequest,
         EventKind,
         FeasibilityDecision,
         PaymentConfirmation,
@@ -46,6 +50,11 @@ with workflow.unsafe.imports_passed_through():
 with workflow.unsafe.imports_passed_through():
     from workflows.case_events import CaseEvents
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
+
+
+# Ministry systems (SIMPONI, SIMKIM) cross an organisation's network: back off further.
+SYSTEM_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
+SYSTEM_CALL = timedelta(minutes=1)
 
 
 class PermitCase:
@@ -86,7 +95,27 @@ class PermitCase:
                 "rptka_approval": policy.rptka_working_days,
                 "visa_decision": policy.visa_decision_working_days,
             },
+            events_seen=lambda: self.events.seq,
         )
+
+    async def bill(self, key: str, amount_usd: int, due: datetime) -> BillingCode:
+        """A SIMPONI billing code for `amount_usd`, payable until `due`; `key` makes it one
+        bill however often the activity is retried."""
+        application = self.application
+        code: BillingCode = await workflow.execute_activity(
+            CREATE_BILLING,
+            BillingRequest(
+                idempotency_key=key,
+                application_id=application.application_id,
+                employer_nib=application.employer_nib,
+                amount_usd=amount_usd,
+                expires_at=due,
+            ),
+            result_type=BillingCode,
+            start_to_close_timeout=SYSTEM_CALL,
+            retry_policy=SYSTEM_RETRY,
+        )
+        return code
 
     def work(self, kind: str, role: Role, scope: Scope, due: datetime | None = None) -> AwaitedWork:
         return AwaitedWork(kind=kind, role=role, scope=scope, since=workflow.now(), due=due)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain import permit_life_rules as life_rules
     from domain import permit_rules as rules
     from domain.clock import local_date
     from domain.errors import conflict
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         VerificationDecision,
         VisaDecision,
     )
+    from domain.permit_life import ExtensionStep
 
 
 with workflow.unsafe.imports_passed_through():
@@ -114,6 +116,26 @@ class PermitDecisions:
         """SIMPONI's confirmation, sent by the callback under update id `payment-{id}`, so a
         confirmation delivered twice is applied once."""
         self.validate_payment(payment)
+        extension = life_rules.billed_extension(self._case.state)
+        if extension is not None:  # the new period's bill of an approved extension
+            extension.payment_id = payment.payment_id
+            self._case.state.payment_id = payment.payment_id
+            await self._case.record(
+                EventKind.PAID,
+                reason=f"SIMPONI payment {payment.payment_id} of US${payment.amount_usd} "
+                f"(extension {extension.number})",
+                decision="paid",
+            )
+            # Answered once the loop has taken it (the payment task closed as paid): SIMKIM's
+            # extension of the ITAS follows, and SIMPONI's callback never waits on Imigrasi's
+            # worker for it.
+            await workflow.wait_condition(
+                lambda: (
+                    extension.step is not ExtensionStep.PAYMENT
+                    or self._case.state.outcome is not None
+                )
+            )
+            return self._case.state
         self._case.payment = payment
         self._case.state.payment_id = payment.payment_id
         await self._case.record(
@@ -126,6 +148,10 @@ class PermitDecisions:
     @confirm_payment.validator
     def validate_payment(self, payment: PaymentConfirmation) -> None:
         def rule() -> None:
+            extension = life_rules.billed_extension(self._case.state)
+            if extension is not None:
+                life_rules.check_extension_payment(extension, payment, workflow.now())
+                return
             rules.check_payment(self._case.state, payment, workflow.now())
             if self._case.payment is not None:
                 raise conflict(f"bill {payment.billing_code} is already settled")

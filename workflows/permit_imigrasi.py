@@ -7,12 +7,10 @@ hand-off and goes on when it returns. Kemnaker's own steps are the flow's (`perm
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -27,11 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.permit_case import PermitCase
-
-# Ministry systems cross an organisation's network: back off further.
-SYSTEM_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
-SYSTEM_CALL = timedelta(minutes=1)
+    from workflows.permit_case import SYSTEM_CALL, SYSTEM_RETRY, PermitCase
 
 Result = TypeVar("Result", bound=BaseModel)
 

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.permit import (
         COMPUTE_WORKING_DAYS_BEFORE,
         ISSUE_ITAS,
+        Billing,
         CalendarDay,
         EventKind,
         Outcome,
@@ -36,7 +37,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.permit_life import (
         ANNUAL_REPORT_TASK,
         EXTENSION_APPROVAL_TASK,
+        EXTENSION_BILLING_PATCH,
         EXTENSION_VERIFICATION_TASK,
+        PAYMENT_TASK,
         AnnualReport,
         AnnualReportSubmission,
         ChangeRequest,
@@ -113,7 +116,9 @@ class PermitLife(PermitDecisions):
             return True
         current = life_rules.current_extension(self._case.state)
         return current is not None and (
-            current.step is ExtensionStep.GRANTING or current.task_id is None
+            current.step is ExtensionStep.GRANTING
+            or current.task_id is None
+            or (current.step is ExtensionStep.PAYMENT and current.payment_id is not None)
         )
 
     def _next_moment(self) -> datetime:
@@ -125,6 +130,8 @@ class PermitLife(PermitDecisions):
         current = life_rules.current_extension(self._case.state)
         if current is not None and current.task_due is not None and not current.escalated:
             moments.append(current.task_due)
+        if current is not None and current.step is ExtensionStep.PAYMENT and current.payment_due:
+            moments.append(current.payment_due)  # unpaid by then: the extension lapses
         return min(moments)
 
     # ------------------------------------------------------------ reminders and reports
@@ -225,6 +232,9 @@ class PermitLife(PermitDecisions):
         if current.step is ExtensionStep.GRANTING:
             await self._grant(current)
             return
+        if current.step is ExtensionStep.PAYMENT:
+            await self._extension_payment(current)
+            return
         if current.task_id is not None:
             return
         kind, role = _TASK_ROLE[current.step]
@@ -249,6 +259,57 @@ class PermitLife(PermitDecisions):
             work,
             self._case.state.stage.value,
             key=f"extension-{current.number}-{current.step.value}",
+        )
+
+    async def _extension_payment(self, current: ExtensionRound) -> None:
+        """DKPTKA for the new period (EXTENSION_BILLING_PATCH): bill it and open the
+        employer's "pay DKPTKA" task; once SIMPONI confirms, grant; unpaid by the deadline,
+        the extension lapses and the permit ends at its expiry."""
+        if current.billing_code is None:
+            await self._bill_extension(current)
+            return
+        assert current.task_id is not None and current.payment_due is not None
+        if current.payment_id is not None:
+            reason = f"SIMPONI confirmed payment {current.payment_id}"
+            await self._case.tasks.close(
+                current.task_id, Settlement("paid", current.requested_by, reason), ""
+            )
+            current.step = ExtensionStep.GRANTING
+            await self._grant(current)
+        elif workflow.now() >= current.payment_due:
+            unpaid = (
+                f"DKPTKA bill {current.billing_code} of extension {current.number} unpaid "
+                f"within {self._case.policy.payment_days} days: the extension lapses and the "
+                "permit ends at its expiry"
+            )
+            await self._case.tasks.close(current.task_id, None, unpaid)
+            current.step, current.decided_reason = ExtensionStep.LAPSED, unpaid
+            await self._case.record(EventKind.DECIDED, reason=unpaid, decision="extension_unpaid")
+
+    async def _bill_extension(self, current: ExtensionRound) -> None:
+        application = self._case.application
+        amount = self._case.policy.dkptka_usd_per_month * current.months
+        due = workflow.now() + timedelta(days=self._case.policy.payment_days)
+        key = f"{application.application_id}:dkptka:extension-{current.number}"
+        code = await self._case.bill(key, amount, due)
+        current.billing_code, current.amount_usd, current.payment_due = (
+            code.billing_code, amount, due
+        )  # fmt: skip
+        # The case's bill is now this one: the read model, the callback's look-up by billing
+        # code and the employer's page follow it.
+        self._case.state.billing = Billing(billing_code=code.billing_code, amount_usd=amount,
+                                           due_at=due)  # fmt: skip
+        self._case.state.payment_id = None
+        await self._case.record(
+            EventKind.BILLED,
+            reason=f"extension {current.number}: US${amount}, billing code {code.billing_code}",
+        )
+        work = AwaitedWork(
+            kind=PAYMENT_TASK, role=Role.EMPLOYER,
+            scope=Scope(employer_nib=self._case.state.employer_nib), since=workflow.now(), due=due,
+        )  # fmt: skip
+        current.task_id = await self._case.tasks.open(
+            work, self._case.state.stage.value, key=f"extension-{current.number}-payment"
         )
 
     async def _grant(self, current: ExtensionRound) -> None:
@@ -391,6 +452,12 @@ class PermitLife(PermitDecisions):
         elif step is ExtensionStep.VERIFICATION:
             current.step, current.task_id, current.task_due = ExtensionStep.APPROVAL, None, None
             current.escalated = False
+        elif workflow.patched(EXTENSION_BILLING_PATCH) and not rules.is_exempt(
+            self._case.application, self._case.policy
+        ):
+            # The new period's DKPTKA is billed first (the loop opens the payment task).
+            current.step, current.decided_reason = ExtensionStep.PAYMENT, entry.reason
+            current.task_id, current.task_due, current.escalated = None, None, False
         else:
             current.step, current.decided_reason = ExtensionStep.GRANTING, entry.reason
         decision = f"extension_{step.value}:{entry.decision.value}"
@@ -403,6 +470,7 @@ class PermitLife(PermitDecisions):
                 self._case.state.outcome is not None
                 or current.step in (ExtensionStep.GRANTED, ExtensionStep.REFUSED)
                 or (current.step is ExtensionStep.APPROVAL and current.task_id is not None)
+                or (current.step is ExtensionStep.PAYMENT and current.task_id is not None)
             )
         )
         return self._case.state

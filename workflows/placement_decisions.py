@@ -61,6 +61,7 @@ class PlacementDecisions:
             PLACEMENT_KIND,
             start.placement_id,
             {"placement_check_in": self._policy.check_in_working_days},
+            events_seen=lambda: self._state.event_seq,
         )
         # Check-in tasks the flow has closed after their record: their Update answers then.
         self._settled: dict[str, Settlement] = {}

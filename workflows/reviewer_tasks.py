@@ -7,6 +7,7 @@ overdue, and closes it when it stops waiting: decided (who, role, why) or cancel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -58,6 +59,8 @@ class ReviewerTasks:
         case_id: str,
         sla_working_days: dict[str, int],
         opened: int = 0,
+        *,
+        events_seen: Callable[[], int],
         local_patch: str | None = None,
     ) -> None:
         """`local_patch`: run the task writes as local activities once that patch is on
@@ -67,6 +70,10 @@ class ReviewerTasks:
         self._case_id = case_id
         self._sla = sla_working_days
         self._seq = opened  # tasks opened so far (a continued-as-new run carries it over)
+        # The case's events recorded so far: each task line in the audit trail says which event
+        # it follows, so the trail reads in the case's order even if a crash appended it out
+        # of order. Only the activities' inputs carry it: no command changes, replay holds.
+        self._events_seen = events_seen
 
     @property
     def opened(self) -> int:
@@ -102,6 +109,7 @@ class ReviewerTasks:
                 scope=work.scope,
                 opened_at=workflow.now(),
                 due_at=work.due,
+                follows_event=self._events_seen(),
             ),
         )
         return task_id
@@ -122,7 +130,11 @@ class ReviewerTasks:
         await self._run(
             ESCALATE_TASK,
             TaskEscalation(
-                task_id=task_id, escalated_at=workflow.now(), routed_to=routed_to, message=message
+                task_id=task_id,
+                escalated_at=workflow.now(),
+                routed_to=routed_to,
+                message=message,
+                follows_event=self._events_seen(),
             ),
         )
 
@@ -135,6 +147,7 @@ class ReviewerTasks:
                 decision=settled.decision,
                 actor=settled.actor,
                 reason=settled.reason,
+                follows_event=self._events_seen(),
             )
             if settled is not None
             else TaskClosing(
@@ -142,6 +155,7 @@ class ReviewerTasks:
                 state=TaskState.CANCELLED,
                 closed_at=workflow.now(),
                 reason=why_cancelled,
+                follows_event=self._events_seen(),
             )
         )
         await self._run(CLOSE_TASK, closing)

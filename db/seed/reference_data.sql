@@ -59,15 +59,17 @@ INSERT INTO competency_units (programme_code, code, title, position) VALUES
     ('HYDROPONIC', 'A.01HID00.003.1', 'Memanen dan menangani hasil', 3)
 ON CONFLICT (programme_code, code) DO UPDATE SET title = EXCLUDED.title, position = EXCLUDED.position;
 
--- Cohorts start a week after first seeding; the dates then stay put.
+-- Cohorts started 45 days before first seeding (attendance is dated on or after the start and
+-- never in the future: a session of every programme fits before the seeding day); the dates
+-- then stay put.
 INSERT INTO offerings (upt_code, programme_code, lsp_code, planned_start, planned_end) VALUES
-    ('LP-CIPINANG',   'BARISTA',    'LSP-PARIWISATA', current_date + 7, current_date + 97),
-    ('LP-CIPINANG',   'WELDING',    'LSP-LOGAM',      current_date + 7, current_date + 127),
-    ('LP-CIPINANG',   'COMPTECH',   'LSP-TIK',        current_date + 7, current_date + 127),
-    ('LP-SALEMBA',    'BARISTA',    'LSP-PARIWISATA', current_date + 7, current_date + 97),
-    ('LP-SALEMBA',    'CULINARY',   'LSP-PARIWISATA', current_date + 7, current_date + 97),
-    ('LP-TANGERANG',  'GARMENT',    'LSP-GARMEN',     current_date + 7, current_date + 97),
-    ('LP-TANGERANG',  'HYDROPONIC', 'LSP-AGRI',       current_date + 7, current_date + 67),
-    ('LP-SUKAMISKIN', 'COMPTECH',   'LSP-TIK',        current_date + 7, current_date + 127),
-    ('RT-JAKPUS',     'CULINARY',   'LSP-PARIWISATA', current_date + 7, current_date + 97)
+    ('LP-CIPINANG',   'BARISTA',    'LSP-PARIWISATA', current_date - 45, current_date + 97),
+    ('LP-CIPINANG',   'WELDING',    'LSP-LOGAM',      current_date - 45, current_date + 127),
+    ('LP-CIPINANG',   'COMPTECH',   'LSP-TIK',        current_date - 45, current_date + 127),
+    ('LP-SALEMBA',    'BARISTA',    'LSP-PARIWISATA', current_date - 45, current_date + 97),
+    ('LP-SALEMBA',    'CULINARY',   'LSP-PARIWISATA', current_date - 45, current_date + 97),
+    ('LP-TANGERANG',  'GARMENT',    'LSP-GARMEN',     current_date - 45, current_date + 97),
+    ('LP-TANGERANG',  'HYDROPONIC', 'LSP-AGRI',       current_date - 45, current_date + 67),
+    ('LP-SUKAMISKIN', 'COMPTECH',   'LSP-TIK',        current_date - 45, current_date + 127),
+    ('RT-JAKPUS',     'CULINARY',   'LSP-PARIWISATA', current_date - 45, current_date + 97)
 ON CONFLICT (upt_code, programme_code) DO NOTHING;

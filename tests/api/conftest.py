@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import tempfile
 import uuid
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -32,6 +31,7 @@ from registries.bnsp import BnspSimulator
 from registries.sdp import SdpSimulator
 from registries.simkim import SimkimSimulator
 from registries.simponi import SimponiSimulator
+from tests.temporal_support import SETTLE_SECONDS, terminate, until
 from workers.enrolment import enrolment_worker
 from workers.imigrasi import imigrasi_worker
 from workers.kemnaker import kemnaker_worker
@@ -65,17 +65,20 @@ class ApiStack:
     async def settled(self, enrolment_id: str) -> None:
         """Wait until the workflow waits on a person (or has closed) and the read model holds
         every event it emitted."""
-        for _ in range(100):
+
+        async def read() -> tuple[dict[str, Any], int]:
             state = await self.http.get(f"/enrolments/{enrolment_id}/state", headers=self.auditor())
             stored = await self.pool.fetchval(
                 "SELECT count(*) FROM enrolment_events WHERE enrolment_id = $1", enrolment_id
             )
-            live = state.json() if state.status_code == 200 else {}
+            return (state.json() if state.status_code == 200 else {}), stored
+
+        def caught_up(seen: tuple[dict[str, Any], int]) -> bool:
+            live, stored = seen
             waiting = live.get("awaiting") is not None or live.get("outcome") is not None
-            if waiting and stored == live["event_count"]:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"read model of {enrolment_id} did not catch up")
+            return waiting and stored == live["event_count"]
+
+        await until(read, caught_up, f"the read model of {enrolment_id}", within=SETTLE_SECONDS)
 
     def auditor(self) -> dict[str, str]:
         return self.headers("aud-1", Role.AUDITOR)
@@ -164,13 +167,9 @@ async def end_journeys(client: Client, pool: asyncpg.Pool, task_queue: str) -> N
             description.status is WorkflowExecutionStatus.RUNNING
             and description.task_queue == task_queue
         ):
-            try:
-                await handle.terminate(reason="test finished")
-            except RPCError as error:
-                # It completed between describe and terminate (a released journey whose
-                # handover was acknowledged): nothing left to end.
-                if error.status is not RPCStatusCode.NOT_FOUND:
-                    raise
+            # It may complete between describe and terminate (a released journey whose
+            # handover was acknowledged): nothing left to end then.
+            await terminate(handle)
 
 
 @contextlib.asynccontextmanager

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from domain.clock import jakarta_today
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 async def ok(response: httpx.Response) -> Any:
@@ -31,11 +33,30 @@ async def approve(api: ApiStack, enrolment_id: str) -> Any:
     )
 
 
+async def closed(api: ApiStack, enrolment_id: str) -> Any:
+    """The case's live state once it has an outcome (e.g. BNSP answered)."""
+
+    async def state() -> Any:
+        return await ok(
+            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.auditor())
+        )
+
+    return await until(
+        state, lambda s: s["outcome"] is not None, f"{enrolment_id} closed", SETTLE_SECONDS
+    )
+
+
+def session_date(n: int, sessions: int) -> str:
+    """Session `n` of `sessions`, one a day, the last one today (Jakarta): never in the
+    future, and after the seeded offerings' start (db/seed: 45 days before seeding)."""
+    return str(jakarta_today() - timedelta(days=sessions - n))
+
+
 async def train(api: ApiStack, enrolment_id: str, programme_code: str = "BARISTA") -> Any:
     programme = await ok(await api.http.get(f"/programmes/{programme_code}", headers=api.tpp()))
-    start = date(2026, 12, 8)
-    for n in range(1, programme["session_count"] + 1):
-        entry = {"session_no": n, "session_date": str(start + timedelta(days=n)), "present": True}
+    sessions = programme["session_count"]
+    for n in range(1, sessions + 1):
+        entry = {"session_no": n, "session_date": session_date(n, sessions), "present": True}
         await ok(
             await api.http.post(
                 f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()

@@ -3,7 +3,6 @@ the receivers' side of the handover."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,7 @@ import httpx
 from domain.identity import Ministry, Role
 from tests.api import flows
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 HOME_BAPAS = "BP-JAKBAR"
 
@@ -60,15 +60,17 @@ async def journey(api: ApiStack, sdp_no: str) -> Any:
 
 async def settled(api: ApiStack, sdp_no: str) -> Any:
     """The journey once its read model holds every event the workflow emitted."""
-    for _ in range(200):
-        view = await journey(api, sdp_no)
+
+    def caught_up(view: Any) -> bool:
         live = view["live"]
-        if view["journey"]["status"] == "ended" or (
-            live is not None and len(view["events"]) == live["event_seq"]
-        ):
-            return view
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the journey of {sdp_no} did not settle")
+        return bool(
+            view["journey"]["status"] == "ended"
+            or (live is not None and len(view["events"]) == live["event_seq"])
+        )
+
+    return await until(
+        lambda: journey(api, sdp_no), caught_up, f"the journey of {sdp_no}", SETTLE_SECONDS
+    )
 
 
 async def handovers_of(api: ApiStack, sdp_no: str, count: int) -> list[dict[str, Any]]:
@@ -77,12 +79,13 @@ async def handovers_of(api: ApiStack, sdp_no: str, count: int) -> list[dict[str,
     No waiting for the journey to settle after: a receiver may acknowledge at once, even
     while the journey is still sending the other handover.
     """
-    for _ in range(200):
-        view = await journey(api, sdp_no)
-        if len(view["handovers"]) == count:
-            return list(view["handovers"])
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{count} handovers of {sdp_no} never went out")
+    view = await until(
+        lambda: journey(api, sdp_no),
+        lambda v: len(v["handovers"]) == count,
+        f"{count} handovers of {sdp_no}",
+        SETTLE_SECONDS,
+    )
+    return list(view["handovers"])
 
 
 async def snapshot(api: ApiStack, sdp_no: str) -> tuple[object, ...]:
@@ -101,14 +104,19 @@ async def snapshot(api: ApiStack, sdp_no: str) -> tuple[object, ...]:
 async def reaches(api: ApiStack, enrolment_id: str, stage: str) -> Any:
     """The case's state once it has applied the notices the journey passed down (it does so
     at its next wait) and reached `stage`, with its read model caught up."""
-    for _ in range(200):
+
+    async def read() -> tuple[Any, int]:
         response = await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.auditor())
-        state = await flows.ok(response)
         stored = await api.pool.fetchval(
             "SELECT count(*) FROM enrolment_events WHERE enrolment_id = $1", enrolment_id
         )
-        # A held case may wait on nobody (an open-ended sanction): caught up is enough.
-        if state["stage"] == stage and stored == state["event_count"]:
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"enrolment {enrolment_id} never reached {stage}: {state['stage']}")
+        return await flows.ok(response), stored
+
+    # A held case may wait on nobody (an open-ended sanction): caught up is enough.
+    state, _ = await until(
+        read,
+        lambda seen: seen[0]["stage"] == stage and seen[1] == seen[0]["event_count"],
+        f"enrolment {enrolment_id} at {stage}",
+        SETTLE_SECONDS,
+    )
+    return state

@@ -29,6 +29,7 @@ from tests.api import flows, permit_flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
 from tests.api.permit_flows import signed
+from tests.temporal_support import SETTLE_SECONDS, until
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
 
@@ -203,12 +204,13 @@ def _verdict(response: httpx.Response, probe: Probe, target: Target) -> tuple[bo
 
 async def _open_task(api: ApiStack, enrolment_id: str, kind: str) -> TaskRecord:
     """The case's open task of `kind`, once the workflow's activity has written it."""
-    for _ in range(200):
-        for task in await inbox_db.open_tasks_of_case(api.pool, enrolment_id):
-            if task.kind == kind:
-                return task
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no open {kind} task for {enrolment_id}")
+
+    async def of_kind() -> list[TaskRecord]:
+        tasks = await inbox_db.open_tasks_of_case(api.pool, enrolment_id)
+        return [t for t in tasks if t.kind == kind]
+
+    found = await until(of_kind, bool, f"an open {kind} task of {enrolment_id}", SETTLE_SECONDS)
+    return found[0]
 
 
 async def _stage(api: ApiStack, enrolment_id: str) -> str:
@@ -271,14 +273,15 @@ async def _closed_placement(api: ApiStack, job_placement_handover: str) -> str:
     closed at once, so an allowed decision on it is a 409."""
     journey_id = job_placement_handover.split(":")[0]
     placement_id = f"PLC-{journey_id}"
-    for _ in range(200):
-        status = await api.pool.fetchval(
+
+    async def status() -> str | None:
+        found: str | None = await api.pool.fetchval(
             "SELECT status FROM placements WHERE placement_id = $1", placement_id
         )
-        if status == "closed":
-            return placement_id
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"placement {placement_id} never closed")
+        return found
+
+    await until(status, lambda s: s == "closed", f"placement {placement_id} closed", SETTLE_SECONDS)
+    return placement_id
 
 
 async def _permit(api: ApiStack) -> str:

@@ -27,6 +27,8 @@ def submission(**changes: Any) -> dict[str, Any]:
         "nationality": "AU",
         "duration_months": 12,
         "work_location": "Morowali, Sulawesi Tengah",
+        "province": "72",
+        "sector": "B",
         "in_kek": False,
         "pendamping": {"name": "Budi Santoso", "position": "Junior mining engineer"},
         "employer_category": "company",

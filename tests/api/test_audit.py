@@ -22,7 +22,7 @@ from registries.sdp_seed import DEMO_ELIGIBLE
 from stack.binaries import temporal_cli
 from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
-from tests.temporal_support import CONVERTER
+from tests.temporal_support import CONVERTER, SETTLE_SECONDS, until
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.permit import PermitWorkflow
 
@@ -193,12 +193,15 @@ async def test_operators_find_cases_with_temporal_list_queries(
         (f"SinergiKind='tka_permit' AND SinergiEmployerNib='{permit_flows.NIB}'",
          f"permit-{application_id}"),
     ):  # fmt: skip
-        for _ in range(100):  # visibility follows the history within moments
-            found = {w.id async for w in client.list_workflows(query)}
-            if workflow_id in found:
-                break
-            await asyncio.sleep(0.1)
-        assert workflow_id in found, query
+
+        async def listed(query: str = query) -> set[str]:
+            return {w.id async for w in client.list_workflows(query)}
+
+        def holds(ids: set[str], wanted: str = workflow_id) -> bool:
+            return wanted in ids
+
+        # Visibility follows the history within moments.
+        await until(listed, holds, query, SETTLE_SECONDS)
     stale = {w.id async for w in client.list_workflows(
         "SinergiKind='enrolment' AND SinergiStage='placement_review'")}  # fmt: skip
     assert f"enrolment-{enrolment_id}" not in stale

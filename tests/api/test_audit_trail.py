@@ -4,8 +4,6 @@ is named by both verification endpoints."""
 
 from __future__ import annotations
 
-import asyncio
-
 from temporalio.testing import WorkflowEnvironment
 
 from db import audit_trail
@@ -21,14 +19,7 @@ async def _certified(api: ApiStack) -> str:
     await flows.approve(api, enrolment_id)
     trained = await flows.train(api, enrolment_id)
     await flows.assess(api, enrolment_id, {u: "K" for u in trained["units_due"]})
-    for _ in range(200):
-        state = await flows.ok(
-            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.auditor())
-        )
-        if state["outcome"] is not None:
-            break
-        await asyncio.sleep(0.05)
-    assert state["outcome"] == "certified"
+    assert (await flows.closed(api, enrolment_id))["outcome"] == "certified"
     await api.settled(enrolment_id)
     return enrolment_id
 

@@ -189,6 +189,7 @@ EXPECTED: dict[Operation, Rule] = {
     # its process is theirs.
     ("GET", "/audit/verification"): Rule(anywhere=frozenset({Role.AUDITOR})),
     ("GET", AUDIT_CASE): may(Role.AUDITOR),
+    ("GET", f"{AUDITED}/trail"): may(Role.AUDITOR),
     # For auditors only (domain.md: "histories, audit trail, reports; never changes
     # anything"): a case's history and the search within the kinds their scope audits; the
     # reports on a process they audit. SLA compliance counts only what they audit, and the
@@ -202,6 +203,10 @@ EXPECTED: dict[Operation, Rule] = {
     ("GET", "/reports/tka-pipeline"): may(Role.AUDITOR),
     ("GET", "/reports/placement-funnel"): may(Role.AUDITOR),
     ("GET", "/reports/sla-compliance"): Rule(frozenset({Role.AUDITOR}), any_scope=True),
+    # The TKA supervision reports: auditors of Process B, like the pipeline.
+    ("GET", "/reports/tka-active-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-expiring-permits"): may(Role.AUDITOR),
+    ("GET", "/reports/tka-overdue-annual-reports"): may(Role.AUDITOR),
     # The directory of people: administrators of the person's ministry (a Kemnaker officer
     # here); everyone reads their own entry and chooses their language.
     ("GET", "/people"): may(Role.ADMINISTRATOR),
@@ -220,6 +225,10 @@ EXPECTED: dict[Operation, Rule] = {
         anywhere=frozenset({Role.OPERATOR})
     ),
     ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
+    # An employer's contact e-mail: each employer its own NIB's (from its token, never the
+    # request), so in or out of the probed case's scope it reaches its own.
+    ("GET", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
+    ("PUT", "/employer/contact"): Rule(anywhere=frozenset({Role.EMPLOYER})),
     # The codec server (Temporal UI and CLI): operators, and auditors of every ministry (the
     # matrix's auditors are each of one ministry: refused; tests/api/test_codec.py has both).
     ("POST", "/codec/{namespace}/decode"): Rule(anywhere=frozenset({Role.OPERATOR})),
@@ -339,7 +348,8 @@ PROBES: dict[Operation, Probe] = {
     ("POST", f"{CASE}/placement"): Probe(("placement",), _same(PAST_DEFERRAL)),  # 422
     ("POST", f"{CASE}/withdrawal"): Probe(("closed",), _same(REASON)),  # 409: closed
     ("POST", f"{CASE}/attendance"): Probe(
-        ("training",), _same({"session_no": 999, "session_date": "2026-12-09", "present": True})
+        ("training",),
+        _same({"session_no": 999, "session_date": str(jakarta_today()), "present": True}),
     ),  # 422: BARISTA has 20 sessions
     ("POST", f"{CASE}/modules"): Probe(("training",), _same({"module_code": "NOT-A-MODULE"})),
     ("POST", f"{CASE}/training-completion"): Probe(("training",), _same(REASON)),  # 409: 0/20
@@ -428,6 +438,7 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/payments/simponi/callback"): Probe(("permit",), _same(UNKNOWN_BILL), signed=True),
     ("GET", "/audit/verification"): Probe(("placement", "permit")),
     ("GET", AUDIT_CASE): Probe(("placement", "permit")),
+    ("GET", f"{AUDITED}/trail"): Probe(("placement", "permit")),
     ("GET", "/audit/cases"): Probe(AUDITED_CASES, lists="case_id"),
     ("GET", f"{AUDITED}/history"): Probe(AUDITED_CASES),
     ("GET", f"{AUDITED}/history/raw"): Probe(AUDITED_CASES),
@@ -437,6 +448,9 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/reports/tka-pipeline"): Probe(("permit",)),
     ("GET", "/reports/placement-funnel"): Probe(("placement",)),
     ("GET", "/reports/sla-compliance"): Probe(("reference",)),
+    ("GET", "/reports/tka-active-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-expiring-permits"): Probe(("permit",)),
+    ("GET", "/reports/tka-overdue-annual-reports"): Probe(("permit",)),
     ("GET", "/people"): Probe(("person",), lists="subject"),
     # The person again (409 for their administrators; 403 for another ministry's).
     ("POST", "/people"): Probe(("person",), _same(PERSON)),
@@ -454,6 +468,8 @@ PROBES: dict[Operation, Probe] = {
     ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
     ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
     ("GET", "/dev/mail"): Probe(("reference",)),
+    ("GET", "/employer/contact"): Probe(("reference",)),  # none set yet: 404
+    ("PUT", "/employer/contact"): Probe(("reference",), _same({"email": "hrd@example.co.id"})),
     ("POST", "/codec/{namespace}/decode"): Probe(("reference",), _same({"payloads": []})),
     ("POST", "/codec/decode"): Probe(("reference",), _same({"payloads": []})),
     ("GET", "/ready"): Probe(("reference",)),

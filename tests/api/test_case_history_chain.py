@@ -4,7 +4,6 @@ to the right one. On the dev server, with a workflow that does nothing but conti
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from api.case_history import decoder, fetch_chain
 from domain.case_history import chain_timeline
 from domain.errors import DomainError
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 @workflow.defn(name="ChainProbe")
@@ -34,12 +34,16 @@ def _of(journey_id: str) -> Any:
 async def _chain_once_visible(
     client: Client, workflow_id: str, journey_id: str
 ) -> list[WorkflowHistory]:
-    for _ in range(100):  # an earlier chain is found through visibility, a moment behind
+
+    async def chain() -> list[WorkflowHistory] | None:
         try:
             return await fetch_chain(client, workflow_id, journey_id, _of(journey_id))
-        except DomainError:
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"the chain of {journey_id} was never found")
+        except DomainError:  # an earlier chain is found through visibility, a moment behind
+            return None
+
+    found = await until(chain, bool, f"the chain of {journey_id}", SETTLE_SECONDS)
+    assert found is not None
+    return found
 
 
 async def test_every_run_of_the_chain_in_order_and_the_right_chain_of_a_reused_id(

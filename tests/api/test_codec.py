@@ -6,11 +6,15 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import asyncpg
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
 from config.settings import Environment, Settings
 from domain.enrolment import enrolment_workflow_id
 from domain.identity import Ministry, Role
 from tests.api import flows
-from tests.api.conftest import ApiStack
+from tests.api.conftest import ApiStack, wire
 from tests.temporal_support import CONVERTER
 
 UI = "http://127.0.0.1:8233"
@@ -165,3 +169,38 @@ async def test_a_real_case_history_decodes(api: ApiStack) -> None:
     )
     assert answer.status_code == 200, answer.text
     assert b"CPN-2024-00123" in _plain(answer.json())[0]
+
+
+async def test_in_development_the_dev_uis_origin_decodes_without_a_token_as_its_operator(
+    pool: asyncpg.Pool, dev_env: WorkflowEnvironment
+) -> None:
+    """`sinergi up`'s Web UI has no login, so no token: with SINERGI_CODEC_DEV_UI_OPERATOR
+    (development and test only) its origin decodes as the operator "temporal-dev-ui",
+    recorded; without the Origin a browser sets, or from another origin, it is still a 401."""
+    body = {"payloads": [await _encrypted("CPN-2024-00123")]}
+    wired = wire(pool, dev_env.client, codec_dev_ui_operator=True)
+    async with (
+        wired.app.router.lifespan_context(wired.app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=wired.app), base_url="http://sinergi.test"
+        ) as http,
+    ):
+        ui = await http.post("/codec/decode", json=body,
+                             headers={"Origin": UI, "X-Namespace": "default"})  # fmt: skip
+        no_origin = await http.post("/codec/decode", json=body)
+        other = await http.post("/codec/decode", json=body,
+                                headers={"Origin": "http://evil.example"})  # fmt: skip
+    assert ui.status_code == 200, ui.text
+    assert _plain(ui.json()) == [b'"CPN-2024-00123"']
+    assert ui.headers["Access-Control-Allow-Origin"] == UI
+    assert no_origin.status_code == other.status_code == 401
+    assert "Access-Control-Allow-Origin" not in other.headers
+    rows = await pool.fetch("SELECT subject, role, payloads FROM codec_decodes")
+    assert [tuple(r) for r in rows] == [("temporal-dev-ui", "operator", 1)]
+
+
+async def test_without_the_flag_the_dev_uis_origin_still_needs_a_token(api: ApiStack) -> None:
+    body = {"payloads": [await _encrypted("secret")]}
+    answer = await api.http.post("/codec/decode", json=body, headers={"Origin": UI})
+    assert answer.status_code == 401
+    assert await api.pool.fetchval("SELECT count(*) FROM codec_decodes") == 0

@@ -13,6 +13,7 @@ from domain.reference import EducationLevel
 from domain.registries import CustodyStatus, InmateRecord
 from registries.sdp_seed import DEMO_LOW_EDUCATION
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 def new_inmates(api: ApiStack, count: int, **changes: Any) -> list[str]:
@@ -46,15 +47,15 @@ async def send(api: ApiStack, rows: list[Any], upt: str = "LP-CIPINANG") -> Any:
 
 async def projected(api: ApiStack, enrolment_ids: list[str]) -> list[Any]:
     """The read-model rows of these enrolments, once the workflows have written them."""
-    for _ in range(200):
-        rows = await api.pool.fetch(
+    return await until(
+        lambda: api.pool.fetch(
             "SELECT enrolment_id, stage, upt_code FROM enrolments WHERE enrolment_id = ANY($1)",
             enrolment_ids,
-        )
-        if len(rows) == len(enrolment_ids):
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError("the accepted enrolments never reached the read model")
+        ),
+        lambda rows: len(rows) == len(enrolment_ids),
+        "the accepted enrolments in the read model",
+        within=SETTLE_SECONDS,
+    )
 
 
 async def test_bad_rows_are_rejected_with_their_reason_and_good_rows_start(api: ApiStack) -> None:

@@ -15,6 +15,7 @@ import httpx
 from cli.cohort import CohortRow, send_cohort
 from tests.api.conftest import ApiStack
 from tests.api.test_cohort_enrolment import new_inmates
+from tests.temporal_support import until
 
 
 class Faulty(httpx.AsyncBaseTransport):
@@ -51,8 +52,14 @@ async def test_lost_answers_and_a_restarting_api_are_retried_and_counted_once(
         report = await send_cohort(http, rows, chunk_size=2, retry_delays=(0.05,) * 4)
     assert (report.accepted, report.already_enrolled, report.rejected) == (6, 0, [])
     assert sorted(faulty.attempts.values()) == [1, 2, 3]
-    stored = await api.pool.fetchval(
-        "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = ANY($1)", inmates
+    # Accepted means started durably; each enrolment's read-model row lands moments later.
+    stored = await until(
+        lambda: api.pool.fetchval(
+            "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = ANY($1)", inmates
+        ),
+        lambda n: n >= 6,
+        "the six enrolments' read-model rows",
+        within=30.0,
     )
     assert stored == 6
 

@@ -8,7 +8,6 @@ changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 NOT_ENROLLED = "SLB-2023-00588"  # Salemba, eligible, but no enrolment: no journey
 
@@ -54,7 +54,7 @@ async def test_a_transfer_where_the_programme_is_offered_hands_the_case_to_the_n
     assert moved["stage"] == "training"  # progress kept, never restarted
     old = await api.http.get(f"/enrolments/{enrolment_id}", headers=api.tpp("LP-CIPINANG"))
     assert old.status_code == 403
-    entry = {"session_no": 1, "session_date": "2026-12-09", "present": True}
+    entry = {"session_no": 1, "session_date": flows.session_date(1, 20), "present": True}
     refused = await api.http.post(
         f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()
     )
@@ -83,13 +83,11 @@ async def test_a_transfer_where_it_is_not_offered_suspends_it_until_the_destinat
     assert (record["stage"], record["awaiting_kind"]) == ("suspended", "transfer_review")
 
     # The destination's TPP finds the decision in its inbox and withdraws the case there.
-    for _ in range(200):  # the task is opened by an activity of its own
+    async def waiting() -> list[Any]:  # the task is opened by an activity of its own
         inbox = await flows.ok(await api.http.get("/inbox", headers=api.tpp("LP-SUKAMISKIN")))
-        waiting = [t for t in inbox["items"] if t["case_id"] == enrolment_id]
-        if waiting:
-            break
-        await asyncio.sleep(0.05)
-    (task,) = waiting
+        return [t for t in inbox["items"] if t["case_id"] == enrolment_id]
+
+    (task,) = await until(waiting, bool, "the transfer review task", SETTLE_SECONDS)
     assert task["kind"] == "transfer_review"
     not_theirs = await api.http.post(
         f"/enrolments/{enrolment_id}/hold-review",

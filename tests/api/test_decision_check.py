@@ -22,7 +22,7 @@ async def _case(api: ApiStack, client: Client) -> tuple[list, list[TrailDecision
     await flows.approve(api, enrolment_id)
     await flows.ok(await api.http.post(
         f"/enrolments/{enrolment_id}/attendance",
-        json={"session_no": 1, "session_date": "2026-12-09", "present": True},
+        json={"session_no": 1, "session_date": flows.session_date(1, 1), "present": True},
         headers=api.caseworker()))  # fmt: skip
     await api.settled(enrolment_id)
     chain = await fetch_chain(client, f"enrolment-{enrolment_id}", enrolment_id)

@@ -21,6 +21,7 @@ from tests.api import flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack, end_journeys, wire
 from tests.conftest import start_time_skipping_server
+from tests.temporal_support import SETTLE_SECONDS, until
 from workflows.journey import InmateJourneyWorkflow
 
 OTHER_BAPAS = "BP-BANDUNG"
@@ -31,7 +32,7 @@ async def _released_in_training(api: ApiStack, kind: str = "pb") -> tuple[str, d
     enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
     await flows.approve(api, enrolment_id)
     for n in (1, 2, 3):
-        entry = {"session_no": n, "session_date": f"2026-12-0{n + 1}", "present": n != 2}
+        entry = {"session_no": n, "session_date": flows.session_date(n, 3), "present": n != 2}
         await flows.ok(
             await api.http.post(
                 f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker()
@@ -225,12 +226,13 @@ async def test_a_handover_not_acknowledged_within_7_days_escalates(
     await env.sleep(timedelta(days=6))
     assert (await jf.journey(api, DEMO_ELIGIBLE))["handovers"][0]["escalated_at"] is None
     await env.sleep(timedelta(days=2))
-    for _ in range(100):
-        response = await api.http.get("/handovers?state=overdue", headers=api.auditor())
-        overdue = await flows.ok(response)
-        if len(overdue["items"]) == 2:
-            break
-        await env.sleep(timedelta(seconds=1))
+
+    async def overdue_now() -> Any:  # the escalations' activities run in real time
+        return await flows.ok(await api.http.get("/handovers?state=overdue", headers=api.auditor()))
+
+    overdue = await until(
+        overdue_now, lambda found: len(found["items"]) == 2, "2 overdue", SETTLE_SECONDS
+    )
     assert {h["receiver"] for h in overdue["items"]} == {"bapas", "job_placement"}
     assert all(h["escalated_at"] is not None for h in overdue["items"])
     # The supervisor of the Bapas finds it in their inbox; the PK may still acknowledge.

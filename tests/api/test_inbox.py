@@ -9,20 +9,20 @@ from domain.identity import Ministry, Role
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 APPROVE = {"decision": "approve", "reason": "motivated and eligible"}
 
 
 async def _open_task(api: ApiStack, enrolment_id: str, kind: str) -> dict[str, Any]:
     """The case's open task of `kind`, once the workflow has opened it."""
-    for _ in range(200):
+
+    async def of_kind() -> list[dict[str, Any]]:
         inbox = await flows.ok(await api.http.get("/inbox", headers=api.tpp()))
-        found = [t for t in inbox["items"] if t["case_id"] == enrolment_id and t["kind"] == kind]
-        if found:
-            task: dict[str, Any] = found[0]
-            return task
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no open {kind} task for {enrolment_id}")
+        return [t for t in inbox["items"] if t["case_id"] == enrolment_id and t["kind"] == kind]
+
+    found = await until(of_kind, bool, f"an open {kind} task of {enrolment_id}", SETTLE_SECONDS)
+    return found[0]
 
 
 def _tpp(api: ApiStack, subject: str, upt: str = "LP-CIPINANG") -> dict[str, str]:

@@ -8,6 +8,7 @@ from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
 from tests.api.permit_flows import OTHER_NIB, director, employer, verifier
+from tests.temporal_support import until as poll
 
 
 async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
@@ -34,10 +35,27 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
         headers=verifier(api),
     ))  # fmt: skip
     assert decided["case"]["extensions"][0]["step"] == "approval"
-    granted = await ok(await api.http.post(
+    billed = await ok(await api.http.post(
         f"{url}/extension-approval", json={"decision": "approve", "reason": "approved"},
         headers=director(api),
     ))  # fmt: skip
+    # The new period's DKPTKA first: a bill of US$100 x 12 and the employer's payment task;
+    # SIMPONI's signed confirmation reaches the case by the new billing code.
+    assert billed["extensions"][0]["step"] == "payment"
+    assert billed["billing"]["amount_usd"] == 1200
+    assert billed["permit"]["valid_until"] == until, "not extended before it is paid"
+    stored_bill = await api.pool.fetchrow(
+        "SELECT billing_code, payment_id FROM permit_applications WHERE application_id = $1",
+        application_id,
+    )
+    assert stored_bill is not None
+    assert tuple(stored_bill) == (billed["billing"]["billing_code"], None)
+    payment_tasks = await ok(await api.http.get("/inbox?kind=payment", headers=employer(api)))
+    assert [t["case_id"] for t in payment_tasks["items"]].count(application_id) == 1
+    (await flows.pay(api, billed, payment_id="SIMPONI-PAY-EXT-1")).raise_for_status()
+    await poll(lambda: flows.state(api, application_id),
+               lambda s: s["extensions"][0]["step"] == "granted", "the ITAS extended")  # fmt: skip
+    granted = await flows.settled(api, application_id)
     extension = granted["extensions"][0]
     assert extension["step"] == "granted"
     assert granted["permit"]["valid_until"] == extension["new_valid_until"] > until
@@ -54,6 +72,7 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
         "extension_approval:approve",
         "extended",
     ]
+    assert [e["decision"] for e in log if e["decision"] == "paid"] == ["paid", "paid"]
 
     early = await api.http.post(f"{url}/annual-reports", json={"year": 1, "reason": "so far"},
                                 headers=employer(api))  # fmt: skip

@@ -4,7 +4,6 @@ referrals and the outcome; a bad input is a 4xx naming what to fix, and changes 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
@@ -12,6 +11,7 @@ from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 async def _free_release(api: ApiStack) -> dict[str, Any]:
@@ -24,18 +24,21 @@ async def _free_release(api: ApiStack) -> dict[str, Any]:
 
 async def _placement(api: ApiStack, placement_id: str, **ready: object) -> Any:
     """The placement case once its read model holds every event its workflow emitted."""
-    for _ in range(200):
+
+    async def view() -> Any:
         response = await api.http.get(
             f"/placements/{placement_id}", headers=jf.placement_officer(api)
         )
-        if response.status_code == 200:
-            view = response.json()
-            live = view["live"]
-            caught_up = live is None or len(view["events"]) == live["event_seq"]
-            if caught_up and all(view["placement"][k] == v for k, v in ready.items()):
-                return view
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"placement {placement_id} did not settle")
+        return response.json() if response.status_code == 200 else None
+
+    def settled(seen: Any) -> bool:
+        if seen is None:
+            return False
+        live = seen["live"]
+        caught_up = live is None or len(seen["events"]) == live["event_seq"]
+        return caught_up and all(seen["placement"][k] == v for k, v in ready.items())
+
+    return await until(view, settled, f"placement {placement_id}", SETTLE_SECONDS)
 
 
 async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack) -> None:
@@ -101,6 +104,19 @@ async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack)
         )
     )
     assert verdict["ok"] is True
+    # ... find it in their case search, and read its history against its trail
+    found = await flows.ok(
+        await api.http.get("/audit/cases", params={"kind": "placement"}, headers=api.auditor())
+    )
+    assert [(c["case_id"], c["upt_code"], c["stage"]) for c in found["items"]] == [
+        (placement_id, "LP-CIPINANG", "following_up")
+    ]
+    checked = await flows.ok(
+        await api.http.get(
+            f"/audit/cases/placement/{placement_id}/history/consistency", headers=api.auditor()
+        )
+    )
+    assert checked["consistent"] is True and checked["matched"] == 3, checked
 
 
 async def test_without_consent_the_case_keeps_the_certificates_and_closes(api: ApiStack) -> None:

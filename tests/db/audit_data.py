@@ -19,9 +19,12 @@ PERMIT_STAGES = ("document_verification", "feasibility", "payment", "visa_decisi
 NIBS = ("9120001234567", "9120007654321", "9120000000001")
 
 
-async def fill(pool: asyncpg.Pool, enrolments: int, journeys: int, permits: int) -> None:
+async def fill(
+    pool: asyncpg.Pool, enrolments: int, journeys: int, permits: int, placements: int = 0
+) -> None:
     """Enrolment n: UPT n%4, programme n%3, stage n%5; its task (n%7 decides how the SLA went:
-    0 escalated, 1 decided late, 2 open past due, else on time or open within)."""
+    0 escalated, 1 decided late, 2 open past due, else on time or open within). Placement n:
+    released from UPT n%4, still followed up when n%2, else closed."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             """INSERT INTO enrolments (enrolment_id, workflow_id, inmate_sdp_no, programme_code,
@@ -58,6 +61,19 @@ async def fill(pool: asyncpg.Pool, enrolments: int, journeys: int, permits: int)
                       $3::timestamptz + n * interval '1 hour'
                  FROM generate_series(1, $4) n""",
             list(NIBS), list(PERMIT_STAGES), T0, permits,
+        )  # fmt: skip
+        await conn.execute(
+            """INSERT INTO placements (placement_id, workflow_id, journey_id, inmate_sdp_no,
+                   last_upt, release_kind, released_at, programme_codes, contact_consent,
+                   status, started_at, updated_at)
+               SELECT 'PLC-' || n, 'placement-PLC-' || n, 'JRN-P' || n, 'SDP-P' || n,
+                      ($1::text[])[1 + n % 4], 'pb', $2::timestamptz + n * interval '1 hour',
+                      ARRAY['BARISTA'], true,
+                      CASE WHEN n % 2 = 1 THEN 'following_up' ELSE 'closed' END,
+                      $2::timestamptz + n * interval '1 hour',
+                      $2::timestamptz + n * interval '1 hour'
+                 FROM generate_series(1, $3) n""",
+            list(UPTS), T0, placements,
         )  # fmt: skip
         for kind, prefix, count in (
             ("enrolment", "ENR-", enrolments),

@@ -22,13 +22,13 @@ from tests.db.audit_data import (
     fill,
 )
 
-ENROLMENTS, JOURNEYS, PERMITS = 3000, 1000, 1000
+ENROLMENTS, JOURNEYS, PERMITS, PLACEMENTS = 3000, 1000, 1000, 500
 ALL = frozenset(CaseKind)
 
 
 @pytest.fixture
 async def cases(pool: asyncpg.Pool) -> asyncpg.Pool:
-    await fill(pool, ENROLMENTS, JOURNEYS, PERMITS)
+    await fill(pool, ENROLMENTS, JOURNEYS, PERMITS, PLACEMENTS)
     return pool
 
 
@@ -50,10 +50,15 @@ async def _everything(pool: asyncpg.Pool, **filters: Any) -> list[AuditCase]:
 
 async def test_each_filter_finds_exactly_the_cases_it_names(cases: asyncpg.Pool) -> None:
     by_upt = await _everything(cases, upt=UPTS[1])
-    # n % 4 == 1: enrolments and journeys of that UPT; permits have no UPT.
+    # n % 4 == 1: enrolments, journeys and placements (released from) of that UPT; permits
+    # have no UPT.
     assert {(c.case_kind, _n(c)) for c in by_upt} == {
         (kind, n)
-        for kind, count in ((CaseKind.ENROLMENT, ENROLMENTS), (CaseKind.JOURNEY, JOURNEYS))
+        for kind, count in (
+            (CaseKind.ENROLMENT, ENROLMENTS),
+            (CaseKind.JOURNEY, JOURNEYS),
+            (CaseKind.PLACEMENT, PLACEMENTS),
+        )
         for n in range(1, count + 1)
         if n % 4 == 1
     }
@@ -69,7 +74,10 @@ async def test_each_filter_finds_exactly_the_cases_it_names(cases: asyncpg.Pool)
     window = await _everything(
         cases, opened_from=T0 + timedelta(hours=100), opened_until=T0 + timedelta(hours=110)
     )
-    assert sorted(_n(c) for c in window) == sorted(list(range(100, 110)) * 3)
+    assert sorted(_n(c) for c in window) == sorted(list(range(100, 110)) * 4)
+    following = await _everything(cases, kinds=frozenset({CaseKind.PLACEMENT}),
+                                  stage="following_up")  # fmt: skip
+    assert {_n(c) for c in following} == {n for n in range(1, PLACEMENTS + 1) if n % 2 == 1}
 
 
 async def test_sla_breach_filter_and_flag_follow_the_tasks(cases: asyncpg.Pool) -> None:
@@ -83,7 +91,7 @@ async def test_sla_breach_filter_and_flag_follow_the_tasks(cases: asyncpg.Pool) 
 
 async def test_pages_are_newest_first_and_follow_one_another(cases: asyncpg.Pool) -> None:
     every = await _everything(cases)
-    assert len(every) == ENROLMENTS + JOURNEYS + PERMITS
+    assert len(every) == ENROLMENTS + JOURNEYS + PERMITS + PLACEMENTS
     assert len({(c.case_kind, c.case_id) for c in every}) == len(every)
     keys = [c.opened_at for c in every]
     assert keys == sorted(keys, reverse=True)
@@ -124,10 +132,11 @@ async def _indexes_used(pool: asyncpg.Pool, where: CaseSearch) -> set[str]:
     ("filters", "choices"),
     [
         ({}, [{"enrolments_by_requested_at"}, {"journeys_by_started_at"},
-              {"permit_applications_by_submitted_at"}]),
+              {"permit_applications_by_submitted_at"}, {"placements_by_started_at"}]),
         ({"upt": "LP-SALEMBA"},
          [{"enrolments_by_upt_requested_at", "enrolments_by_requested_at"},
-          {"journeys_by_upt_started_at", "journeys_by_started_at"}]),
+          {"journeys_by_upt_started_at", "journeys_by_started_at"},
+          {"placements_by_upt", "placements_by_started_at"}]),
         ({"programme": "WELDING", "stage": "training"},
          [{"enrolments_by_programme_requested_at", "enrolments_by_stage_requested_at",
            "enrolments_by_requested_at"}]),
@@ -135,7 +144,7 @@ async def _indexes_used(pool: asyncpg.Pool, where: CaseSearch) -> set[str]:
          [{"permit_applications_by_employer", "permit_applications_by_submitted_at"}]),
         ({"opened_from": T0 + timedelta(days=30), "opened_until": T0 + timedelta(days=31)},
          [{"enrolments_by_requested_at"}, {"journeys_by_started_at"},
-          {"permit_applications_by_submitted_at"}]),
+          {"permit_applications_by_submitted_at"}, {"placements_by_started_at"}]),
         ({"sla_breached": True, "kinds": frozenset({CaseKind.ENROLMENT})},
          [{"tasks_breached_by_case"}, {"tasks_open_due_by_case"}]),
     ],

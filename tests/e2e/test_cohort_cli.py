@@ -3,7 +3,6 @@ over a real HTTP server; a second run of the same file enrols no one twice."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from cli.cohort import CohortFileError, read_cohort, send_cohort, write_rejected
 from cli.main import app
 from tests.api.conftest import ApiStack
 from tests.api.test_cohort_enrolment import new_inmates
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 def write(path: Path, text: str) -> Path:
@@ -82,15 +82,14 @@ async def test_the_cli_enrols_a_cohort_and_reports_every_rejected_row(
     assert out.read_text().splitlines()[0] == "line,inmate_sdp_no,programme_code,reason"
 
     # The accepted enrolments reach the read model through their workflows' projection.
-    for _ in range(100):
-        if (
-            await served.pool.fetchval(
-                "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = ANY($1)", inmates
-            )
-            == 5
-        ):
-            break
-        await asyncio.sleep(0.05)
+
+    async def projected() -> int:
+        count: int = await served.pool.fetchval(
+            "SELECT count(*) FROM enrolments WHERE inmate_sdp_no = ANY($1)", inmates
+        )
+        return count
+
+    await until(projected, lambda n: n == 5, "5 enrolments projected", SETTLE_SECONDS)
     again = await send_cohort(served.http, rows, chunk_size=3)
     assert (again.accepted, again.already_enrolled) == (0, 5)
     assert (

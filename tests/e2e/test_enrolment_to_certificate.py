@@ -3,8 +3,6 @@ assessment -> BNSP certificate, and the read model agrees with the workflow's qu
 
 from __future__ import annotations
 
-import asyncio
-
 from cli.demo import run_demo
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_PAROLE
 from tests.api import flows
@@ -24,13 +22,7 @@ async def test_an_inmate_goes_from_request_to_a_bnsp_certificate(served: ApiStac
     assert assessed["stage"] in ("certification", "closed")
 
     # BNSP answers on the first lookup; wait for the workflow to close and the read model.
-    for _ in range(200):
-        state = await flows.ok(
-            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.tpp())
-        )
-        if state["outcome"] is not None:
-            break
-        await asyncio.sleep(0.05)
+    state = await flows.closed(api, enrolment_id)
     assert state["outcome"] == "certified"
     certificate = state["certificate"]
     assert certificate["number"].startswith("BNSP/SKM-BARISTA-2024/")

@@ -16,10 +16,12 @@ from activities.working_calendar import WorkingCalendar
 from db import reference as reference_db
 from db import tasks as task_db
 from db.inbox import Grant, InboxQuery, list_inbox
+from db.tasks import TaskRecord
 from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
 from domain.identity import Actor, Role, Scope
 from domain.tasks import TaskState
 from registries.bnsp import BnspSimulator
+from tests.temporal_support import terminate, until
 from workers.enrolment import enrolment_worker
 from workflows.enrolment import EnrolmentWorkflow
 
@@ -59,24 +61,24 @@ async def test_an_overdue_review_reaches_the_supervisors_inbox_and_the_outbox(
             task_queue=queue,
         )
         task_id = f"{request.enrolment_id}:task:1"
-        task = None
-        for _ in range(200):
-            task = await task_db.get_task(pool, task_id)
-            if task is not None:
-                break
-            await env.sleep(timedelta(seconds=0))  # let the worker run
+
+        async def read() -> TaskRecord | None:
+            return await task_db.get_task(pool, task_id)
+
+        # Polled by the clock, not a count of loop turns: the worker's activities take what a
+        # loaded machine gives them.
+        task = await until(read, lambda t: t is not None, "the placement task", within=60)
         assert task is not None and task.due_at is not None
         assert task.state is TaskState.OPEN
 
         await env.sleep(task.due_at - await env.get_current_time() + timedelta(hours=1))
-        for _ in range(200):
-            task = await task_db.get_task(pool, task_id)
-            assert task is not None
-            if task.state is TaskState.ESCALATED:
-                break
-            await env.sleep(timedelta(seconds=0))
-        assert task.state is TaskState.ESCALATED
-        assert task.routed_to_role is Role.SUPERVISOR
+        task = await until(
+            read,
+            lambda t: t is not None and t.state is TaskState.ESCALATED,
+            "the task escalated",
+            within=60,
+        )
+        assert task is not None and task.routed_to_role is Role.SUPERVISOR
 
         supervisor = Grant(role=Role.SUPERVISOR, scope=Scope(upt=UPT))
         inbox = await list_inbox(
@@ -86,4 +88,4 @@ async def test_an_overdue_review_reaches_the_supervisors_inbox_and_the_outbox(
         [message] = await task_db.pending_outbox(pool)
         assert message.message_id == f"escalation:{task_id}"
         assert message.recipient_role is Role.SUPERVISOR
-        await handle.terminate(reason="test finished")
+        await terminate(handle)

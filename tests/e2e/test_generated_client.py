@@ -15,7 +15,7 @@ import importlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,6 +35,7 @@ from domain.permit import PermitApplicationFields
 from registries.sdp_seed import DEMO_ELIGIBLE
 from registries.simponi import sign_callback
 from tests.api.conftest import Wiring, end_journeys, wire
+from tests.api.flows import session_date
 from tests.e2e.generated_client import Calls, generate
 from tests.e2e.ports import free_port
 
@@ -152,11 +153,9 @@ async def process_a(i: Integrator) -> Any:
         approve,
         lambda s: s.stage == "training" and s.awaiting is not None,
     )
-    start = date(2026, 12, 8)
     for n in range(1, programme.session_count + 1):
-        entry = m.AttendanceFields(
-            session_no=n, session_date=start + timedelta(days=n), present=True
-        )
+        day = date.fromisoformat(session_date(n, programme.session_count))
+        entry = m.AttendanceFields(session_no=n, session_date=day, present=True)
         await decide(
             "attendance",
             "attendance_enrolments_enrolment_id_attendance_post",

@@ -33,6 +33,7 @@ from tests.api.conftest import ApiStack
 from tests.api.flows import ok
 from tests.api.permit_flows import employer, officer, verifier
 from tests.e2e.ports import free_port
+from tests.temporal_support import SETTLE_SECONDS, until
 
 
 @dataclass
@@ -135,24 +136,27 @@ async def stack(
 
 async def _inbox_task(api: ApiStack, headers: dict[str, str], case_id: str) -> Any:
     """The case's task in this reviewer's inbox, once the workflow's activity opened it."""
-    for _ in range(200):
+
+    async def mine() -> list[Any]:
         inbox = await ok(await api.http.get("/inbox", headers=headers))
-        mine = [t for t in inbox["items"] if t["case_id"] == case_id]
-        if mine:
-            return mine[0]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no task of {case_id} in the inbox")
+        return [t for t in inbox["items"] if t["case_id"] == case_id]
+
+    return (await until(mine, bool, f"a task of {case_id} in the inbox", SETTLE_SECONDS))[0]
 
 
 async def _parked_at(dev_env: WorkflowEnvironment, application_id: str, activity: str) -> None:
     """The workflow has scheduled `activity` and it waits, unstarted, for a worker."""
     handle = dev_env.client.get_workflow_handle(permit_workflow_id(application_id))
-    for _ in range(200):
-        pending = (await handle.describe()).raw_description.pending_activities
-        if any(a.activity_type.name == activity and a.attempt <= 1 for a in pending):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{application_id} never scheduled {activity}")
+
+    async def pending() -> list[Any]:
+        return list((await handle.describe()).raw_description.pending_activities)
+
+    await until(
+        pending,
+        lambda found: any(a.activity_type.name == activity and a.attempt <= 1 for a in found),
+        f"{application_id} scheduling {activity}",
+        SETTLE_SECONDS,
+    )
 
 
 async def test_a_permit_crosses_the_ministries_and_survives_imigrasi_stopping_at_the_hand_off(

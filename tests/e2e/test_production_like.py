@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.auth import mint_dev_token
 from config.settings import PROJECT_ROOT, Settings
+from domain.clock import jakarta_today
 from domain.enrolment import enrolment_workflow_id
 from domain.identity import Role, Scope
 from registries.sdp_seed import DEMO_ELIGIBLE
@@ -208,7 +209,7 @@ async def test_production_processes_sign_in_run_a_case_and_export_metrics(
             assert placed.json()["stage"] == "training"
             attended = await http.post(
                 f"/enrolments/{enrolment_id}/attendance",
-                json={"session_no": 1, "session_date": "2026-12-09", "present": True},
+                json={"session_no": 1, "session_date": str(jakarta_today()), "present": True},
                 headers=ani,
             )
             assert attended.status_code == 200, attended.text

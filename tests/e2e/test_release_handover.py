@@ -5,8 +5,7 @@ and acknowledge the handover package; the journey then ends."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
@@ -15,6 +14,7 @@ from domain.journey import journey_workflow_id
 from tests.api import flows
 from tests.api import journey_flows as jf
 from tests.api.conftest import ApiStack
+from tests.temporal_support import SETTLE_SECONDS, until
 
 INMATE = "CPN-2023-00457"  # Cipinang, S1: BARISTA and WELDING both open to them
 NEW_UPT = "LP-SALEMBA"  # offers BARISTA, not WELDING
@@ -22,8 +22,7 @@ NEW_UPT = "LP-SALEMBA"  # offers BARISTA, not WELDING
 
 async def _attend(api: ApiStack, enrolment_id: str, sessions: range, upt: str) -> None:
     for n in sessions:
-        entry = {"session_no": n, "session_date": str(date(2026, 12, 8) + timedelta(days=n)),
-                 "present": True}  # fmt: skip
+        entry = {"session_no": n, "session_date": flows.session_date(n, 20), "present": True}
         await flows.ok(
             await api.http.post(
                 f"/enrolments/{enrolment_id}/attendance", json=entry, headers=api.caseworker(upt)
@@ -52,24 +51,19 @@ async def _finish_training(api: ApiStack, enrolment_id: str) -> Any:
 
 
 async def _certified(api: ApiStack, enrolment_id: str) -> Any:
-    for _ in range(200):
-        state = await flows.ok(
-            await api.http.get(f"/enrolments/{enrolment_id}/state", headers=api.auditor())
-        )
-        if state["outcome"] is not None:
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"enrolment {enrolment_id} was never certified")
+    return await flows.closed(api, enrolment_id)
 
 
 async def _reported_to_journey(api: ApiStack, enrolment_id: str) -> None:
     """Until the journey holds the closed enrolment's training record (a signal)."""
-    for _ in range(200):
-        live = (await jf.journey(api, INMATE))["live"]
-        if any(e["enrolment_id"] == enrolment_id and e["record"] for e in live["enrolments"]):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the journey never heard that {enrolment_id} closed")
+    await until(
+        lambda: jf.journey(api, INMATE),
+        lambda view: any(
+            e["enrolment_id"] == enrolment_id and e["record"] for e in view["live"]["enrolments"]
+        ),
+        f"the journey told that {enrolment_id} closed",
+        SETTLE_SECONDS,
+    )
 
 
 async def test_a_transferred_inmate_is_released_and_handed_over(served: ApiStack) -> None:

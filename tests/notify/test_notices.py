@@ -1,29 +1,22 @@
-"""What a notice says (every kind, Indonesian and English, no personal data), the notices
-written where nothing wrote one before (BNSP silence), and the daily pass (digests, permits
-about to end) that several delivery workers run once a day between them."""
+"""What a notice says (every kind, Indonesian and English, no personal data), and the notices
+written where nothing wrote one before (BNSP silence). The daily digests and permits about to
+end: tests/notify/test_daily_notices.py."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
-from config.settings import Environment, Settings
 from db import notices as notices_db
-from db import people as people_db
-from db import tasks as task_db
-from domain.clock import local_date
 from domain.enrolment import EnrolmentEvent, Escalation
-from domain.identity import Principal, Role, Scope
+from domain.identity import Role
 from domain.people import Language
 from notices import kinds
 from notices.kinds import NoticeKind, notice_of
 from notices.render import format_date, format_time, render
-from tests.tasks.support import opening
-from workers.delivery import DeliveryWorker
 
 DUE = "2026-12-02T07:30:00+00:00"  # 14.30 WIB
 # Personal data an upstream payload might carry by mistake: never printed.
@@ -112,49 +105,3 @@ async def test_bnsp_silence_is_announced_once_and_task_escalations_are_left_to_t
     assert row is not None and dict(row) == {
         "topic": "case.escalated", "recipient_role": "kemnaker_officer",
         "scope_ministry": "kemnaker"}  # fmt: skip
-
-
-async def _permit(pool: asyncpg.Pool, application_id: str, valid_until: date) -> None:
-    await pool.execute(
-        """INSERT INTO permit_applications (application_id, workflow_id, employer_nib,
-               position_title, position_kind, tka_name, passport_no, nationality,
-               duration_months, work_location, in_kek, employer_category, stage, valid_until,
-               submitted_by, submitted_at, updated_at)
-           VALUES ($1, 'permit-' || $1, '9120001234567', 'Engineer', 'technical', 'John Smith',
-                   'X1234567', 'JP', 12, 'Jakarta', false, 'commercial', 'active', $2,
-                   'hrd', now(), now())""",
-        application_id, valid_until,
-    )  # fmt: skip
-
-
-async def test_the_daily_pass_runs_once_a_day_whichever_worker_gets_there_first(
-    pool: asyncpg.Pool,
-) -> None:
-    now = datetime.now(UTC)
-    today = local_date(now)  # the Jakarta date the pass is for
-    async with pool.acquire() as conn:
-        for subject, upt in (("tpp-a", "LP-CIPINANG"), ("tpp-b", "LP-SALEMBA")):
-            await people_db.upsert_from_claims(
-                conn, Principal(subject=subject, roles={Role.TPP_MEMBER}, scope=Scope(upt=upt)),
-                {"email": f"{subject}@kemenimipas.go.id"},
-            )  # fmt: skip
-        await task_db.open_task(conn, opening("ENR-1:1", opened_at=now - timedelta(days=5)))
-        await task_db.open_task(conn, opening("ENR-2:1", opened_at=now, due_in=None))
-    await _permit(pool, "TKA-SOON", today + timedelta(days=10))
-    await _permit(pool, "TKA-LATER", today + timedelta(days=200))
-    settings = Settings(environment=Environment.TEST, digest_hour_wib=0)
-    first, second = (DeliveryWorker(pool, settings, name) for name in ("w1", "w2"))
-    ran = await asyncio.gather(first.daily_pass(now), second.daily_pass(now))
-    assert sorted(ran) == [False, True]
-    assert await first.daily_pass(now) is False  # and not again that day
-    rows = await pool.fetch("SELECT message_id, recipient_subject FROM outbox ORDER BY 1")
-    assert [tuple(r) for r in rows] == [
-        (f"digest:tpp-a:{today}", "tpp-a"),  # tpp-b has no open task: no digest
-        (f"permit-expiring:TKA-SOON:{today + timedelta(days=10)}", None),
-    ]
-    await first.expand_once()
-    digest = await pool.fetchrow("SELECT title, body FROM deliveries WHERE channel = 'in_app' "
-                                 "AND recipient_subject = 'tpp-a'")  # fmt: skip
-    assert digest is not None
-    assert digest["title"] == "[Sinergi] Tugas Saya hari ini: 2 terbuka, 1 terlambat"
-    assert "ENR-1" in digest["body"] and "(TERLAMBAT)" in digest["body"]

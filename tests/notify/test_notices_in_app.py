@@ -12,7 +12,7 @@ from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
 from tests.notify.smtp_support import smtp_server
-from tests.temporal_support import until
+from tests.temporal_support import SETTLE_SECONDS, until
 from workers.delivery import DeliveryWorker
 
 
@@ -82,15 +82,16 @@ async def test_an_employer_reads_the_revision_request_and_the_payment_due_in_app
 
 async def test_the_person_a_task_is_reassigned_to_is_told(api: ApiStack) -> None:
     enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
-    for _ in range(200):
-        tasks = await api.pool.fetch(
-            "SELECT task_id FROM tasks WHERE case_id = $1 AND kind = 'placement_review'",
-            enrolment_id,
+
+    async def tasks() -> list[Any]:
+        return list(
+            await api.pool.fetch(
+                "SELECT task_id FROM tasks WHERE case_id = $1 AND kind = 'placement_review'",
+                enrolment_id,
+            )
         )
-        if tasks:
-            break
-        await api.settled(enrolment_id)
-    task_id = tasks[0]["task_id"]
+
+    task_id = (await until(tasks, bool, "the placement task", SETTLE_SECONDS))[0]["task_id"]
     citra = api.headers("citra", Role.TPP_MEMBER, upt="LP-CIPINANG")
     await flows.ok(await api.http.patch("/people/me", json={"language": "en"}, headers=citra))
     supervisor = api.headers("sup-1", Role.SUPERVISOR, upt="LP-CIPINANG")

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from config.settings import PROJECT_ROOT, Environment, Settings
+from documents.settings import Backend
 from domain import search
 
 COMPOSE = (PROJECT_ROOT / "docker-compose.yml").read_text()
@@ -143,6 +144,8 @@ def test_the_example_environment_once_its_secrets_are_set_gives_valid_production
         "SINERGI_SESSION_SECRET": "c" * 43,
         "SINERGI_OIDC_CLIENT_SECRET": "o" * 43,
         "SINERGI_PAYLOAD_KEYS": '{"2026-12":"' + base64.b64encode(b"k" * 32).decode() + '"}',
+        "SINERGI_DOCUMENTS__S3_SECRET_ACCESS_KEY": "d" * 40,
+        "SINERGI_DOCUMENTS__KEYS": '{"2026-12":"' + base64.b64encode(b"d" * 32).decode() + '"}',
     }
     for name in SINERGI_SERVICES:
         env = _environment(services[name])
@@ -163,6 +166,17 @@ def test_the_example_environment_once_its_secrets_are_set_gives_valid_production
         assert settings.data_converter.payload_codec is not None
     env = _environment(services["api"])
     assert env["SINERGI_OIDC_ISSUER"].startswith("https://")
+    # The API's document store: the bucket and keys the example names, in production shape.
+    with monkeypatch.context() as patch:
+        for variable in [v for v in os.environ if v.startswith("SINERGI_")]:
+            patch.delenv(variable)
+        for variable, value in (env | {k: v for k, v in secrets.items() if k in env}).items():
+            patch.setenv(variable, value)
+        documents = Settings().documents
+    assert documents.backend is Backend.S3 and documents.s3_bucket == "sinergi-documents"
+    assert documents.s3_endpoint == _example_env()["SINERGI_DOCUMENTS__S3_ENDPOINT"]
+    assert documents.keys_for(development=False)[0] == "2026-12"
+    assert documents.max_bytes == 10 * 1024 * 1024
     assert json.loads(env["SINERGI_CODEC_CORS_ORIGINS"]) == [
         _example_env()["TEMPORAL_UI_PUBLIC_URL"]
     ]

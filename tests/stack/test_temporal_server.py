@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from config.settings import Settings
+import pytest
+
+from config.settings import Environment, Settings
 from domain import search
+from stack.embedded import EmbeddedStack
 from stack.temporal_server import dev_server_command
+from tests.live_settings import live_settings
 
 
 def _flag_values(argv: list[str], flag: str) -> list[str]:
@@ -57,3 +62,18 @@ def test_a_namespace_other_than_default_is_created_at_start(tmp_path: Path) -> N
 def test_the_web_ui_decodes_payloads_through_the_apis_codec_server(tmp_path: Path) -> None:
     argv = _command(tmp_path, api_port=18000)
     assert _flag_values(argv, "--ui-codec-endpoint") == ["http://127.0.0.1:18000/codec"]
+
+
+def test_sinergi_up_lets_its_dev_ui_decode_in_development_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The dev server's UI has no login: in development the API's codec decodes for its
+    origin (SINERGI_CODEC_DEV_UI_OPERATOR); a production stack never gets the flag, and its
+    settings would refuse it."""
+    monkeypatch.delenv("SINERGI_CODEC_DEV_UI_OPERATOR", raising=False)
+    monkeypatch.delenv("SINERGI_CODEC_CORS_ORIGINS", raising=False)
+    development = EmbeddedStack(Settings(state_dir=tmp_path))._child_env("postgresql://x", "t:1")
+    assert development["SINERGI_CODEC_DEV_UI_OPERATOR"] == "true"
+    assert "http://127.0.0.1:8233" in json.loads(development["SINERGI_CODEC_CORS_ORIGINS"])
+    production = EmbeddedStack(live_settings(Environment.PRODUCTION, state_dir=tmp_path))
+    assert "SINERGI_CODEC_DEV_UI_OPERATOR" not in production._child_env("postgresql://x", "t:1")

@@ -16,6 +16,7 @@ from domain.tasks import TaskState
 from tests.tasks.support import (
     ANI,
     LSP,
+    SUPERVISOR_A,
     T0,
     UPT_A,
     UPT_B,
@@ -145,3 +146,25 @@ async def test_inbox_is_sorted_by_due_date_undated_last_and_paged(pool: asyncpg.
 def test_the_overdue_filter_needs_the_callers_clock() -> None:
     with pytest.raises(ValidationError):
         _query(ANI, overdue=True)
+
+
+async def test_a_supervisor_sees_the_escalated_and_overdue_tasks_of_its_scope_only(
+    mixed: asyncpg.Pool,
+) -> None:
+    """The Eskalasi page's list: escalated first, then overdue (not yet escalated) soonest
+    due; nothing of another UPT; nothing on time; nothing closed; nobody but a supervisor."""
+    async with mixed.acquire() as conn:
+        await task_db.close_task(conn, decided("A-CW:1"))  # overdue too, but decided
+    now = T0 + timedelta(days=4)  # past every opening's 3-day due date
+    listed = await inbox.list_escalations(mixed, SUPERVISOR_A, now)
+    assert [t.task_id for t in listed][:1] == ["A-TPP-2:1"]  # the escalated one first
+    assert {t.task_id for t in listed} == {
+        "A-TPP:1", "A-TPP-2:1", "A-ASSESS:1", "A-GARMENT:1", "A-TRAIN:1",
+    }  # fmt: skip
+    on_time = await inbox.list_escalations(mixed, SUPERVISOR_A, T0)
+    assert [t.task_id for t in on_time] == ["A-TPP-2:1"]  # escalated, whatever the clock
+    of_b = Actor(subject="spv-b", role=Role.SUPERVISOR, scope=Scope(upt=UPT_B))
+    assert {t.task_id for t in await inbox.list_escalations(mixed, of_b, T0)} == {"B-TPP-2:1"}
+    assert await inbox.list_escalations(mixed, ANI, now) == []  # a TPP member: not theirs
+    # What it lists, the supervisor may act on: the rule of `supervises`.
+    assert all(inbox.supervises(t, SUPERVISOR_A) for t in listed)

@@ -56,11 +56,12 @@ class Workspace:
 
 @asynccontextmanager
 async def serve_workspace(
-    pool: asyncpg.Pool, dev_env: WorkflowEnvironment, **settings: Any
+    pool: asyncpg.Pool, dev_env: WorkflowEnvironment, port: int | None = None, **settings: Any
 ) -> AsyncIterator[Workspace]:
-    """The app with `settings` overrides, served on a free port with its workers."""
+    """The app with `settings` overrides, served on `port` (default: a free one) with its
+    workers."""
     wired = wire(pool, dev_env.client, **settings)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(wired.app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

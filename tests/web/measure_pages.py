@@ -16,7 +16,10 @@ The results are written to benchmarks/results/workspace.md.
 
 from __future__ import annotations
 
+import cProfile
+import io
 import os
+import pstats
 import random
 import statistics
 import time
@@ -32,7 +35,10 @@ from tests.web.test_sign_in import sign_in
 
 CASES = int(os.environ.get("WORKSPACE_CASES", "200"))
 READ_SIDE = int(os.environ.get("WORKSPACE_READ_SIDE", "13000"))
-SAMPLES = 60
+SAMPLES = int(os.environ.get("WORKSPACE_SAMPLES", "60"))
+# WORKSPACE_PROFILE=inbox|inbox_deep|case: profile that page's requests (cProfile: the app is
+# served in this process, on this event loop) and print the costliest functions.
+PROFILE = os.environ.get("WORKSPACE_PROFILE", "")
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "workspace.md"
 
 
@@ -94,6 +100,8 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
     tasks_total = await api.pool.fetchval("SELECT count(*) FROM tasks WHERE state = 'open'")
 
     timings: dict[str, list[float]] = {"inbox": [], "inbox_deep": [], "case": []}
+    profiler = cProfile.Profile()
+    load_before = os.getloadavg()
     async with workspace.client() as client:
         await sign_in(client, "budi")
         deep = max(1, tasks_total // 25 - 1)
@@ -103,11 +111,21 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
                 ("inbox_deep", f"/tugas?page={deep}"),
                 ("case", f"/kasus/{random.choice(case_ids)}"),
             ):
+                profiling = name == PROFILE
+                if profiling:
+                    profiler.enable()
                 t0 = time.perf_counter()
                 answer = await client.get(path)
                 timings[name].append((time.perf_counter() - t0) * 1000)
+                if profiling:
+                    profiler.disable()
                 assert answer.status_code == 200, (path, answer.status_code)
 
+    load_after = os.getloadavg()
+    if PROFILE:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        print(out.getvalue())
     lines = [
         "# Workspace page response times",
         "",
@@ -123,7 +141,9 @@ async def test_measure_inbox_and_case_page(workspace: Workspace) -> None:
         "(its live state is a workflow query).",
         "",
         f"Timed over HTTP on localhost ({SAMPLES} requests each, a signed-in TPP member): an "
-        "upper bound of server time.",
+        "upper bound of server time. The machine's load average (1, 5, 15 min) was "
+        f"{', '.join(f'{x:.1f}' for x in load_before)} when the timing started and "
+        f"{', '.join(f'{x:.1f}' for x in load_after)} when it ended (2 CPUs).",
         "",
         "| page | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import BrowserContext, expect
 
+from domain.clock import jakarta_today
 from registries.sdp_seed import DEMO_ELIGIBLE, DEMO_LIFE_SENTENCE
 from tests.api import flows
 from tests.web.conftest import Workspace, assert_accessible, sign_in_as
@@ -29,7 +30,7 @@ async def test_an_instructor_records_a_cohorts_attendance_on_one_page(
         await expect(register).to_contain_text(sdp_no)
     await assert_accessible(page)
     await page.get_by_label("Sesi ke").fill("1")
-    await page.get_by_label("Tanggal sesi").fill("2026-12-08")
+    await page.get_by_label("Tanggal sesi").fill(str(jakarta_today()))
     await page.get_by_label(f"Hadir: {DEMO_LIFE_SENTENCE}").uncheck()
     await page.get_by_test_id("save-attendance").click()
 

@@ -7,16 +7,24 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from db.audit_search import CaseKind
+from db.handovers import HandoverState
 from db.tasks import HistoryAction
 from documents.models import DocumentKind
 from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
+from domain.journey import HandoverReceiver
+from domain.people import Language as PeopleLanguage
+from domain.people import Registration
+from domain.permit import EmployerCategory, PositionKind
 from domain.permit import Stage as PermitStage
+from domain.permit_supervision import NOT_RECORDED, SECTORS
 from domain.tasks import TaskState
 from web.i18n import MESSAGES, Language, format_date, format_number, format_time, translate
 from web.inbox_pages import TASK_KINDS
-from web.report_pages import FUNNEL_STAGES, ROUTES
+from web.people_pages import SCOPE_FIELDS
+from web.report_pages import FUNNEL_STAGES, ROUTES, WORK_STAGES
+from web.task_pages import CHOICES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 KEY = re.compile(r"""_\(\s*["']([a-z0-9_.]+)["']""")
@@ -44,10 +52,25 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "custody.": [k.value for k in CustodyEventKind],
         "release.": [k.value for k in ReleaseKind],
         "doc.": [k.value for k in DocumentKind],
+        "position.": [k.value for k in PositionKind],
+        "category.": [c.value for c in EmployerCategory],
+        "task.choice.": sorted({c for kind in CHOICES.values() for c in kind}),
+        "handovers.to.": [r.value for r in HandoverReceiver],
+        "handovers.state.": [s.value for s in HandoverState],
+        # notify: the people and contact pages
+        "lang.": [lang.value for lang in PeopleLanguage],
+        "people.via.": [r.value for r in Registration],
+        "people.scope.": list(SCOPE_FIELDS),
+        "sector.": list(SECTORS),  # the application form's sector choice
     }
     assert prefixes <= set(composed), prefixes
     used = (used - prefixes) | {p + v for p in prefixes for v in composed[p]}
     used |= {f"report.funnel.{stage}" for stage in FUNNEL_STAGES}  # the chart's words
+    used |= {f"report.work.{stage}" for stage in WORK_STAGES}
+    used |= {f"sector.{code}" for code in (*SECTORS, NOT_RECORDED)}
+    used |= {"report.expiring.days", "report.expiring.extension", "report.expiring.no_extension",
+             "report.overdue.escalated", "report.overdue.not_escalated"}  # fmt: skip
+    used |= {f"release.{kind.value}" for kind in ReleaseKind}
     missing = sorted(k for k in used if k not in MESSAGES)
     assert not missing, missing
     empty = sorted(k for k, (id_, en) in MESSAGES.items() if not id_.strip() or not en.strip())
@@ -73,3 +96,23 @@ def test_indonesian_is_the_default_and_english_the_switch() -> None:
     assert translate(Language.ID, "inbox.title") == "Tugas Saya"
     assert translate(Language.EN, "inbox.title") == "My tasks"
     assert translate(Language.ID, "inbox.days_left", n=3) == "3 hari kerja lagi"
+
+
+def test_every_rule_check_is_worded_in_both_languages_passed_and_failed() -> None:
+    """The rule checks are worded in Python (web/permit_pages.check_texts), not a template."""
+    from domain.permit_policy import PermitPolicy
+    from domain.permit_rules import submission_checks
+
+    keys = {
+        c.key
+        for kind in PositionKind
+        for in_kek in (False, True)
+        for c in submission_checks(
+            position_title="x", position_kind=kind, duration_months=1, in_kek=in_kek,
+            pendamping_named=False, passport_no="x", nationality="x", policy=PermitPolicy(),
+        )
+    }  # fmt: skip
+    assert len(keys) == 7, keys
+    missing = sorted(f"rule.{k}.{v}" for k in keys for v in ("ok", "fail")
+                     if f"rule.{k}.{v}" not in MESSAGES)  # fmt: skip
+    assert not missing, missing

@@ -21,7 +21,6 @@ from temporalio import activity
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -60,7 +59,7 @@ from domain.permit import PaymentConfirmation as Payment
 from domain.permit_policy import PermitPolicy
 from registries.simkim import SimkimSimulator
 from registries.simponi import SimponiSimulator, billing_code_for
-from tests.temporal_support import IN_FLIGHT, idle, until
+from tests.temporal_support import IN_FLIGHT, idle, terminate, until
 from tests.workflows.support import TaskRecorder
 from workflows.permit import PermitWorkflow
 
@@ -258,11 +257,7 @@ async def running_permit_harness(
                 if (await case.handle.describe()).status is WorkflowExecutionStatus.RUNNING:
                     with contextlib.suppress(AssertionError):
                         await case.settled(within=3)
-                    try:
-                        await case.handle.terminate(reason="test finished")
-                    except RPCError as error:
-                        if error.status is not RPCStatusCode.NOT_FOUND:
-                            raise
+                    await terminate(case.handle)
 
 
 class PermitCase:
@@ -334,20 +329,26 @@ class PermitCase:
         await self.handle.execute_update(update, arg)
         return await self.settled()
 
-    async def pay(self, payment_id: str = "PAY-1", amount: int | None = None) -> PermitState:
+    async def pay(
+        self, payment_id: str = "PAY-1", amount: int | None = None, bill: str = "dkptka"
+    ) -> PermitState:
         state = await self.state()
         assert state.billing is not None
         await self.handle.execute_update(
             PermitWorkflow.confirm_payment,
-            self.payment(payment_id, amount),
+            self.payment(payment_id, amount, bill),
             id=payment_update_id(payment_id),
         )
         return await self.settled()
 
-    def payment(self, payment_id: str = "PAY-1", amount: int | None = None) -> Payment:
+    def payment(
+        self, payment_id: str = "PAY-1", amount: int | None = None, bill: str = "dkptka"
+    ) -> Payment:
+        """SIMPONI's confirmation of the bill keyed `bill` (`dkptka:extension-1` for the
+        first extension's new period)."""
         return Payment(
             payment_id=payment_id,
-            billing_code=billing_code_for(f"{self.application_id}:dkptka"),
+            billing_code=billing_code_for(f"{self.application_id}:{bill}"),
             amount_usd=amount if amount is not None else 100 * self.application.duration_months,
             paid_at=datetime(2026, 1, 1, tzinfo=WIB),
         )

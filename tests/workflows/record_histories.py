@@ -47,6 +47,7 @@ from tests.workflows.support import (
     enrolment_request,
     running_harness,
 )
+from workflows import journey_case
 from workflows.enrolment import EnrolmentWorkflow
 
 
@@ -273,7 +274,14 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
             (RELEASED_V5_JOURNEY, JOURNEY_RELEASED_V4),
         ):
             if not (enrolment.path.exists() or journey.path.exists()):
-                await _release_journey(harness, enrolment, journey)
+                # JOURNEY_RELEASED_V3 is the journey from before its own local projections.
+                before = journey is JOURNEY_RELEASED_V3
+                saved = journey_case.LOCAL_PROJECTIONS_PATCH
+                journey_case.LOCAL_PROJECTIONS_PATCH = None if before else saved  # type: ignore[assignment]
+                try:
+                    await _release_journey(harness, enrolment, journey)
+                finally:
+                    journey_case.LOCAL_PROJECTIONS_PATCH = saved
                 written += [enrolment.path, journey.path]
         for continued in (JOURNEY_CONTINUED_V1, JOURNEY_CONTINUED_V2):
             if not continued.path.exists():

@@ -82,6 +82,14 @@ PAID_TASK_V3 = RecordedHistory(
 EXPIRED_TASK_V3 = RecordedHistory(
     "permit_payment_task_expired_v3.json", "history-permit-expired-v3", Outcome.EXPIRED
 )
+# DKPTKA for an approved extension's new period (`permit-extension-billing-v1`): paid and
+# granted, and unpaid (the extension lapses, the permit ends at its expiry).
+EXTENSION_PAID_V4 = RecordedHistory(
+    "permit_extension_billed_paid_v4.json", "history-permit-ext-paid-v4", Outcome.ENDED
+)
+EXTENSION_UNPAID_V4 = RecordedHistory(
+    "permit_extension_billed_unpaid_v4.json", "history-permit-ext-unpaid-v4", Outcome.ENDED
+)
 RECORDED = (
     TERMINATED_V1,
     LAPSED_V1,
@@ -92,6 +100,8 @@ RECORDED = (
     TERMINATED_EXTENSION_OPEN_V2,
     PAID_TASK_V3,
     EXPIRED_TASK_V3,
+    EXTENSION_PAID_V4,
+    EXTENSION_UNPAID_V4,
 )
 
 
@@ -173,6 +183,28 @@ async def _expired_unpaid(harness: PermitHarness, case: PermitCase) -> None:
     await harness.skip(timedelta(days=8))
 
 
+async def _extension_billed(harness: PermitHarness, case: PermitCase, paid: bool) -> None:
+    await _active_until(harness, case, 100)
+    await case.decide(PermitWorkflow.request_extension, extension_request(12))
+    await case.decide(PermitWorkflow.verify_extension, extension_decision())
+    await case.decide(PermitWorkflow.approve_extension, extension_approval())
+    if paid:
+        await case.pay("PAY-EXT-1", 1200, "dkptka:extension-1")
+        await case.until(lambda s: s.extensions[-1].new_valid_until is not None, "granted")
+    else:
+        await harness.skip(timedelta(days=8))
+        await case.until(lambda s: s.extensions[-1].step.value == "lapsed", "lapsed unpaid")
+    await _to_expiry(harness, case)
+
+
+async def _extension_paid(harness: PermitHarness, case: PermitCase) -> None:
+    await _extension_billed(harness, case, paid=True)
+
+
+async def _extension_unpaid(harness: PermitHarness, case: PermitCase) -> None:
+    await _extension_billed(harness, case, paid=False)
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable[None]]] = {
     TERMINATED_V1: _revision_payment_visa_active_terminated,
     LAPSED_V1: _revision_lapsed,
@@ -183,6 +215,8 @@ SCENARIOS: dict[RecordedHistory, Callable[[PermitHarness, PermitCase], Awaitable
     TERMINATED_EXTENSION_OPEN_V2: _terminated_with_extension_open,
     PAID_TASK_V3: _paid_then_terminated,
     EXPIRED_TASK_V3: _expired_unpaid,
+    EXTENSION_PAID_V4: _extension_paid,
+    EXTENSION_UNPAID_V4: _extension_unpaid,
 }
 
 

@@ -20,7 +20,6 @@ from temporalio import activity
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.workflow import UpdateMethodMultiParam
@@ -80,7 +79,7 @@ from domain.tasks import (
     TaskEscalation,
     TaskOpening,
 )
-from tests.temporal_support import IN_FLIGHT, history_quiet, idle, quiet, until
+from tests.temporal_support import IN_FLIGHT, history_quiet, idle, quiet, terminate, until
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 from workflows.placement import PlacementWorkflow
@@ -512,11 +511,7 @@ async def running_harness(
                     # when a workflow is terminated under a running activity.
                     with contextlib.suppress(AssertionError):
                         await case.settled()
-                    try:
-                        await case.handle.terminate(reason="test finished")
-                    except RPCError as error:
-                        if error.status is not RPCStatusCode.NOT_FOUND:  # finished meanwhile
-                            raise
+                    await terminate(case.handle)  # finished meanwhile: nothing to end
 
 
 def harness_worker(harness: Harness, max_cached_workflows: int = 1000) -> Worker:
@@ -547,11 +542,7 @@ async def _terminate_when_quiet(handle: WorkflowHandle[object, object]) -> None:
         return
     with contextlib.suppress(AssertionError):
         await quiet(handle)
-    try:
-        await handle.terminate(reason="test finished")
-    except RPCError as error:
-        if error.status is not RPCStatusCode.NOT_FOUND:
-            raise
+    await terminate(handle)
 
 
 class Case:

@@ -4,7 +4,6 @@ workflow continuing as new with its state; and the hand-off surviving a stopped 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
@@ -15,6 +14,7 @@ from domain.errors import Refusal
 from domain.permit import EventKind, Outcome, ReminderKind, Stage
 from domain.permit_policy import PermitPolicy
 from domain.working_days import is_working_day, subtract_working_days
+from tests.temporal_support import SETTLE_SECONDS, until
 from tests.workflows.permit_support import (
     OTHER_EMPLOYER,
     PermitCase,
@@ -110,12 +110,17 @@ async def test_a_five_year_permit_stays_far_below_the_history_limits(
 
 async def _parked_at_simkim_notify(case: PermitCase) -> None:
     """Parked at the hand-off: the SIMKIM notification is scheduled, nothing else pending."""
-    for _ in range(500):
-        pending = (await case.handle.describe()).raw_description.pending_activities
-        if [a.activity_type.name for a in pending] == ["simkim_notify"]:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the SIMKIM notification was never left waiting for Imigrasi")
+
+    async def pending() -> list[str]:
+        activities = (await case.handle.describe()).raw_description.pending_activities
+        return [a.activity_type.name for a in activities]
+
+    await until(
+        pending,
+        lambda names: names == ["simkim_notify"],
+        "the SIMKIM notification left waiting for Imigrasi",
+        SETTLE_SECONDS,
+    )
 
 
 async def test_the_application_waits_at_the_hand_off_while_imigrasi_is_down(

@@ -3,7 +3,6 @@ workers start, and each firing anchors the chain heads that moved."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import wire
 from tests.db.audit_support import append_chain
+from tests.temporal_support import SETTLE_SECONDS, until
 from workers.audit_schedule import ensure_anchor_schedule
 
 
@@ -33,10 +33,12 @@ async def test_the_schedule_is_created_once_and_its_runs_anchor(
 
         async with wired.worker:
             await handle.trigger()
-            for _ in range(400):
-                if await pool.fetchval("SELECT count(*) FROM audit_anchors"):
-                    break
-                await asyncio.sleep(0.05)
+
+            async def anchors() -> int:
+                count: int = await pool.fetchval("SELECT count(*) FROM audit_anchors")
+                return count
+
+            await until(anchors, bool, "an anchor", SETTLE_SECONDS)
     finally:
         await handle.delete()
 

@@ -125,6 +125,21 @@ async def test_an_extension_granted_moves_the_expiry_and_the_reports(
     assert state.extensions[-1].step is ExtensionStep.APPROVAL
     assert _task(harness, verification.task_id) == (True, TaskState.DECIDED)
     state = await case.decide(PermitWorkflow.approve_extension, extension_approval())
+    billed = state.extensions[-1]
+    assert billed.step is ExtensionStep.PAYMENT, "the new period's DKPTKA is billed first"
+    assert billed.amount_usd == 1200 and state.billing is not None
+    assert state.billing.billing_code == billed.billing_code
+    assert state.permit.valid_until == valid_until, "not extended before it is paid"
+    [task] = [o for o in harness.tasks.opened if o.task_id == billed.task_id]
+    assert task.kind == "payment" and task.required_role is Role.EMPLOYER
+    assert task.scope.employer_nib == case.application.employer_nib
+    short = case.payment("PAY-EXT-1", 100, "dkptka:extension-1")
+    refused = await case.refused(PermitWorkflow.confirm_payment, short)
+    assert refused == INVALID, "a bill is paid in full"
+    state = await case.pay("PAY-EXT-1", 1200, "dkptka:extension-1")
+    state = await case.until(lambda s: s.extensions[-1].step is ExtensionStep.GRANTED, "granted")
+    assert _task(harness, billed.task_id or "") == (True, TaskState.DECIDED)
+    assert state.payment_id == "PAY-EXT-1"
     granted = state.extensions[-1]
     assert granted.step is ExtensionStep.GRANTED
     new_until = extended_until(valid_until, 12)
@@ -138,6 +153,29 @@ async def test_an_extension_granted_moves_the_expiry_and_the_reports(
     await harness.skip_to(start_of(new_until + timedelta(days=1)) + timedelta(minutes=1))
     final = await case.result()
     assert final.outcome is Outcome.ENDED and str(new_until) in (final.closed_reason or "")
+
+
+async def test_an_extension_unpaid_by_the_deadline_lapses_and_the_permit_ends_at_expiry(
+    harness: PermitHarness,
+) -> None:
+    case = await harness.start(duration_months=24)
+    active = await case.to_active()
+    valid_until = active.permit.valid_until
+    assert valid_until is not None
+    await _requested(case, months=6)
+    await case.decide(PermitWorkflow.verify_extension, extension_decision())
+    state = await case.decide(PermitWorkflow.approve_extension, extension_approval())
+    billed = state.extensions[-1]
+    assert billed.step is ExtensionStep.PAYMENT and billed.payment_due is not None
+    await harness.skip_to(billed.payment_due + timedelta(minutes=1))
+    state = await case.until(lambda s: s.extensions[-1].step is ExtensionStep.LAPSED, "lapsed")
+    assert "unpaid" in (state.extensions[-1].decided_reason or "")
+    assert _task(harness, billed.task_id or "") == (True, TaskState.CANCELLED)
+    late = case.payment("PAY-LATE", 600, "dkptka:extension-1")
+    assert await case.refused(PermitWorkflow.confirm_payment, late) == CONFLICT
+    await harness.skip_to(start_of(valid_until + timedelta(days=1)) + timedelta(minutes=1))
+    final = await case.result()
+    assert final.outcome is Outcome.ENDED and final.permit.valid_until == valid_until
 
 
 async def test_a_refused_extension_ends_the_permit_at_expiry(harness: PermitHarness) -> None:

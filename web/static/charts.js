@@ -11,7 +11,10 @@
         animation: false,
         responsive: true,
         plugins: { legend: { position: "bottom" } },
-        scales: { y: { beginAtZero: true } }
+        // Stacked charts (permits per province, one colour per sector) stack both axes.
+        scales: spec.stacked
+          ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }
+          : { y: { beginAtZero: true } }
       }
     });
   }
