@@ -7,6 +7,7 @@ import structlog
 from temporalio import activity
 
 from db import enrolments, notices
+from domain.case_history import what_it_did
 from domain.enrolment import RECORD_ENROLMENT_EVENT, EnrolmentEvent
 
 log = structlog.get_logger(__name__)
@@ -17,7 +18,7 @@ class EnrolmentProjection:
         self._pool = pool
 
     @activity.defn(name=RECORD_ENROLMENT_EVENT)
-    async def record_event(self, event: EnrolmentEvent) -> None:
+    async def record_event(self, event: EnrolmentEvent) -> str | None:
         async with self._pool.acquire() as conn:
             applied = await enrolments.apply_event(conn, event, activity.info().workflow_run_id)
             # Written whether or not applied now: a retry after a crash between the two
@@ -30,3 +31,4 @@ class EnrolmentProjection:
             seq=event.seq,
             kind=event.kind.value,
         )
+        return what_it_did(RECORD_ENROLMENT_EVENT, event)

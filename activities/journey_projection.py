@@ -7,6 +7,7 @@ import structlog
 from temporalio import activity
 
 from db import journeys
+from domain.case_history import what_it_did
 from domain.journey import RECORD_JOURNEY_EVENT, JourneyEvent
 
 log = structlog.get_logger(__name__)
@@ -17,7 +18,7 @@ class JourneyProjection:
         self._pool = pool
 
     @activity.defn(name=RECORD_JOURNEY_EVENT)
-    async def record_event(self, event: JourneyEvent) -> None:
+    async def record_event(self, event: JourneyEvent) -> str | None:
         async with self._pool.acquire() as conn:
             applied = await journeys.apply_event(conn, event, activity.info().workflow_run_id)
         # Ids and kinds only: the read model, not the log, holds the inmate's records.
@@ -27,3 +28,4 @@ class JourneyProjection:
             seq=event.seq,
             kind=event.kind.value,
         )
+        return what_it_did(RECORD_JOURNEY_EVENT, event)

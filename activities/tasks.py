@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db import tasks
+from domain.case_history import what_it_did
 from domain.errors import DomainError
 from domain.tasks import (
     CLOSE_TASK,
@@ -33,7 +34,7 @@ class TaskActivities:
         self._pool = pool
 
     @activity.defn(name=OPEN_TASK)
-    async def open_task(self, opening: TaskOpening) -> None:
+    async def open_task(self, opening: TaskOpening) -> str | None:
         try:
             async with self._pool.acquire() as conn:
                 opened = await tasks.open_task(conn, opening, activity.info().workflow_run_id)
@@ -48,9 +49,10 @@ class TaskActivities:
             kind=opening.kind,
             required_role=opening.required_role.value,
         )
+        return what_it_did(OPEN_TASK, opening)
 
     @activity.defn(name=CLOSE_TASK)
-    async def close_task(self, closing: TaskClosing) -> None:
+    async def close_task(self, closing: TaskClosing) -> str | None:
         try:
             async with self._pool.acquire() as conn:
                 closed = await tasks.close_task(conn, closing, activity.info().workflow_run_id)
@@ -61,9 +63,10 @@ class TaskActivities:
             task_id=closing.task_id,
             state=closing.state.value,
         )
+        return what_it_did(CLOSE_TASK, closing)
 
     @activity.defn(name=ESCALATE_TASK)
-    async def escalate_task(self, escalation: TaskEscalation) -> None:
+    async def escalate_task(self, escalation: TaskEscalation) -> str | None:
         async with self._pool.acquire() as conn:
             escalated = await tasks.escalate_task(conn, escalation, activity.info().workflow_run_id)
         # Not escalated: already escalated by an earlier attempt, or closed in the meantime.
@@ -72,3 +75,4 @@ class TaskActivities:
             task_id=escalation.task_id,
             routed_to=escalation.routed_to.value,
         )
+        return what_it_did(ESCALATE_TASK, escalation)

@@ -275,12 +275,16 @@ async def send_decision(
         record.workflow_id,
         record.outcome.value if record.outcome else None,
     )
-    await send_decision_to(pool, temporal, case, route, payload)
+    answered = await send_decision_to(pool, temporal, case, route, payload)
     # The answer is the case as it settles after the decision: waiting on the next person
-    # or closed, with the read model and the inbox caught up (202 past the wait).
+    # or closed, with the read model and the inbox caught up (202 past the wait). The
+    # Update's own answer is looked at first; the workflow is queried if it had not settled.
     handle = temporal.get_workflow_handle(record.workflow_id)
     return await final_answers.enrolment_decided(
-        pool, lambda: handle.query(EnrolmentWorkflow.state), enrolment_id
+        pool,
+        lambda: handle.query(EnrolmentWorkflow.state),
+        enrolment_id,
+        answered if isinstance(answered, EnrolmentState) else None,
     )
 
 

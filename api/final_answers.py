@@ -190,13 +190,19 @@ async def once_settled(
     detail: str,
     poll: str,
     task: tuple[asyncpg.Pool, str, Callable[[S], str | None]] | None = None,
+    answered: S | None = None,
 ) -> S:
     """A decision's answer: the case's state once the workflow has gone as far as it goes
     by itself (it waits on someone, or `waiting` says it is where it stays) and the read
-    model holds every event of it, so a read right after shows it. A 202 past the wait."""
+    model holds every event of it, so a read right after shows it. A 202 past the wait.
+
+    `answered`: the state the Update answered with, looked at first (the same checks
+    apply); the workflow is queried only when that one has not settled yet, which saves a
+    round trip to the worker on most decisions."""
+    first = [answered] if answered is not None else []
 
     async def read() -> S | None:
-        state = await query()
+        state = first.pop() if first else await query()
         if not waiting(state) or await projected() < state.event_count:
             return None
         if task is not None:  # and the awaited person's inbox task is open
@@ -276,7 +282,10 @@ _ON_A_CLOCK = (Stage.REMEDIAL, Stage.AWAITING_APPEAL)
 
 
 async def enrolment_decided(
-    pool: asyncpg.Pool, query: Callable[[], Awaitable[EnrolmentState]], enrolment_id: str
+    pool: asyncpg.Pool,
+    query: Callable[[], Awaitable[EnrolmentState]],
+    enrolment_id: str,
+    answered: EnrolmentState | None = None,
 ) -> EnrolmentState:
     """An enrolment decision's answer: once the case waits on someone or has closed (after
     an assessment with every unit K: once BNSP's certificate is in). After a BK the case
@@ -288,6 +297,7 @@ async def enrolment_decided(
         f"the decision on enrolment {enrolment_id} was taken; the case has not settled yet",
         f"/enrolments/{enrolment_id}",
         (pool, enrolment_id, lambda s: s.awaiting.kind if s.awaiting is not None else None),
+        answered,
     )
 
 

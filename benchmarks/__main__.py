@@ -145,8 +145,13 @@ def _preamble() -> str:
 
 Written by `python -m benchmarks` (`make bench`); each section below comes from
 `benchmarks/results/<name>.md` and names the run, machine, versions and settings it came
-from. Targets are the ones of issue 7; a **miss** is reported as measured; what was
+from. Targets are the ones of issues 7 and 18; a **miss** is reported as measured; what was
 profiled, fixed and left is in the notes at the end (`benchmarks/NOTES.md`).
+
+Issue 18 (lighter cases): throughput (with each case's history counted by event type and the
+worker's CPU per case), decision latency and the cohort were rerun on 2026-12-02 after the
+change, and the "Before issue 18" sections were measured the same day on `main` before it;
+the scale sections below are still those of issue 7.
 
 The committed figures come from several runs on a shared 2-CPU machine (each section's
 first line names its run; the throughput and latency sections were rerun on a quiet machine

@@ -34,8 +34,8 @@ CLOSED_SIGNAL = "floor_closed"
 
 
 class Shape(BaseModel):
-    """A journey and its enrolment as steps: "a" activity, "u" update, "t" timer started,
-    "c" timer cancelled, "s" child started (journey only)."""
+    """A journey and its enrolment as steps: "a" activity, "l" local activity, "u" update,
+    "t" timer started, "c" timer cancelled, "s" child started (journey only)."""
 
     journey_start: list[str]
     journey_enrol: list[str]  # inside the enrol update
@@ -75,8 +75,18 @@ _EVENT_STEP = {
 }
 
 
+_LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
+def _step(event: dict[str, Any]) -> str | None:
+    if event["eventType"] == "EVENT_TYPE_MARKER_RECORDED":
+        marker = event.get("markerRecordedEventAttributes", {}).get("markerName")
+        return "l" if marker == _LOCAL_ACTIVITY_MARKER else None
+    return _EVENT_STEP.get(event["eventType"])
+
+
 def _steps(history: list[dict[str, Any]]) -> list[str]:
-    return [_EVENT_STEP[e["eventType"]] for e in history if e["eventType"] in _EVENT_STEP]
+    return [step for step in map(_step, history) if step is not None]
 
 
 @activity.defn(name="floor_noop")
@@ -86,6 +96,10 @@ async def noop(n: int) -> int:
 
 async def _activity(n: int) -> None:
     await workflow.execute_activity(noop, n, start_to_close_timeout=_TIMEOUT)
+
+
+async def _local_activity(n: int) -> None:
+    await workflow.execute_local_activity(noop, n, start_to_close_timeout=_TIMEOUT)
 
 
 class FloorStart(BaseModel):
@@ -106,6 +120,8 @@ class FloorEnrolment:
         for n, step in enumerate(start.shape.enrolment):
             if step == "a":
                 await _activity(n)
+            elif step == "l":
+                await _local_activity(n)
             elif step == "u":
                 self._answered_through = seen  # the previous update's steps are done
                 await workflow.wait_condition(lambda: self._received > seen)  # noqa: B023
@@ -200,6 +216,13 @@ class FloorEcho:
         """An update of our decisions' shape: one activity (their projection) before the
         answer."""
         await _activity(n)
+        return n
+
+    @workflow.update
+    async def echo_after_local_activity(self, n: int) -> int:
+        """Our decisions' shape since issue 18: one local activity (the projection, run in
+        the same workflow task) before the answer."""
+        await _local_activity(n)
         return n
 
     @workflow.signal

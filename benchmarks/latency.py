@@ -3,9 +3,10 @@
 workflow that answers at once, at 1, 10 and 50 concurrent reviewers.
 
 Each reviewer has an enrolment of their own in training and takes turns: one real decision,
-one raw update, one raw update whose handler runs one no-op activity before answering (the
-shape of our decisions, which answer once their projection is written); so every kind sees
-the same load at the same time. The target compares with the raw update.
+one raw update, one raw update whose handler runs one no-op local activity before answering
+(the shape of our decisions since issue 18, which answer once their projection, a local
+activity, is written); so every kind sees the same load at the same time. The target
+compares with the raw update.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def run(bench: Bench, first: int, decisions: int) -> Section:
                         await echo.execute_update(FloorEcho.echo, session)
                         raw.append(time.perf_counter() - began)  # noqa: B023
                         began = time.perf_counter()
-                        await echo.execute_update(FloorEcho.echo_after_activity, session)
+                        await echo.execute_update(FloorEcho.echo_after_local_activity, session)
                         shaped.append(time.perf_counter() - began)  # noqa: B023
                         left -= 1
 
@@ -87,7 +88,7 @@ async def run(bench: Bench, first: int, decisions: int) -> Section:
                 f"ours p50 {percentile(real, 50) * 1000:.1f} ms, p99 "
                 f"{real_p99 * 1000:.1f} ms; raw Update p50 "
                 f"{percentile(raw, 50) * 1000:.1f} ms, p99 {raw_p99 * 1000:.1f} ms; raw Update "
-                f"with one no-op activity p50 {percentile(shaped, 50) * 1000:.1f} ms, p99 "
+                f"with one no-op local activity p50 {percentile(shaped, 50) * 1000:.1f} ms, p99 "
                 f"{percentile(shaped, 99) * 1000:.1f} ms"
             )
             print(section.lines[-1], flush=True)  # noqa: T201

@@ -19,11 +19,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import psutil
 from google.protobuf.json_format import MessageToDict
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from benchmarks.floor import TASK_QUEUE, FloorEnrolment, FloorJourney, FloorStart, Shape
+from benchmarks.history import HistoryCount, count
 from benchmarks.report import Section, Target
 from benchmarks.stack import UPT, Bench
 from domain.clock import jakarta_today
@@ -139,12 +141,27 @@ async def history(bench: Bench, workflow_id: str) -> list[dict[str, Any]]:
     return [MessageToDict(e) for e in fetched.events]
 
 
-async def shape_of_a_real_case(bench: Bench, people: People, sdp_no: str) -> Shape:
+async def shape_of_a_real_case(
+    bench: Bench, people: People, sdp_no: str
+) -> tuple[Shape, HistoryCount, HistoryCount]:
+    """The floor's shape, and what the case and its journey left in history."""
     enrolment_id = await real_case(bench, people, sdp_no)
     await asyncio.sleep(1)  # the journey records the child's close
     journey = await history(bench, journey_workflow_id(sdp_no))
     enrolment = await history(bench, enrolment_workflow_id(enrolment_id))
-    return Shape.from_histories(journey, enrolment)
+    return (
+        Shape.from_histories(journey, enrolment),
+        await count(bench.temporal, enrolment_workflow_id(enrolment_id)),
+        await count(bench.temporal, journey_workflow_id(sdp_no)),
+    )
+
+
+def _cpu_seconds(process: psutil.Process | None) -> float:
+    """User + system CPU of a process and its children (the counters the kernel keeps)."""
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return float(times.user + times.system + times.children_user + times.children_system)
 
 
 async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
@@ -152,8 +169,13 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
     people = People.of(bench)
     inmates = (synthetic_sdp_no(first + i) for i in itertools.count())
     try:
-        shape = await shape_of_a_real_case(bench, people, next(inmates))
+        shape, enrolment_history, journey_history = await shape_of_a_real_case(
+            bench, people, next(inmates)
+        )
+        worker = bench.process("worker")
+        cpu_before = _cpu_seconds(worker)
         done = {"real": 0, "floor": 0}
+        finished = {"real": 0, "floor": 0}
         durations: dict[str, list[float]] = {"real": [], "floor": []}
         floor_ids = (f"{first}-{i}" for i in itertools.count())
         deadline = time.perf_counter() + seconds
@@ -165,6 +187,7 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
                     await real_case(bench, people, next(inmates))
                 else:
                     await floor_case(bench, shape, next(floor_ids))
+                finished[kind] += 1
                 if time.perf_counter() <= deadline:
                     done[kind] += 1
                     durations[kind].append(time.perf_counter() - began)
@@ -173,6 +196,9 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         # Interleaved: a real lane and a floor lane side by side, started alternately.
         await asyncio.gather(*(lane(kind) for _ in range(lanes) for kind in ("real", "floor")))
         window = min(seconds, time.perf_counter() - began)
+        # Over the whole run (cases still in flight at the deadline finish inside it), so
+        # divided by every real case completed, in the window or just after.
+        cpu = _cpu_seconds(worker) - cpu_before
     finally:
         await people.aclose()
     real_rate, floor_rate = done["real"] / window, done["floor"] / window
@@ -180,13 +206,29 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
     section.targets.append(
         Target("complete enrolments/s, ours / floor", ">= 0.9", f"{ratio:.2f}", ratio >= 0.9)
     )
-    counts = {s: shape.enrolment.count(s) for s in "aut"}
+    events, kb = enrolment_history.events, enrolment_history.stored_bytes / 1000
+    section.targets.append(
+        Target("history per certified enrolment, events", "<= 200", str(events), events <= 200)
+    )
+    section.targets.append(
+        Target("history per certified enrolment, stored KB", "<= 75", f"{kb:.1f}", kb <= 75)
+    )
+    per_case = cpu / max(1, finished["real"])
+    section.say(f"- enrolment history (the demo's path): {enrolment_history.describe()}")
+    section.say(f"- its journey's history: {journey_history.describe()}")
+    section.say(
+        f"- worker CPU (user + system, the process's counters) over the run: {cpu:.1f} s for "
+        f"{finished['real']} certified enrolments: **{per_case:.2f} CPU-s per certified "
+        "enrolment** (the floor runs in its own process)"
+    )
+    counts = {s: shape.enrolment.count(s) for s in "autl"}
     journey_acts = (
         len(shape.journey_start) + shape.journey_enrol.count("a") + len(shape.journey_closed)
     )
     section.say(
         f"- shape, counted from a real case's histories in this run: enrolment "
-        f"{counts['a']} activities, {counts['u']} updates, {counts['t']} timer; "
+        f"{counts['a']} activities, {counts['l']} local activities, {counts['u']} updates, "
+        f"{counts['t']} timer; "
         f"journey {journey_acts} activities, 1 update, 1 child"
     )
     for kind in ("real", "floor"):

@@ -4,7 +4,9 @@ the human decisions it holds (for the check against the audit trail, domain/deci
 It reads history events already fetched (api/case_history.py fetches every run of the
 case's workflow chain), decoding payloads with the caller's data converter (they are stored
 encrypted). Workflow
-tasks, activity starts and markers are the engine's bookkeeping and left out; everything a
+tasks, activity starts and markers are the engine's bookkeeping and left out (a local
+activity's marker is read as the activity it stands for: its type, and what it did as it
+answered); everything a
 case did is in: its start, every Update accepted and how it ended (the decision's name, who
 made it in which role, and why, read from the Update's input), signals, what each activity
 did, timers, child workflows, search attribute changes, continue-as-new and the close.
@@ -35,6 +37,8 @@ Decode = Callable[[Payloads], Awaitable[list[Any]]]
 # Where a human input names its author: HumanInput's `actor`, an enrolment request's
 # `requested_by`, a permit application's `submitted_by` (one level down in PermitRun).
 ACTOR_FIELDS = ("actor", "requested_by", "submitted_by")
+# The SDK's marker of a local activity: its type in the marker's "data", its answer in "result".
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 PROJECTIONS = frozenset({RECORD_ENROLMENT_EVENT, RECORD_JOURNEY_EVENT, RECORD_PERMIT_EVENT})
 
 
@@ -97,6 +101,12 @@ def _author(value: dict[str, Any]) -> dict[str, Any] | None:
 async def _first(decode: Decode, payloads: Payloads) -> Any:
     values = await decode(payloads) if payloads.payloads else []
     return values[0] if values else None
+
+
+def what_it_did(name: str, argument: BaseModel) -> str | None:
+    """What a bookkeeping activity did, as it answers (a local activity's answer is what its
+    marker in history keeps; its input is not kept there)."""
+    return _activity_detail(name, argument.model_dump(mode="json"))
 
 
 def _activity_detail(name: str, value: Any) -> str | None:
@@ -197,6 +207,15 @@ async def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEnt
             name, _ = scheduled.get(attributes.scheduled_event_id, ("?", None))
             failure = attributes.failure.message if attributes.HasField("failure") else None
             add(event, _event_name(t), name=name, detail=failure)
+        elif t == EventType.EVENT_TYPE_MARKER_RECORDED:
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == LOCAL_ACTIVITY_MARKER:
+                details = marker.details
+                meta = await _first(decode, details["data"]) if "data" in details else None
+                did = await _first(decode, details["result"]) if "result" in details else None
+                kind = meta.get("activity_type") if isinstance(meta, dict) else None
+                detail = did if isinstance(did, str) else None
+                add(event, "activity_completed", name=kind, detail=detail)
         elif t == EventType.EVENT_TYPE_TIMER_STARTED:
             timer = event.timer_started_event_attributes
             after = timer.start_to_fire_timeout.ToTimedelta()

@@ -18,7 +18,7 @@ Histories already fetched, payloads decoded by the caller's converter, trail row
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -158,9 +158,15 @@ def compare(
     )
 
 
+# A history time is read from nanoseconds by truncating, a handler's `workflow.now()` is
+# rounded to the microsecond: the same instant may read 1 µs apart (seen once a decision's row
+# is written in the very task that accepted and completed it, a local projection).
+_ROUNDING = timedelta(microseconds=1)
+
+
 def _same_act(decision: HistoryDecision, row: TrailDecision) -> bool:
     return (
         row.actor_subject == decision.actor_subject
         and row.actor_role == decision.actor_role
-        and decision.accepted_at <= row.at <= decision.completed_at
+        and decision.accepted_at - _ROUNDING <= row.at <= decision.completed_at + _ROUNDING
     )

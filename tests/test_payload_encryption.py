@@ -73,6 +73,39 @@ async def test_a_dropped_key_or_a_tampered_payload_is_refused_with_its_key_named
         await codec.decode([forged])
 
 
+async def test_a_large_payload_is_compressed_before_it_is_sealed_and_reads_back_whole() -> None:
+    codec = PayloadEncryption("k1", {"k1": new_key()})
+    # A case's state repeats its field names: what each update of a case answers with.
+    state = plain(
+        "["
+        + ",".join(f'{{"session_no":{n},"present":true,"recorded_by":"{NAME}"}}' for n in range(20))
+        + "]"
+    )
+    [sealed] = await codec.encode([state])
+    assert sealed.metadata["encoding"] == b"binary/encrypted+zlib"
+    assert len(sealed.data) < len(state.SerializeToString()) / 2
+    assert NAME.encode() not in sealed.SerializeToString()
+    assert await codec.decode([sealed]) == [state]
+    # A small one is only sealed: nothing to gain.
+    [small] = await codec.encode([plain("{}")])
+    assert small.metadata["encoding"] == ENCODING
+    assert await codec.decode([small]) == [plain("{}")]
+
+
+async def test_the_compressed_encoding_cannot_be_removed_or_added_unnoticed() -> None:
+    codec = PayloadEncryption("k1", {"k1": new_key()})
+    [sealed] = await codec.encode([plain(PASSPORT * 40)])
+    stripped = Payload(data=sealed.data)
+    stripped.metadata.update({**sealed.metadata, "encoding": ENCODING})
+    with pytest.raises(PayloadKeyError, match="does not decrypt with key 'k1'"):
+        await codec.decode([stripped])
+    [small] = await codec.encode([plain(PASSPORT)])
+    flagged = Payload(data=small.data)
+    flagged.metadata.update({**small.metadata, "encoding": b"binary/encrypted+zlib"})
+    with pytest.raises(PayloadKeyError, match="does not decrypt with key 'k1'"):
+        await codec.decode([flagged])
+
+
 # ---------------------------------------------------------------- the settings
 
 

@@ -5,6 +5,14 @@ A case workflow numbers its changes (seq 1, 2, ...), shows the stage it is in on
 projection activity. The event id `{case_id}:{seq}` is deterministic, so a retried write
 lands once. The activity options are the ones every recorded history holds: changing them
 would make a running case's next step differ from its history.
+
+A case opts in to running its projections as *local* activities (`local_patch`, the name of
+the patch that guards the switch): the write runs in the worker inside the workflow task that
+asked for it and leaves one marker in history, instead of an activity's three events and a
+second workflow task to read its result. Same write, same retries and timeout, same
+read-your-writes (an update answers only after its write has run). The switch is decided
+once per run: `workflow.patched` answers the same for the whole run, so a case started
+before the patch (whose first projection was an activity) keeps activities to its end.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import Enum
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -23,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
 # Projection writes are cheap and idempotent: retry them for as long as Postgres is away.
 PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 PROJECTION_TIMEOUT = timedelta(seconds=30)
+
+T = TypeVar("T")
 
 
 class CaseEvents:
@@ -43,6 +54,7 @@ class CaseEvents:
         recorded: int,
         counted: Callable[[int], None],
         snapshot: Callable[[], Mapping[str, object]],
+        local_patch: str | None = None,
     ) -> None:
         self._activity = activity
         self._event_type = event_type
@@ -51,6 +63,8 @@ class CaseEvents:
         self._seq = recorded  # events recorded so far (a continued run carries them over)
         self._counted = counted
         self._snapshot = snapshot
+        self._local_patch = local_patch
+        self._shown_stage: str | None = None  # on `SinergiStage` now, put there by this run
 
     @property
     def seq(self) -> int:
@@ -59,10 +73,21 @@ class CaseEvents:
     def show_stage(self, stage: str) -> None:
         """The stage on the `SinergiStage` search attribute (it holds no personal data)."""
         workflow.upsert_search_attributes([search.STAGE.value_set(stage)])
+        self.shown(stage)
+
+    def shown(self, stage: str) -> None:
+        """The workflow put `stage` on the search attribute itself (e.g. at its start)."""
+        self._shown_stage = stage
+
+    def local(self) -> bool:
+        """Whether this run projects through local activities (see the module's notes)."""
+        return self._local_patch is not None and workflow.patched(self._local_patch)
 
     async def change_stage(self, stage: str, kind: Enum, **detail: object) -> None:
-        """Show the new stage, then record the change as event `kind`."""
-        self.show_stage(stage)
+        """Show the new stage, then record the change as event `kind`. A lighter run does
+        not upsert a stage that is already shown (one event less in history)."""
+        if not (self.local() and stage == self._shown_stage):
+            self.show_stage(stage)
         await self.record(kind, None, **detail)
 
     async def record(self, kind: Enum, seq: int | None = None, **detail: object) -> None:
@@ -83,9 +108,36 @@ class CaseEvents:
                 **detail,
             }
         )
-        await workflow.execute_activity(
-            self._activity,
-            event,
-            start_to_close_timeout=PROJECTION_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
+        await project(self._activity, event, self._local_patch)
+
+
+async def project(
+    activity: str,
+    arg: object,
+    local_patch: str | None,
+    result_type: type[T] | None = None,
+    *,
+    start_to_close: timedelta = PROJECTION_TIMEOUT,
+    retry_policy: RetryPolicy = PROJECTION_RETRY,
+) -> T | None:
+    """Run a projection write (or a look-up as cheap): a local activity once `local_patch`
+    is on for this run, else the activity every earlier history holds."""
+    if local_patch is not None and workflow.patched(local_patch):
+        # A local activity retries inside the workflow task (backing off with timers past
+        # a minute), so an outage of Postgres stalls the case as before, visibly.
+        result: T | None = await workflow.execute_local_activity(
+            activity,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=start_to_close,
+            retry_policy=retry_policy,
         )
+        return result
+    result = await workflow.execute_activity(
+        activity,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=start_to_close,
+        retry_policy=retry_policy,
+    )
+    return result

@@ -74,6 +74,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                 search.PROGRAMME.value_set(request.programme.code),
             ]
         )
+        self._case.events.shown(self._case.state.stage.value)
         await self._case.record(
             EventKind.REQUESTED,
             seq=1,
@@ -317,7 +318,8 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         """
         work = self._case.state.awaiting
         self._case.task_id = None
-        if work is not None and workflow.patched(INBOX_TASKS_PATCH):
+        # A lighter case has inbox tasks from its start: no need of the older patch's marker.
+        if work is not None and (self._case.events.local() or workflow.patched(INBOX_TASKS_PATCH)):
             # No reset of `_settled_by` here: the decision may already have arrived.
             self._case.task_id = await self._case.tasks.open(work, self._case.state.stage.value)
         try:

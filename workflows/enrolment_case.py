@@ -38,6 +38,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
 
 
+# The case's projections and inbox-task writes run as local activities (one marker each,
+# no extra workflow task): issue 18. Cases started before it keep activities to their end.
+LOCAL_PROJECTIONS_PATCH = "enrolment-local-projections-v1"
+
+
 class EnrolmentCase:
     def __init__(self, request: EnrolmentRequest) -> None:
         self.programme = request.programme
@@ -63,12 +68,14 @@ class EnrolmentCase:
             recorded=1,
             counted=self._counted,
             snapshot=lambda: {"summary": self._summary()},
+            local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         self.tasks = ReviewerTasks(
             WORKFLOW_KIND,
             request.enrolment_id,
             request.policy.sla_working_days,
             events_seen=lambda: self.events.seq,
+            local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         # Decisions received, for the flow to act on (set by `enrolment_decisions.py`).
         self.placement: PlacementDecision | None = None

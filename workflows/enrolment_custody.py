@@ -69,7 +69,8 @@ class EnrolmentCustody:
 
     async def apply(self) -> timedelta:
         """Apply the notices received and sit out any hold: how long the case stood still."""
-        if not workflow.patched(CUSTODY_PATCH):
+        # A lighter case (a later patch) applies notices from its start: no older marker.
+        if not (self._case.events.local() or workflow.patched(CUSTODY_PATCH)):
             self._case.custody_inbox.clear()
             return timedelta(0)
         await self._apply_notices()

@@ -35,6 +35,11 @@ ACTIVITY_RETRY = PROJECTION_RETRY
 ACTIVITY_TIMEOUT = PROJECTION_TIMEOUT
 
 
+# The journey's projections and handover-task writes run as local activities (one marker
+# each, no extra workflow task): issue 18. Runs started before it keep activities to their end.
+LOCAL_PROJECTIONS_PATCH = "journey-local-projections-v1"
+
+
 class JourneyCase:
     def __init__(self, start: JourneyStart) -> None:
         self.policy = start.policy
@@ -56,6 +61,7 @@ class JourneyCase:
                 "upt_code": self.state.upt_code,
                 "status": self.state.status,
             },
+            local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         self.tasks = ReviewerTasks(
             JOURNEY_KIND,
@@ -63,6 +69,7 @@ class JourneyCase:
             {},
             opened=self.state.task_seq,
             events_seen=lambda: self.events.seq,
+            local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
         self.outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers

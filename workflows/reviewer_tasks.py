@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -29,6 +30,11 @@ with workflow.unsafe.imports_passed_through():
         TaskOpening,
         TaskState,
     )
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case_events import project
+
+T = TypeVar("T")
 
 # Added to every workflow that waits on people; histories from before it replay without tasks.
 INBOX_TASKS_PATCH = "inbox-tasks-v1"
@@ -55,7 +61,11 @@ class ReviewerTasks:
         opened: int = 0,
         *,
         events_seen: Callable[[], int],
+        local_patch: str | None = None,
     ) -> None:
+        """`local_patch`: run the task writes as local activities once that patch is on
+        (see `case_events.project`)."""
+        self._local_patch = local_patch
         self._case_kind = case_kind
         self._case_id = case_id
         self._sla = sla_working_days
@@ -81,15 +91,12 @@ class ReviewerTasks:
             task_id = f"{self._case_id}:{key}"
         days = self._sla.get(work.kind)
         if work.due is None and days is not None:
-            due: DueDate = await workflow.execute_activity(
-                COMPUTE_DUE_DATE,
-                DueDateRequest(start=work.since, working_days=days),
-                result_type=DueDate,
-                start_to_close_timeout=_TIMEOUT,
-                retry_policy=_RETRY,
+            due = await self._run(
+                COMPUTE_DUE_DATE, DueDateRequest(start=work.since, working_days=days), DueDate
             )
+            assert due is not None
             work.due = due.due_at
-        await workflow.execute_activity(
+        await self._run(
             OPEN_TASK,
             TaskOpening(
                 task_id=task_id,
@@ -104,13 +111,23 @@ class ReviewerTasks:
                 due_at=work.due,
                 follows_event=self._events_seen(),
             ),
-            start_to_close_timeout=_TIMEOUT,
-            retry_policy=_RETRY,
         )
         return task_id
 
+    async def _run(
+        self, activity: str, arg: object, result_type: type[T] | None = None
+    ) -> T | None:
+        return await project(
+            activity,
+            arg,
+            self._local_patch,
+            result_type,
+            start_to_close=_TIMEOUT,
+            retry_policy=_RETRY,
+        )
+
     async def escalate(self, task_id: str, routed_to: Role, message: str) -> None:
-        await workflow.execute_activity(
+        await self._run(
             ESCALATE_TASK,
             TaskEscalation(
                 task_id=task_id,
@@ -119,8 +136,6 @@ class ReviewerTasks:
                 message=message,
                 follows_event=self._events_seen(),
             ),
-            start_to_close_timeout=_TIMEOUT,
-            retry_policy=_RETRY,
         )
 
     async def close(self, task_id: str, settled: Settlement | None, why_cancelled: str) -> None:
@@ -143,6 +158,4 @@ class ReviewerTasks:
                 follows_event=self._events_seen(),
             )
         )
-        await workflow.execute_activity(
-            CLOSE_TASK, closing, start_to_close_timeout=_TIMEOUT, retry_policy=_RETRY
-        )
+        await self._run(CLOSE_TASK, closing)

@@ -47,6 +47,7 @@ from tests.workflows.support import (
     enrolment_request,
     running_harness,
 )
+from workflows import journey_case
 from workflows.enrolment import EnrolmentWorkflow
 
 
@@ -87,6 +88,27 @@ RELEASED_V4 = RecordedHistory(
 CERTIFIED_V4 = RecordedHistory(
     "enrolment_certified_v4_held_case.json", "history-certified-v4", Outcome.CERTIFIED
 )
+# v5: the case's projections and inbox-task writes run as local activities (patch
+# "enrolment-local-projections-v1", issue 18): a straight certificate, an overdue placement
+# (the task's escalation), an appeal that orders a reassessment, and the custody scenario.
+CERTIFIED_V5 = RecordedHistory(
+    "enrolment_certified_v5_local.json", "history-certified-v5", Outcome.CERTIFIED
+)
+ESCALATED_V5 = RecordedHistory(
+    "enrolment_escalated_v5_local.json", "history-escalated-v5", Outcome.CERTIFIED
+)
+APPEAL_REASSESS_V5 = RecordedHistory(
+    "enrolment_appeal_reassess_v5_local.json", "history-appeal-reassess-v5", Outcome.CERTIFIED
+)
+RELEASED_V5 = RecordedHistory(
+    "enrolment_released_v5_local.json", "history-released-v5", Outcome.UNFINISHED_AT_RELEASE
+)
+# RELEASED_V5's scenario again, under a journey that projects locally (JOURNEY_RELEASED_V4).
+RELEASED_V5_JOURNEY = RecordedHistory(
+    "enrolment_released_v5_local_journey.json",
+    "history-released-v5-journey",
+    Outcome.UNFINISHED_AT_RELEASE,
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -95,6 +117,11 @@ RECORDED = (
     RELEASED_V3,
     RELEASED_V4,
     CERTIFIED_V4,
+    CERTIFIED_V5,
+    ESCALATED_V5,
+    APPEAL_REASSESS_V5,
+    RELEASED_V5,
+    RELEASED_V5_JOURNEY,
 )
 
 
@@ -123,11 +150,27 @@ JOURNEY_RELEASED_V2 = RecordedJourney(
 JOURNEY_PLACEMENT_V2 = RecordedJourney(
     "journey_placement_v2.json", "journey-history-placement-v2", continued_as_new=False
 )
+# RELEASED_V5's journey: unchanged itself, its enrolment child projects locally.
+JOURNEY_RELEASED_V3 = RecordedJourney(
+    "journey_released_v3_local_child.json", "journey-history-released-v3", continued_as_new=False
+)
+# v4: the journey's own projections run as local activities (patch
+# "journey-local-projections-v1"), RELEASED_V5_JOURNEY's journey; and a first run
+# that continued as new on that code.
+JOURNEY_RELEASED_V4 = RecordedJourney(
+    "journey_released_v4_local.json", "journey-history-released-v4", continued_as_new=False
+)
+JOURNEY_CONTINUED_V2 = RecordedJourney(
+    "journey_continued_v2_local.json", "journey-history-continued-v2", continued_as_new=True
+)
 JOURNEYS = (
     JOURNEY_RELEASED_V1,
     JOURNEY_CONTINUED_V1,
     JOURNEY_RELEASED_V2,
     JOURNEY_PLACEMENT_V2,
+    JOURNEY_RELEASED_V3,
+    JOURNEY_RELEASED_V4,
+    JOURNEY_CONTINUED_V2,
 )
 
 
@@ -164,6 +207,9 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V2: _straight_to_certificate,
     ESCALATED_V2: _placement_overdue_then_certified,
     CERTIFIED_V4: _straight_to_certificate,
+    CERTIFIED_V5: _straight_to_certificate,
+    ESCALATED_V5: _placement_overdue_then_certified,
+    APPEAL_REASSESS_V5: _appeal_then_reassessment,
 }
 
 
@@ -204,9 +250,9 @@ async def _release_journey(
     await write_history(journey_file.path, journey.handle)
 
 
-async def _continued_journey(harness: Harness) -> None:
+async def _continued_journey(harness: Harness, recorded: RecordedJourney) -> None:
     policy = JourneyPolicy(continue_as_new_after_events=50)
-    workflow_id = JOURNEY_CONTINUED_V1.workflow_id
+    workflow_id = recorded.workflow_id
     journey = await JourneyCase.start(harness, policy, workflow_id=workflow_id)
     first_run = (await journey.handle.describe()).run_id
     await journey.enrol()
@@ -215,7 +261,7 @@ async def _continued_journey(harness: Harness) -> None:
         await journey.report(transfer(there))
         here, there = there, here
     first = harness.env.client.get_workflow_handle(workflow_id, run_id=first_run)
-    await write_history(JOURNEY_CONTINUED_V1.path, first)
+    await write_history(recorded.path, first)
 
 
 async def record(env: WorkflowEnvironment) -> list[Path]:
@@ -224,13 +270,23 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
         for enrolment, journey in (
             (RELEASED_V3, JOURNEY_RELEASED_V1),
             (RELEASED_V4, JOURNEY_RELEASED_V2),
+            (RELEASED_V5, JOURNEY_RELEASED_V3),
+            (RELEASED_V5_JOURNEY, JOURNEY_RELEASED_V4),
         ):
             if not (enrolment.path.exists() or journey.path.exists()):
-                await _release_journey(harness, enrolment, journey)
+                # JOURNEY_RELEASED_V3 is the journey from before its own local projections.
+                before = journey is JOURNEY_RELEASED_V3
+                saved = journey_case.LOCAL_PROJECTIONS_PATCH
+                journey_case.LOCAL_PROJECTIONS_PATCH = None if before else saved  # type: ignore[assignment]
+                try:
+                    await _release_journey(harness, enrolment, journey)
+                finally:
+                    journey_case.LOCAL_PROJECTIONS_PATCH = saved
                 written += [enrolment.path, journey.path]
-        if not JOURNEY_CONTINUED_V1.path.exists():
-            await _continued_journey(harness)
-            written.append(JOURNEY_CONTINUED_V1.path)
+        for continued in (JOURNEY_CONTINUED_V1, JOURNEY_CONTINUED_V2):
+            if not continued.path.exists():
+                await _continued_journey(harness, continued)
+                written.append(continued.path)
         for history, drive in SCENARIOS.items():
             if history.path.exists():
                 print(f"keeping {history.path}: recorded histories are never overwritten")

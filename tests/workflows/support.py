@@ -489,23 +489,7 @@ async def running_harness(
     harness = Harness(env, f"enrolment-test-{uuid.uuid4().hex}")
     if calendar is not None:
         harness.calendar = calendar
-    async with Worker(
-        env.client,
-        task_queue=harness.task_queue,
-        workflows=[EnrolmentWorkflow, InmateJourneyWorkflow, PlacementWorkflow],
-        activities=[
-            harness.journey_projection.record,
-            harness.placements.record,
-            harness.offerings.programmes_offered,
-            harness.projection.record,
-            harness.bnsp.submit,
-            harness.bnsp.lookup,
-            harness.tasks.open_task,
-            harness.tasks.escalate_task,
-            harness.tasks.close_task,
-            _CountedCalendar(harness.calendar).compute_due_date,
-        ],
-    ):
+    async with harness_worker(harness):
         try:
             yield harness
         finally:
@@ -528,6 +512,29 @@ async def running_harness(
                     with contextlib.suppress(AssertionError):
                         await case.settled()
                     await terminate(case.handle)  # finished meanwhile: nothing to end
+
+
+def harness_worker(harness: Harness, max_cached_workflows: int = 1000) -> Worker:
+    """The harness's worker; with no cache, each workflow task replays the whole history
+    first, as the first task after a deployment does."""
+    return Worker(
+        harness.env.client,
+        max_cached_workflows=max_cached_workflows,
+        task_queue=harness.task_queue,
+        workflows=[EnrolmentWorkflow, InmateJourneyWorkflow, PlacementWorkflow],
+        activities=[
+            harness.journey_projection.record,
+            harness.placements.record,
+            harness.offerings.programmes_offered,
+            harness.projection.record,
+            harness.bnsp.submit,
+            harness.bnsp.lookup,
+            harness.tasks.open_task,
+            harness.tasks.escalate_task,
+            harness.tasks.close_task,
+            _CountedCalendar(harness.calendar).compute_due_date,
+        ],
+    )
 
 
 async def _terminate_when_quiet(handle: WorkflowHandle[object, object]) -> None:

@@ -28,6 +28,7 @@ from tests.workflows.support import (
     training_completion,
     withdrawal,
 )
+from workflows import enrolment_case
 from workflows.enrolment import EnrolmentWorkflow
 
 FAILED = (UNITS[0],)
@@ -128,7 +129,14 @@ async def test_only_the_tpp_of_the_upt_withdraws(harness: Harness) -> None:
     assert refusal == "Forbidden"
 
 
-async def test_no_decision_is_taken_on_a_closed_enrolment(harness: Harness) -> None:
+async def test_no_decision_is_taken_on_a_closed_enrolment(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A case that projects through activities (started before the local-projections patch):
+    # its CLOSED write can be held outside any workflow task, so decisions arrive meanwhile.
+    # A local projection runs inside the workflow task; a decision sent while it runs is
+    # delivered once that task ends (by the SDK's heartbeat of a long one), then refused.
+    monkeypatch.setattr(enrolment_case, "LOCAL_PROJECTIONS_PATCH", None)
     case = await harness.start()
     await case.to_assessment()
     # Hold the CLOSED projection: the case is closed but its workflow not yet finished.
