@@ -87,6 +87,7 @@ async def test_a_case_started_before_local_projections_keeps_activities_to_its_e
     harness = Harness(time_skipping_env, f"enrolment-test-{uuid.uuid4().hex}")
     async with harness_worker(harness, max_cached_workflows=0):
         monkeypatch.setattr(enrolment_case, "LOCAL_PROJECTIONS_PATCH", None)  # the code before
+        monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)
         case = await harness.start()
         await case.approve()
         monkeypatch.undo()  # deployed
