@@ -34,19 +34,19 @@ class EnrolmentStageWrites:
     @activity.defn(name=WRITE_ENROLMENT_STAGE)
     async def write_stage(self, write: StageWrite) -> StageWritten:
         did: list[str | None] = []
+        for earlier in sorted(write.earlier, key=lambda e: e.seq):
+            did.append(await self._record(earlier))
         if write.closing is not None:
             did.append(await self._close_task(write.closing))
-        events, opening, due_at = list(write.events), write.opening, None
+        event, opening, due_at = write.event, write.opening, None
         if write.due is not None:
             due_at = (await self._compute_due_date(write.due)).due_at
             # The stage change's row says when the task it opens is due, as the state does.
-            last = events[-1]
-            summary = last.summary.model_copy(update={"awaiting_due": due_at})
-            events[-1] = last.model_copy(update={"summary": summary})
+            summary = event.summary.model_copy(update={"awaiting_due": due_at})
+            event = event.model_copy(update={"summary": summary})
             if opening is not None:
                 opening = opening.model_copy(update={"due_at": due_at})
-        for event in events:
-            did.append(await self._record(event))
+        did.append(await self._record(event))
         if opening is not None:
             did.append(await self._open_task(opening))
         return StageWritten(due_at=due_at, did="; ".join(d for d in did if d))

@@ -360,15 +360,18 @@ class EnrolmentEvent(BaseModel):
 
 
 class StageWrite(BaseModel):
-    """A stage change's writes, in order, as one local activity: close the inbox task of the
-    wait that ended, record the case's events (the stage change last), compute the next
-    wait's due date and open its task. Every part is idempotent (keyed ids), so a retry of
+    """A stage change's writes, in order, as one local activity: the events held for it, the
+    closing of the inbox task of the wait that ended, the change itself, then the next wait's
+    due date computed and its task opened. Every part is idempotent (keyed ids), so a retry of
     the whole lands once."""
 
     model_config = ConfigDict(frozen=True)
 
+    # Events recorded since the last write, held for this one (the decision that ended the
+    # wait, the request): written first, in seq order.
+    earlier: list[EnrolmentEvent] = Field(default_factory=list)
     closing: TaskClosing | None = None
-    events: list[EnrolmentEvent] = Field(min_length=1)
+    event: EnrolmentEvent  # the stage change (or the event a plain record writes with `earlier`)
     # The due date to compute first: it goes in the opening and the stage change's summary.
     due: DueDateRequest | None = None
     opening: TaskOpening | None = None

@@ -123,19 +123,41 @@ class EnrolmentCase:
         return self._stage_patch is not None and patched_any(self._stage_patch)
 
     async def record(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
-        await self.events.record(kind, seq, **detail)
+        """Record a change now (with any change held for the next write, first)."""
+        if not self.pending:
+            await self.events.record(kind, seq, **detail)
+            return
+        await self._write(
+            StageWrite(earlier=self._take_pending(), event=self._event(kind, seq, **detail))
+        )
 
     async def record_with_next_stage(
         self, kind: EventKind, seq: int | None = None, **detail: object
     ) -> None:
-        """Record a change the flow follows at once (in the same workflow task) with a stage
-        change: under the stage-write patch it is written with that change, else now."""
+        """Record a change the flow follows at once, in the same workflow task, with a write
+        of its own (a decision that ends the wait, the request before the first stage): under
+        the stage-write patch it is held for that write, else written now. Every write takes
+        what is held, so nothing held outlives the workflow task; an update that answers
+        once the flow has moved on answers after it (the task completes after its local
+        activities)."""
         if not self.stage_writes():
             await self.record(kind, seq, **detail)
             return
+        self.pending.append(self._event(kind, seq, **detail))
+
+    def _event(self, kind: EventKind, seq: int | None = None, **detail: object) -> EnrolmentEvent:
         event = self.events.event(kind, seq, **detail)
         assert isinstance(event, EnrolmentEvent)
-        self.pending.append(event)
+        return event
+
+    def _take_pending(self) -> list[EnrolmentEvent]:
+        pending, self.pending = self.pending, []
+        return pending
+
+    async def _write(self, write: StageWrite) -> StageWritten:
+        written = await project(WRITE_ENROLMENT_STAGE, write, self._local, StageWritten)
+        assert written is not None
+        return written
 
     async def escalate(self, escalation: Escalation) -> None:
         self.state.escalations.append(escalation)
@@ -154,20 +176,20 @@ class EnrolmentCase:
             await self.events.change_stage(stage.value, kind, reason=self.state.closed_reason)
             return
         self.events.show_new_stage(stage.value)
-        change = self.events.event(kind, reason=self.state.closed_reason)
-        assert isinstance(change, EnrolmentEvent)
-        events, self.pending = [*self.pending, change], []
+        change = self._event(kind, reason=self.state.closed_reason)
         closing, self.closing = self.closing, None
         opening, due = None, None
         if with_task and work is not None:
             opening, due = self.tasks.prepare(work, stage.value)
-        written = await project(
-            WRITE_ENROLMENT_STAGE,
-            StageWrite(closing=closing, events=events, due=due, opening=opening),
-            self._local,
-            StageWritten,
+        written = await self._write(
+            StageWrite(
+                earlier=self._take_pending(),
+                closing=closing,
+                event=change,
+                due=due,
+                opening=opening,
+            )
         )
-        assert written is not None
         if work is not None and due is not None:
             work.due = written.due_at
         if opening is not None:
