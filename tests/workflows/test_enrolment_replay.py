@@ -31,7 +31,7 @@ from tests.workflows.record_histories import (
     RECORDED,
     RecordedHistory,
 )
-from tests.workflows.support import Harness, harness_worker
+from tests.workflows.support import Case, Harness, harness_worker
 from workflows import enrolment_case
 from workflows.enrolment import EnrolmentWorkflow
 
@@ -85,17 +85,15 @@ async def test_a_local_projection_leaves_one_marker_where_an_activity_left_three
     assert len(history.events) < len(v4.events) * 0.6, (len(history.events), len(v4.events))
 
 
-async def test_a_case_started_before_local_projections_keeps_activities_to_its_end(
-    time_skipping_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A deployment in the middle of a case: the case started on the code before the patch
-    (its projections were activities); the new code replays it (no worker cache: every task
-    replays the whole history, as the first one after a deployment does) and carries it on
-    with activities, since the patch is decided once per run; the whole history replays."""
-    harness = Harness(time_skipping_env, f"enrolment-test-{uuid.uuid4().hex}")
+async def _deployed_mid_case(
+    env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch, *patches_off: str
+) -> tuple[Case, WorkflowHistory]:
+    """A straight case started on the code before `patches_off` (turned off), deployed onto
+    today's after the placement, certified; its whole history."""
+    harness = Harness(env, f"enrolment-test-{uuid.uuid4().hex}")
     async with harness_worker(harness, max_cached_workflows=0):
-        monkeypatch.setattr(enrolment_case, "LOCAL_PROJECTIONS_PATCH", None)  # the code before
-        monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)
+        for name in patches_off:  # the code before
+            monkeypatch.setattr(enrolment_case, name, None)
         case = await harness.start()
         await case.approve()
         monkeypatch.undo()  # deployed
@@ -105,7 +103,19 @@ async def test_a_case_started_before_local_projections_keeps_activities_to_its_e
         await case.assess_due()
         final = await case.result()
     assert final.outcome is Outcome.CERTIFIED
-    history = await case.handle.fetch_history()
+    return case, await case.handle.fetch_history()
+
+
+async def test_a_case_started_before_local_projections_keeps_activities_to_its_end(
+    time_skipping_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment in the middle of a case: the case started on the code before the patch
+    (its projections were activities); the new code replays it (no worker cache: every task
+    replays the whole history, as the first one after a deployment does) and carries it on
+    with activities, since the patch is decided once per run; the whole history replays."""
+    case, history = await _deployed_mid_case(
+        time_skipping_env, monkeypatch, "LOCAL_PROJECTIONS_PATCH", "STAGE_WRITE_PATCH"
+    )
     assert _local(history) == 0
     assert _scheduled(history).count(RECORD_ENROLMENT_EVENT) == len(case.events())
     await assert_replays(history, EnrolmentWorkflow)
@@ -160,19 +170,7 @@ async def test_a_case_started_before_the_stage_write_keeps_its_writes_apart_to_i
     """A deployment in the middle of a case that projects locally (v5): the new code replays
     it (no worker cache) and carries it on with one write per change, as it began; the
     tasks and events are all written; the whole history replays."""
-    harness = Harness(time_skipping_env, f"enrolment-test-{uuid.uuid4().hex}")
-    async with harness_worker(harness, max_cached_workflows=0):
-        monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)  # the code before
-        case = await harness.start()
-        await case.approve()
-        monkeypatch.undo()  # deployed
-        await case.train()
-        await case.complete_training()
-        await case.at(Stage.ASSESSMENT)
-        await case.assess_due()
-        final = await case.result()
-    assert final.outcome is Outcome.CERTIFIED
-    history = await case.handle.fetch_history()
+    case, history = await _deployed_mid_case(time_skipping_env, monkeypatch, "STAGE_WRITE_PATCH")
     assert _patches(history) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
     types = _local_types(history)
     assert WRITE_ENROLMENT_STAGE not in types
