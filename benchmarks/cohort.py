@@ -5,6 +5,10 @@ Per phase: a slice of the cohort (timed until the API has answered every row: "a
 then until the read model holds every accepted enrolment with its placement-review task
 ("settled"), then as many raw `start_workflow` calls of an idle floor workflow (a case that
 waits on a person and does nothing else) with as many in flight as the cohort path has.
+
+Two more references, same count and concurrency, say where a row's time goes: the floor of a
+row's *shape* (`FloorJourney.enrol` by update-with-start, answered once its no-op child has
+started, as a cohort row is answered) and the same answered at the update's acceptance.
 """
 
 from __future__ import annotations
@@ -14,9 +18,17 @@ import time
 from pathlib import Path
 
 import asyncpg
+from temporalio.client import WorkflowUpdateStage
 
 from api.cohorts import START_CONCURRENCY
-from benchmarks.floor import TASK_QUEUE, FloorIdle
+from benchmarks.floor import (
+    TASK_QUEUE,
+    FloorIdle,
+    FloorJourney,
+    FloorStart,
+    Shape,
+    floor_journey_start,
+)
 from benchmarks.report import Section, Target
 from benchmarks.stack import STATE_DIR, UPT, Bench
 from cli.cohort import CohortRow, read_cohort, send_cohort
@@ -69,13 +81,49 @@ async def settle(
     raise TimeoutError(f"the read model did not reach {added} more open enrolments")
 
 
-async def raw_starts(bench: Bench, tag: str, count: int, in_flight: int) -> float:
+async def raw_starts(
+    bench: Bench, tag: str, count: int, in_flight: int, *, with_signal: bool = False
+) -> float:
+    """`count` starts of an idle workflow; `with_signal`: signal-with-start, the request
+    carried by the start (one write, no worker waited on)."""
     gate = asyncio.Semaphore(in_flight)
 
     async def one(n: int) -> None:
         async with gate:
             await bench.temporal.start_workflow(
-                FloorIdle.run, n, id=f"floor-idle-{tag}-{n}", task_queue=TASK_QUEUE
+                FloorIdle.run,
+                n,
+                id=f"floor-idle-{tag}-{n}",
+                task_queue=TASK_QUEUE,
+                start_signal="request" if with_signal else None,
+                start_signal_args=[n] if with_signal else [],
+            )
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(count)))
+    return time.perf_counter() - began
+
+
+# A row's shape with no-op bodies: the journey starts, its update starts the child (which
+# then waits, like a case waiting on its placement review) and answers.
+ROW_SHAPE = Shape(journey_start=[], journey_enrol=["s"], journey_closed=[], enrolment=["u"])
+
+
+async def shape_starts(
+    bench: Bench, tag: str, count: int, in_flight: int, stage: WorkflowUpdateStage
+) -> float:
+    """`count` update-with-starts of a floor journey whose update starts its child, answered
+    at `stage` (COMPLETED: the child started, as a cohort row; ACCEPTED: the update taken)."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one(n: int) -> None:
+        start = FloorStart(case_id=f"cohort-{tag}-{n}", shape=ROW_SHAPE)
+        async with gate:
+            await bench.temporal.start_update_with_start_workflow(
+                FloorJourney.enrol,
+                start,
+                start_workflow_operation=floor_journey_start(start),
+                wait_for_stage=stage,
             )
 
     began = time.perf_counter()
@@ -91,7 +139,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     before = await open_counts(pool)
     accepted = already = 0
     rejected: list[str] = []
-    t_accept = t_settle = t_raw = 0.0
+    t_accept = t_settle = t_raw = t_shape = t_shape_accepted = t_signalled = 0.0
     raw_count = 0
     size = -(-len(rows) // phases)
     async with bench.http(Role.CASEWORKER, upt=UPT) as http:
@@ -107,7 +155,15 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
             t_accept += answered - began
             t_settle += time.perf_counter() - began
             starts = report.accepted
-            t_raw += await raw_starts(bench, f"{first}-{phase}", starts, in_flight)
+            tag = f"{first}-{phase}"
+            t_raw += await raw_starts(bench, tag, starts, in_flight)
+            t_signalled += await raw_starts(bench, f"{tag}-s", starts, in_flight, with_signal=True)
+            t_shape += await shape_starts(
+                bench, f"{tag}-c", starts, in_flight, WorkflowUpdateStage.COMPLETED
+            )
+            t_shape_accepted += await shape_starts(
+                bench, f"{tag}-a", starts, in_flight, WorkflowUpdateStage.ACCEPTED
+            )
             raw_count += starts
             print(f"cohort phase {phase + 1}/{phases}: {accepted} accepted", flush=True)  # noqa: T201
     rejected = [f"line {b.line}: {b.reason}" for b in bad] + rejected
@@ -115,6 +171,9 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     settle_rate = accepted / t_settle
     raw_rate = raw_count / t_raw
     ratio = accept_rate / raw_rate
+    shape_rate = raw_count / t_shape
+    signalled_rate = raw_count / t_signalled
+    shape_accepted_rate = raw_count / t_shape_accepted
     section.targets.append(
         Target("cohort rate / raw start rate", ">= 0.9", f"{ratio:.2f}", ratio >= 0.9)
     )
@@ -134,6 +193,22 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     section.say(
         f"- raw `start_workflow` of an idle workflow, {in_flight} in flight: "
         f"**{raw_rate:.0f} starts/s** ({raw_count} starts, {t_raw:.1f} s)"
+    )
+    section.say(
+        f"- the floor of a row's shape (update-with-start of a no-op journey whose update "
+        f"starts a no-op child), {in_flight} in flight, answered once the child started: "
+        f"**{shape_rate:.0f} rows/s** ({t_shape:.1f} s; cohort / this floor "
+        f"{accept_rate / shape_rate:.2f}, this floor / raw start {shape_rate / raw_rate:.2f})"
+    )
+    section.say(
+        f"- the same floor answered at the update's acceptance: "
+        f"**{shape_accepted_rate:.0f} rows/s** ({t_shape_accepted:.1f} s; "
+        f"/ raw start {shape_accepted_rate / raw_rate:.2f})"
+    )
+    section.say(
+        f"- signal-with-start of the same idle workflow (a request carried by the start): "
+        f"**{signalled_rate:.0f} starts/s** ({t_signalled:.1f} s; / raw start "
+        f"{signalled_rate / raw_rate:.2f})"
     )
     section.say("- rejected rows and their reasons:")
     section.lines += [f"  - {r}" for r in rejected]

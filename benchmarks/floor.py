@@ -21,7 +21,8 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import activity, workflow
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.workflow import ParentClosePolicy
 
@@ -179,12 +180,24 @@ class FloorJourney:
         self._closed += 1
 
 
+def floor_journey_start(start: FloorStart) -> WithStartWorkflowOperation[FloorJourney, None]:
+    """Start the case's floor journey with an update (or use the one running)."""
+    return WithStartWorkflowOperation(
+        FloorJourney.run,
+        start,
+        id=f"floor-journey-{start.case_id}",
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_queue=TASK_QUEUE,
+    )
+
+
 @workflow.defn
 class FloorIdle:
     """Waits, like a case waiting on a person, until signalled."""
 
     def __init__(self) -> None:
         self._done = False
+        self._requests: list[int] = []
 
     @workflow.run
     async def run(self, n: int) -> int:
@@ -194,6 +207,11 @@ class FloorIdle:
     @workflow.signal
     async def finish(self) -> None:
         self._done = True
+
+    @workflow.signal
+    async def request(self, n: int) -> None:
+        """Taken and kept for later (the cohort benchmark's signal-with-start)."""
+        self._requests.append(n)
 
 
 @workflow.defn

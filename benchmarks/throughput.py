@@ -21,10 +21,14 @@ from typing import Any
 import httpx
 import psutil
 from google.protobuf.json_format import MessageToDict
-from temporalio.client import WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
 
-from benchmarks.floor import TASK_QUEUE, FloorEnrolment, FloorJourney, FloorStart, Shape
+from benchmarks.floor import (
+    FloorEnrolment,
+    FloorJourney,
+    FloorStart,
+    Shape,
+    floor_journey_start,
+)
 from benchmarks.history import HistoryCount, count
 from benchmarks.report import Section, Target
 from benchmarks.stack import UPT, Bench
@@ -120,15 +124,8 @@ async def real_case(bench: Bench, people: People, sdp_no: str) -> str:
 
 async def floor_case(bench: Bench, shape: Shape, case_id: str) -> None:
     start = FloorStart(case_id=case_id, shape=shape)
-    journey = WithStartWorkflowOperation(
-        FloorJourney.run,
-        start,
-        id=f"floor-journey-{case_id}",
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_queue=TASK_QUEUE,
-    )
     child_id = await bench.temporal.execute_update_with_start_workflow(
-        FloorJourney.enrol, start, start_workflow_operation=journey
+        FloorJourney.enrol, start, start_workflow_operation=floor_journey_start(start)
     )
     child = bench.temporal.get_workflow_handle_for(FloorEnrolment.run, child_id)
     for n in range(shape.enrolment_updates):

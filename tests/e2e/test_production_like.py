@@ -245,7 +245,7 @@ async def test_production_processes_sign_in_run_a_case_and_export_metrics(
                 worker = await scraper.get(f"http://{deployment.worker_metrics}/metrics")
             assert worker.status_code == 200
             assert f'task_queue="{deployment.enrolment_queue}"' in worker.text
-            assert "temporal_activity_execution_latency" in worker.text
+            assert "temporal_local_activity_execution_latency" in worker.text
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{_tails(deployment.logs)}") from None
         finally:

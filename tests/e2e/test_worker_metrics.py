@@ -18,8 +18,10 @@ from workers.temporal_client import connect_worker_client
 SDK_METRICS = (
     "temporal_workflow_task_schedule_to_start_latency",
     "temporal_workflow_task_execution_latency",
-    "temporal_activity_execution_latency",
-    "temporal_activity_schedule_to_start_latency",
+    # A case's projections and inbox writes are local activities (issue 18); its regular
+    # activities (BNSP's) come only at certification, past what this case runs.
+    "temporal_local_activity_execution_latency",
+    "temporal_local_activity_total",
     "temporal_sticky_cache_size",
     "temporal_request",
 )
