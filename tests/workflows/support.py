@@ -243,10 +243,15 @@ def withdrawal(actor: Actor = TPP, reason: str = "inmate asked to leave") -> Wit
 
 
 class ProjectionRecorder:
-    """Stands in for the Postgres projection: keeps every event exactly as it arrives."""
+    """Stands in for the Postgres projection: keeps every event exactly as it arrives. An
+    activity runs at least once: a local one runs again when its workflow task did not
+    complete (a timeout on a loaded machine). The same event again is what the read model's
+    `ON CONFLICT (event_id) DO NOTHING` drops, so it is counted, not kept; another event under
+    the same id is kept, and the tests' uniqueness checks catch it."""
 
     def __init__(self) -> None:
         self.received: list[EnrolmentEvent] = []
+        self.redelivered = 0  # the same event again (see the class's note)
         # A test may hold the write of one kind of event to look at the case meanwhile.
         self.hold: EventKind | None = None
         self.holding = asyncio.Event()
@@ -255,6 +260,9 @@ class ProjectionRecorder:
     @activity.defn(name=RECORD_ENROLMENT_EVENT)
     async def record(self, event: EnrolmentEvent) -> None:
         with IN_FLIGHT.running():
+            if event in self.received:
+                self.redelivered += 1
+                return
             self.received.append(event)
             if event.kind is self.hold:
                 self.holding.set()
@@ -359,6 +367,7 @@ class JourneyRecorder:
 
     def __init__(self) -> None:
         self.received: list[JourneyEvent] = []
+        self.redelivered = 0  # the same event again, as ProjectionRecorder says
         # A test may hold one kind of event's write to act while the journey is mid-step.
         self.hold: JourneyEventKind | None = None
         self.holding = asyncio.Event()
@@ -367,6 +376,9 @@ class JourneyRecorder:
     @activity.defn(name=RECORD_JOURNEY_EVENT)
     async def record(self, event: JourneyEvent) -> None:
         with IN_FLIGHT.running():
+            if event in self.received:
+                self.redelivered += 1
+                return
             self.received.append(event)
             if event.kind is self.hold:
                 self.hold = None  # the first one only
@@ -382,10 +394,14 @@ class PlacementRecorder:
 
     def __init__(self) -> None:
         self.received: list[PlacementEvent] = []
+        self.redelivered = 0  # the same event again, as ProjectionRecorder says
 
     @activity.defn(name=RECORD_PLACEMENT_EVENT)
     async def record(self, event: PlacementEvent) -> None:
         with IN_FLIGHT.running():
+            if event in self.received:
+                self.redelivered += 1
+                return
             self.received.append(event)
 
     def events(self, placement_id: str) -> list[PlacementEvent]:
