@@ -262,8 +262,8 @@ class ProjectionRecorder:
         with IN_FLIGHT.running():
             if event in self.received:
                 self.redelivered += 1
-                return
-            self.received.append(event)
+            else:
+                self.received.append(event)
             if event.kind is self.hold:
                 self.holding.set()
                 await self.release.wait()
@@ -334,7 +334,8 @@ class FakeBnsp:
 
 
 class TaskRecorder:
-    """Stands in for the inbox's task table: keeps every opening, escalation and closing."""
+    """Stands in for the inbox's task table: keeps every opening, escalation and closing; the
+    same one delivered again (an activity runs at least once) is what the table's keys drop."""
 
     def __init__(self) -> None:
         self.opened: list[TaskOpening] = []
@@ -344,17 +345,20 @@ class TaskRecorder:
     @activity.defn(name=OPEN_TASK)
     async def open_task(self, opening: TaskOpening) -> None:
         with IN_FLIGHT.running():
-            self.opened.append(opening)
+            if opening not in self.opened:
+                self.opened.append(opening)
 
     @activity.defn(name=ESCALATE_TASK)
     async def escalate_task(self, escalation: TaskEscalation) -> None:
         with IN_FLIGHT.running():
-            self.escalated.append(escalation)
+            if escalation not in self.escalated:
+                self.escalated.append(escalation)
 
     @activity.defn(name=CLOSE_TASK)
     async def close_task(self, closing: TaskClosing) -> None:
         with IN_FLIGHT.running():
-            self.closed.append(closing)
+            if closing not in self.closed:
+                self.closed.append(closing)
 
     def open_now(self) -> list[TaskOpening]:
         """Tasks opened and not yet closed: what an inbox would show."""
@@ -378,8 +382,8 @@ class JourneyRecorder:
         with IN_FLIGHT.running():
             if event in self.received:
                 self.redelivered += 1
-                return
-            self.received.append(event)
+            else:
+                self.received.append(event)
             if event.kind is self.hold:
                 self.hold = None  # the first one only
                 self.holding.set()
