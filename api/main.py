@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -161,7 +162,17 @@ def create_app(
     return app
 
 
+def _end_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
+    # uvicorn catches SIGTERM and SIGINT, shuts down in order, then raises the caught signal
+    # again against the handler it found: with this one, that ends the process with exit code 0
+    # (and a signal before uvicorn starts ends it the same way) instead of killing it by the
+    # signal, which the stack's supervisor would report as an abnormal stop.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _end_on_signal)
     settings = get_settings()
     configure_logging(settings.log_json)
     app = create_app(settings)
