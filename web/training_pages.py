@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -24,6 +23,7 @@ from api import reference as reference_api
 from api.decision_routes import DecisionRoute
 from api.deps import PoolDep, TemporalDep, acting_as
 from db.enrolments import EnrolmentRecord
+from domain.clock import jakarta_today
 from domain.enrolment import Stage
 from domain.errors import DomainError, invalid
 from domain.identity import Principal, Role
@@ -122,7 +122,7 @@ async def register_page(
             "programme_record": programme_record,
             "cohort": cohort,
             "results": None,
-            "today": date.today().isoformat(),
+            "today": jakarta_today().isoformat(),
             "form": {},
             "errors": [],
         },
@@ -176,7 +176,7 @@ async def record_register(
             "programme_record": programme_record,
             "cohort": await cohort_of(principal, pool, upt, programme),
             "results": results,
-            "today": date.today().isoformat(),
+            "today": jakarta_today().isoformat(),
             "form": form,
             "errors": errors,
         },

@@ -151,7 +151,7 @@ async def pay(
 
 async def to_active(api: ApiStack, application_id: str) -> Any:
     """Every step by the person (or system) who owns it, to the active permit."""
-    from datetime import date
+    from domain.clock import jakarta_today
 
     live = await to_payment(api, application_id)
     (await pay(api, live)).raise_for_status()
@@ -162,6 +162,6 @@ async def to_active(api: ApiStack, application_id: str) -> Any:
     await decide(api, application_id, "visa",
                  {"decision": "approve", "reason": REASON}, officer(api))  # fmt: skip
     await at_stage(api, application_id, "awaiting_arrival")
-    arrival = {"arrived_on": str(date.today()), "port_of_entry": "CGK"}
+    arrival = {"arrived_on": str(jakarta_today()), "port_of_entry": "CGK"}
     await decide(api, application_id, "arrival", arrival, officer(api))
     return await at_stage(api, application_id, "active")

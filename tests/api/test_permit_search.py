@@ -4,11 +4,12 @@ steps."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from structlog.testing import capture_logs
 
+from domain.clock import jakarta_today
 from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
@@ -33,7 +34,7 @@ async def test_officers_search_their_ministrys_applications_by_post(api: ApiStac
     assert await _found(api, kemnaker, nationality="JP") == {chef}
     assert await _found(api, kemnaker, position="mining engineer") == {engineer, other}
     assert await _found(api, kemnaker, passport_no="TZ1234567") == {chef}
-    today = date.today()
+    today = jakarta_today()
     assert await _found(api, kemnaker, submitted_from=str(today - timedelta(days=1)),
                         submitted_until=str(today)) == {engineer, chef, other}  # fmt: skip
     assert await _found(api, kemnaker, submitted_until=str(today - timedelta(days=1))) == set()

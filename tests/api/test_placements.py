@@ -4,9 +4,9 @@ referrals and the outcome; a bad input is a 4xx naming what to fix, and changes 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from domain.clock import jakarta_today
 from registries.sdp_seed import DEMO_ELIGIBLE
 from tests.api import flows
 from tests.api import journey_flows as jf
@@ -72,7 +72,7 @@ async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack)
     employed = {
         "outcome": "employed",
         "sector": "food and beverage",
-        "start_date": str(date.today()),
+        "start_date": str(jakarta_today()),
         "reason": "signed a contract",
     }
     before = await _placement(api, placement_id)
@@ -89,7 +89,7 @@ async def test_acknowledging_with_consent_starts_a_placement_case(api: ApiStack)
     state = await flows.ok(await api.http.post(f"{base}/outcome", json=good, headers=officer))
     assert state["outcome"]["outcome"] == "employed"
     view = await _placement(api, placement_id, outcome="employed")
-    assert view["placement"]["placed_on"] == str(date.today())
+    assert view["placement"]["placed_on"] == str(jakarta_today())
     kinds = [e["kind"] for e in view["events"]]
     assert kinds == ["started", "contact_recorded", "referral_recorded", "outcome_recorded"]
     assert all(e["actor_role"] == "kemnaker_officer" for e in view["events"][1:])
