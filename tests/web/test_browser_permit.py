@@ -15,7 +15,7 @@ import base64
 import os
 import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
 from documents.settings import DocumentSettings
+from domain.clock import local_date
 from tests.api import permit_flows as flows
 from tests.api.flows import ok
 from tests.oidc_provider import OidcProvider
@@ -224,7 +225,7 @@ async def test_an_employer_applies_revises_pays_and_reports_and_a_verifier_reads
     await people.at(application_id, "visa_decision")
     await people.decide(application_id, "visa", approve, "imam@imigrasi")
     await people.at(application_id, "awaiting_arrival")
-    arrival = {"arrived_on": str(date.today()), "port_of_entry": "CGK"}
+    arrival = {"arrived_on": str(local_date(datetime.now(UTC))), "port_of_entry": "CGK"}
     await people.decide(application_id, "arrival", arrival, "imam@imigrasi")
     await people.at(application_id, "active")
 

@@ -6,10 +6,11 @@ confirmation first (nothing changes without it), then Imigrasi issues the EPO.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import httpx
 
+from domain.clock import local_date
 from tests.api import permit_flows as flows
 from tests.api.permit_flows import verifier
 from tests.temporal_support import until
@@ -82,7 +83,11 @@ async def test_reviewers_decide_from_their_task_pages_and_the_employer_ends_the_
         assert f'data-document-id="{documents[0]}"' in page
         assert f'data-document-id="{documents[1]}"' not in page
         await flows.at_stage(api, application_id, "awaiting_arrival")
-        arrival = {"arrived_on": str(date.today()), "port_of_entry": "CGK", "reason": "tiba"}
+        arrival = {
+            "arrived_on": str(local_date(datetime.now(UTC))),
+            "port_of_entry": "CGK",
+            "reason": "tiba",
+        }
         await _decide_on_page(workspace, rina, application_id, "arrival", arrival)
         await flows.at_stage(api, application_id, "active")
 
