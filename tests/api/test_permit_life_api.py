@@ -4,6 +4,8 @@ answered with a message (a report not yet due, a change of location, another NIB
 
 from __future__ import annotations
 
+from domain.identity import Role
+from domain.task_stages import stages_for
 from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
@@ -73,6 +75,13 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
         "extended",
     ]
     assert [e["decision"] for e in log if e["decision"] == "paid"] == ["paid", "paid"]
+    # Each task the permit opened (verification to the extension's payment) is at a stage the
+    # inbox's stage filter offers its role.
+    opened = await api.pool.fetch(
+        "SELECT kind, stage, required_role FROM tasks WHERE case_id = $1", application_id
+    )
+    assert len(opened) == 9, opened
+    assert all(t["stage"] in stages_for({Role(t["required_role"])}) for t in opened), opened
 
     early = await api.http.post(f"{url}/annual-reports", json={"year": 1, "reason": "so far"},
                                 headers=employer(api))  # fmt: skip
