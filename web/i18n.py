@@ -531,6 +531,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "File (PDF, JPEG or PNG, max 10 MB)",
     ),
     "permit.kind": ("Jenis dokumen", "Document type"),
+    "permit.optional": ("tidak wajib", "optional"),
     "permit.reason": ("Alasan", "Reason"),
     "permit.send": ("Kirim", "Send"),
     "permit.annual_report": ("Laporan tahunan", "Annual report"),
