@@ -12,6 +12,7 @@ import httpx
 
 from domain.clock import local_date
 from tests.api import permit_flows as flows
+from tests.api.flows import ok
 from tests.api.permit_flows import verifier
 from tests.temporal_support import until
 from tests.web.conftest import Workspace
@@ -151,7 +152,7 @@ async def test_the_extension_carries_its_letter_a_bad_file_is_refused_and_imigra
         assert ended.status_code == 303
     final = await flows.settled(api, application_id)
     assert final["outcome"] == "terminated" and final["permit"]["epo_number"]
-    log = await flows.ok(await api.http.get(f"/permits/{application_id}/decisions",
-                                            headers=flows.auditor(api)))  # fmt: skip
+    decisions = f"/permits/{application_id}/decisions"
+    log = await ok(await api.http.get(decisions, headers=flows.auditor(api)))
     [ending] = [e for e in log if e["decision"] == "terminate"]
     assert ending["actor_role"] == "imigrasi_officer"
