@@ -24,6 +24,7 @@ from db import inbox as inbox_db
 from db import tasks as task_db
 from db.inbox import InboxKey, InboxQuery, grants_of
 from db.tasks import TaskHistoryEntry, TaskRecord
+from domain import task_stages
 from domain.errors import forbidden, invalid, not_found
 from domain.identity import Actor, Ministry, Principal, Role
 from domain.text import Subject
@@ -104,7 +105,14 @@ async def my_inbox(
     _: Annotated[Actor, Depends(acting_as(*TASK_HOLDERS))],
     pool: PoolDep,
     kind: str | None = None,
-    stage: str | None = None,
+    stage: Annotated[
+        str | None,
+        Query(
+            description="the stage the case was at when the task opened: an enrolment's "
+            "(`placement_review`, `training`, ...), `handover`, `following_up`, or a permit "
+            "application's (`document_verification`, ..., `visa_decision`, `active`)"
+        ),
+    ] = None,
     upt: str | None = None,
     lsp: str | None = None,
     bapas: str | None = None,
@@ -131,6 +139,8 @@ async def my_inbox(
     task before the page."""
     if after is not None and before is not None:
         raise invalid("pass `after` (the next page) or `before` (the previous one), not both")
+    if stage is not None and stage not in task_stages.ALL:
+        raise invalid(f"no task is at stage {stage!r}: use one of {', '.join(task_stages.ALL)}")
     if offset and (after is not None or before is not None):
         raise invalid("page by `offset` or by a cursor (`after`, `before`), not both")
     filters: dict[str, Any] = {

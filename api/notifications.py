@@ -43,7 +43,7 @@ class DeliverySummary(BaseModel):
 
 
 class Retried(BaseModel):
-    delivery_id: str
+    reference: str
     state: str
 
 
@@ -95,21 +95,27 @@ async def dead_letters(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DeadLetterPage:
-    """E-mails given up on, oldest first: what, how often tried, the last error (no
-    address, no text)."""
+    """E-mails given up on, oldest first: a reference, what, how often tried, the last error
+    (no address, no text, no id: a fallback's id holds its address)."""
     items = await deliveries_db.dead_letters(pool, limit, offset)
     return DeadLetterPage(items=items, limit=limit, offset=offset)
 
 
-@router.post("/deliveries/dead-letters/{delivery_id}/retry", response_model=Retried)
-async def retry(delivery_id: str, _: Operator, pool: PoolDep) -> Retried:
-    """Send a dead letter again, from its first attempt."""
+@router.post("/deliveries/dead-letters/{reference}/retry", response_model=Retried)
+async def retry(reference: str, _: Operator, pool: PoolDep) -> Retried:
+    """Send a dead letter again, from its first attempt. A dead letter is named by the
+    `reference` the list gives, never by its id: a fallback's id holds an address, which
+    belongs in no URL and no log."""
+    delivery_id = await deliveries_db.dead_letter_of(pool, reference)
+    if delivery_id is None:
+        raise not_found(
+            f"there is no dead letter {reference}: take a reference from GET "
+            "/deliveries/dead-letters (one sent again is no longer listed)"
+        )
     state = await deliveries_db.retry_dead(pool, delivery_id)
-    if state is None:
-        raise not_found(f"there is no delivery {delivery_id}")
-    if state != "revived":
-        raise conflict(f"delivery {delivery_id} is {state}, not a dead letter")
-    return Retried(delivery_id=delivery_id, state="pending")
+    if state != "revived":  # another operator sent it again in between
+        raise conflict(f"dead letter {reference} is {state} now, not a dead letter")
+    return Retried(reference=reference, state="pending")
 
 
 @router.get("/dev/mail", response_model=SinkPage)

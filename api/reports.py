@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -84,14 +84,17 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def _answer(
-    request: Request, wanted: ReportFormat | None, name: str, report: BaseModel,
-    rows: Sequence[BaseModel], columns: type[BaseModel],
-) -> Response:  # fmt: skip
+    request: Request, wanted: ReportFormat | None, name: str, report: BaseModel
+) -> Response:
+    """`report` as JSON, or its `rows` as CSV (`name`.csv) with a column per field of the row
+    model its `rows: list[...]` names, header first, even when there are no rows."""
     as_csv = wanted is ReportFormat.CSV or (
         wanted is None and "text/csv" in request.headers.get("accept", "")
     )
     if not as_csv:
         return JSONResponse(report.model_dump(mode="json"))
+    rows: Sequence[BaseModel] = getattr(report, "rows")  # noqa: B009 - every report has rows
+    (columns,) = get_args(type(report).model_fields["rows"].annotation)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns.model_fields), lineterminator="\n")
     writer.writeheader()
@@ -126,8 +129,7 @@ async def certification_funnel(
     _refuse_unless_audited(principal, CaseKind.ENROLMENT, "certification funnel")
     period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
     rows = await reports_db.certification_funnel(pool, period, upt=upt, programme=programme)
-    return _answer(request, report_format, "certification-funnel", FunnelReport(rows=rows),
-                   rows, FunnelRow)  # fmt: skip
+    return _answer(request, report_format, "certification-funnel", FunnelReport(rows=rows))
 
 
 @router.get("/placement-funnel", response_model=PlacementFunnelReport, responses=_CSV_RESPONSE)
@@ -151,8 +153,7 @@ async def placement_funnel(
     rows = await placement_reports.placement_funnel(
         pool, period, upt=upt, programme=programme, release_kind=release_kind
     )
-    return _answer(request, report_format, "placement-funnel",
-                   PlacementFunnelReport(rows=rows), rows, PlacementFunnelRow)  # fmt: skip
+    return _answer(request, report_format, "placement-funnel", PlacementFunnelReport(rows=rows))
 
 
 @router.get("/tka-pipeline", response_model=PipelineReport, responses=_CSV_RESPONSE)
@@ -171,8 +172,7 @@ async def tka_pipeline(
     _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "TKA pipeline")
     period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
     rows = await reports_db.tka_pipeline(pool, period, datetime.now(UTC), employer_nib)
-    return _answer(request, report_format, "tka-pipeline", PipelineReport(rows=rows), rows,
-                   PipelineRow)  # fmt: skip
+    return _answer(request, report_format, "tka-pipeline", PipelineReport(rows=rows))
 
 
 @router.get("/sla-compliance", response_model=SlaReport, responses=_CSV_RESPONSE)
@@ -190,7 +190,7 @@ async def sla_compliance(
     period = ReportPeriod(opened_from=opened_from, opened_until=opened_until)
     kinds = audited_kinds(principal.scope)
     rows = await reports_db.sla_compliance(pool, kinds, period, datetime.now(UTC))
-    return _answer(request, report_format, "sla-compliance", SlaReport(rows=rows), rows, SlaRow)
+    return _answer(request, report_format, "sla-compliance", SlaReport(rows=rows))
 
 
 @router.get("/tka-active-permits", response_model=ActivePermitsReport, responses=_CSV_RESPONSE)
@@ -206,8 +206,7 @@ async def tka_active_permits(
     the application."""
     _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "active TKA permits")
     rows = await supervision.active_permits(pool)
-    return _answer(request, report_format, "tka-active-permits",
-                   ActivePermitsReport(rows=rows), rows, ActivePermitsRow)  # fmt: skip
+    return _answer(request, report_format, "tka-active-permits", ActivePermitsReport(rows=rows))
 
 
 @router.get("/tka-expiring-permits", response_model=ExpiringPermitsReport, responses=_CSV_RESPONSE)
@@ -226,9 +225,12 @@ async def tka_expiring_permits(
     _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "expiring TKA permits")
     today = local_date(datetime.now(UTC))
     rows = await supervision.expiring_permits(pool, today, within_days)
-    return _answer(request, report_format, "tka-expiring-permits",
-                   ExpiringPermitsReport(within_days=within_days, rows=rows), rows,
-                   ExpiringPermitRow)  # fmt: skip
+    return _answer(
+        request,
+        report_format,
+        "tka-expiring-permits",
+        ExpiringPermitsReport(within_days=within_days, rows=rows),
+    )
 
 
 @router.get(
@@ -248,6 +250,6 @@ async def tka_overdue_annual_reports(
     report was escalated to Kemnaker's officers."""
     _refuse_unless_audited(principal, CaseKind.TKA_PERMIT, "overdue annual reports")
     rows = await supervision.overdue_annual_reports(pool, datetime.now(UTC))
-    return _answer(request, report_format, "tka-overdue-annual-reports",
-                   OverdueAnnualReportsReport(rows=rows), rows,
-                   OverdueAnnualReportRow)  # fmt: skip
+    return _answer(
+        request, report_format, "tka-overdue-annual-reports", OverdueAnnualReportsReport(rows=rows)
+    )

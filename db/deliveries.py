@@ -82,9 +82,10 @@ class EmailJob(BaseModel):
 
 
 class DeadLetter(BaseModel):
-    """What an operator sees of a dead letter: no address, no text."""
+    """What an operator sees of a dead letter: no address, no text, and not its id (a
+    fallback's id holds an address) but its `reference`."""
 
-    delivery_id: str
+    reference: str
     message_id: str
     topic: str
     notice_kind: str
@@ -238,12 +239,17 @@ async def dead_letters(
         limit,
         offset,
     )
-    return [DeadLetter(**dict(r)) for r in rows]
+    return [
+        DeadLetter(reference=reference(r["delivery_id"]), **{k: v for k, v in r.items()
+                                                              if k != "delivery_id"})
+        for r in rows
+    ]  # fmt: skip
 
 
 async def dead_letter_of(conn: Connection | asyncpg.Pool, ref: str) -> str | None:
-    """The dead letter whose `reference` is `ref` (what the operator's page shows and
-    sends: a fallback delivery's id holds an address)."""
+    """The dead letter whose `reference` is `ref` (what the operator's API and page show and
+    send: a fallback delivery's id holds an address). Only dead rows are looked at (the
+    partial index `deliveries_dead`), never the whole table."""
     found = await conn.fetchval(
         """SELECT delivery_id FROM deliveries
             WHERE state = 'dead' AND left(encode(sha256(convert_to(delivery_id, 'UTF8')), 'hex'),

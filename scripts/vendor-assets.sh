@@ -14,6 +14,17 @@ unpack() {  # name version -> $work/name-version/package
         && tar xzf "$1-$2.tgz" -C "$1-$2")
 }
 
+replace_once() {  # file old new: exactly one occurrence of old, else fail
+    python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+if text.count(old) != 1:
+    sys.exit(f"{path}: expected exactly one {old!r}, found {text.count(old)}")
+open(path, "w", encoding="utf-8").write(text.replace(old, new))
+PY
+}
+
 rm -rf "$vendor" && mkdir -p "$vendor"
 unpack htmx.org "$HTMX"
 mkdir -p "$vendor/htmx.org-$HTMX"
@@ -27,6 +38,14 @@ unpack redoc "$REDOC"
 mkdir -p "$vendor/redoc-$REDOC"
 cp "$work/redoc-$REDOC/package/bundles/redoc.standalone.js" "$work/redoc-$REDOC/package/LICENSE" \
     "$vendor/redoc-$REDOC/"
+# ReDoc's side menu ends with "API docs by Redocly" and a logo it fetches from cdn.redoc.ly at
+# run time (no option turns it off, and the package does not ship the image). The workspace
+# works offline and its CSP allows images from 'self' only, so the logo is not rendered: the
+# <img> element becomes null. The link and its text stay. A new version that changed this code
+# fails here, to be looked at again.
+replace_once "$vendor/redoc-$REDOC/redoc.standalone.js" \
+    'e?n.createElement("img",{alt:"redocly logo",onError:()=>t(!1),src:"https://cdn.redoc.ly/redoc/logo-mini.svg"}):null' \
+    'null'
 # The auditors' report charts (web/static/charts.js draws them).
 unpack chart.js "$CHARTJS"
 mkdir -p "$vendor/chart.js-$CHARTJS"

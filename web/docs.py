@@ -1,7 +1,9 @@
 """/docs (Swagger UI) and /redoc served from vendored files: they work with no internet.
 
 FastAPI's own pages load their bundles from a CDN and start Swagger UI with an inline
-script; these load /static/vendor/... and start it from /static/docs/swagger-init.js.
+script; these load /static/vendor/... and start it from /static/docs/swagger-init.js. The
+one image ReDoc fetched from a CDN (the Redocly logo) is patched out of the vendored bundle by
+scripts/vendor-assets.sh.
 """
 
 from __future__ import annotations

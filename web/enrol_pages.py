@@ -105,8 +105,20 @@ async def enrol_page(
     return render(request, "enrol_pick.html", context)
 
 
-def _answers(inmate_sdp_no: str, programme_code: str, reason: str) -> dict[str, str]:
+def _answers(
+    inmate_sdp_no: Annotated[str, Form()],
+    programme_code: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> dict[str, str]:
+    """The answers as step 2, the check page and its "Ubah" post them (the reason as typed)."""
     return {"inmate_sdp_no": inmate_sdp_no, "programme_code": programme_code, "reason": reason}
+
+
+Answers = Annotated[dict[str, str], Depends(_answers)]
+
+
+def _trimmed(answers: dict[str, str]) -> dict[str, str]:
+    return answers | {"reason": answers["reason"].strip()}
 
 
 def _checked(inmate: InmateView, answers: dict[str, str]) -> EnrolmentCreate:
@@ -136,21 +148,19 @@ async def check_answers(
     pool: PoolDep,
     sdp: SdpDep,
     _: Csrf,
-    inmate_sdp_no: Annotated[str, Form()],
-    programme_code: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
+    given: Answers,
 ) -> HTMLResponse:
     """Step 3: the answers to check, with a one-time key for the confirmation."""
     actor = await _caseworker(principal)
-    answers = _answers(inmate_sdp_no, programme_code, reason.strip())
-    inmate = await look_up_inmate(actor, sdp, pool, settings.enrolment_policy, inmate_sdp_no)
+    answers, sdp_no = _trimmed(given), given["inmate_sdp_no"]
+    inmate = await look_up_inmate(actor, sdp, pool, settings.enrolment_policy, sdp_no)
     try:
         _checked(inmate, answers)
     except DomainError as error:
-        return await _choice_page(request, actor, settings, pool, sdp, inmate_sdp_no,
+        return await _choice_page(request, actor, settings, pool, sdp, sdp_no,
                                   form=answers, errors=errors_of(error),
                                   status_code=HTTP_STATUS[error.refusal])  # fmt: skip
-    chosen = next(p for p in inmate.programmes if p.programme_code == programme_code)
+    chosen = next(p for p in inmate.programmes if p.programme_code == answers["programme_code"])
     context = {
         "inmate": inmate,
         "programme": chosen,
@@ -168,15 +178,14 @@ async def change_answer(
     pool: PoolDep,
     sdp: SdpDep,
     _: Csrf,
-    inmate_sdp_no: Annotated[str, Form()],
-    programme_code: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
+    given: Answers,
     ubah: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """ "Ubah" on the check page: step 2 again with the answers given, the field in focus."""
     actor = await _caseworker(principal)
-    form = _answers(inmate_sdp_no, programme_code, reason) | {"focus": ubah}
-    return await _choice_page(request, actor, settings, pool, sdp, inmate_sdp_no, form=form)
+    form = given | {"focus": ubah}
+    return await _choice_page(request, actor, settings, pool, sdp, given["inmate_sdp_no"],
+                              form=form)  # fmt: skip
 
 
 async def _start_once(
@@ -214,14 +223,12 @@ async def enrol(
     temporal: TemporalDep,
     sdp: SdpDep,
     _: Csrf,
-    inmate_sdp_no: Annotated[str, Form()],
-    programme_code: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
+    given: Answers,
     request_key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Confirm: start the enrolment (once per check page) and open its case."""
     actor = await _caseworker(principal)
-    answers = _answers(inmate_sdp_no, programme_code, reason.strip())
+    answers = _trimmed(given)
     try:
         if not request_key:
             raise invalid("check your answers before the enrolment starts")
@@ -250,5 +257,5 @@ async def enrol(
         except StillPending:
             pass  # started; the case page shows it as it is
         return RedirectResponse(f"/kasus/{enrolment_id}", status_code=303)
-    return await _choice_page(request, actor, settings, pool, sdp, inmate_sdp_no,
+    return await _choice_page(request, actor, settings, pool, sdp, answers["inmate_sdp_no"],
                               form=answers, errors=errors, status_code=status)  # fmt: skip

@@ -339,6 +339,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.suspended": ("Ditangguhkan (pemindahan)", "Suspended (transfer)"),
     "stage.paused": ("Dijeda (hukuman disiplin)", "Paused (sanction)"),
     "stage.closed": ("Selesai", "Closed"),
+    # A journey's and a placement follow-up's stage (the inbox's stage filter).
+    "stage.handover": ("Serah terima", "Handover"),
+    "stage.following_up": ("Tindak lanjut penempatan kerja", "Job placement follow-up"),
     "outcome.certified": ("Bersertifikat", "Certified"),
     "outcome.not_competent": ("Belum Kompeten", "Not competent"),
     "outcome.withdrawn": ("Ditarik", "Withdrawn"),
@@ -528,6 +531,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "File (PDF, JPEG or PNG, max 10 MB)",
     ),
     "permit.kind": ("Jenis dokumen", "Document type"),
+    "permit.optional": ("tidak wajib", "optional"),
     "permit.reason": ("Alasan", "Reason"),
     "permit.send": ("Kirim", "Send"),
     "permit.annual_report": ("Laporan tahunan", "Annual report"),

@@ -21,8 +21,8 @@ from api import reference as reference_api
 from api.deps import PoolDep, acting_as
 from api.paging import cursor
 from db.tasks import TaskRecord
+from domain import task_stages
 from domain.clock import local_date
-from domain.enrolment import Stage
 from domain.working_days import is_working_day
 from web.navigation import INBOX
 from web.render import PageRouter, render
@@ -156,7 +156,7 @@ async def inbox_page(
             "previous_url": result.previous_before and page_url({"before": result.previous_before}),
             "filters": filters,
             "task_kinds": TASK_KINDS,
-            "stages": [s.value for s in Stage],
+            "stages": task_stages.stages_for(principal.roles),
             "upts": upts,
             "unit_of": unit_of,
         },

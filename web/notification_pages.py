@@ -1,7 +1,7 @@
 """Notifikasi: a person's in-app notifications as a page, and the bell in the header; and the
 operator's dead letters with a retry button. Beside api/notifications.py: the same route
 functions as `GET /notifications`, `POST /notifications/{id}/read`,
-`GET /deliveries/dead-letters` and `POST /deliveries/dead-letters/{id}/retry`."""
+`GET /deliveries/dead-letters` and `POST /deliveries/dead-letters/{reference}/retry`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import notifications as notifications_api
 from api.deps import PoolDep, acting_as
-from db import deliveries as deliveries_db
-from db.deliveries import reference
 from domain.identity import Role
 from web.navigation import HOME, NAV, NavItem
 from web.render import PageRouter, check_csrf, render
@@ -70,8 +68,7 @@ async def dead_letters_page(
     """E-mails given up on, oldest first: kind, attempts, last error (no address, no text)."""
     operator = await acting_as(Role.OPERATOR)(principal)
     page = await notifications_api.dead_letters(operator, pool, limit=PAGE_SIZE, offset=0)
-    return render(request, "dead_letters.html", {"page": page, "retried": dikirim,
-                                                 "ref": reference})  # fmt: skip
+    return render(request, "dead_letters.html", {"page": page, "retried": dikirim})
 
 
 @router.post(f"{DEAD_LETTERS}/kirim-ulang")
@@ -81,9 +78,7 @@ async def retry_dead_letter(
     _: Annotated[None, Depends(check_csrf)],
     ref: Annotated[str, Form()],
 ) -> RedirectResponse:
-    """The page names a dead letter by its reference, in the form: its id can hold an
-    address (a fallback's), which belongs in no page and no URL."""
+    """The page names a dead letter by its reference, as the API does, in the form."""
     operator = await acting_as(Role.OPERATOR)(principal)
-    delivery_id = await deliveries_db.dead_letter_of(pool, ref)
-    await notifications_api.retry(delivery_id or ref, operator, pool)  # none: the API's 404
+    await notifications_api.retry(ref, operator, pool)
     return RedirectResponse(f"{DEAD_LETTERS}?dikirim={ref}", status_code=303)

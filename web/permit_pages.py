@@ -125,6 +125,8 @@ async def permit_page(
                 session.language(request),
             ),
             "employer": actor.role is Role.EMPLOYER,
+            # Imigrasi may end an active permit early too (the EPO is its own).
+            "terminates": actor.role in (Role.EMPLOYER, Role.IMIGRASI_OFFICER),
             "amount": usd(record.amount_usd) if record.amount_usd is not None else None,
             "revision_reason": revision_reason,
             "due_reports": due_reports,
@@ -179,6 +181,41 @@ def _route(routes: tuple[DecisionRoute, ...], path: str) -> DecisionRoute:
     return next(r for r in routes if r.path == path)
 
 
+async def _decide_with_file(
+    request: Request,
+    application_id: str,
+    principal: Principal,
+    pool: Any,
+    temporal: Any,
+    route: DecisionRoute,
+    body: dict[str, Any],
+    upload: tuple[DocumentKind, UploadFile, str] | None,
+) -> Response:
+    """The employer's decision with a file: `upload` (its kind, the file, the form field
+    that shows a refusal) is stored through the documents service first and named in the
+    decision, which the API attaches to the application once the workflow accepts it."""
+    if upload is not None:
+        kind, file, field = upload
+        actor = await acting_as(Role.EMPLOYER)(principal)
+        # The application first (its scope rule, a 404 past it): no upload for another's case.
+        await permits_api.get_application(application_id, principal, actor, pool)
+        service: DocumentService = document_service_of(request)
+        try:
+            doc = await service.upload(actor, kind, file.filename or "", _chunks(file), file.size)
+        except (TooLarge, Unsupported, DomainError) as error:
+            message = error.message if isinstance(error, DomainError) else str(error)
+            return await permit_page(request, application_id, principal, pool, temporal,
+                                     errors=[{"field": field, "message": message}])  # fmt: skip
+        body = body | {"document_ids": [doc.document_id]}
+    return await _decide(request, application_id, principal, pool, temporal, route, body)
+
+
+def _chosen(file: UploadFile | None) -> UploadFile | None:
+    """The file of an optional file field, or None when none was chosen (a browser sends an
+    empty part without a name)."""
+    return file if file is not None and file.filename else None
+
+
 @router.post(PERMITS + "/{application_id}/perbaikan")
 async def resubmit_page(
     request: Request,
@@ -192,21 +229,10 @@ async def resubmit_page(
     file: UploadFile,
 ) -> Response:
     """A revision with a replaced document: upload it, then resubmit naming it."""
-    actor = await acting_as(Role.EMPLOYER)(principal)
-    # The application first (its scope rule, a 404 past it): no upload for another's case.
-    await permits_api.get_application(application_id, principal, actor, pool)
-    service: DocumentService = document_service_of(request)
-    try:
-        doc = await service.upload(actor, kind, file.filename or "", _chunks(file), file.size)
-    except (TooLarge, Unsupported) as error:
-        return await permit_page(request, application_id, principal, pool, temporal,
-                                 errors=[{"field": "file", "message": str(error)}])  # fmt: skip
-    except DomainError as error:
-        return await permit_page(request, application_id, principal, pool, temporal,
-                                 errors=[{"field": "file", "message": error.message}])  # fmt: skip
-    body = {"documents": [kind.value], "reason": reason, "document_ids": [doc.document_id]}
     route = _route(permits_api.DECISION_ROUTES, "resubmission")
-    return await _decide(request, application_id, principal, pool, temporal, route, body)
+    body = {"documents": [kind.value], "reason": reason}
+    return await _decide_with_file(request, application_id, principal, pool, temporal, route,
+                                   body, (kind, file, "file"))  # fmt: skip
 
 
 @router.post(PERMITS + "/{application_id}/laporan-tahunan")
@@ -219,10 +245,14 @@ async def annual_report_page(
     _: Annotated[None, Depends(check_csrf)],
     year: Annotated[int, Form()],
     reason: Annotated[str, Form()],
+    file: UploadFile | None = None,
 ) -> Response:
+    """The year's report, with the report document when one is chosen."""
     route = _route(life_api.LIFE_ROUTES, "annual-reports")
-    body = {"year": year, "reason": reason}
-    return await _decide(request, application_id, principal, pool, temporal, route, body)
+    chosen = _chosen(file)
+    upload = (DocumentKind.ANNUAL_REPORT, chosen, "report-file") if chosen else None
+    return await _decide_with_file(request, application_id, principal, pool, temporal, route,
+                                   {"year": year, "reason": reason}, upload)  # fmt: skip
 
 
 @router.post(PERMITS + "/{application_id}/perpanjangan")
@@ -235,10 +265,14 @@ async def extension_page(
     _: Annotated[None, Depends(check_csrf)],
     months: Annotated[int, Form()],
     reason: Annotated[str, Form()],
+    file: UploadFile | None = None,
 ) -> Response:
+    """An extension request, with the request letter when one is chosen."""
     route = _route(life_api.LIFE_ROUTES, "extension")
-    body = {"months": months, "reason": reason}
-    return await _decide(request, application_id, principal, pool, temporal, route, body)
+    chosen = _chosen(file)
+    upload = (DocumentKind.EXTENSION_REQUEST, chosen, "extension-file") if chosen else None
+    return await _decide_with_file(request, application_id, principal, pool, temporal, route,
+                                   {"months": months, "reason": reason}, upload)  # fmt: skip
 
 
 @router.post(PERMITS + "/{application_id}/pengakhiran")
@@ -252,13 +286,14 @@ async def termination_page(
     reason: Annotated[str, Form()],
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Early termination (EPO): it cannot be undone, so the employer confirms it in the form."""
-    await acting_as(Role.EMPLOYER)(principal)
+    """Early termination (EPO), by the employer or by Imigrasi (the API's rule): it cannot be
+    undone, so the form asks for a confirmation."""
+    route = _route(permits_api.DECISION_ROUTES, "termination")
+    await acting_as(*route.roles)(principal)
     if confirm != "ya":
         message = translate(session.language(request), "permit.termination_unconfirmed")
         unconfirmed = [{"field": "termination-confirm", "message": message}]
         return await permit_page(request, application_id, principal, pool, temporal,
                                  errors=unconfirmed)  # fmt: skip
-    route = _route(permits_api.DECISION_ROUTES, "termination")
     return await _decide(request, application_id, principal, pool, temporal, route,
                          {"reason": reason})  # fmt: skip

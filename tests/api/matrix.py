@@ -416,7 +416,7 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
     targets["person"] = await _person(api)
     # A delivery no one in the matrix has: its own is a 404 for everyone allowed to ask.
     targets["delivery"] = Target(
-        "an unknown delivery", {"notification_id": "nobody|x|in_app", "delivery_id": "none"}
+        "an unknown delivery", {"notification_id": "nobody|x|in_app", "reference": "0" * 16}
     )
     permit, closed_permit = await asyncio.gather(_permit(api), _rejected_permit(api))
     targets["permit"] = Target(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from domain.clock import local_date
 from domain.identity import Ministry, Role
 from registries.simponi import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
 from tests.api.conftest import ApiStack
@@ -151,8 +153,6 @@ async def pay(
 
 async def to_active(api: ApiStack, application_id: str) -> Any:
     """Every step by the person (or system) who owns it, to the active permit."""
-    from domain.clock import jakarta_today
-
     live = await to_payment(api, application_id)
     (await pay(api, live)).raise_for_status()
     await at_stage(api, application_id, "rptka_approval")
@@ -162,6 +162,7 @@ async def to_active(api: ApiStack, application_id: str) -> Any:
     await decide(api, application_id, "visa",
                  {"decision": "approve", "reason": REASON}, officer(api))  # fmt: skip
     await at_stage(api, application_id, "awaiting_arrival")
-    arrival = {"arrived_on": str(jakarta_today()), "port_of_entry": "CGK"}
+    # The Jakarta date, as the visa's issue date is (after 17:00 UTC it is tomorrow's).
+    arrival = {"arrived_on": str(local_date(datetime.now(UTC))), "port_of_entry": "CGK"}
     await decide(api, application_id, "arrival", arrival, officer(api))
     return await at_stage(api, application_id, "active")

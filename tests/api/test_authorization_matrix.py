@@ -223,7 +223,7 @@ EXPECTED: dict[Operation, Rule] = {
     # Deliveries are the operator's: counts and dead letters carry no case data or address.
     ("GET", "/deliveries/summary"): Rule(anywhere=frozenset({Role.OPERATOR})),
     ("GET", "/deliveries/dead-letters"): Rule(anywhere=frozenset({Role.OPERATOR})),
-    ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Rule(
+    ("POST", "/deliveries/dead-letters/{reference}/retry"): Rule(
         anywhere=frozenset({Role.OPERATOR})
     ),
     ("GET", "/dev/mail"): Rule(anywhere=frozenset({Role.OPERATOR})),
@@ -469,7 +469,7 @@ PROBES: dict[Operation, Probe] = {
     ("POST", "/notifications/{notification_id}/read"): Probe(("delivery",)),  # 404: not theirs
     ("GET", "/deliveries/summary"): Probe(("reference",)),
     ("GET", "/deliveries/dead-letters"): Probe(("reference",)),
-    ("POST", "/deliveries/dead-letters/{delivery_id}/retry"): Probe(("delivery",)),  # 404
+    ("POST", "/deliveries/dead-letters/{reference}/retry"): Probe(("delivery",)),  # 404
     ("GET", "/dev/mail"): Probe(("reference",)),
     ("GET", "/employer/contact"): Probe(("reference",)),  # none set yet: 404
     ("PUT", "/employer/contact"): Probe(("reference",), _same({"email": "hrd@example.co.id"})),

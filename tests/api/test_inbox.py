@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.identity import Ministry, Role
 from registries.sdp_seed import DEMO_ELIGIBLE
-from tests.api import flows
+from tests.api import flows, permit_flows
 from tests.api.conftest import ApiStack
 from tests.temporal_support import SETTLE_SECONDS, until
 
@@ -172,3 +172,21 @@ async def test_a_malformed_task_decision_is_422_and_claims_nothing(api: ApiStack
     assert "decision" in response.json()["detail"] and "reason" in response.json()["detail"]
     detail = await flows.ok(await api.http.get(f"/tasks/{task_id}", headers=_tpp(api, "ani")))
     assert detail["task"]["assignee"] is None
+
+
+async def test_a_permit_reviewer_filters_the_inbox_by_a_permit_stage(api: ApiStack) -> None:
+    """The stage filter knows Process B's stages (a Kemnaker verifier's document
+    verification), and says which stages exist when given one that does not."""
+    application_id = await permit_flows.submit(api)
+    await permit_flows.settled(api, application_id)
+    verifier = permit_flows.verifier(api)
+
+    async def at(stage: str) -> list[str]:
+        page = await flows.ok(await api.http.get(f"/inbox?stage={stage}", headers=verifier))
+        return [t["case_id"] for t in page["items"]]
+
+    assert application_id in await at("document_verification")
+    assert application_id not in await at("feasibility")
+    unknown = await api.http.get("/inbox?stage=verification", headers=verifier)
+    assert unknown.status_code == 422
+    assert "document_verification" in unknown.json()["detail"]

@@ -4,6 +4,12 @@ answered with a message (a report not yet due, a change of location, another NIB
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.clock import local_date
+from domain.identity import Role
+from domain.task_stages import stages_for
 from tests.api import permit_flows as flows
 from tests.api.conftest import ApiStack
 from tests.api.flows import ok
@@ -73,6 +79,13 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
         "extended",
     ]
     assert [e["decision"] for e in log if e["decision"] == "paid"] == ["paid", "paid"]
+    # Each task the permit opened (verification to the extension's payment) is at a stage the
+    # inbox's stage filter offers its role.
+    opened = await api.pool.fetch(
+        "SELECT kind, stage, required_role FROM tasks WHERE case_id = $1", application_id
+    )
+    assert len(opened) == 9, opened
+    assert all(t["stage"] in stages_for({Role(t["required_role"])}) for t in opened), opened
 
     early = await api.http.post(f"{url}/annual-reports", json={"year": 1, "reason": "so far"},
                                 headers=employer(api))  # fmt: skip
@@ -84,3 +97,48 @@ async def test_an_extension_goes_through_the_inbox_and_the_permit_is_extended(
     nothing = await api.http.post(f"{url}/changes", json={"reason": "nothing"},
                                   headers=employer(api))  # fmt: skip
     assert nothing.status_code == 422 and "nothing to change" in nothing.json()["detail"]
+
+
+async def _approve(api: ApiStack, application_id: str, path: str, headers: dict[str, str],
+                   decision: str = "approve") -> None:  # fmt: skip
+    body = {"decision": decision, "reason": flows.REASON}
+    await flows.decide(api, application_id, path, body, headers)
+
+
+async def test_an_exempt_employers_extension_is_granted_without_a_bill(api: ApiStack) -> None:
+    """A government body pays no DKPTKA (PP 34/2021 art. 39): neither for the permit nor for
+    its extension, which SIMKIM grants as soon as the director approves it."""
+    application_id = await flows.submit(api, employer_category="government")
+    await flows.settled(api, application_id)
+    await _approve(api, application_id, "verification", verifier(api))
+    await _approve(api, application_id, "feasibility", verifier(api), "feasible")
+    # No payment stage: the RPTKA approval comes next.
+    await flows.at_stage(api, application_id, "rptka_approval")
+    await _approve(api, application_id, "rptka", director(api))
+    await flows.at_stage(api, application_id, "visa_decision")
+    await _approve(api, application_id, "visa", flows.officer(api))
+    await flows.at_stage(api, application_id, "awaiting_arrival")
+    arrival = {"arrived_on": str(local_date(datetime.now(UTC))), "port_of_entry": "CGK"}
+    await flows.decide(api, application_id, "arrival", arrival, flows.officer(api))
+    active = await flows.at_stage(api, application_id, "active")
+    assert active["exempt"] and active["billing"] is None
+    until = active["permit"]["valid_until"]
+
+    url = f"/permits/{application_id}"
+    extension = {"months": 6, "reason": "more work"}
+    await ok(await api.http.post(f"{url}/extension", json=extension, headers=employer(api)))
+    await _approve(api, application_id, "extension-verification", verifier(api))
+    await _approve(api, application_id, "extension-approval", director(api))
+
+    def extended(state: Any) -> bool:
+        return bool(state["extensions"][0]["step"] == "granted")
+
+    granted = await poll(lambda: flows.state(api, application_id), extended, "the extension")
+    assert granted["billing"] is None, "no bill for the new period"
+    assert granted["permit"]["valid_until"] == granted["extensions"][0]["new_valid_until"] > until
+    kinds = await api.pool.fetch("SELECT kind FROM tasks WHERE case_id = $1", application_id)
+    assert "payment" not in {t["kind"] for t in kinds}
+    log = [e["decision"] or "" for e in
+           await ok(await api.http.get(f"{url}/decisions", headers=employer(api)))]  # fmt: skip
+    assert "paid" not in log
+    assert [d for d in log if d.startswith("exten")][-1] == "extended"

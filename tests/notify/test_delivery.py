@@ -130,7 +130,8 @@ async def test_a_permanent_refusal_is_a_dead_letter_at_once_and_an_operator_can_
         assert (dead.attempts, dead.last_error) == (1, "550 5.1.1 mailbox unavailable")
         assert "ani@" not in dead.model_dump_json()  # the operator sees no address
         sink.refuse_with = None  # the mailbox is fixed
-        assert await deliveries_db.retry_dead(pool, dead.delivery_id) == "revived"
+        revived = await deliveries_db.dead_letter_of(pool, dead.reference)
+        assert revived is not None and await deliveries_db.retry_dead(pool, revived) == "revived"
         await worker.send_once()
     assert [str(m["To"]) for m in sink.accepted] == ["ani@kemenimipas.go.id"]
     assert await deliveries_db.dead_letters(pool, 10, 0) == []

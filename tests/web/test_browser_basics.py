@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from playwright.async_api import BrowserContext
+from playwright.async_api import BrowserContext, expect
 
 from tests.web.conftest import Workspace, assert_accessible, sign_in_as
 
@@ -43,3 +43,31 @@ async def test_the_accessibility_check_catches_a_serious_violation(context: Brow
         assert "image-alt" in str(error)
     else:
         raise AssertionError("axe did not report an image without alternative text")
+
+
+async def test_the_api_docs_render_offline_with_nothing_fetched_from_another_host(
+    workspace: Workspace, context: BrowserContext
+) -> None:
+    """/docs and /redoc run third-party bundles: everything they load comes from this server
+    (ReDoc's Redocly logo from cdn.redoc.ly is patched out by scripts/vendor-assets.sh), and
+    the CSP refuses nothing."""
+    page = await context.new_page()
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((workspace.url, "data:", "blob:")) else elsewhere.append(r.url)
+        ),
+    )
+    await page.goto(f"{workspace.url}/redoc")
+    # ReDoc has drawn the spec: its side menu lists the operations, its footer link is there.
+    await expect(page.get_by_role("link", name="API docs by Redocly")).to_be_visible()
+    await expect(page.get_by_role("menuitem").first).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+    await page.goto(f"{workspace.url}/docs")
+    await expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+    assert not refused, refused
+    assert not elsewhere, elsewhere

@@ -15,7 +15,7 @@ import base64
 import os
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
 from documents.settings import DocumentSettings
-from domain.clock import jakarta_today
+from domain.clock import local_date
 from tests.api import permit_flows as flows
 from tests.api.flows import ok
 from tests.oidc_provider import OidcProvider
@@ -225,7 +225,7 @@ async def test_an_employer_applies_revises_pays_and_reports_and_a_verifier_reads
     await people.at(application_id, "visa_decision")
     await people.decide(application_id, "visa", approve, "imam@imigrasi")
     await people.at(application_id, "awaiting_arrival")
-    arrival = {"arrived_on": str(jakarta_today()), "port_of_entry": "CGK"}
+    arrival = {"arrived_on": str(local_date(datetime.now(UTC))), "port_of_entry": "CGK"}
     await people.decide(application_id, "arrival", arrival, "imam@imigrasi")
     await people.at(application_id, "active")
 
@@ -240,10 +240,18 @@ async def test_an_employer_applies_revises_pays_and_reports_and_a_verifier_reads
                 "the first annual report asked for", 30)  # fmt: skip
     await page.reload()
     await page.fill("#report-reason", "TKA bekerja sesuai rencana; pendamping dilatih")
+    report: FilePayload = {"name": "laporan 2027.pdf", "mimeType": "application/pdf",
+                           "buffer": PDF}  # fmt: skip
+    await page.set_input_files("#report-file", files=[report])
     await page.locator("form[action$='/laporan-tahunan'] button").click()
     await page.wait_for_url(re.compile(rf".*/permohonan/{application_id}$"))
     filed = await people.state(application_id)
     assert [r["submitted_at"] is not None for r in filed["annual_reports"]] == [True]
+    # The report's document went with it, and the page lists it.
+    assert [d["kind"] for d in filed["annual_reports"][0]["documents"]] == ["annual_report"]
+    await expect(page.get_by_test_id("documents")).to_contain_text("laporan 2027.pdf")
+
+    # The extension without a letter (its file field left empty).
 
     await page.fill("#months", "12")
     await page.fill("#extension-reason", "proyek berlanjut satu tahun")

@@ -10,6 +10,7 @@ from db.audit_search import CaseKind
 from db.handovers import HandoverState
 from db.tasks import HistoryAction
 from documents.models import DocumentKind
+from domain import task_stages
 from domain.custody import CustodyEventKind, ReleaseKind
 from domain.enrolment import AppealOutcome, Outcome, PlacementChoice, Stage, UnitResult
 from domain.identity import Role
@@ -46,7 +47,8 @@ def test_every_key_used_by_a_template_is_in_the_catalogue_in_both_languages() ->
         "task.hold.": ["resume", "withdraw"],
         "task.appeal.": [o.value for o in AppealOutcome],
         "result.": [r.value for r in UnitResult],
-        "stage.": [s.value for s in Stage] + [s.value for s in PermitStage],  # cases, permits
+        # cases, permits, and every stage the inbox's stage filter offers
+        "stage.": [s.value for s in Stage] + [s.value for s in PermitStage] + list(task_stages.ALL),
         "outcome.": [o.value for o in Outcome],
         "case.step.": ["done", "current", "todo"],
         "custody.": [k.value for k in CustodyEventKind],

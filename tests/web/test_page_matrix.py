@@ -105,7 +105,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/permohonan/{application_id}/perbaikan"): EMPLOYERS,  # no such application: 404
     ("POST", "/permohonan/{application_id}/laporan-tahunan"): EMPLOYERS,
     ("POST", "/permohonan/{application_id}/perpanjangan"): EMPLOYERS,
-    ("POST", "/permohonan/{application_id}/pengakhiran"): EMPLOYERS,  # unconfirmed: 404 first
+    # The employer or Imigrasi (the EPO is its own); unconfirmed: 404 first.
+    ("POST", "/permohonan/{application_id}/pengakhiran"): may(Role.EMPLOYER, Role.IMIGRASI_OFFICER),
     # The application form and its drafts (another NIB's draft, or none: 404).
     ("GET", "/permohonan/baru"): EMPLOYERS,
     ("GET", "/permohonan/draf/{draft_id}"): EMPLOYERS,

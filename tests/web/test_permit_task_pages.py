@@ -6,10 +6,13 @@ confirmation first (nothing changes without it), then Imigrasi issues the EPO.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
-from domain.clock import jakarta_today
+from domain.clock import local_date
 from tests.api import permit_flows as flows
+from tests.api.flows import ok
 from tests.api.permit_flows import verifier
 from tests.temporal_support import until
 from tests.web.conftest import Workspace
@@ -81,7 +84,11 @@ async def test_reviewers_decide_from_their_task_pages_and_the_employer_ends_the_
         assert f'data-document-id="{documents[0]}"' in page
         assert f'data-document-id="{documents[1]}"' not in page
         await flows.at_stage(api, application_id, "awaiting_arrival")
-        arrival = {"arrived_on": str(jakarta_today()), "port_of_entry": "CGK", "reason": "tiba"}
+        arrival = {
+            "arrived_on": str(local_date(datetime.now(UTC))),
+            "port_of_entry": "CGK",
+            "reason": "tiba",
+        }
         await _decide_on_page(workspace, rina, application_id, "arrival", arrival)
         await flows.at_stage(api, application_id, "active")
 
@@ -97,3 +104,55 @@ async def test_reviewers_decide_from_their_task_pages_and_the_employer_ends_the_
         assert ended.status_code == 303 and ended.headers["location"] == url
     final = await flows.settled(api, application_id)
     assert final["outcome"] == "terminated" and final["permit"]["epo_number"]
+
+
+async def test_the_extension_carries_its_letter_a_bad_file_is_refused_and_imigrasi_ends_it(
+    workspace: Workspace,
+) -> None:
+    """The active permit's forms take a document (through the documents service, attached
+    once the workflow accepts the step): a file that is no PDF, JPEG or PNG is refused beside
+    its field before anything is sent. Imigrasi ends the permit early from the same page (the
+    API lets it; a Kemnaker verifier gets no such form)."""
+    api = workspace.api
+    application_id = await flows.submit(api)
+    await flows.to_active(api, application_id)
+    url = f"/permohonan/{application_id}"
+    stored = "SELECT count(*) FROM documents WHERE owner_nib = $1"
+    before = await api.pool.fetchval(stored, flows.NIB)
+    async with workspace.client() as employer:
+        await sign_in(employer, "pt-maju")
+        token = await csrf_of(employer, url)
+        report = {"csrf_token": token, "year": "1", "reason": "TKA bekerja sesuai rencana"}
+        text_file = {"file": ("laporan.txt", b"plain", "text/plain")}
+        refused = await employer.post(f"{url}/laporan-tahunan", data=report, files=text_file)
+        assert 'href="#report-file"' in refused.text
+        assert await api.pool.fetchval(stored, flows.NIB) == before  # nothing kept
+        extension = {"csrf_token": token, "months": "12", "reason": "proyek berlanjut"}
+        letter_file = {"file": ("surat.pdf", PDF, "application/pdf")}
+        asked = await employer.post(f"{url}/perpanjangan", data=extension, files=letter_file)
+        assert asked.status_code == 303, asked.text
+        page = await employer.get(url)
+        assert "Surat permohonan perpanjangan: surat.pdf" in page.text
+    live = await flows.state(api, application_id)
+    [letter] = live["extensions"][0]["documents"]
+    assert letter["kind"] == "extension_request"
+
+    async with workspace.client() as kemnaker:
+        await sign_in(kemnaker, "vera")
+        assert f'action="{url}/pengakhiran"' not in (await kemnaker.get(url)).text
+    async with workspace.client() as imigrasi:
+        await sign_in(imigrasi, "rina")
+        page = await imigrasi.get(url)
+        assert f'action="{url}/pengakhiran"' in page.text
+        token = await csrf_of(imigrasi, url)
+        reason = {"csrf_token": token, "reason": "izin dicabut"}
+        unconfirmed = await imigrasi.post(f"{url}/pengakhiran", data=reason)
+        assert "Centang konfirmasi" in unconfirmed.text
+        ended = await imigrasi.post(f"{url}/pengakhiran", data=reason | {"confirm": "ya"})
+        assert ended.status_code == 303
+    final = await flows.settled(api, application_id)
+    assert final["outcome"] == "terminated" and final["permit"]["epo_number"]
+    decisions = f"/permits/{application_id}/decisions"
+    log = await ok(await api.http.get(decisions, headers=flows.auditor(api)))
+    [ending] = [e for e in log if e["decision"] == "terminate"]
+    assert ending["actor_role"] == "imigrasi_officer"
