@@ -31,5 +31,3 @@ CREATE TABLE cohort_rows (
 CREATE UNIQUE INDEX cohort_rows_one_queued
     ON cohort_rows (inmate_sdp_no, programme_code) WHERE answer = 'accepted' AND outcome IS NULL;
 CREATE INDEX cohort_rows_by_enrolment ON cohort_rows (enrolment_id);
--- A case's tasks (a cohort row is settled once its enrolment's first task is written).
-CREATE INDEX tasks_by_case ON tasks (case_id);
