@@ -49,7 +49,7 @@ from db import reference as reference_db
 from domain.cohort import COHORT_ID_PATTERN, CohortEnrolment, RowAnswer, RowState
 from domain.enrolment import EnrolmentRequest
 from domain.enrolment_rules import check_no_active_enrolment
-from domain.errors import DomainError, Refusal, not_found
+from domain.errors import DomainError, Refusal, forbidden, not_found
 from domain.identity import Actor, Principal, Role
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
@@ -379,11 +379,15 @@ async def read_status(
     limit: int = 100,
     offset: int = 0,
 ) -> CohortStatus:
-    """The cohort's status, for a caseworker of its UPT (anyone else: 404, as for a cohort
-    that does not exist)."""
+    """The cohort's status, for a caseworker of its UPT."""
     upt = await cohort_db.cohort_upt(pool, cohort_id)
-    if upt is None or upt != principal.scope.upt or not principal.has_role(Role.CASEWORKER):
-        raise not_found(f"there is no cohort {cohort_id} of your UPT")
+    if upt is None:
+        raise not_found(f"there is no cohort {cohort_id}")
+    if upt != principal.scope.upt or not principal.has_role(Role.CASEWORKER):
+        raise forbidden(
+            f"cohort {cohort_id} is of UPT {upt}; its caseworkers follow it, you are of "
+            f"UPT {principal.scope.upt or '-'}"
+        )
     counts = await cohort_db.counts(pool, cohort_id)
     rows = await cohort_db.rows(pool, cohort_id, state, limit, offset) if limit else []
     return CohortStatus(cohort_id=cohort_id, upt_code=upt, rows=rows, **counts.model_dump())

@@ -122,7 +122,8 @@ async def test_a_cohort_is_seen_by_the_caseworkers_of_its_upt_only(api: ApiStack
     answer = await send(api, [row(n) for n in new_inmates(api, 1)])
     path = f"/cohorts/{answer['cohort_id']}"
     elsewhere = await api.http.get(path, headers=api.caseworker("LP-SALEMBA"))
-    assert elsewhere.status_code == 404
+    assert elsewhere.status_code == 403
+    assert "is of UPT LP-CIPINANG" in elsewhere.json()["detail"]
     assert (await api.http.get(path, headers=api.tpp())).status_code == 403
     missing = await api.http.get("/cohorts/COH-NOSUCHCOHORT", headers=api.caseworker())
     assert missing.status_code == 404
