@@ -80,12 +80,6 @@ class JourneyDecisions:
         async with self._case.lock:
             self.validate_enrol(request)  # again: the state may have moved while queued
             link = await self._start_enrolment(request)
-            await self._case.record(
-                JourneyEventKind.ENROLMENT_STARTED,
-                actor=request.requested_by,
-                reason=request.reason,
-                enrolment=link,
-            )
         return EnrolmentStarted(
             enrolment_id=request.enrolment_id,
             workflow_id=link.workflow_id,
@@ -100,8 +94,11 @@ class JourneyDecisions:
             )
         )
 
-    async def _start_enrolment(self, request: EnrolmentRequest) -> EnrolmentLink:
-        """Start the enrolment as a child (its rule checked, the lock held) and link it."""
+    async def _start_enrolment(
+        self, request: EnrolmentRequest, cohort_row: CohortRowNote | None = None
+    ) -> EnrolmentLink:
+        """Start the enrolment as a child (its rule checked, the lock held), link it and
+        record it (with the cohort row it settles, if any)."""
         workflow_id = enrolment_workflow_id(request.enrolment_id)
         await workflow.start_child_workflow(
             EnrolmentWorkflow.run,
@@ -116,6 +113,13 @@ class JourneyDecisions:
             started_at=workflow.now(),
         )
         self._case.state.enrolments.append(link)
+        await self._case.record(
+            JourneyEventKind.ENROLMENT_STARTED,
+            actor=request.requested_by,
+            reason=request.reason,
+            enrolment=link,
+            cohort_row=cohort_row,
+        )
         return link
 
     @workflow.signal(name=COHORT_ENROLMENT_SIGNAL)
@@ -153,14 +157,7 @@ class JourneyDecisions:
                     cohort_row=_note(row, RowOutcome.REFUSED, refusal.message),
                 )
                 continue
-            link = await self._start_enrolment(request)
-            await self._case.record(
-                JourneyEventKind.ENROLMENT_STARTED,
-                actor=request.requested_by,
-                reason=request.reason,
-                enrolment=link,
-                cohort_row=_note(row, RowOutcome.STARTED),
-            )
+            await self._start_enrolment(request, _note(row, RowOutcome.STARTED))
 
     @workflow.signal(name=ENROLMENT_CLOSED_SIGNAL)
     async def enrolment_closed(self, record: TrainingRecord) -> None:
