@@ -10,11 +10,11 @@ waits on a person and does nothing else) with as many in flight as the cohort pa
 settle time is the sum of the phases' times from their first row sent to their last row
 settled; the cohort's status (`GET /cohorts/{id}`'s counts) is read at the end.
 
-References, same count and concurrency: signal-with-start of the idle floor workflow (the
-floor of today's row: the request carried by the start); the floor of the row's *former*
-shape (`FloorJourney.enrol` by update-with-start, answered once its no-op child has
-started, as a cohort row was answered before issue 18) and the same answered at the update's
-acceptance.
+The other reference, same count and concurrency: signal-with-start of the idle floor workflow
+(the floor of today's row: the request carried by the start). The floor of the row's former
+shape (update-with-start answered once the child started, 0.06-0.10 of a raw start) is no
+longer run: it is not today's row, and at a load average above 20 its calls ran past their
+deadline (benchmarks/NOTES.md).
 """
 
 from __future__ import annotations
@@ -24,16 +24,11 @@ import time
 from pathlib import Path
 
 import asyncpg
-from temporalio.client import WorkflowUpdateStage
 
 from api.cohorts import START_CONCURRENCY
 from benchmarks.floor import (
     TASK_QUEUE,
     FloorIdle,
-    FloorJourney,
-    FloorStart,
-    Shape,
-    floor_journey_start,
 )
 from benchmarks.report import Section, Target
 from benchmarks.stack import STATE_DIR, UPT, Bench
@@ -111,33 +106,6 @@ async def raw_starts(
     return time.perf_counter() - began
 
 
-# A row's shape with no-op bodies: the journey starts, its update starts the child (which
-# then waits, like a case waiting on its placement review) and answers.
-ROW_SHAPE = Shape(journey_start=[], journey_enrol=["s"], journey_closed=[], enrolment=["u"])
-
-
-async def shape_starts(
-    bench: Bench, tag: str, count: int, in_flight: int, stage: WorkflowUpdateStage
-) -> float:
-    """`count` update-with-starts of a floor journey whose update starts its child, answered
-    at `stage` (COMPLETED: the child started, as a cohort row; ACCEPTED: the update taken)."""
-    gate = asyncio.Semaphore(in_flight)
-
-    async def one(n: int) -> None:
-        start = FloorStart(case_id=f"cohort-{tag}-{n}", shape=ROW_SHAPE)
-        async with gate:
-            await bench.temporal.start_update_with_start_workflow(
-                FloorJourney.enrol,
-                start,
-                start_workflow_operation=floor_journey_start(start),
-                wait_for_stage=stage,
-            )
-
-    began = time.perf_counter()
-    await asyncio.gather(*(one(n) for n in range(count)))
-    return time.perf_counter() - began
-
-
 async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: int = 5) -> Section:
     section = Section("cohort-start", "Cohort start: 10,000 inmates from a CSV vs raw starts")
     path = write_cohort_csv(STATE_DIR / "cohort.csv", first, count)
@@ -146,7 +114,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     before = await open_counts(pool)
     accepted = already = 0
     rejected: list[str] = []
-    t_accept = t_settle = t_raw = t_shape = t_shape_accepted = t_signalled = 0.0
+    t_accept = t_settle = t_raw = t_signalled = 0.0
     raw_count = 0
     cohort_id = f"BENCH-COHORT-{first}-{int(time.time())}"
     size = -(-len(rows) // phases)
@@ -168,12 +136,6 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
             tag = f"{first}-{phase}"
             t_raw += await raw_starts(bench, tag, starts, in_flight)
             t_signalled += await raw_starts(bench, f"{tag}-s", starts, in_flight, with_signal=True)
-            t_shape += await shape_starts(
-                bench, f"{tag}-c", starts, in_flight, WorkflowUpdateStage.COMPLETED
-            )
-            t_shape_accepted += await shape_starts(
-                bench, f"{tag}-a", starts, in_flight, WorkflowUpdateStage.ACCEPTED
-            )
             raw_count += starts
             print(f"cohort phase {phase + 1}/{phases}: {accepted} accepted", flush=True)  # noqa: T201
     status = await cohort_rows.counts(pool, cohort_id)
@@ -182,9 +144,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     settle_rate = accepted / t_settle
     raw_rate = raw_count / t_raw
     ratio = accept_rate / raw_rate
-    shape_rate = raw_count / t_shape
     signalled_rate = raw_count / t_signalled
-    shape_accepted_rate = raw_count / t_shape_accepted
     section.targets.append(
         Target("cohort rate / raw start rate", ">= 0.9", f"{ratio:.2f}", ratio >= 0.9)
     )
@@ -221,17 +181,6 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     section.say(
         f"- raw `start_workflow` of an idle workflow, {in_flight} in flight: "
         f"**{raw_rate:.0f} starts/s** ({raw_count} starts, {t_raw:.1f} s)"
-    )
-    section.say(
-        f"- the floor of a row's former shape (update-with-start of a no-op journey whose "
-        f"update starts a no-op child), {in_flight} in flight, answered once the child started: "
-        f"**{shape_rate:.0f} rows/s** ({t_shape:.1f} s; cohort / this floor "
-        f"{accept_rate / shape_rate:.2f}, this floor / raw start {shape_rate / raw_rate:.2f})"
-    )
-    section.say(
-        f"- the same floor answered at the update's acceptance: "
-        f"**{shape_accepted_rate:.0f} rows/s** ({t_shape_accepted:.1f} s; "
-        f"/ raw start {shape_accepted_rate / raw_rate:.2f})"
     )
     section.say(
         f"- signal-with-start of the same idle workflow (a request carried by the start, "
