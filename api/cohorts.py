@@ -37,7 +37,7 @@ import structlog
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
@@ -328,20 +328,18 @@ async def _queue(
     async with gate:
         try:
             await queue_in_journey(temporal, settings, inmate, row)
-        except RPCError:
-            # Whether the journey has the request is unknown here (most likely not): the
-            # row is rejected, to send again; should the journey have it after all, its
-            # outcome puts the row back as accepted.
-            await cohort_db.unclaim(pool, batch.cohort_id, request.enrolment_id, UNANSWERED)
-            batch.reject(index, UNANSWERED)
-            return
-        except BaseException:
-            # The request is ending (its deadline, the process stopping): release the claim,
-            # or the row would hold its inmate and programme as queued.
+        except BaseException as error:
+            # Release the claim, or the row would hold its inmate and programme as queued.
             await asyncio.shield(
                 cohort_db.unclaim(pool, batch.cohort_id, request.enrolment_id, UNANSWERED)
             )
-            raise
+            if isinstance(error, RPCError) and error.status is RPCStatusCode.DEADLINE_EXCEEDED:
+                # Whether the journey has the request is unknown here (most likely not): the
+                # row is rejected, to send again; should the journey have it after all, its
+                # outcome puts the row back as accepted.
+                batch.reject(index, UNANSWERED)
+                return
+            raise  # Temporal away (503), the request's deadline, the process stopping
     batch.settle(index, RowStatus.ACCEPTED, None, request.enrolment_id)
 
 
