@@ -30,4 +30,6 @@ CREATE TABLE cohort_rows (
 -- is queued is answered already enrolled (the API claims its row before it signals).
 CREATE UNIQUE INDEX cohort_rows_one_queued
     ON cohort_rows (inmate_sdp_no, programme_code) WHERE answer = 'accepted' AND outcome IS NULL;
-CREATE INDEX cohort_rows_by_enrolment ON cohort_rows (enrolment_id);
+-- A batch's look-up of rows still on their way, by inmate and programme (any cohort).
+CREATE INDEX cohort_rows_by_pair ON cohort_rows (inmate_sdp_no, programme_code)
+    WHERE answer = 'accepted';
