@@ -1,82 +1,91 @@
-"""Cohort enrolment: a caseworker enrols many inmates of their UPT in one call.
+"""Cohort enrolment: a caseworker enrols many inmates of their UPT in one call, and follows
+the cohort as its rows settle.
 
 `POST /cohorts/enrolments` takes up to `MAX_ROWS` rows and answers 200 with one result per
-row, in order: `accepted` (the inmate's journey took the request), `already_enrolled` (an
-active enrolment exists: a repeated batch is reported, never duplicated) or `rejected` with
-the reason. A bad row never stops the good ones. `sinergi cohort enrol FILE.csv` sends a
-CSV through this endpoint in chunks.
+row, in order: `accepted` (the request is durably queued in the inmate's journey),
+`already_enrolled` (an active enrolment exists, or the same request is queued: a repeated
+batch is reported, never duplicated) or `rejected` with the reason. A bad row never stops the
+good ones. Batches of one cohort (a file sent in chunks) name the same `cohort_id`;
+`GET /cohorts/{cohort_id}` shows the cohort: rows settling, settled (enrolment row and
+placement task written), refused later by the journey (with the reason), already enrolled,
+rejected. `sinergi cohort enrol FILE.csv` and the workspace's upload send through here.
 
 Each row passes the same rules as `POST /enrolments` (`services/enrolment_requests.py`,
-`checked_request`); what differs is
-the cost per row, which is what lets a 10,000-row cohort start near the rate of bare
-workflow starts:
+`checked_request`); what differs is the cost per row, which is what lets a 10,000-row cohort
+be accepted near the rate of bare workflow starts (issue 18):
 - reference data (programmes, the UPT's offerings) is read once per batch, and the active
-  enrolments of every row in one query;
-- the starts run concurrently, bounded by `START_CONCURRENCY`, so the time each waits for
-  its journey overlaps the others';
-- no row is written here: the enrolment's own projection writes it (moments after the
-  answer), as it does when the API dies after a single request.
-
-Each start waits for the journey's update to *complete* (the child started), not only to be
-accepted: two requests for one inmate may both pass the validator before the first has
-started its child, and the handler, under the journey's lock, refuses the second; an
-answer given at acceptance would call that row accepted.
+  and in-flight enrolments of every row in one query each;
+- a row is answered once its request is in the journey (a signal-with-start,
+  `queue_in_journey`), not once the journey has started the child: the journey applies
+  queued rows under its lock by the rule of its `enrol` update, and projects each row's
+  outcome to the cohort-row table (V23, `db/cohort_rows.py`);
+- the row is claimed in that table before it is signalled, so a copy sent at the same
+  moment (a client retrying a request it thinks lost) is answered already enrolled; a copy
+  sent while the first settles is found there too. The journey refuses a second active
+  enrolment whatever reaches it, so a row is never enrolled twice;
+- the signals run concurrently, bounded by `START_CONCURRENCY`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from enum import StrEnum
+import secrets
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, ValidationError
-from temporalio.client import (
-    Client,
-    WorkflowQueryFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.service import RPCError
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import CurrentPrincipal
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.paging import Offset
 from config.settings import Settings
+from db import cohort_rows as cohort_db
 from db import enrolments as enrolment_db
 from db import reference as reference_db
+from domain.cohort import COHORT_ID_PATTERN, CohortEnrolment, RowAnswer, RowState
 from domain.enrolment import EnrolmentRequest
-from domain.errors import DomainError, Refusal
+from domain.enrolment_rules import check_no_active_enrolment
+from domain.errors import DomainError, Refusal, forbidden, not_found
 from domain.identity import Actor, Principal, Role
-from domain.journey import journey_workflow_id
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
 from domain.text import sanitise
-from services.enrolment_requests import EnrolmentCreate, ask_journey, checked_request
-from workflows.journey import InmateJourneyWorkflow
+from services.enrolment_requests import EnrolmentCreate, checked_request, queue_in_journey
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
 
 MAX_ROWS = 500
-# Concurrent update-with-start calls per batch; the CLI runs a few batches at once.
+# Concurrent signal-with-start calls per batch; the CLI runs a few batches at once.
 START_CONCURRENCY = 32
+# A row's names are stored with its answer when they are this short (a malformed row's may
+# be anything); longer ones are answered in the batch only.
+_STORED_NAME_MAX = 100
 
 
 UNANSWERED = (
-    "the inmate's journey did not answer in time (the system is busy): send this row again; "
-    "if it was enrolled meanwhile it is reported as already enrolled"
+    "the inmate's journey did not take the request in time (the system is busy): send this "
+    "row again; if it was enrolled meanwhile it is reported as already enrolled"
 )
 
+RowStatus = RowAnswer  # the answer to a row, as this endpoint has always called it
 
-class RowStatus(StrEnum):
-    ACCEPTED = "accepted"
-    ALREADY_ENROLLED = "already_enrolled"
-    REJECTED = "rejected"
+CohortId = Annotated[str, Path(pattern=COHORT_ID_PATTERN, description="the cohort's id")]
 
 
 class CohortBatch(BaseModel):
     # Rows stay loose here so that one malformed row is reported, not the whole batch.
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+    cohort_id: str | None = Field(
+        default=None,
+        pattern=COHORT_ID_PATTERN,
+        description="the cohort these rows belong to (one file sent in several batches names "
+        "one id; 8-64 letters, digits, '-' or '_'); a new cohort when left out",
+    )
 
 
 class RowResult(BaseModel):
@@ -89,6 +98,7 @@ class RowResult(BaseModel):
 
 
 class CohortResult(BaseModel):
+    cohort_id: str = Field(description="follow its rows settling at GET /cohorts/{cohort_id}")
     accepted: int
     already_enrolled: int
     rejected: int
@@ -113,7 +123,8 @@ def _malformed(error: ValidationError) -> str:
 class _Batch:
     """One batch's rows on their way: each ends with exactly one result."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, cohort_id: str, rows: list[dict[str, Any]]) -> None:
+        self.cohort_id = cohort_id
         self.rows = rows
         self.results: dict[int, RowResult] = {}
 
@@ -133,10 +144,23 @@ class _Batch:
     def reject(self, index: int, reason: str) -> None:
         self.settle(index, RowStatus.REJECTED, reason)
 
+    def answered_here(self) -> list[tuple[str, str, str | None, RowAnswer, str | None]]:
+        """The rows answered without a request to the journey, to store with the cohort."""
+        return [
+            (r.inmate_sdp_no, r.programme_code, r.enrolment_id, r.status, r.reason)
+            for r in self.results.values()
+            if r.status is not RowStatus.ACCEPTED
+            and r.inmate_sdp_no
+            and r.programme_code
+            and len(r.inmate_sdp_no) <= _STORED_NAME_MAX
+            and len(r.programme_code) <= _STORED_NAME_MAX
+        ]
+
     def answer(self) -> CohortResult:
         ordered = [self.results[i] for i in range(len(self.rows))]
         count = {s: sum(r.status is s for r in ordered) for s in RowStatus}
         return CohortResult(
+            cohort_id=self.cohort_id,
             accepted=count[RowStatus.ACCEPTED],
             already_enrolled=count[RowStatus.ALREADY_ENROLLED],
             rejected=count[RowStatus.REJECTED],
@@ -155,17 +179,19 @@ async def enrol_cohort(
     sdp: SdpDep,
 ) -> CohortResult:
     """Enrol a cohort of the caller's UPT: one result per row, in order (see the module)."""
-    batch = _Batch(body.rows)
+    cohort_id = body.cohort_id or new_cohort_id()
+    upt = principal.scope.upt or "-"
+    if not await cohort_db.open_cohort(pool, cohort_id, upt, principal.subject):
+        raise not_found(f"there is no cohort {cohort_id} of your UPT: leave cohort_id out")
+    batch = _Batch(cohort_id, body.rows)
     parsed = _parse(batch)
     programmes = {p.code: p for p in await reference_db.list_programmes(pool)}
-    offerings = {
-        o.programme_code: o
-        for o in await reference_db.list_offerings(pool, principal.scope.upt or "-")
-    }
+    offerings = {o.programme_code: o for o in await reference_db.list_offerings(pool, upt)}
     inmates = await _lookup(sdp, {row.inmate_sdp_no for row in parsed.values()})
-    active = await enrolment_db.active_enrolments(
-        pool, [(row.inmate_sdp_no, row.programme_code) for row in parsed.values()]
-    )
+    pairs = [(row.inmate_sdp_no, row.programme_code) for row in parsed.values()]
+    # Active in the read model, or accepted and still on its way there.
+    active = await cohort_db.in_flight(pool, pairs)
+    active |= await enrolment_db.active_enrolments(pool, pairs)
     to_start: dict[int, tuple[EnrolmentRequest, InmateRecord]] = {}
     for index, row in parsed.items():
         checked = _check(
@@ -173,22 +199,29 @@ async def enrol_cohort(
         )
         if checked is not None:
             to_start[index] = checked
+    await _claim(batch, to_start, pool)
     gate = asyncio.Semaphore(START_CONCURRENCY)
     await asyncio.gather(
         *(
-            _start(batch, index, request, inmate, settings, temporal, gate)
+            _queue(batch, index, request, inmate, settings, pool, temporal, gate)
             for index, (request, inmate) in to_start.items()
         )
     )
+    await cohort_db.record_answers(pool, cohort_id, batch.answered_here())
     answer = batch.answer()
     log.info(
         "cohort_batch",
+        cohort_id=cohort_id,
         rows=len(body.rows),
         accepted=answer.accepted,
         already_enrolled=answer.already_enrolled,
         rejected=answer.rejected,
     )
     return answer
+
+
+def new_cohort_id() -> str:
+    return "COH-" + secrets.token_hex(8).upper()
 
 
 def _parse(batch: _Batch) -> dict[int, EnrolmentCreate]:
@@ -257,54 +290,102 @@ def _check(
     return request, inmate
 
 
-async def _active_in_journey(temporal: Client, sdp_no: str, programme_code: str) -> str | None:
-    """The id of the inmate's active enrolment in the programme, as the journey holds it."""
-    handle = temporal.get_workflow_handle(journey_workflow_id(sdp_no))
-    try:
-        state = await handle.query(InmateJourneyWorkflow.state)
-    except (RPCError, WorkflowQueryFailedError):
-        return None
-    for link in state.active_enrolments():
-        if link.programme_code == programme_code:
-            return link.enrolment_id
-    return None
+async def _claim(
+    batch: _Batch, to_start: dict[int, tuple[EnrolmentRequest, InmateRecord]], pool: asyncpg.Pool
+) -> None:
+    """Claim the rows about to be queued; a row whose inmate and programme another request
+    holds (queued a moment ago by a copy of this batch) is settled already enrolled."""
+    wanted = {
+        index: (request.inmate_sdp_no, request.programme.code, request.enrolment_id)
+        for index, (request, _) in to_start.items()
+    }
+    async with pool.acquire() as conn:
+        claimed = await cohort_db.claim(conn, batch.cohort_id, list(wanted.values()))
+    lost = {index: row[:2] for index, row in wanted.items() if row[:2] not in claimed}
+    if not lost:
+        return
+    holders = await cohort_db.in_flight(pool, list(lost.values()))
+    holders |= await enrolment_db.active_enrolments(pool, list(lost.values()))
+    for index, pair in lost.items():
+        del to_start[index]
+        try:
+            check_no_active_enrolment(*pair, holders.get(pair, "(being started)"))
+        except DomainError as refusal:
+            batch.settle(index, RowStatus.ALREADY_ENROLLED, refusal.message, holders.get(pair))
 
 
-async def _start(
+async def _queue(
     batch: _Batch,
     index: int,
     request: EnrolmentRequest,
     inmate: InmateRecord,
     settings: Settings,
+    pool: asyncpg.Pool,
     temporal: Client,
     gate: asyncio.Semaphore,
 ) -> None:
+    row = CohortEnrolment(cohort_id=batch.cohort_id, request=request)
     async with gate:
         try:
-            await ask_journey(temporal, settings, inmate, request)
-        except DomainError as refusal:
-            # The journey refused: when it is because the same row's earlier attempt (still
-            # settling, not yet in the read model) started the enrolment, say so.
-            existing = (
-                await _active_in_journey(temporal, inmate.sdp_no, request.programme.code)
-                if refusal.refusal is Refusal.CONFLICT
-                else None
+            await queue_in_journey(temporal, settings, inmate, row)
+        except BaseException as error:
+            # Release the claim, or the row would hold its inmate and programme as queued.
+            await asyncio.shield(
+                cohort_db.unclaim(pool, batch.cohort_id, request.enrolment_id, UNANSWERED)
             )
-            if existing is not None:
-                batch.settle(
-                    index,
-                    RowStatus.ALREADY_ENROLLED,
-                    f"inmate {inmate.sdp_no} already has an active enrolment in "
-                    f"{request.programme.code}",
-                    existing,
-                )
-            else:
-                batch.reject(index, refusal.message)
-            return
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            # The journey has not taken the request yet (the workers are behind): whether it
-            # will is unknown here. Sending the row again is safe: if it was started, it is
-            # reported as already enrolled.
-            batch.reject(index, UNANSWERED)
-            return
+            if isinstance(error, RPCError) and error.status is RPCStatusCode.DEADLINE_EXCEEDED:
+                # Whether the journey has the request is unknown here (most likely not): the
+                # row is rejected, to send again; should the journey have it after all, its
+                # outcome puts the row back as accepted.
+                batch.reject(index, UNANSWERED)
+                return
+            raise  # Temporal away (503), the request's deadline, the process stopping
     batch.settle(index, RowStatus.ACCEPTED, None, request.enrolment_id)
+
+
+# ---------------------------------------------------------------- status
+
+
+class CohortStatus(cohort_db.CohortCounts):
+    cohort_id: str
+    upt_code: str
+    rows: list[cohort_db.CohortRowRecord] = Field(
+        description="the rows (filtered by `state`), in the order they were answered"
+    )
+
+
+@router.get("/{cohort_id}", response_model=CohortStatus)
+async def cohort_status(
+    cohort_id: CohortId,
+    principal: CurrentPrincipal,
+    _: Annotated[Actor, Depends(acting_as(Role.CASEWORKER))],
+    pool: PoolDep,
+    state: Annotated[RowState | None, Query(description="only rows in this state")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> CohortStatus:
+    """A cohort of the caller's UPT: its counts (accepted, settling, settled, refused later,
+    already enrolled, rejected) and its rows with their state and reason."""
+    return await read_status(pool, principal, cohort_id, state, limit, offset)
+
+
+async def read_status(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    cohort_id: str,
+    state: RowState | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> CohortStatus:
+    """The cohort's status, for a caseworker of its UPT."""
+    upt = await cohort_db.cohort_upt(pool, cohort_id)
+    if upt is None:
+        raise not_found(f"there is no cohort {cohort_id}")
+    if upt != principal.scope.upt or not principal.has_role(Role.CASEWORKER):
+        raise forbidden(
+            f"cohort {cohort_id} is of UPT {upt}; its caseworkers follow it, you are of "
+            f"UPT {principal.scope.upt or '-'}"
+        )
+    counts = await cohort_db.counts(pool, cohort_id)
+    rows = await cohort_db.rows(pool, cohort_id, state, limit, offset) if limit else []
+    return CohortStatus(cohort_id=cohort_id, upt_code=upt, rows=rows, **counts.model_dump())

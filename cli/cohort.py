@@ -61,6 +61,7 @@ class CohortReport:
     accepted: int = 0
     already_enrolled: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    cohort_id: str = ""  # its rows settle under GET /cohorts/{cohort_id}
 
 
 def read_cohort(path: Path) -> tuple[list[CohortRow], list[Rejected]]:
@@ -152,17 +153,18 @@ async def send_cohort(
     concurrency: int = DEFAULT_CONCURRENCY,
     advance: Callable[[int], None] = lambda _: None,
     retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    cohort_id: str | None = None,
 ) -> CohortReport:
-    """Send the rows in chunks, `concurrency` chunks at a time; `advance(n)` after each."""
-    report = CohortReport(rows=len(rows))
-    gate = asyncio.Semaphore(concurrency)
+    """Send the rows in chunks, `concurrency` chunks at a time; `advance(n)` after each. The
+    chunks are one cohort (`cohort_id`, a new one per run unless given)."""
     run = uuid.uuid4().hex[:12]  # this run's keys: a new run is a new request
+    report = CohortReport(rows=len(rows), cohort_id=cohort_id or f"COH-{run.upper()}")
+    gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int, chunk: list[CohortRow]) -> None:
+        body = {"rows": [r.body() for r in chunk], "cohort_id": report.cohort_id}
         async with gate:
-            response = await _post_chunk(
-                http, {"rows": [r.body() for r in chunk]}, f"cohort-{run}-{index}", retry_delays
-            )
+            response = await _post_chunk(http, body, f"cohort-{run}-{index}", retry_delays)
         if isinstance(response, str):
             for r in chunk:
                 report.rejected.append(

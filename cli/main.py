@@ -242,7 +242,8 @@ def cohort_enrol(
     report.rejected = sorted(bad + report.rejected, key=lambda r: r.line)
     typer.echo(
         f"{report.rows} rows: {report.accepted} enrolled, {report.already_enrolled} already "
-        f"enrolled, {len(report.rejected)} rejected"
+        f"enrolled, {len(report.rejected)} rejected; follow the rows settling at "
+        f"GET /cohorts/{report.cohort_id}"
     )
     if report.rejected:
         out = rejected or file.with_suffix(".rejected.csv")

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from db import case_events, custody_events, handovers
+from db import case_events, cohort_rows, custody_events, handovers
 from db.connect import Connection
 from domain.audit_chain import AuditEntry, event_entry
 from domain.custody import CustodyEventKind, ReleaseKind
@@ -120,6 +120,12 @@ def _detail(event: JourneyEvent) -> dict[str, Any]:
             "enrolment_id": event.enrolment.enrolment_id,
             "programme_code": event.enrolment.programme_code,
         }
+    if event.cohort_row is not None:
+        detail |= {
+            "cohort_id": event.cohort_row.cohort_id,
+            "enrolment_id": event.cohort_row.enrolment_id,
+            "programme_code": event.cohort_row.programme_code,
+        }
     if event.handover is not None:
         detail |= {
             "handover_id": event.handover.handover_id,
@@ -207,6 +213,8 @@ async def _apply_details(conn: Connection, event: JourneyEvent) -> None:
         )  # fmt: skip
     if event.handover is not None:
         await handovers.record(conn, event)
+    if event.cohort_row is not None:
+        await cohort_rows.record_outcome(conn, event.cohort_row, event.inmate_sdp_no, event.at)
 
 
 # ---------------------------------------------------------------- reads

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.cohort import CohortRowNote
 from domain.custody import CustodyEvent, CustodyEventKind, ReleaseKind
 from domain.enrolment import Certificate, Outcome, Stage
 from domain.identity import Actor, HumanInput
@@ -213,6 +214,7 @@ class JourneyState(BaseModel):
 class JourneyEventKind(StrEnum):
     STARTED = "started"
     ENROLMENT_STARTED = "enrolment_started"
+    ENROLMENT_REFUSED = "enrolment_refused"  # a queued cohort row the journey could not start
     CUSTODY_EVENT = "custody_event"
     ENROLMENT_CLOSED = "enrolment_closed"
     HANDOVER_SENT = "handover_sent"
@@ -241,6 +243,7 @@ class JourneyEvent(BaseModel):
     enrolment: EnrolmentLink | None = None
     handover: Handover | None = None
     package: HandoverPackage | None = None
+    cohort_row: CohortRowNote | None = None  # the cohort row this event settles
 
 
 class ProgrammesOfferedQuery(BaseModel):

@@ -68,6 +68,7 @@ async def run_upload(
         actor = principal.acting_as(Role.CASEWORKER)
         while rows := await upload_db.pending_rows(pool, job_id, CHUNK_ROWS):
             batch = cohort_api.CohortBatch(
+                cohort_id=job_id,  # the upload's rows settle as one cohort
                 rows=[{"inmate_sdp_no": r.inmate_sdp_no, "programme_code": r.programme_code,
                        "reason": r.reason} for r in rows]
             )  # fmt: skip

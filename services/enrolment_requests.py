@@ -3,7 +3,9 @@ the cohort endpoint (`POST /cohorts/enrolments`) and the workspace's pages alike
 
 The rules run in the order a caseworker should hear them (`checked_request`); the inmate's
 journey then starts the enrolment as its child, starting the journey first when the inmate
-has none (`ask_journey`), so there are never two journeys for one inmate.
+has none, so there are never two journeys for one inmate: answered once the child started
+(`ask_journey`, an update-with-start), or, for a cohort row, once the request is durably
+queued in the journey (`queue_in_journey`, a signal-with-start).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from api.errors import refusal_from_update
 from config.settings import Settings
 from db import enrolments as enrolment_db
 from db import reference as reference_db
+from domain.cohort import COHORT_ENROLMENT_SIGNAL, CohortEnrolment
 from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
 from domain.enrolment_rules import check_eligibility, check_no_active_enrolment
 from domain.errors import forbidden, invalid, not_found
@@ -185,22 +188,42 @@ async def _closed_after_ending(temporal: Client, workflow_id: str) -> bool:
     return True
 
 
+async def queue_in_journey(
+    temporal: Client, settings: Settings, inmate: InmateRecord, row: CohortEnrolment
+) -> None:
+    """Queue a checked cohort row in the inmate's journey (starting the journey first if need
+    be): one signal-with-start, returned once it is durable. The journey starts the enrolment
+    or refuses it later, and projects the row's outcome (`domain/cohort.py`)."""
+    await temporal.start_workflow(
+        InmateJourneyWorkflow.run,
+        _journey_input(settings, inmate),
+        id=journey_workflow_id(inmate.sdp_no),
+        task_queue=settings.enrolment_task_queue,
+        start_signal=COHORT_ENROLMENT_SIGNAL,
+        start_signal_args=[row],
+    )
+
+
 def journey_start(
     settings: Settings, inmate: InmateRecord
 ) -> WithStartWorkflowOperation[InmateJourneyWorkflow, JourneyState]:
     """Start the inmate's journey with the update, or use the one already running."""
     return WithStartWorkflowOperation(
         InmateJourneyWorkflow.run,
-        JourneyStart(
-            journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
-            inmate_sdp_no=inmate.sdp_no,
-            upt_code=inmate.upt_code,
-            # Job placement's follow-up starts on Kemnaker's queue, wherever it is set.
-            policy=settings.journey_policy.model_copy(
-                update={"placement_task_queue": settings.kemnaker_task_queue}
-            ),
-        ),
+        _journey_input(settings, inmate),
         id=journey_workflow_id(inmate.sdp_no),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_queue=settings.enrolment_task_queue,
+    )
+
+
+def _journey_input(settings: Settings, inmate: InmateRecord) -> JourneyStart:
+    return JourneyStart(
+        journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
+        inmate_sdp_no=inmate.sdp_no,
+        upt_code=inmate.upt_code,
+        # Job placement's follow-up starts on Kemnaker's queue, wherever it is set.
+        policy=settings.journey_policy.model_copy(
+            update={"placement_task_queue": settings.kemnaker_task_queue}
+        ),
     )

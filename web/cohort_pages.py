@@ -7,7 +7,9 @@ its rows are stored in Postgres (db/cohort_uploads.py) and sent in chunks throug
 `api.cohorts.enrol_cohort`, the JSON route's function (services/cohort_uploads.py), so every
 row passes the same rules and answers the same way. The upload answers at once with a
 progress page; htmx polls the progress fragment (without JavaScript, the page's "refresh"
-link does the same).
+link does the same) until every row is answered and every accepted row has settled: a
+second bar counts the accepted rows settled (enrolment and placement task written) or
+refused later by the inmate's journey, which are listed with the reason.
 
 Progress, results and the rejected rows are read from the database: any API process shows
 them, and they survive a restart; a run whose process stopped is taken over by the process
@@ -26,6 +28,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from api import cohorts as cohort_api
 from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
 from cli.cohort import (
     CohortFileError,
@@ -35,7 +38,8 @@ from cli.cohort import (
     write_rejected_rows,
 )
 from db import cohort_uploads as upload_db
-from domain.errors import not_found
+from domain.cohort import RowState
+from domain.errors import DomainError, not_found
 from domain.identity import Principal, Role
 from services import cohort_uploads as runs
 from web.navigation import NAV, NavItem
@@ -73,10 +77,20 @@ async def _job(
     return job
 
 
-async def _progress(pool: asyncpg.Pool, job: upload_db.UploadProgress) -> dict[str, Any]:
-    """The progress fragment's context: the rejected rows once the job is finished."""
+async def _progress(
+    pool: asyncpg.Pool, principal: Principal, job: upload_db.UploadProgress
+) -> dict[str, Any]:
+    """The progress fragment's context: how the accepted rows settle (the cohort's status,
+    as `GET /cohorts/{id}` answers it, with the rows refused later), and the rejected rows
+    once the job is finished."""
     rejected = await upload_db.rejected_rows(pool, job.job_id) if job.finished else []
-    return {"job": job, "rejected": rejected}
+    try:
+        settle = await cohort_api.read_status(
+            pool, principal, job.job_id, RowState.REFUSED_LATER, limit=100
+        )
+    except DomainError:
+        settle = None  # no row sent yet
+    return {"job": job, "rejected": rejected, "settle": settle}
 
 
 def _rows(rows: list[CohortRow], bad: list[Rejected]) -> list[upload_db.UploadRow]:
@@ -148,7 +162,7 @@ async def job_page(
     request: Request, job_id: str, principal: PagePrincipal, pool: PoolDep
 ) -> HTMLResponse:
     job = await _job(request, principal, pool, job_id)
-    return render(request, "cohort_job.html", await _progress(pool, job))
+    return render(request, "cohort_job.html", await _progress(pool, principal, job))
 
 
 @router.get(COHORT + "/{job_id}/kemajuan", response_class=HTMLResponse)
@@ -157,7 +171,7 @@ async def job_progress(
 ) -> HTMLResponse:
     """The progress fragment htmx swaps in (it polls itself until the job is finished)."""
     job = await _job(request, principal, pool, job_id)
-    return render(request, "_cohort_progress.html", await _progress(pool, job))
+    return render(request, "_cohort_progress.html", await _progress(pool, principal, job))
 
 
 @router.get(COHORT + "/{job_id}/ditolak.csv")

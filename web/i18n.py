@@ -393,6 +393,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cohort.line": ("Baris", "Line"),
     "cohort.refresh": ("Muat ulang kemajuan", "Refresh the progress"),
     "cohort.another": ("Unggah berkas lain", "Upload another file"),
+    "cohort.settled": (
+        "{settled} dari {accepted} baris yang diterima sudah tuntas (pendaftaran dan tugas "
+        "sidang TPP tercatat)",
+        "{settled} of {accepted} accepted rows settled (enrolment and TPP placement task written)",
+    ),
+    "cohort.settling": (
+        "Masih diproses: {settling}. Ditolak kemudian: {refused}.",
+        "Still settling: {settling}. Refused later: {refused}.",
+    ),
+    "cohort.refused_later": (
+        "Baris yang diterima lalu ditolak oleh perjalanan warga binaan",
+        "Rows accepted, then refused by the inmate's journey",
+    ),
     # journey
     "journey.title": ("Perjalanan Warga Binaan", "Inmate journey"),
     "journey.released": ("Pembebasan", "Release"),

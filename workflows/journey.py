@@ -77,21 +77,27 @@ class InmateJourneyWorkflow(JourneyDecisions):
             )
         while self._case.state.release is None:
             await workflow.wait_condition(
-                lambda: bool(self._case.pending) or self._time_to_continue_as_new()
+                lambda: self._has_work() or self._time_to_continue_as_new()
             )
             async with self._case.lock:
                 await self._apply_pending()
+                # Cohort rows after the custody events that came with them: a row is
+                # checked against where the inmate is now.
+                await self.apply_queued()
             if self._case.state.release is None and self._time_to_continue_as_new():
                 # Custody handlers wait for `run` to apply their event: wait for the handlers
                 # or for new work, whichever comes first.
                 await workflow.wait_condition(
-                    lambda: workflow.all_handlers_finished() or bool(self._case.pending)
+                    lambda: workflow.all_handlers_finished() or self._has_work()
                 )
-                if not self._case.pending:
+                if not self._has_work():
                     self._continue_as_new()  # no await in between: no handler can slip in
         await self._handover.hand_over()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._case.state
+
+    def _has_work(self) -> bool:
+        return bool(self._case.pending) or bool(self._case.queued)
 
     def _time_to_continue_as_new(self) -> bool:
         info = workflow.info()

@@ -14,6 +14,7 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.cohort import CohortEnrolment
     from domain.custody import CustodyEvent, CustodyEventOutcome
     from domain.journey import (
         JOURNEY_KIND,
@@ -72,12 +73,13 @@ class JourneyCase:
             local_patch=LOCAL_PROJECTIONS_PATCH,
         )
         self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
+        self.queued: list[CohortEnrolment] = []  # cohort rows, started or refused by `run`
         self.outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
         self.inapplicable: dict[str, str] = {}  # or why their event was not applied
         self.acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)
         self.closed_handovers: set[str] = set()
-        # Starting an enrolment and applying a custody event both touch the enrolments:
-        # one at a time, so a new enrolment never misses a transfer.
+        # Starting an enrolment (an update or a queued cohort row) and applying a custody
+        # event both touch the enrolments: one at a time, so a new one never misses a transfer.
         self.lock = asyncio.Lock()
 
     def _counted(self, seq: int) -> None:

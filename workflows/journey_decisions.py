@@ -1,12 +1,13 @@
 """Process A, the inmate journey: its entry points, as Updates with their validators and
-signals: starting an enrolment, a custody event, an enrolment's closing report, a handover's
-acknowledgement.
+signals: starting an enrolment, queueing a cohort row, a custody event, an enrolment's closing
+report, a handover's acknowledgement.
 
 Each validator runs the matching rule of `domain/journey_rules.py`, so a refused request
 never enters history. Temporal finds handlers on the workflow class, so
 `InmateJourneyWorkflow` takes them from this one class; they act only on the case the
 workflow holds (`journey_case.py`). Custody events are applied by the flow (`journey.py`), in
-order; their handlers wait for the outcome.
+order; their handlers wait for the outcome. Cohort rows (`queue_enrolment`) are applied by
+the flow too, after the custody events, under the same lock and by the same rule as `enrol`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import journey_rules as rules
+    from domain.cohort import (
+        COHORT_ENROLMENT_SIGNAL,
+        CohortEnrolment,
+        CohortRowNote,
+        RowOutcome,
+    )
     from domain.custody import CustodyEvent, CustodyEventOutcome
     from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
-    from domain.errors import Refusal
+    from domain.errors import DomainError, Refusal
     from domain.journey import (
         ENROLMENT_CLOSED_SIGNAL,
         Acknowledgement,
@@ -40,6 +47,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reviewer_tasks import Settlement
 
 
+# Cohort rows queued by a signal and applied by `run` (issue 18): a history without the
+# marker never had the signal handled.
+COHORT_QUEUE_PATCH = "journey-cohort-queue-v1"
+
+
+def _note(row: CohortEnrolment, outcome: RowOutcome, reason: str | None = None) -> CohortRowNote:
+    return CohortRowNote(
+        cohort_id=row.cohort_id,
+        enrolment_id=row.request.enrolment_id,
+        programme_code=row.request.programme.code,
+        outcome=outcome,
+        reason=reason,
+    )
+
+
 class Inapplicable(Exception):
     """A custody event that passed validation but cannot apply (found out by an activity)."""
 
@@ -57,29 +79,10 @@ class JourneyDecisions:
     async def enrol(self, request: EnrolmentRequest) -> EnrolmentStarted:
         async with self._case.lock:
             self.validate_enrol(request)  # again: the state may have moved while queued
-            workflow_id = enrolment_workflow_id(request.enrolment_id)
-            await workflow.start_child_workflow(
-                EnrolmentWorkflow.run,
-                request,
-                id=workflow_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
-            link = EnrolmentLink(
-                enrolment_id=request.enrolment_id,
-                workflow_id=workflow_id,
-                programme_code=request.programme.code,
-                started_at=workflow.now(),
-            )
-            self._case.state.enrolments.append(link)
-            await self._case.record(
-                JourneyEventKind.ENROLMENT_STARTED,
-                actor=request.requested_by,
-                reason=request.reason,
-                enrolment=link,
-            )
+            link = await self._start_enrolment(request)
         return EnrolmentStarted(
             enrolment_id=request.enrolment_id,
-            workflow_id=workflow_id,
+            workflow_id=link.workflow_id,
             journey_id=self._case.state.journey_id,
         )
 
@@ -90,6 +93,71 @@ class JourneyDecisions:
                 self._case.state, request, workflow.info().workflow_id
             )
         )
+
+    async def _start_enrolment(
+        self, request: EnrolmentRequest, cohort_row: CohortRowNote | None = None
+    ) -> EnrolmentLink:
+        """Start the enrolment as a child (its rule checked, the lock held), link it and
+        record it (with the cohort row it settles, if any)."""
+        workflow_id = enrolment_workflow_id(request.enrolment_id)
+        await workflow.start_child_workflow(
+            EnrolmentWorkflow.run,
+            request,
+            id=workflow_id,
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+        link = EnrolmentLink(
+            enrolment_id=request.enrolment_id,
+            workflow_id=workflow_id,
+            programme_code=request.programme.code,
+            started_at=workflow.now(),
+        )
+        self._case.state.enrolments.append(link)
+        await self._case.record(
+            JourneyEventKind.ENROLMENT_STARTED,
+            actor=request.requested_by,
+            reason=request.reason,
+            enrolment=link,
+            cohort_row=cohort_row,
+        )
+        return link
+
+    @workflow.signal(name=COHORT_ENROLMENT_SIGNAL)
+    async def queue_enrolment(self, row: CohortEnrolment) -> None:
+        """A checked cohort row, sent with start: `run` starts it or refuses it (a signal has
+        no answer; the row's outcome is projected to the cohort-row table)."""
+        enrolment_id = row.request.enrolment_id
+        if any(e.enrolment_id == enrolment_id for e in self._case.state.enrolments) or any(
+            q.request.enrolment_id == enrolment_id for q in self._case.queued
+        ):
+            return  # a redelivery
+        self._case.queued.append(row)
+        if self._case.state.release is not None:
+            # `run` applies queued rows no more once released: refuse it here.
+            async with self._case.lock:
+                await self.apply_queued()
+
+    async def apply_queued(self) -> None:
+        """Start or refuse the queued cohort rows, in order (the lock held): the rule of
+        `enrol`, and the row's outcome projected with the event that records it."""
+        if self._case.queued and not workflow.patched(COHORT_QUEUE_PATCH):
+            # Only a history recorded by a worker without this handler gets here (it held
+            # the signal unhandled): nothing was done with these rows then, nor is now.
+            self._case.queued.clear()
+        while self._case.queued:
+            row = self._case.queued.pop(0)
+            request = row.request
+            try:
+                rules.check_enrolment_start(self._case.state, request, workflow.info().workflow_id)
+            except DomainError as refusal:
+                await self._case.record(
+                    JourneyEventKind.ENROLMENT_REFUSED,
+                    actor=request.requested_by,
+                    reason=refusal.message,
+                    cohort_row=_note(row, RowOutcome.REFUSED, refusal.message),
+                )
+                continue
+            await self._start_enrolment(request, _note(row, RowOutcome.STARTED))
 
     @workflow.signal(name=ENROLMENT_CLOSED_SIGNAL)
     async def enrolment_closed(self, record: TrainingRecord) -> None:

@@ -21,6 +21,7 @@ import httpx
 from fastapi import FastAPI
 
 from api.auth import mint_dev_token
+from db import cohort_rows as cohort_db
 from db import inbox as inbox_db
 from db import people as people_db
 from db import tasks as task_db
@@ -35,6 +36,7 @@ from tests.api.permit_flows import signed
 from tests.temporal_support import SETTLE_SECONDS, until
 
 Operation = tuple[str, str]  # (METHOD, path template), as OpenAPI lists it
+MATRIX_COHORT = "COH-MATRIX-CPN1"  # a cohort of LP-CIPINANG with no row
 
 
 def operations(app: FastAPI) -> set[Operation]:
@@ -371,6 +373,7 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         _at_placement(api), _in_training(api), _in_assessment(api), _rejected(api)
     )
     handovers = await _handed_over(api)
+    await cohort_db.open_cohort(api.pool, MATRIX_COHORT, "LP-CIPINANG", "matrix")
     stages = {
         placement: "placement_review/None",
         training: "training/None",
@@ -394,6 +397,7 @@ async def build_targets(api: ApiStack) -> dict[str, Target]:
         "assessment": Target("case in assessment", {"enrolment_id": assessment}),
         "closed": Target("rejected case", {"enrolment_id": closed}),
         "journey": Target("journey in custody", {"inmate_sdp_no": DEMO_ELIGIBLE}),
+        "cohort": Target("a cohort of LP-CIPINANG", {"cohort_id": MATRIX_COHORT}),
         "inmates": Target(
             "inmates of the UPT", {"upt_code": "LP-CIPINANG", "sdp_no": DEMO_ELIGIBLE}
         ),

@@ -93,6 +93,8 @@ EXPECTED: dict[Operation, Rule] = {
     # A cohort: any caseworker may send one; each row of another UPT is rejected in the
     # answer (tests/api/test_cohort_enrolment.py), so the call itself has no scope.
     ("POST", "/cohorts/enrolments"): Rule(frozenset({Role.CASEWORKER}), any_scope=True),
+    # A cohort's status: the caseworkers of its UPT.
+    ("GET", "/cohorts/{cohort_id}"): may(Role.CASEWORKER),
     ("GET", "/enrolments"): CASE_READERS,
     ("GET", CASE): CASE_READERS,
     ("GET", f"{CASE}/state"): CASE_READERS,
@@ -343,6 +345,7 @@ PROBES: dict[Operation, Probe] = {
             }
         ),
     ),
+    ("GET", "/cohorts/{cohort_id}"): Probe(("cohort",)),
     ("GET", "/enrolments"): Probe(("placement",), lists="enrolment_id"),
     ("GET", CASE): Probe(("placement",)),
     ("GET", f"{CASE}/state"): Probe(("placement",)),

@@ -1,11 +1,12 @@
-"""A caseworker uploads a cohort CSV with bad rows in the browser, watches it finish, and
-downloads the rejected rows."""
+"""A caseworker uploads a cohort CSV with bad rows in the browser, watches it finish and its
+accepted row settle, and downloads the rejected rows."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import re
 from pathlib import Path
 
 from playwright.async_api import BrowserContext, FilePayload, expect
@@ -34,6 +35,17 @@ async def test_a_caseworker_uploads_a_cohort_and_downloads_the_rejected_rows(
     await page.get_by_test_id("upload").click()
     await expect(page.get_by_test_id("cohort-done")).to_contain_text(
         "1 diterima, 0 sudah terdaftar, 3 ditolak", timeout=30_000
+    )
+    # The accepted row settles: its enrolment and placement task are written; the bar says
+    # so (a labelled <progress>) and the page stops polling.
+    settled = page.get_by_label(re.compile(r"1 dari 1 baris yang diterima sudah tuntas"))
+    await expect(settled).to_have_attribute("value", "1", timeout=30_000)
+    await expect(settled).to_have_attribute("max", "1")
+    await expect(page.get_by_test_id("cohort-settling")).to_have_text(
+        "Masih diproses: 0. Ditolak kemudian: 0."
+    )
+    await expect(page.get_by_test_id("cohort-progress")).not_to_have_attribute(
+        "hx-get", re.compile(".")
     )
     await assert_accessible(page)
 

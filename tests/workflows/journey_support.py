@@ -13,8 +13,9 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from domain.cohort import COHORT_ENROLMENT_SIGNAL, CohortEnrolment
 from domain.custody import CustodyEvent, CustodyEventKind, CustodyEventOutcome, ReleaseKind
-from domain.enrolment import EnrolmentRequest
+from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
 from domain.identity import Actor, Ministry, Role, Scope
 from domain.journey import (
     EnrolmentStarted,
@@ -94,6 +95,20 @@ def acknowledgement(
     )
 
 
+def new_journey_workflow_id() -> str:
+    return f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}"
+
+
+def cohort_row(
+    request: EnrolmentRequest, journey_workflow: str, cohort_id: str = "COH-TEST-1"
+) -> CohortEnrolment:
+    """A checked cohort row for the journey `journey_workflow`."""
+    return CohortEnrolment(
+        cohort_id=cohort_id,
+        request=request.model_copy(update={"journey_workflow_id": journey_workflow}),
+    )
+
+
 JourneyHandle = WorkflowHandle[InmateJourneyWorkflow, JourneyState]
 
 
@@ -113,7 +128,10 @@ class JourneyCase:
         upt: str = UPT,
         workflow_id: str | None = None,
         journey_id: str | None = None,
+        queued: CohortEnrolment | None = None,
     ) -> JourneyCase:
+        """Start a journey; with `queued`, by a signal-with-start carrying that cohort row
+        (its request must name `workflow_id` as its journey)."""
         journey_id = journey_id or f"JRN-{uuid.uuid4().hex[:10]}"
         handle = await harness.env.client.start_workflow(
             InmateJourneyWorkflow.run,
@@ -126,8 +144,10 @@ class JourneyCase:
                     update={"placement_task_queue": harness.task_queue}
                 ),
             ),
-            id=workflow_id or f"{journey_workflow_id(INMATE_SDP_NO)}-{uuid.uuid4().hex[:6]}",
+            id=workflow_id or new_journey_workflow_id(),
             task_queue=harness.task_queue,
+            start_signal=COHORT_ENROLMENT_SIGNAL if queued is not None else None,
+            start_signal_args=[queued] if queued is not None else [],
         )
         harness.others.append(handle)  # type: ignore[arg-type]
         return cls(harness, handle, journey_id)
@@ -148,6 +168,47 @@ class JourneyCase:
             EnrolmentWorkflow.run, started.workflow_id
         )
         case = Case(self.harness, request, handle)
+        self.harness.cases.append(case)
+        await case.settled()
+        return case
+
+    async def queue(self, request: EnrolmentRequest) -> CohortEnrolment:
+        """Send a cohort row (a signal: the journey applies it in its own time)."""
+        row = cohort_row(request, self.handle.id)
+        await self.handle.signal(InmateJourneyWorkflow.queue_enrolment, row)
+        return row
+
+    async def outcome(self, row: CohortEnrolment) -> JourneyEvent:
+        """The journey event that settled the cohort row (started or refused)."""
+
+        def settling(events: list[JourneyEvent]) -> JourneyEvent | None:
+            return next(
+                (
+                    e
+                    for e in events
+                    if e.cohort_row is not None
+                    and e.cohort_row.enrolment_id == row.request.enrolment_id
+                ),
+                None,
+            )
+
+        await until(
+            lambda: asyncio.sleep(0, self.events()),
+            lambda events: settling(events) is not None,
+            f"the outcome of cohort row {row.request.enrolment_id}",
+            called="journey projection",
+        )
+        found = settling(self.events())
+        assert found is not None
+        return found
+
+    async def started_case(self, row: CohortEnrolment) -> Case:
+        """The enrolment a cohort row started, as a case the test drives (and tears down)."""
+        await self.outcome(row)
+        handle: EnrolmentHandle = self.harness.env.client.get_workflow_handle_for(
+            EnrolmentWorkflow.run, enrolment_workflow_id(row.request.enrolment_id)
+        )
+        case = Case(self.harness, row.request, handle)
         self.harness.cases.append(case)
         await case.settled()
         return case

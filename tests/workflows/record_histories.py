@@ -31,6 +31,7 @@ from tests.histories_support import RecordedFile, write_history
 from tests.workflows.journey_support import (
     JourneyCase,
     acknowledgement,
+    cohort_row,
     release,
     sanction,
     transfer,
@@ -163,7 +164,14 @@ JOURNEY_RELEASED_V4 = RecordedJourney(
 JOURNEY_CONTINUED_V2 = RecordedJourney(
     "journey_continued_v2_local.json", "journey-history-continued-v2", continued_as_new=True
 )
+# v5: cohort rows queued by a signal-with-start and applied by the flow (patch
+# "journey-cohort-queue-v1"): one started, one refused as a second active enrolment, one
+# refused after a transfer, one refused after release (in its handler), then both handovers.
+JOURNEY_COHORT_V5 = RecordedJourney(
+    "journey_cohort_queue_v5.json", "journey-history-cohort-v5", continued_as_new=False
+)
 JOURNEYS = (
+    JOURNEY_COHORT_V5,
     JOURNEY_RELEASED_V1,
     JOURNEY_CONTINUED_V1,
     JOURNEY_RELEASED_V2,
@@ -250,6 +258,26 @@ async def _release_journey(
     await write_history(journey_file.path, journey.handle)
 
 
+async def _cohort_journey(harness: Harness, recorded: RecordedJourney) -> None:
+    first = cohort_row(await harness.request(), recorded.workflow_id)
+    journey = await JourneyCase.start(harness, workflow_id=recorded.workflow_id, queued=first)
+    case = await journey.started_case(first)
+    await journey.outcome(await journey.queue(await harness.request()))  # already active
+    await journey.report(transfer(NO_PROGRAMME_UPT))
+    await case.at(Stage.SUSPENDED)
+    await journey.outcome(await journey.queue(await harness.request()))  # held elsewhere
+    await journey.report(release(ReleaseKind.PB))
+    result = await case.result()
+    assert result.outcome is Outcome.UNFINISHED_AT_RELEASE, result
+    await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
+    await journey.outcome(await journey.queue(await harness.request()))  # released
+    await journey.quiet()
+    await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
+    await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
+    await journey.handle.result()
+    await write_history(recorded.path, journey.handle)
+
+
 async def _continued_journey(harness: Harness, recorded: RecordedJourney) -> None:
     policy = JourneyPolicy(continue_as_new_after_events=50)
     workflow_id = recorded.workflow_id
@@ -283,6 +311,9 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
                 finally:
                     journey_case.LOCAL_PROJECTIONS_PATCH = saved
                 written += [enrolment.path, journey.path]
+        if not JOURNEY_COHORT_V5.path.exists():
+            await _cohort_journey(harness, JOURNEY_COHORT_V5)
+            written.append(JOURNEY_COHORT_V5.path)
         for continued in (JOURNEY_CONTINUED_V1, JOURNEY_CONTINUED_V2):
             if not continued.path.exists():
                 await _continued_journey(harness, continued)

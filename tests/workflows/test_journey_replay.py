@@ -7,10 +7,12 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
+from domain.cohort import COHORT_ENROLMENT_SIGNAL
 from domain.journey import RECORD_JOURNEY_EVENT, JourneyState, JourneyStatus
 from domain.tasks import CLOSE_TASK, ESCALATE_TASK, OPEN_TASK
 from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import (
+    JOURNEY_COHORT_V5,
     JOURNEY_CONTINUED_V2,
     JOURNEY_RELEASED_V4,
     JOURNEYS,
@@ -18,6 +20,7 @@ from tests.workflows.record_histories import (
 )
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
+from workflows.journey_decisions import COHORT_QUEUE_PATCH
 
 
 @pytest.mark.parametrize("recorded", JOURNEYS, ids=lambda r: r.file)
@@ -52,3 +55,32 @@ async def test_a_journey_on_local_projections_schedules_none_of_them(
     assert scheduled.isdisjoint({RECORD_JOURNEY_EVENT, OPEN_TASK, CLOSE_TASK, ESCALATE_TASK})
     markers = [e.marker_recorded_event_attributes.marker_name for e in history.events]
     assert markers.count("core_local_activity") > 0
+
+
+async def test_the_cohort_queue_fixture_holds_its_signals_outcomes_and_patch() -> None:
+    """JOURNEY_COHORT_V5 is what it claims: four cohort rows signalled (one with the start),
+    the patch's marker, one enrolment started and three refused (else its replay would prove
+    nothing about the new branch)."""
+    recorded = JOURNEY_COHORT_V5
+    history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert signals.count(COHORT_ENROLMENT_SIGNAL) == 4, signals
+    children = [
+        e.start_child_workflow_execution_initiated_event_attributes.workflow_type.name
+        for e in history.events
+        if e.HasField("start_child_workflow_execution_initiated_event_attributes")
+    ]
+    assert children.count("EnrolmentWorkflow") == 1, children
+    markers = [
+        e.marker_recorded_event_attributes
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    patched = [
+        m.details["patch-data"].payloads[0].data for m in markers if m.marker_name == "core_patch"
+    ]
+    assert any(COHORT_QUEUE_PATCH.encode() in data for data in patched), patched
