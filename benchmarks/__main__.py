@@ -5,6 +5,8 @@ every benchmark, write each section to `benchmarks/results/` and assemble
     python -m benchmarks                      # the sizes
     python -m benchmarks --scale 2000 --cohort 1000 --throughput-seconds 30   # a quick run
     python -m benchmarks --only scale --scale 100000
+    python -m benchmarks --only scale --scale-minutes 50             # the first 50 minutes
+    python -m benchmarks --only scale --scale-minutes 50 --keep-state  # and on from there
 
 The audit-chain benchmark (`benchmarks/audit_chain.py`, `async def run(database_url: str)`)
 runs last on the same Postgres and writes `results/audit-chain.md` itself.
@@ -22,16 +24,22 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from benchmarks import cohort, latency, scale, throughput
+from benchmarks import cohort, journeys, latency, permits, scale, throughput
 from benchmarks.measure import machine, versions
 from benchmarks.report import Section, assemble
 from benchmarks.stack import Bench, bench_stack
 
-ALL = ("throughput", "latency", "cohort", "scale", "read-side")
+ALL = ("throughput", "latency", "cohort", "permits", "journeys", "scale", "read-side")
 CHOICES = (*ALL, "audit-chain")
 
 # Synthetic inmate numbers by benchmark, so no two touch the same inmate.
-FIRST_INMATE = {"throughput": 0, "latency": 20_000, "cohort": 30_000, "scale": 50_000}
+FIRST_INMATE = {
+    "throughput": 0,
+    "latency": 20_000,
+    "cohort": 30_000,
+    "journeys": 45_000,
+    "scale": 50_000,
+}
 SYNTHETIC = 400_000
 
 
@@ -49,7 +57,21 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="decisions per concurrency level and kind",
     )
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
+    parser.add_argument(
+        "--permits", type=int, default=20, help="TKA permits driven from submission to close"
+    )
+    parser.add_argument("--permit-lanes", type=int, default=4, help="permits in flight")
+    parser.add_argument(
+        "--journeys", type=int, default=8, help="inmates certified, released and handed over"
+    )
     parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
+    parser.add_argument(
+        "--scale-minutes",
+        type=float,
+        default=None,
+        help="load for at most this long in this run, then measure at the count reached "
+        "(with --keep-state a later run resumes from .bench/scale-checkpoint.json)",
+    )
     parser.add_argument(
         "--read-side",
         type=int,
@@ -110,7 +132,13 @@ async def _main(args: argparse.Namespace) -> int:
                 ),
                 "latency": lambda: latency.run(bench, first["latency"], args.latency_decisions),
                 "cohort": lambda: cohort.run(bench, pool, first["cohort"], args.cohort),
-                "scale": lambda: scale.run(bench, pool, first["scale"], args.scale),
+                "permits": lambda: permits.run(bench, pool, args.permits, args.permit_lanes),
+                "journeys": lambda: journeys.run(
+                    bench, pool, first["journeys"], args.journeys, args.permit_lanes
+                ),
+                "scale": lambda: scale.run(
+                    bench, pool, first["scale"], args.scale, args.scale_minutes
+                ),
                 "read-side": lambda: scale.read_side(bench, pool, args.read_side),
             }
             for name in ALL:

@@ -53,6 +53,8 @@ ORDER = [
     "throughput",
     "decision-latency",
     "cohort-start",
+    "permits",
+    "journeys",
     "scale",
     "scale-read-side",
     "audit-chain",
