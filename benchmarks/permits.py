@@ -160,7 +160,7 @@ class PermitDriver:
         await self.decide(p.verifier, application_id, "feasibility",
                           {"decision": "feasible", "reason": REASON})  # fmt: skip
         live = await self.settled(application_id)
-        await self.pay(live, f"SIMPONI-BENCH-{n}")
+        await self.pay(live, f"SIMPONI-BENCH-{application_id}")
         await self.until(application_id, "at rptka_approval",
                          lambda s: s["stage"] == "rptka_approval")  # fmt: skip
         await self.decide(p.director, application_id, "rptka", approve)
@@ -174,7 +174,7 @@ class PermitDriver:
         await self.until(application_id, "active", lambda s: s["stage"] == "active")
         return application_id
 
-    async def life(self, application_id: str, n: int) -> None:
+    async def life(self, application_id: str) -> None:
         """An extension granted, then early termination with the EPO: the case closes."""
         p = self.people
         approve = {"decision": "approve", "reason": REASON}
@@ -184,7 +184,7 @@ class PermitDriver:
         await self.decide(p.verifier, application_id, "extension-verification", approve)
         await self.settled(application_id)
         billed = await self.decide(p.director, application_id, "extension-approval", approve)
-        await self.pay(billed, f"SIMPONI-BENCH-EXT-{n}")
+        await self.pay(billed, f"SIMPONI-BENCH-EXT-{application_id}")
         await self.until(application_id, "extended",
                          lambda s: s["extensions"][0]["step"] == "granted")  # fmt: skip
         await self.decide(p.employer, application_id, "termination",
@@ -205,7 +205,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, permits: int, lanes: int) -> Sec
         # One permit first, alone: its history at activation and at its close.
         first = await driver.to_active(next(numbers))
         active_counts.append(await count(bench.temporal, permit_workflow_id(first)))
-        await driver.life(first, 0)
+        await driver.life(first)
         closed_counts.append(await count(bench.temporal, permit_workflow_id(first)))
         cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
         todo = iter(range(permits))
@@ -215,7 +215,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, permits: int, lanes: int) -> Sec
                 n = next(numbers)
                 began = time.perf_counter()
                 application_id = await driver.to_active(n)
-                await driver.life(application_id, n)
+                await driver.life(application_id)
                 seconds.append(time.perf_counter() - began)
                 closed_counts.append(
                     await count(bench.temporal, permit_workflow_id(application_id))
