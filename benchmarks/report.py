@@ -57,6 +57,7 @@ ORDER = [
     "journeys",
     "scale",
     "scale-read-side",
+    "capacity-model",
     "audit-chain",
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -325,6 +326,7 @@ async def run(
                 refused_now += refused
                 sample = await _sample(pool, processes, checkpoint.load_seconds)
                 sample["step_rate"] = round(done / step_seconds, 2)
+                sample["run"] = len(checkpoint.runs)  # CPU counters restart with each run
                 checkpoint.samples.append(sample)
                 checkpoint.save()
                 open_now = sample["open"]
@@ -387,6 +389,17 @@ def _fit(samples: list[dict[str, Any]], key: str) -> tuple[float, float] | None:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
     return mean_y - slope * mean_x, slope
+
+
+def cpu_per_row(samples: list[dict[str, Any]], key: str) -> float | None:
+    """CPU-s per row between consecutive samples of one run (the counters restart with the
+    processes of each run), summed over the load."""
+    used = rows = 0.0
+    for before, after in itertools.pairwise(samples):
+        if "run" in after and before.get("run") == after["run"] and after["open"] > before["open"]:
+            used += after[key] - before[key]
+            rows += after["open"] - before["open"]
+    return used / rows if rows else None
 
 
 def _growth_table(samples: list[dict[str, Any]], rows: int = 12) -> list[str]:
@@ -476,6 +489,16 @@ def _scale_section(
     )
     section.say("")
     section.lines += _growth_table(checkpoint.samples)
+    section.say("")
+    per_row = ", ".join(
+        f"{name} {cpu:.3f}"
+        for name in ("worker", "temporal", "api", "postgres")
+        if (cpu := cpu_per_row(checkpoint.samples, f"{name}_cpu_s")) is not None
+    )
+    section.say(
+        f"CPU-s per loaded row (the processes' counters, between samples of the same run): "
+        f"{per_row or 'n/a'}"
+    )
     section.say("")
     section.say(
         f"Extrapolated to {target:,} (**not measured**): a least-squares line through the "

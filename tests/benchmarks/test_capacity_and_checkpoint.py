@@ -51,3 +51,15 @@ def test_the_models_yearly_totals_are_the_sums_of_its_workflows() -> None:
     # Every input is on the page with where it comes from.
     for name, source in capacity.SOURCES.items():
         assert f"| `{name}` |" in page and source in page
+
+
+def test_cpu_per_row_counts_only_steps_within_one_run() -> None:
+    samples = [
+        {"open": 0, "worker_cpu_s": 5.0},  # before any run was tagged
+        {"open": 1_000, "worker_cpu_s": 105.0, "run": 1},  # startup included: not counted
+        {"open": 2_000, "worker_cpu_s": 185.0, "run": 1},
+        {"open": 3_000, "worker_cpu_s": 30.0, "run": 2},  # a new process: counters restarted
+        {"open": 4_000, "worker_cpu_s": 130.0, "run": 2},
+    ]
+    assert scale.cpu_per_row(samples, "worker_cpu_s") == pytest.approx((80 + 100) / 2_000)
+    assert scale.cpu_per_row(samples[:2], "worker_cpu_s") is None
