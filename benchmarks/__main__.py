@@ -66,6 +66,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
     parser.add_argument(
+        "--scale-chunks",
+        type=int,
+        default=4,
+        help="cohort chunks of 100 rows in flight during the scale load (fewer on a busy machine)",
+    )
+    parser.add_argument(
         "--scale-minutes",
         type=float,
         default=None,
@@ -137,7 +143,7 @@ async def _main(args: argparse.Namespace) -> int:
                     bench, pool, first["journeys"], args.journeys, args.permit_lanes
                 ),
                 "scale": lambda: scale.run(
-                    bench, pool, first["scale"], args.scale, args.scale_minutes
+                    bench, pool, first["scale"], args.scale, args.scale_minutes, args.scale_chunks
                 ),
                 "read-side": lambda: scale.read_side(bench, pool, args.read_side),
             }

@@ -50,6 +50,7 @@ class Inputs:
     row_kb: float = 12
     row_worker_cpu: float = 0.2
     row_server_cpu: float = 0.2
+    row_sinergi_kb: float = 12
     server_cpu_per_event: float = 0.003
     store_overhead: float = 2.0
     # -- assumptions
@@ -108,6 +109,8 @@ SOURCES: dict[str, str] = {
     "row_kb": "scale section: the same row's stored KB",
     "row_worker_cpu": "scale section: worker CPU-s per row over the load",
     "row_server_cpu": "scale section: dev-server CPU-s per row over the load (SQLite)",
+    "row_sinergi_kb": "scale section: growth of Sinergi's own Postgres data folder per loaded "
+    "row (read model, task, audit trail, indexes) while the case waits",
     "server_cpu_per_event": "permits and journeys sections: dev-server CPU-s per history "
     "event (1.37 s / 450 events per permit, 0.67 s / 291 per inmate; one process on "
     "SQLite: an indication, not a cluster's figure)",
@@ -273,6 +276,15 @@ def model(i: Inputs) -> str:
         f"- Kept for {_n(i.archive_years)} years (archived closed histories in blob storage, "
         f"compressed payloads already): **{_gb(kb_year * i.archive_years)}**; in the "
         f"database instead, {_gb(kb_year * i.archive_years * i.store_overhead)}."
+    )
+    say(
+        f"- Sinergi's own database (read model, inbox tasks, hash-chained audit trail) is "
+        "the record that stays: it grew by "
+        f"{_n(i.row_sinergi_kb)} KB per enrolment waiting for placement in the scale load; "
+        "a whole case writes several times that (about one audit row and one read-model "
+        "write per decision). As a floor: "
+        f"{_gb(i.row_sinergi_kb * (i.enrolments_per_year + i.permits_per_year))} a year; "
+        "it grows year on year unless the ministries set a retention for it."
     )
     say(
         f"- Largest single history: a permit at {_n(i.permit_events)} events, an enrolment at "

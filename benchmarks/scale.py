@@ -241,10 +241,10 @@ async def _sample(
     return row
 
 
-async def _send(http: httpx.AsyncClient, rows: list[CohortRow]) -> tuple[int, int]:
+async def _send(http: httpx.AsyncClient, rows: list[CohortRow], in_flight: int) -> tuple[int, int]:
     """Send rows; those refused (e.g. "send this row again" when the workers were behind)
     are sent once more. Rows accepted (or already enrolled) and rows refused twice."""
-    report = await send_cohort(http, rows, chunk_size=CHUNK, concurrency=CHUNKS_IN_FLIGHT)
+    report = await send_cohort(http, rows, chunk_size=CHUNK, concurrency=in_flight)
     done = report.accepted + report.already_enrolled
     if report.rejected:
         again = {r.inmate_sdp_no for r in report.rejected}
@@ -252,7 +252,7 @@ async def _send(http: httpx.AsyncClient, rows: list[CohortRow]) -> tuple[int, in
             http,
             [r for r in rows if r.inmate_sdp_no in again],
             chunk_size=CHUNK,
-            concurrency=CHUNKS_IN_FLIGHT,
+            concurrency=in_flight,
         )
         done += retry.accepted + retry.already_enrolled
         for r in retry.rejected[:3]:
@@ -296,6 +296,7 @@ async def run(
     first: int,
     target: int,
     minutes: float | None = None,
+    in_flight: int = CHUNKS_IN_FLIGHT,
 ) -> Section:
     """Load open enrolments through the cohort endpoint towards `target` (for at most
     `minutes` in this run; resumed from the checkpoint), then measure at the count reached."""
@@ -323,7 +324,7 @@ async def run(
                     for i in range(size)
                 ]
                 began = time.perf_counter()
-                done, refused = await _send(http, rows)
+                done, refused = await _send(http, rows, in_flight)
                 await _until_settled(pool, within=900)
                 step_seconds = time.perf_counter() - began
                 checkpoint.next_row += size
@@ -347,6 +348,7 @@ async def run(
                 "accepted": sent_now,
                 "refused": refused_now,
                 "minutes": round(run_seconds / 60, 1),
+                "chunks_in_flight": in_flight,
                 "loadavg_end": [round(x, 1) for x in os.getloadavg()],
             }
         )
@@ -467,7 +469,8 @@ def _scale_section(
     for r in checkpoint.runs:
         section.say(
             f"  - run ended {r['ended']}: {r['open_before']:,} -> {r['open_after']:,} open "
-            f"({r['accepted']:,} accepted, {r['refused']} refused twice, {r['minutes']} min; "
+            f"({r['accepted']:,} accepted, {r['refused']} refused twice, {r['minutes']} min, "
+            f"{r.get('chunks_in_flight', CHUNKS_IN_FLIGHT)} chunks of {CHUNK} in flight; "
             f"load average at its end {r['loadavg_end']})"
         )
     section.say(
