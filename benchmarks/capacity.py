@@ -46,13 +46,13 @@ class Inputs:
     permit_updates: float = 11
     kemnaker_cpu: float = 1.55
     imigrasi_cpu: float = 0.02
-    row_events: float = 40
-    row_kb: float = 12
-    row_worker_cpu: float = 0.2
-    row_server_cpu: float = 0.2
-    row_sinergi_kb: float = 12
+    row_events: float = 33
+    row_kb: float = 11.9
+    row_worker_cpu: float = 0.19
+    row_server_cpu: float = 0.15
+    row_sinergi_kb: float = 17
     server_cpu_per_event: float = 0.003
-    store_overhead: float = 2.0
+    store_overhead: float = 4.5
     # -- assumptions
     enrolment_months_open: float = 4
     permit_months_open: float = 18
@@ -104,19 +104,20 @@ SOURCES: dict[str, str] = {
     "kemnaker_cpu": "permits section: Kemnaker worker CPU-s per permit (20 permits, 4 in "
     "flight, load average 9-11)",
     "imigrasi_cpu": "permits section: Imigrasi worker CPU-s per permit",
-    "row_events": "scale section: journey + enrolment events of one cohort row waiting for "
-    "its placement review",
-    "row_kb": "scale section: the same row's stored KB",
-    "row_worker_cpu": "scale section: worker CPU-s per row over the load",
-    "row_server_cpu": "scale section: dev-server CPU-s per row over the load (SQLite)",
+    "row_events": "scale section: journey (18) + enrolment (15) events of one cohort row "
+    "waiting for its placement review",
+    "row_kb": "scale section: the same row's stored KB (7.5 + 4.4)",
+    "row_worker_cpu": "scale section: worker CPU-s per row over 2,837 rows of the 18:35 UTC "
+    "run (load average 9-24, with the retries of failed batches: an upper bound)",
+    "row_server_cpu": "scale section: dev-server CPU-s per row over the same rows (SQLite)",
     "row_sinergi_kb": "scale section: growth of Sinergi's own Postgres data folder per loaded "
-    "row (read model, task, audit trail, indexes) while the case waits",
+    "row (read model, task, audit trail, indexes, WAL) while the case waits",
     "server_cpu_per_event": "permits and journeys sections: dev-server CPU-s per history "
     "event (1.37 s / 450 events per permit, 0.67 s / 291 per inmate; one process on "
     "SQLite: an indication, not a cluster's figure)",
-    "store_overhead": "scale section: the dev server's SQLite file grows by about this "
-    "multiple of the histories' stored bytes (mutable state, visibility, indexes); taken "
-    "for Postgres too",
+    "store_overhead": "scale section: the dev server's SQLite file grew by about 57 KiB per "
+    "loaded row whose histories are 11.9 KB (mutable state, visibility, task queues, "
+    "indexes); taken for Postgres too, an assumption",
     "enrolment_months_open": "assumption: training of about 3 months, assessment and "
     "BNSP's answer in the fourth",
     "permit_months_open": "assumption: 12-month permits, half of them extended by 12 months",
@@ -361,6 +362,7 @@ def model(i: Inputs) -> str:
     say("")
     say("### 4. Temporal cluster on Postgres")
     say("")
+    server_cpus = events_peak * i.server_cpu_per_event + cohort_rate * i.row_server_cpu
     shards_needed = writes / i.shard_ops_per_second
     say(
         f"- **History shards: 512.** The count is fixed when the cluster is created and "
@@ -378,20 +380,24 @@ def model(i: Inputs) -> str:
         "(load, measure, scale): frontend 2 x 1 CPU; history 3 x 2 CPU, 4 GiB (the "
         "busiest service: it holds the shards and the mutable-state cache); matching 2 x "
         "1 CPU; internal worker 1 x 0.5 CPU. The dev server here spent about "
-        f"{_n(i.server_cpu_per_event * 1000)} CPU-ms per history event (all services and "
-        f"SQLite in one process); at the peak's {_n(peak_events)} events/s that is "
-        f"{_n(peak_events * i.server_cpu_per_event)} CPUs, which these 10 CPUs cover at "
-        "well under half."
+        f"{_n(i.server_cpu_per_event * 1000)} CPU-ms per history event of a whole case and "
+        f"{_n(i.row_server_cpu)} CPU-s per cohort row (all services and SQLite in one "
+        f"process): the busiest office hour "
+        f"{_n(events_peak * i.server_cpu_per_event)} CPUs, plus the cohort "
+        f"{_n(cohort_rate * i.row_server_cpu)}: {_n(server_cpus)} CPUs, which these 10.5 "
+        "CPUs cover with room (part of it, SQLite's, moves to Postgres in a cluster)."
     )
     iops = writes * i.pages_per_write
+    volume_gb = math.ceil(2 * held_kb / 1e6 / 50) * 50
     storage_kb = held_kb
     say(
         f"- **Postgres**: {_n(writes)} writes/s at peak x {_n(i.pages_per_write)} pages = "
         f"**about {_n(iops)} IOPS** (provision 3,000, the common SSD baseline, for bursts, "
         f"recovery and vacuum); storage **{_gb(storage_kb)}** at steady state (section 1) "
-        "plus WAL and twice that for growth and bloat: a 100 GB volume; 4 vCPU and 16 GB "
-        "RAM (the walk-through's database had 4 cores) with the history and mutable state "
-        "of the open workflows largely cached; a standby replica for failover. Visibility "
+        f"with room for WAL, growth and bloat (twice it): a {volume_gb:,} GB volume; 4 vCPU "
+        "and 16-32 GB RAM (the walk-through's database had 4 cores and 32 GB) so that the "
+        "mutable state of the busy workflows stays cached; a standby replica for failover. "
+        "Visibility "
         "(list and search) on the same Postgres (supported since Temporal 1.20)."
     )
     say(
