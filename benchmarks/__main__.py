@@ -184,16 +184,20 @@ profiled, fixed and left is in the notes at the end (`benchmarks/NOTES.md`).
 
 Issue 18 (lighter cases): throughput (with each case's history counted by event type and the
 worker's CPU per case), decision latency and the cohort were rerun on 2026-12-02 after the
-change, and the "Before issue 18" sections were measured the same day on `main` before it;
-the scale sections below are still those of issue 7.
+change, and the "Before issue 18" sections were measured the same day on `main` before it.
+TKA permits and an inmate's whole journey were measured through the product for the first
+time the same evening ("TKA permits", "An inmate's journey"), and the capacity model for
+270,000 inmates and 100,000 TKA applications a year is computed from them ("Capacity model",
+`python -m benchmarks.capacity`, every input named with its source).
 
 The committed figures come from several runs on a shared 2-CPU machine (each section's
-first line names its run; the throughput and latency sections were rerun on a quiet machine
-after the audit trail and payload encryption were merged). Workflows were loaded to 13,000
-open enrolments, not 100,000: at the cohort rate measured here that would have taken 3-4
-hours. The read side (case list, inbox) was measured at 100,000 open cases with the read
-model topped up by copies; worker memory does not grow with open workflows (sticky cache of
-1,000). See the notes.
+first line names its run; load averages of 7-28 during the evening's runs). 100,000 real open
+enrolments were **not** reached: the resumable load through the cohort endpoint ("Scale")
+reached the count it names in its time-box, at 1-4 enrolments/s on that machine; memory,
+CPU and disk are sampled every 1,000 rows and extrapolated (marked as such). The read side
+(case list, inbox, workspace inbox page) was measured at 100,000 open cases with the read
+model topped up by copies ("Scale, read side"); issue 7's 13,000-case run is kept beside it.
+See the notes.
 """
 
 

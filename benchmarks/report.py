@@ -57,6 +57,7 @@ ORDER = [
     "journeys",
     "scale",
     "scale-read-side",
+    "scale-issue-7",
     "capacity-model",
     "audit-chain",
 ]
