@@ -46,13 +46,13 @@ class Inputs:
     permit_updates: float = 11
     kemnaker_cpu: float = 1.55
     imigrasi_cpu: float = 0.02
-    row_events: float = 33
-    row_kb: float = 11.9
-    row_worker_cpu: float = 0.19
-    row_server_cpu: float = 0.15
-    row_sinergi_kb: float = 17
+    row_events: float = 28
+    row_kb: float = 9.4
+    row_worker_cpu: float = 0.18
+    row_server_cpu: float = 0.145
+    row_sinergi_kb: float = 12
     server_cpu_per_event: float = 0.003
-    store_overhead: float = 4.5
+    store_overhead: float = 6
     # -- assumptions
     enrolment_months_open: float = 4
     permit_months_open: float = 18
@@ -104,20 +104,21 @@ SOURCES: dict[str, str] = {
     "kemnaker_cpu": "permits section: Kemnaker worker CPU-s per permit (20 permits, 4 in "
     "flight, load average 9-11)",
     "imigrasi_cpu": "permits section: Imigrasi worker CPU-s per permit",
-    "row_events": "scale section: journey (18) + enrolment (15) events of one cohort row "
-    "waiting for its placement review",
-    "row_kb": "scale section: the same row's stored KB (7.5 + 4.4)",
-    "row_worker_cpu": "scale section: worker CPU-s per row over 2,837 rows of the 18:35 UTC "
-    "run (load average 9-24, with the retries of failed batches: an upper bound)",
-    "row_server_cpu": "scale section: dev-server CPU-s per row over the same rows (SQLite)",
+    "row_events": "scale section: journey (16) + enrolment (12) events of one cohort row "
+    "waiting for its placement review (33 in a row whose first task timed out under load)",
+    "row_kb": "scale section: the same row's stored KB (5.2 + 4.2)",
+    "row_worker_cpu": "scale section: worker CPU-s per row between samples of the same run "
+    "(load average 9-24, with the retries of failed batches: an upper bound)",
+    "row_server_cpu": "scale section: dev-server CPU-s per row, the same way (SQLite)",
     "row_sinergi_kb": "scale section: growth of Sinergi's own Postgres data folder per loaded "
     "row (read model, task, audit trail, indexes, WAL) while the case waits",
     "server_cpu_per_event": "permits and journeys sections: dev-server CPU-s per history "
     "event (1.37 s / 450 events per permit, 0.67 s / 291 per inmate; one process on "
     "SQLite: an indication, not a cluster's figure)",
-    "store_overhead": "scale section: the dev server's SQLite file grew by about 57 KiB per "
-    "loaded row whose histories are 11.9 KB (mutable state, visibility, task queues, "
-    "indexes); taken for Postgres too, an assumption",
+    "store_overhead": "scale section: the dev server's SQLite file grew by 56 KiB per loaded "
+    "row whose histories are 9.4 KB (mutable state, visibility, task queues, indexes): 6x; "
+    "taken for Postgres and for whole cases too, an assumption (a young history carries "
+    "relatively more of the fixed per-workflow rows, so likely high for whole cases)",
     "enrolment_months_open": "assumption: training of about 3 months, assessment and "
     "BNSP's answer in the fourth",
     "permit_months_open": "assumption: 12-month permits, half of them extended by 12 months",
@@ -323,7 +324,7 @@ def model(i: Inputs) -> str:
     say(
         f"- Together: about {_n(peak_events)} events/s, **about {_n(writes)} Temporal "
         f"persistence writes a second** at {_n(i.events_per_write)} events a write. For "
-        "scale: the dev server on this shared 2-CPU machine (SQLite) settled 3-13 cohort "
+        "scale: the dev server on this shared 2-CPU machine (SQLite) settled 1-13 cohort "
         "rows a second in the runs of the day, i.e. tens of events a second."
     )
     say("")
