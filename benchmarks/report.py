@@ -58,6 +58,7 @@ ORDER = [
     "scale",
     "scale-read-side",
     "scale-issue-7",
+    "scale-read-side-issue-7",
     "capacity-model",
     "audit-chain",
 ]
