@@ -139,8 +139,9 @@ SOURCES: dict[str, str] = {
     "scheduling and start are writes of their own; about one write per two events",
     "pages_per_write": "assumption: WAL flush (group commit), heap and index pages per "
     "Temporal write on Postgres",
-    "shard_ops_per_second": "Temporal's guidance: one shard's writes are serialised, so a "
-    "shard does about 1 / (write latency) writes a second (about 100 at 10 ms)",
+    "shard_ops_per_second": "PlanetScale's account of Temporal's shards and Temporal's forum "
+    "(sources below): one shard's writes are serialised, so a shard does about 1 / (write "
+    "latency) writes a second; 100 (a 10 ms write) is this model's assumption",
 }
 
 
@@ -368,7 +369,8 @@ def model(i: Inputs) -> str:
     say(
         f"- **History shards: 512.** The count is fixed when the cluster is created and "
         "often bounds its throughput (Temporal's production checklist); each shard's writes "
-        f"are serialised, about {_n(i.shard_ops_per_second)} a second each at a 10 ms "
+        f"are serialised (PlanetScale, Temporal's forum), about "
+        f"{_n(i.shard_ops_per_second)} a second each at a 10 ms "
         f"write, so the {_n(writes)} writes/s above need {_n(shards_needed)} busy shards; "
         f"512 leaves two orders of magnitude for growth and spreads {_n(open_total)} open "
         f"workflows at about {_n(open_total / 512)} a shard. Shards are cheap; too few "
