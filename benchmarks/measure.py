@@ -37,7 +37,7 @@ class MemoryPeaks:
         return "n/a" if value is None else f"{value / 2**20:.0f} MiB"
 
 
-def _rss(process: psutil.Process) -> int:
+def rss_with_children(process: psutil.Process) -> int:
     """The process's resident memory, with its children (the dev server is one process)."""
     total: int = process.memory_info().rss
     for child in process.children(recursive=True):
@@ -57,7 +57,7 @@ async def sample_memory(
             if process is None:
                 continue
             with contextlib.suppress(psutil.Error):
-                rss = _rss(process)
+                rss = rss_with_children(process)
                 peaks.last[name] = rss
                 peaks.peak[name] = max(rss, peaks.peak.get(name, 0))
 
@@ -74,6 +74,22 @@ async def sample_memory(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sample()
+
+
+def cpu_seconds(process: psutil.Process | None) -> float:
+    """User + system CPU of a process and its children (the counters the kernel keeps);
+    0 for a process that is not there."""
+    if process is None:
+        return 0.0
+    with contextlib.suppress(psutil.Error):
+        total = process.cpu_times()
+        used = total.user + total.system + total.children_user + total.children_system
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                times = child.cpu_times()
+                used += times.user + times.system
+        return float(used)
+    return 0.0
 
 
 def machine() -> dict[str, str]:

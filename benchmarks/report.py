@@ -53,8 +53,13 @@ ORDER = [
     "throughput",
     "decision-latency",
     "cohort-start",
+    "permits",
+    "journeys",
     "scale",
     "scale-read-side",
+    "scale-issue-7",
+    "scale-read-side-issue-7",
+    "capacity-model",
     "audit-chain",
 ]
 

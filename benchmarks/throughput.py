@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import psutil
 from google.protobuf.json_format import MessageToDict
 
 from benchmarks.floor import (
@@ -30,6 +29,7 @@ from benchmarks.floor import (
     floor_journey_start,
 )
 from benchmarks.history import HistoryCount, count
+from benchmarks.measure import cpu_seconds
 from benchmarks.report import Section, Target
 from benchmarks.stack import UPT, Bench
 from domain.clock import jakarta_today
@@ -153,14 +153,6 @@ async def shape_of_a_real_case(
     )
 
 
-def _cpu_seconds(process: psutil.Process | None) -> float:
-    """User + system CPU of a process and its children (the counters the kernel keeps)."""
-    if process is None:
-        return 0.0
-    times = process.cpu_times()
-    return float(times.user + times.system + times.children_user + times.children_system)
-
-
 async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
     section = Section("throughput", "Throughput: complete enrolments against the floor")
     people = People.of(bench)
@@ -170,7 +162,7 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
             bench, people, next(inmates)
         )
         worker = bench.process("worker")
-        cpu_before = _cpu_seconds(worker)
+        cpu_before = cpu_seconds(worker)
         done = {"real": 0, "floor": 0}
         finished = {"real": 0, "floor": 0}
         durations: dict[str, list[float]] = {"real": [], "floor": []}
@@ -195,7 +187,7 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         window = min(seconds, time.perf_counter() - began)
         # Over the whole run (cases still in flight at the deadline finish inside it), so
         # divided by every real case completed, in the window or just after.
-        cpu = _cpu_seconds(worker) - cpu_before
+        cpu = cpu_seconds(worker) - cpu_before
     finally:
         await people.aclose()
     real_rate, floor_rate = done["real"] / window, done["floor"] / window
