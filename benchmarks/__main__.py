@@ -45,8 +45,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--latency-decisions",
         type=int,
-        default=200,
-        help="decisions per concurrency level and kind",
+        default=500,
+        help="counted decisions per concurrency level and kind (after each reviewer's warm-up)",
+    )
+    parser.add_argument(
+        "--latency-levels",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=latency.LEVELS,
+        help="concurrent reviewers, comma-separated (default 1,10,50)",
     )
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
     parser.add_argument("--scale", type=int, default=100_000, help="open enrolments to reach")
@@ -108,7 +114,9 @@ async def _main(args: argparse.Namespace) -> int:
                     args.throughput_seconds,
                     args.throughput_lanes,
                 ),
-                "latency": lambda: latency.run(bench, first["latency"], args.latency_decisions),
+                "latency": lambda: latency.run(
+                    bench, first["latency"], args.latency_decisions, args.latency_levels
+                ),
                 "cohort": lambda: cohort.run(bench, pool, first["cohort"], args.cohort),
                 "scale": lambda: scale.run(bench, pool, first["scale"], args.scale),
                 "read-side": lambda: scale.read_side(bench, pool, args.read_side),
