@@ -7,7 +7,8 @@ another: one real decision, one raw update, and one raw update whose handler run
 local activity before answering (the shape of our decisions since issue 18, which answer once
 their projection, a local activity, is written: the floor of the workflow's side). The order
 of the three turns rotates from round to round, so no kind always follows another, and every
-kind sees the same load at the same time. The first rounds of each reviewer warm the
+kind sees the same load at the same time. The two reference kinds run on two floor workers,
+one each (as our decisions have the enrolment worker to themselves). The first rounds of each reviewer warm the
 connections, caches and workers up and are not counted. The target compares p99 with the raw
 update's p99 in the same run; with `decisions` samples per kind and level, p99 is the 1 % tail
 (5 samples at 500), not the single worst one.
@@ -22,7 +23,7 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from benchmarks.floor import TASK_QUEUE, FloorEcho
+from benchmarks.floor import SECOND_TASK_QUEUE, TASK_QUEUE, FloorEcho
 from benchmarks.measure import percentile
 from benchmarks.report import Section, Target
 from benchmarks.stack import Bench
@@ -35,6 +36,8 @@ WARM_UP = 5  # rounds per reviewer before the counted ones
 OURS, RAW, FLOOR = "ours", "raw Update", "raw Update + no-op local activity"
 KINDS = (OURS, RAW, FLOOR)
 PERCENTILES = (50, 95, 99)
+# A reviewer's two echo workflows: the raw update's, and the one with a local activity's.
+Echoes = tuple[WorkflowHandle[Any, Any], WorkflowHandle[Any, Any]]
 
 
 def _load() -> str:
@@ -42,21 +45,21 @@ def _load() -> str:
 
 
 async def _level(
-    people: People, cases: list[str], echoes: list[WorkflowHandle[Any, Any]], level: int, each: int
+    people: People, cases: list[str], echoes: list[Echoes], level: int, each: int
 ) -> dict[str, list[float]]:
     """`each` counted rounds for each of `level` reviewers; the samples by kind."""
     samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
     cases_each = len(cases) // level
 
-    async def reviewer(mine: list[str], echo: WorkflowHandle[Any, Any]) -> None:
+    async def reviewer(mine: list[str], echo: Echoes) -> None:
         async def turn(kind: str, case: str, session: int) -> float:
             if kind == OURS:
                 return await attend(people, case, session)
             began = time.perf_counter()
             if kind == RAW:
-                await echo.execute_update(FloorEcho.echo, session)
+                await echo[0].execute_update(FloorEcho.echo, session)
             else:
-                await echo.execute_update(FloorEcho.echo_after_local_activity, session)
+                await echo[1].execute_update(FloorEcho.echo_after_local_activity, session)
             return time.perf_counter() - began
 
         sessions = [(case, n) for case in mine for n in range(1, SESSIONS + 1)]
@@ -85,9 +88,15 @@ async def run(
     next_inmate = first
     # One echo workflow per reviewer, as each reviewer decides on a case of their own
     # (Temporal limits the updates in flight on one workflow).
+    # The two reference kinds on two floor workers (benchmarks/floor.py: SECOND_TASK_QUEUE).
     echoes = [
-        await bench.temporal.start_workflow(
-            FloorEcho.run, id=f"floor-echo-{first}-{n}", task_queue=TASK_QUEUE
+        (
+            await bench.temporal.start_workflow(
+                FloorEcho.run, id=f"floor-echo-{first}-{n}", task_queue=TASK_QUEUE
+            ),
+            await bench.temporal.start_workflow(
+                FloorEcho.run, id=f"floor-echo-local-{first}-{n}", task_queue=SECOND_TASK_QUEUE
+            ),
         )
         for n in range(max(levels))
     ]
@@ -140,8 +149,9 @@ async def run(
             )
             print(table[-3], table[-2], table[-1], ratios[-1], sep="\n", flush=True)  # noqa: T201
     finally:
-        for echo in echoes:
-            await echo.signal(FloorEcho.finish)
+        for pair in echoes:
+            for echo in pair:
+                await echo.signal(FloorEcho.finish)
         await people.aclose()
     for line in [*table, "", *ratios]:
         section.say(line)
