@@ -159,6 +159,8 @@ profiled, fixed and left is in the notes at the end (`benchmarks/NOTES.md`).
 Issue 18 (lighter cases): throughput (with each case's history counted by event type and the
 worker's CPU per case), decision latency and the cohort were rerun on 2026-12-02 after the
 change, and the "Before issue 18" sections were measured the same day on `main` before it;
+the decision latency section was measured again that evening, with 500 samples a level, after
+the API's side of a decision was profiled and cut (notes: "decision latency, the API's side");
 the scale sections below are still those of issue 7.
 
 The committed figures come from several runs on a shared 2-CPU machine (each section's

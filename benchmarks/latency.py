@@ -8,10 +8,10 @@ local activity before answering (the shape of our decisions since issue 18, whic
 their projection, a local activity, is written: the floor of the workflow's side). The order
 of the three turns rotates from round to round, so no kind always follows another, and every
 kind sees the same load at the same time. The two reference kinds run on two floor workers,
-one each (as our decisions have the enrolment worker to themselves). The first rounds of each reviewer warm the
-connections, caches and workers up and are not counted. The target compares p99 with the raw
-update's p99 in the same run; with `decisions` samples per kind and level, p99 is the 1 % tail
-(5 samples at 500), not the single worst one.
+one each (as our decisions have the enrolment worker to themselves). The first rounds of each
+reviewer warm the connections, caches and workers up and are not counted. The target compares
+p99 with the raw update's p99 in the same run; with `decisions` samples per kind and level,
+p99 is the 1 % tail (5 samples at 500), not the single worst one.
 """
 
 from __future__ import annotations
