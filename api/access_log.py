@@ -16,7 +16,9 @@ import time
 import uuid
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import route_template
 from domain.identity import Principal
@@ -28,25 +30,44 @@ REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
 
-def install_access_log(app: FastAPI) -> None:
-    """Install last: the outermost middleware, so the id is bound before anything logs."""
+class AccessLog:
+    """Pure ASGI (as every middleware of the API: Starlette's `BaseHTTPMiddleware` runs the
+    app in a task of its own and streams the answer through memory channels, a cost on every
+    request, issue 18)."""
 
-    @app.middleware("http")
-    async def _access_log(request: Request, call_next):  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
+        request = Request(scope)
         request_id = uuid.uuid4()
         request.state.request_id = request_id
         structlog.contextvars.clear_contextvars()
         context: dict[str, str] = {"request_id": str(request_id)}
-        offered = request.headers.get(REQUEST_ID_HEADER)
+        offered = Headers(scope=scope).get(REQUEST_ID_HEADER)
         if offered is not None and _CLIENT_ID.fullmatch(offered):
             context["client_request_id"] = offered
-        structlog.contextvars.bind_contextvars(**context, method=request.method)
+        structlog.contextvars.bind_contextvars(**context, method=scope["method"])
         status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = str(request_id)
+            await send(message)
+
         try:
-            response: Response = await call_next(request)
-            status = response.status_code
+            await self.app(scope, receive, send_with_id)
         finally:
+            # The line carries what was bound here, not what the request bound on its way
+            # (a case id): the route template says what was asked.
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(**context, method=scope["method"])
             principal: Principal | None = getattr(request.state, "principal", None)
             log.info(
                 "http_request",
@@ -56,5 +77,8 @@ def install_access_log(app: FastAPI) -> None:
                 subject=principal.subject if principal is not None else None,
                 roles=sorted(r.value for r in principal.roles) if principal is not None else None,
             )
-        response.headers[REQUEST_ID_HEADER] = str(request_id)
-        return response
+
+
+def install_access_log(app: FastAPI) -> None:
+    """Install last: the outermost middleware, so the id is bound before anything logs."""
+    app.add_middleware(AccessLog)

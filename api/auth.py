@@ -120,18 +120,39 @@ def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:
         )
 
 
+def _unverified(token: str) -> tuple[dict[str, Any], Any]:
+    """The token's header and issuer, read before any verification (to pick the verifier)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        raise _unauthorized("the token is not valid: it is not a well-formed JWT") from None
+    return header, issuer
+
+
+def _is_oidc(settings: Settings, issuer: Any) -> bool:
+    return settings.oidc_issuer is not None and issuer == settings.oidc_issuer
+
+
+def verified_without_network(settings: Settings, token: str) -> bool:
+    """Whether verifying `token` needs no call to the identity provider (a development
+    token, or a token refused before its signature is checked): cheap enough for the event
+    loop. A malformed token answers True: its refusal is immediate too."""
+    try:
+        _, issuer = _unverified(token)
+    except HTTPException:
+        return True
+    return not _is_oidc(settings, issuer)
+
+
 def principal_from_token(settings: Settings, token: str) -> Principal:
     """The person a bearer token names, or HTTPException 401 (503 if the IdP is down).
 
     Blocking: an OIDC token may need the issuer's JWKS fetched. Async callers run it in a
     thread (see current_principal).
     """
-    try:
-        header = jwt.get_unverified_header(token)
-        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-    except jwt.PyJWTError:
-        raise _unauthorized("the token is not valid: it is not a well-formed JWT") from None
-    oidc = settings.oidc_issuer is not None and issuer == settings.oidc_issuer
+    header, issuer = _unverified(token)
+    oidc = _is_oidc(settings, issuer)
     looks_dev = issuer == settings.jwt_issuer or str(header.get("alg", "")).startswith("HS")
     if not oidc and not looks_dev:
         raise _unauthorized("the token is not valid: its issuer is not trusted")
@@ -164,9 +185,14 @@ async def current_principal(
     if credentials is None:
         raise _unauthorized("this endpoint needs a bearer token (Authorization: Bearer <jwt>)")
     settings: Settings = request.app.state.settings
-    # In a thread: verifying an OIDC token may fetch the issuer's JWKS with a blocking HTTP
-    # call (PyJWKClient is synchronous), which must not stall the event loop.
-    principal = await asyncio.to_thread(principal_from_token, settings, credentials.credentials)
+    token = credentials.credentials
+    if verified_without_network(settings, token):
+        # An HMAC and a few claims: a thread hop would cost more than the check (issue 18).
+        principal = principal_from_token(settings, token)
+    else:
+        # In a thread: verifying an OIDC token may fetch the issuer's JWKS with a blocking
+        # HTTP call (PyJWKClient is synchronous), which must not stall the event loop.
+        principal = await asyncio.to_thread(principal_from_token, settings, token)
     # Who asked, for the auditors' request log (api/auditor_log.py), written once answered.
     request.state.principal = principal
     # The directory of people follows the token's roles and scope (api/directory_sync.py).

@@ -29,6 +29,8 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.api.common.v1 import Payloads
 
 from api.auth import bearer, current_principal
@@ -179,29 +181,50 @@ async def decode(
     return await _decode(request, principal, settings, pool, namespace, workflow_id)
 
 
-def install_codec_cors(app: FastAPI) -> None:
-    """CORS for the Temporal Web UI on `/codec/` only: answer its preflight (no token on
-    it), and let the browser read every codec answer, refusals included."""
+class _CodecCors:
+    """Pure ASGI (see api/access_log.py); any other path passes straight through."""
 
-    @app.middleware("http")
-    async def _codec_cors(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if not request.url.path.startswith(f"{PREFIX}/"):
-            return await call_next(request)
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(f"{PREFIX}/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         origin = request.headers.get("origin")
         settings = request.app.state.settings
         allowed = origin is not None and origin in settings.codec_cors_origins
+
+        def with_cors(headers: MutableHeaders) -> None:
+            if allowed and origin is not None:
+                headers["Access-Control-Allow-Origin"] = origin
+                headers["Access-Control-Allow-Credentials"] = "true"
+            headers["Vary"] = "Origin"
+
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
             if not allowed:
-                return _refusal(403, f"origin {origin!r} may not call the codec server: "
-                                     "add it to SINERGI_CODEC_CORS_ORIGINS")  # fmt: skip
+                refusal = _refusal(403, f"origin {origin!r} may not call the codec server: "
+                                        "add it to SINERGI_CODEC_CORS_ORIGINS")  # fmt: skip
+                await refusal(scope, receive, send)
+                return
             response = Response(status_code=204)
             response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = _ALLOWED_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
-        else:
-            response = await call_next(request)
-        if allowed and origin is not None:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers["Vary"] = "Origin"
-        return response
+            with_cors(response.headers)
+            await response(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                with_cors(MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+def install_codec_cors(app: FastAPI) -> None:
+    """CORS for the Temporal Web UI on `/codec/` only: answer its preflight (no token on
+    it), and let the browser read every codec answer, refusals included."""
+    app.add_middleware(_CodecCors)

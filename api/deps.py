@@ -16,22 +16,24 @@ from domain.identity import Actor, Principal, Role
 from domain.registries import SdpRegistry
 
 
-def _settings(request: Request) -> Settings:
+# `async def`, though none of them waits: FastAPI runs a plain `def` dependency in its thread
+# pool, a thread hop per dependency on every request (issue 18: a decision's latency).
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
 
-def _temporal(request: Request) -> Client:
+async def _temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
 
-def _sdp(request: Request) -> SdpRegistry:
+async def _sdp(request: Request) -> SdpRegistry:
     sdp: SdpRegistry = request.app.state.sdp
     return sdp
 

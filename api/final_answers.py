@@ -31,6 +31,7 @@ from db import handovers as handover_db
 from db import inbox as inbox_db
 from db import journeys as journey_db
 from db import permits as permit_db
+from db.case_progress import CaseProgress
 from db.enrolments import EnrolmentRecord
 from db.handovers import HandoverFilter, HandoverRecord, HandoverSort
 from db.permits import PermitRecord
@@ -186,16 +187,18 @@ S = TypeVar("S", bound=CaseState)
 async def once_settled(
     query: Callable[[], Awaitable[S]],
     waiting: Callable[[S], bool],
-    projected: Callable[[], Awaitable[int]],
+    progress: Callable[[], Awaitable[CaseProgress]],
     detail: str,
     poll: str,
-    task: tuple[asyncpg.Pool, str, Callable[[S], str | None]] | None = None,
+    task_kind: Callable[[S], str | None] | None = None,
     answered: S | None = None,
 ) -> S:
     """A decision's answer: the case's state once the workflow has gone as far as it goes
     by itself (it waits on someone, or `waiting` says it is where it stays) and the read
     model holds every event of it, so a read right after shows it. A 202 past the wait.
 
+    `task_kind`: the inbox task the state awaits (None: none), which must be open too; the
+    events and the open tasks are read in one round trip (`db/case_progress.py`).
     `answered`: the state the Update answered with, looked at first (the same checks
     apply); the workflow is queried only when that one has not settled yet, which saves a
     round trip to the worker on most decisions."""
@@ -203,13 +206,14 @@ async def once_settled(
 
     async def read() -> S | None:
         state = first.pop() if first else await query()
-        if not waiting(state) or await projected() < state.event_count:
+        if not waiting(state):
             return None
-        if task is not None:  # and the awaited person's inbox task is open
-            pool, case_id, kind_of = task
-            kind = kind_of(state)
-            if kind is not None and not await _task_open(pool, case_id, kind):
-                return None
+        caught_up = await progress()
+        if caught_up.events < state.event_count:
+            return None
+        kind = task_kind(state) if task_kind is not None else None
+        if kind is not None and kind not in caught_up.open_task_kinds:
+            return None
         return state
 
     return await settle_or_pending(read, wait_bound(), detail, poll)
@@ -293,10 +297,10 @@ async def enrolment_decided(
     return await once_settled(
         query,
         lambda s: s.awaiting is not None or s.outcome is not None or s.stage in _ON_A_CLOCK,
-        lambda: case_progress.enrolment_events(pool, enrolment_id),
+        lambda: case_progress.enrolment_progress(pool, enrolment_id),
         f"the decision on enrolment {enrolment_id} was taken; the case has not settled yet",
         f"/enrolments/{enrolment_id}",
-        (pool, enrolment_id, lambda s: s.awaiting.kind if s.awaiting is not None else None),
+        lambda s: s.awaiting.kind if s.awaiting is not None else None,
         answered,
     )
 
@@ -310,10 +314,10 @@ async def permit_decided(
     return await once_settled(
         query,
         lambda s: s.awaiting is not None or s.outcome is not None or s.stage is PermitStage.ACTIVE,
-        lambda: case_progress.permit_events(pool, application_id),
+        lambda: case_progress.permit_progress(pool, application_id),
         f"the decision on application {application_id} was taken; the case has not settled yet",
         f"/permits/{application_id}",
-        (pool, application_id, _permit_task_kind),
+        _permit_task_kind,
     )
 
 

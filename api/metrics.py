@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import principal_from_token
 from api.responses import answers
@@ -69,20 +70,34 @@ def route_template(request: Request) -> str:
     return path if isinstance(path, str) else UNMATCHED
 
 
+class _MeasureRequests:
+    """Pure ASGI (see api/access_log.py): counts and times each answer by route template."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def measured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.metrics.observe(
+                    scope["method"], route_template(Request(scope)), message["status"],
+                    time.perf_counter() - started,
+                )  # fmt: skip
+            await send(message)
+
+        await self.app(scope, receive, measured_send)
+
+
 def install_http_metrics(app: FastAPI) -> HttpMetrics:
     metrics = HttpMetrics()
     app.state.http_metrics = metrics
-
-    @app.middleware("http")
-    async def _measure(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        metrics.observe(
-            request.method, route_template(request), response.status_code,
-            time.perf_counter() - started,
-        )  # fmt: skip
-        return response
-
+    app.add_middleware(_MeasureRequests, metrics=metrics)
     return metrics
 
 

@@ -53,8 +53,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--latency-decisions",
         type=int,
-        default=200,
-        help="decisions per concurrency level and kind",
+        default=500,
+        help="counted decisions per concurrency level and kind (after each reviewer's warm-up)",
+    )
+    parser.add_argument(
+        "--latency-levels",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=latency.LEVELS,
+        help="concurrent reviewers, comma-separated (default 1,10,50)",
     )
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
     parser.add_argument(
@@ -136,7 +142,9 @@ async def _main(args: argparse.Namespace) -> int:
                     args.throughput_seconds,
                     args.throughput_lanes,
                 ),
-                "latency": lambda: latency.run(bench, first["latency"], args.latency_decisions),
+                "latency": lambda: latency.run(
+                    bench, first["latency"], args.latency_decisions, args.latency_levels
+                ),
                 "cohort": lambda: cohort.run(bench, pool, first["cohort"], args.cohort),
                 "permits": lambda: permits.run(bench, pool, args.permits, args.permit_lanes),
                 "journeys": lambda: journeys.run(
@@ -188,7 +196,9 @@ change, and the "Before issue 18" sections were measured the same day on `main` 
 TKA permits and an inmate's whole journey were measured through the product for the first
 time the same evening ("TKA permits", "An inmate's journey"), and the capacity model for
 270,000 inmates and 100,000 TKA applications a year is computed from them ("Capacity model",
-`python -m benchmarks.capacity`, every input named with its source).
+`python -m benchmarks.capacity`, every input named with its source). The decision latency
+section was measured again that evening, with 500 samples a level, after the API's side of a
+decision was profiled and cut (notes: "decision latency, the API's side").
 
 The committed figures come from several runs on a shared 2-CPU machine (each section's
 first line names its run; load averages of 7-28 during the evening's runs). 100,000 real open

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from datetime import timedelta
 from typing import Any
@@ -30,6 +31,11 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
 TASK_QUEUE = "sinergi-bench-floor"
+# A second floor worker, a process of its own, for the latency benchmark's raw updates with a
+# local activity: each reference kind then has a worker to itself, as our decisions have the
+# enrolment worker (at 50 reviewers one floor worker serving both kinds was their bottleneck).
+SECOND_TASK_QUEUE = "sinergi-bench-floor-2"
+QUEUE_VARIABLE = "SINERGI_BENCH_FLOOR_QUEUE"
 _TIMEOUT = timedelta(seconds=30)
 CLOSED_SIGNAL = "floor_closed"
 
@@ -248,11 +254,11 @@ class FloorEcho:
         self._done = True
 
 
-def floor_worker(client: Client) -> Worker:
+def floor_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
     # Worker settings as in workers/enrolment.py: the SDK defaults.
     return Worker(
         client,
-        task_queue=TASK_QUEUE,
+        task_queue=task_queue,
         workflows=[FloorJourney, FloorEnrolment, FloorIdle, FloorEcho],
         activities=[noop],
     )
@@ -267,7 +273,7 @@ async def _serve() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with floor_worker(client):
+    async with floor_worker(client, os.environ.get(QUEUE_VARIABLE, TASK_QUEUE)):
         await stop.wait()
 
 

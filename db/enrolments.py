@@ -18,6 +18,7 @@ from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
 from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
+from domain.reference import Offering
 
 _ENROLMENT_COLUMNS = """
     e.enrolment_id, e.workflow_id, e.inmate_sdp_no, e.programme_code, e.upt_code, e.lsp_code,
@@ -286,6 +287,34 @@ async def get_enrolment(
         enrolment_id,
     )
     return EnrolmentRecord(**dict(row)) if row is not None else None
+
+
+_OFFERING_COLUMNS = ("lsp_code", "planned_start", "planned_end")
+
+
+async def get_enrolment_and_offering(
+    conn: Connection | asyncpg.Pool, enrolment_id: str
+) -> tuple[EnrolmentRecord, Offering | None] | None:
+    """The case row and its programme's offering at the case's UPT (None when that UPT does
+    not offer it), in one round trip: what a decision checks before it is sent (issue 18)."""
+    offering_columns = ", ".join(f"o.{c} AS offering_{c}" for c in _OFFERING_COLUMNS)
+    row = await conn.fetchrow(
+        f"""SELECT {_ENROLMENT_COLUMNS}, {offering_columns}
+              FROM enrolments e LEFT JOIN certificates c USING (enrolment_id)
+              LEFT JOIN offerings o
+                     ON o.upt_code = e.upt_code AND o.programme_code = e.programme_code
+             WHERE e.enrolment_id = $1""",  # noqa: S608 - fixed column lists, values bound
+        enrolment_id,
+    )
+    if row is None:
+        return None
+    fields = dict(row)
+    offered = {c: fields.pop(f"offering_{c}") for c in _OFFERING_COLUMNS}
+    record = EnrolmentRecord(**fields)
+    if offered["planned_start"] is None:
+        return record, None
+    offering = Offering(upt_code=record.upt_code, programme_code=record.programme_code, **offered)
+    return record, offering
 
 
 async def list_enrolments(
