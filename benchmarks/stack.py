@@ -71,12 +71,15 @@ async def bench_stack(synthetic_inmates: int, *, fresh: bool = True) -> AsyncIte
     # The API's SDP simulator knows the synthetic cohort (children inherit the environment).
     os.environ["SINERGI_SDP_SYNTHETIC_INMATES"] = str(synthetic_inmates)
     os.environ.setdefault("SINERGI_LOG_JSON", "true")
+    # Two benchmark stacks on one machine (two worktrees): the second moves all its ports.
+    offset = int(os.environ.get("SINERGI_BENCH_PORT_OFFSET", "0"))
     settings = Settings(
         state_dir=STATE_DIR,
-        temporal_port=7433,
-        temporal_ui_port=8433,
-        api_port=8400,
-        worker_metrics_port=9474,  # beside a `sinergi up` on 9464-9466
+        temporal_port=7433 + offset,
+        temporal_ui_port=8433 + offset,
+        api_port=8400 + offset,
+        worker_metrics_port=9474 + offset,  # beside a `sinergi up` on 9464-9466
+        smtp_port=8425 + offset,
         sdp_synthetic_inmates=synthetic_inmates,
     )
     stack = EmbeddedStack(settings, startup_timeout=180)
