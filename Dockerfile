@@ -8,7 +8,11 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 COPY . .
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE nothing is written at run time, and
+# the workflow sandbox imports each workflow's module afresh for every workflow it runs
+# (issue 18: a compile of that module per case otherwise).
 RUN pip install . \
+    && python -m compileall -q /app \
     && useradd --system --uid 10001 --home-dir /app sinergi \
     && install -d -o sinergi -g sinergi /var/lib/sinergi
 

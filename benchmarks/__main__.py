@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -109,6 +110,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+_RUN_ENVIRONMENT = ("SINERGI_ANSWER_WAIT_SECONDS", "SINERGI_BENCH_PORT_OFFSET")
+
+
 def _header(args: argparse.Namespace, postgres: str) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     facts = {**machine(), **versions(postgres)}
@@ -116,7 +120,8 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
     lines += [f"- {k}: {v}" for k, v in facts.items()]
     lines += [
         "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
-        "(sticky cache 1,000 workflows, 100 concurrent workflow tasks and 100 activities), "
+        "(sticky cache 1,000 workflows, 100 concurrent workflow tasks and 100 activities) "
+        "and the workers' workflow runner (workers/workflow_runner.py), "
         "API `python -m api.main` (one uvicorn process), asyncpg pools of 1-10 connections "
         "(db/connect.py), "
         "Temporal dev server file-backed (SQLite, WAL, synchronous=normal), embedded Postgres",
@@ -124,6 +129,11 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
         "time, so absolute figures are noisy; each ratio compares two things measured "
         "interleaved in the same run",
     ]
+    # Settings a run was given through the environment (e.g. a longer answer wait on a
+    # loaded machine, the second stack's ports).
+    given = [f"{k}={os.environ[k]}" for k in _RUN_ENVIRONMENT if k in os.environ]
+    if given:
+        lines.append(f"- environment: {', '.join(given)}")
     return "\n".join(lines) + "\n"
 
 

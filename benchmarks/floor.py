@@ -255,7 +255,8 @@ class FloorEcho:
 
 
 def floor_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
-    # Worker settings as in workers/enrolment.py: the SDK defaults.
+    # Worker settings as in workers/enrolment.py (the SDK defaults), but the SDK's own sandbox
+    # runner: the floor stays the platform as shipped (workers/workflow_runner.py).
     return Worker(
         client,
         task_queue=task_queue,

@@ -3,6 +3,7 @@ ports of its own, plus the floor worker; clients and tokens for the benchmarks."
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import sys
@@ -83,6 +84,10 @@ async def bench_stack(synthetic_inmates: int, *, fresh: bool = True) -> AsyncIte
         smtp_port=8125 + offset,
         sdp_synthetic_inmates=synthetic_inmates,
     )
+    # As the image does (Dockerfile): bytecode for the workflow modules, which the sandbox
+    # imports afresh for every workflow it starts; under PYTHONDONTWRITEBYTECODE with no
+    # bytecode it would compile them from source each time.
+    compileall.compile_dir(PROJECT_ROOT / "workflows", quiet=1)
     stack = EmbeddedStack(settings, startup_timeout=180)
     try:
         info = await stack.start()

@@ -112,7 +112,11 @@ async def real_case(bench: Bench, people: People, sdp_no: str) -> str:
     )
     results = {unit: "K" for unit in trained["units_due"]}
     body = {"tuk_code": "TUK-LAPAS-CIPINANG", "results": results, "reason": "observed"}
-    _ok(await people.assessor.post(f"/enrolments/{enrolment_id}/assessments", json=body))
+    assessed = await people.assessor.post(f"/enrolments/{enrolment_id}/assessments", json=body)
+    # A 202 here is the decision taken with BNSP's certificate not in yet (two registry
+    # activities, slow on a loaded machine): the case's result is awaited next anyway.
+    if assessed.status_code != 202:
+        _ok(assessed)
     handle = bench.temporal.get_workflow_handle_for(
         EnrolmentWorkflow.run, enrolment_workflow_id(enrolment_id)
     )
@@ -161,8 +165,8 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         shape, enrolment_history, journey_history = await shape_of_a_real_case(
             bench, people, next(inmates)
         )
-        worker = bench.process("worker")
-        cpu_before = cpu_seconds(worker)
+        worker, floor_worker = bench.process("worker"), bench.process("floor-worker")
+        cpu_before, floor_cpu_before = cpu_seconds(worker), cpu_seconds(floor_worker)
         done = {"real": 0, "floor": 0}
         finished = {"real": 0, "floor": 0}
         durations: dict[str, list[float]] = {"real": [], "floor": []}
@@ -188,6 +192,7 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         # Over the whole run (cases still in flight at the deadline finish inside it), so
         # divided by every real case completed, in the window or just after.
         cpu = cpu_seconds(worker) - cpu_before
+        floor_cpu = cpu_seconds(floor_worker) - floor_cpu_before
     finally:
         await people.aclose()
     real_rate, floor_rate = done["real"] / window, done["floor"] / window
@@ -209,6 +214,14 @@ async def run(bench: Bench, first: int, seconds: float, lanes: int) -> Section:
         f"- worker CPU (user + system, the process's counters) over the run: {cpu:.1f} s for "
         f"{finished['real']} certified enrolments: **{per_case:.2f} CPU-s per certified "
         "enrolment** (the floor runs in its own process)"
+    )
+    # The same counters on the floor's worker, in the same minutes on the same machine: a
+    # reference that moves with the machine's load as ours does (no-op bodies, same shape).
+    floor_per_case = floor_cpu / max(1, finished["floor"])
+    section.say(
+        f"- floor worker CPU over the same run: {floor_cpu:.1f} s for {finished['floor']} "
+        f"floor cases: {floor_per_case:.2f} CPU-s per floor case; ours / floor: "
+        f"{per_case / floor_per_case if floor_per_case else 0:.2f}"
     )
     counts = {s: shape.enrolment.count(s) for s in "autl"}
     journey_acts = (

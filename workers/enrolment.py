@@ -21,6 +21,7 @@ from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
 from workers.incidents import INCIDENT_RETRY, IncidentInterceptor
 from workers.log_context import LogContextInterceptor
+from workers.workflow_runner import workflow_runner
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.daily_notices import DailyNoticesWorkflow
 from workflows.enrolment import EnrolmentWorkflow
@@ -51,6 +52,7 @@ def enrolment_worker(
             AuditAnchorWorkflow,
             DailyNoticesWorkflow,
         ],
+        workflow_runner=workflow_runner(client.data_converter),
         activities=[
             projection.record_event,
             JourneyProjection(pool).record_event,

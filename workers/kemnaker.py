@@ -28,6 +28,7 @@ from registries.factory import build_simponi
 from workers.incidents import IncidentInterceptor
 from workers.log_context import LogContextInterceptor
 from workers.ministry import main
+from workers.workflow_runner import workflow_runner
 from workflows.permit import PermitWorkflow
 from workflows.placement import PlacementWorkflow
 
@@ -46,6 +47,7 @@ def kemnaker_worker(
         client,
         task_queue=task_queue,
         workflows=[PermitWorkflow, PlacementWorkflow],
+        workflow_runner=workflow_runner(client.data_converter),
         activities=[
             projection.record_event,
             PlacementProjection(pool).record_event,
