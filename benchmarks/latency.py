@@ -33,6 +33,7 @@ from registries.sdp_seed import synthetic_sdp_no
 LEVELS = (1, 10, 50)
 SESSIONS = 20  # BARISTA's sessions: one enrolment takes at most this many decisions
 WARM_UP = 5  # rounds per reviewer before the counted ones
+TURN_TIMEOUT_SECONDS = 120
 OURS, RAW, FLOOR = "ours", "raw Update", "raw Update + no-op local activity"
 KINDS = (OURS, RAW, FLOOR)
 PERCENTILES = (50, 95, 99)
@@ -53,14 +54,16 @@ async def _level(
 
     async def reviewer(mine: list[str], echo: Echoes) -> None:
         async def turn(kind: str, case: str, session: int) -> float:
-            if kind == OURS:
-                return await attend(people, case, session)
-            began = time.perf_counter()
-            if kind == RAW:
-                await echo[0].execute_update(FloorEcho.echo, session)
-            else:
-                await echo[1].execute_update(FloorEcho.echo_after_local_activity, session)
-            return time.perf_counter() - began
+            # A turn that never answers (a worker that is not there) stops the run, loudly.
+            async with asyncio.timeout(TURN_TIMEOUT_SECONDS):
+                if kind == OURS:
+                    return await attend(people, case, session)
+                began = time.perf_counter()
+                if kind == RAW:
+                    await echo[0].execute_update(FloorEcho.echo, session)
+                else:
+                    await echo[1].execute_update(FloorEcho.echo_after_local_activity, session)
+                return time.perf_counter() - began
 
         sessions = [(case, n) for case in mine for n in range(1, SESSIONS + 1)]
         for round_no, (case, session) in enumerate(sessions[: WARM_UP + each]):

@@ -19,6 +19,7 @@ import structlog
 from temporalio.client import Client
 
 from api.auth import mint_dev_token
+from benchmarks.floor import QUEUE_VARIABLE, SECOND_TASK_QUEUE, TASK_QUEUE
 from config.settings import PROJECT_ROOT, Settings
 from domain.identity import Ministry, Role, Scope
 from stack.embedded import EmbeddedStack, StackInfo
@@ -93,15 +94,16 @@ async def bench_stack(synthetic_inmates: int, *, fresh: bool = True) -> AsyncIte
         info = await stack.start()
         env = dict(os.environ)
         env.update(DATABASE_URL=info.database_url, TEMPORAL_ADDRESS=info.temporal_address)
-        await stack.supervisor.start_child(
-            ChildProcess(
-                "floor-worker",
-                (sys.executable, "-m", "benchmarks.floor"),
-                log_path=info.logs_dir / "floor-worker.log",
-                env=env,
-                cwd=PROJECT_ROOT,
+        for name, queue in (("floor-worker", TASK_QUEUE), ("floor-worker-2", SECOND_TASK_QUEUE)):
+            await stack.supervisor.start_child(
+                ChildProcess(
+                    name,
+                    (sys.executable, "-m", "benchmarks.floor"),
+                    log_path=info.logs_dir / f"{name}.log",
+                    env={**env, QUEUE_VARIABLE: queue},
+                    cwd=PROJECT_ROOT,
+                )
             )
-        )
         temporal = await connect_temporal(
             settings.model_copy(update={"temporal_address": info.temporal_address})
         )
