@@ -17,7 +17,7 @@ before the patch (whose first projection was an activity) keeps activities to it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from enum import Enum
 from typing import TypeVar
@@ -34,6 +34,21 @@ PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 PROJECTION_TIMEOUT = timedelta(seconds=30)
 
 T = TypeVar("T")
+
+# The patch (or patches, any one of them on) under which a case projects locally: a later
+# patch that implies local projections is asked first, so a case started under it records
+# its own marker only (see `patched_any`).
+LocalPatches = str | Sequence[str] | None
+
+
+def patched_any(patches: LocalPatches) -> bool:
+    """Whether any of `patches` is on for this run, asked in order and no further than the
+    first that is: a case started under a later patch records no marker of the earlier one,
+    and one started before the later patch answers it False on replay (memoised for the run)."""
+    if patches is None:
+        return False
+    names = (patches,) if isinstance(patches, str) else patches
+    return any(workflow.patched(name) for name in names)
 
 
 class CaseEvents:
@@ -54,7 +69,7 @@ class CaseEvents:
         recorded: int,
         counted: Callable[[int], None],
         snapshot: Callable[[], Mapping[str, object]],
-        local_patch: str | None = None,
+        local_patch: LocalPatches = None,
     ) -> None:
         self._activity = activity
         self._event_type = event_type
@@ -81,22 +96,30 @@ class CaseEvents:
 
     def local(self) -> bool:
         """Whether this run projects through local activities (see the module's notes)."""
-        return self._local_patch is not None and workflow.patched(self._local_patch)
+        return patched_any(self._local_patch)
 
-    async def change_stage(self, stage: str, kind: Enum, **detail: object) -> None:
-        """Show the new stage, then record the change as event `kind`. A lighter run does
-        not upsert a stage that is already shown (one event less in history)."""
+    def show_new_stage(self, stage: str) -> None:
+        """Show `stage`; a lighter run does not upsert a stage already shown (one event less)."""
         if not (self.local() and stage == self._shown_stage):
             self.show_stage(stage)
+
+    async def change_stage(self, stage: str, kind: Enum, **detail: object) -> None:
+        """Show the new stage, then record the change as event `kind`."""
+        self.show_new_stage(stage)
         await self.record(kind, None, **detail)
 
     async def record(self, kind: Enum, seq: int | None = None, **detail: object) -> None:
         """Project one change to Postgres: the next seq, or `seq` for one numbered ahead."""
+        await project(self._activity, self.event(kind, seq, **detail), self._local_patch)
+
+    def event(self, kind: Enum, seq: int | None = None, **detail: object) -> BaseModel:
+        """The next change as the event the projection writes (numbered now; the caller
+        projects it, e.g. together with other writes in one local activity)."""
         if seq is None:
             self._seq += 1
             seq = self._seq
             self._counted(seq)
-        event = self._event_type.model_validate(
+        return self._event_type.model_validate(
             {
                 "event_id": f"{self._case_id}:{seq}",
                 self._case_field: self._case_id,
@@ -108,13 +131,12 @@ class CaseEvents:
                 **detail,
             }
         )
-        await project(self._activity, event, self._local_patch)
 
 
 async def project(
     activity: str,
     arg: object,
-    local_patch: str | None,
+    local_patch: LocalPatches,
     result_type: type[T] | None = None,
     *,
     start_to_close: timedelta = PROJECTION_TIMEOUT,
@@ -122,7 +144,7 @@ async def project(
 ) -> T | None:
     """Run a projection write (or a look-up as cheap): a local activity once `local_patch`
     is on for this run, else the activity every earlier history holds."""
-    if local_patch is not None and workflow.patched(local_patch):
+    if patched_any(local_patch):
         # A local activity retries inside the workflow task (backing off with timers past
         # a minute), so an outage of Postgres stalls the case as before, visibly.
         result: T | None = await workflow.execute_local_activity(

@@ -110,6 +110,21 @@ RELEASED_V5_JOURNEY = RecordedHistory(
     "history-released-v5-journey",
     Outcome.UNFINISHED_AT_RELEASE,
 )
+# v6: one local activity per stage change (patch "enrolment-stage-write-v1", issue 18): the
+# ended wait's task closed, the decision that ended it, the change and the next task (with its
+# due date) written together; the request with the first change, the certificate with the
+# close. A straight certificate, an appeal that orders a reassessment, an overdue placement.
+CERTIFIED_V6 = RecordedHistory(
+    "enrolment_certified_v6_stage_write.json", "history-certified-v6", Outcome.CERTIFIED
+)
+APPEAL_REASSESS_V6 = RecordedHistory(
+    "enrolment_appeal_reassess_v6_stage_write.json",
+    "history-appeal-reassess-v6",
+    Outcome.CERTIFIED,
+)
+ESCALATED_V6 = RecordedHistory(
+    "enrolment_escalated_v6_stage_write.json", "history-escalated-v6", Outcome.CERTIFIED
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -123,6 +138,9 @@ RECORDED = (
     APPEAL_REASSESS_V5,
     RELEASED_V5,
     RELEASED_V5_JOURNEY,
+    CERTIFIED_V6,
+    APPEAL_REASSESS_V6,
+    ESCALATED_V6,
 )
 
 
@@ -218,6 +236,9 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V5: _straight_to_certificate,
     ESCALATED_V5: _placement_overdue_then_certified,
     APPEAL_REASSESS_V5: _appeal_then_reassessment,
+    CERTIFIED_V6: _straight_to_certificate,
+    APPEAL_REASSESS_V6: _appeal_then_reassessment,
+    ESCALATED_V6: _placement_overdue_then_certified,
 }
 
 

@@ -24,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.workflow import UpdateMethodMultiParam
 
+from activities.enrolment_stage import EnrolmentStageWrites
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.clock import local_date
 from domain.enrolment import (
@@ -553,6 +554,12 @@ def harness_worker(harness: Harness, max_cached_workflows: int = 1000) -> Worker
             harness.tasks.escalate_task,
             harness.tasks.close_task,
             _CountedCalendar(harness.calendar).compute_due_date,
+            EnrolmentStageWrites(
+                harness.projection.record,
+                harness.tasks.close_task,
+                harness.tasks.open_task,
+                _CountedCalendar(harness.calendar).compute_due_date,
+            ).write_stage,
         ],
     )
 

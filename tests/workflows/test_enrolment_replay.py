@@ -8,22 +8,30 @@ existing files to make this pass.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from domain.enrolment import RECORD_ENROLMENT_EVENT, EnrolmentState, Outcome, Stage
+from domain.enrolment import (
+    RECORD_ENROLMENT_EVENT,
+    WRITE_ENROLMENT_STAGE,
+    EnrolmentState,
+    Outcome,
+    Stage,
+)
 from domain.tasks import CLOSE_TASK, COMPUTE_DUE_DATE, ESCALATE_TASK, OPEN_TASK
 from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import (
     CERTIFIED_V4,
     CERTIFIED_V5,
+    CERTIFIED_V6,
     RECORDED,
     RecordedHistory,
 )
-from tests.workflows.support import Harness, harness_worker
+from tests.workflows.support import Case, Harness, harness_worker
 from workflows import enrolment_case
 from workflows.enrolment import EnrolmentWorkflow
 
@@ -77,16 +85,15 @@ async def test_a_local_projection_leaves_one_marker_where_an_activity_left_three
     assert len(history.events) < len(v4.events) * 0.6, (len(history.events), len(v4.events))
 
 
-async def test_a_case_started_before_local_projections_keeps_activities_to_its_end(
-    time_skipping_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A deployment in the middle of a case: the case started on the code before the patch
-    (its projections were activities); the new code replays it (no worker cache: every task
-    replays the whole history, as the first one after a deployment does) and carries it on
-    with activities, since the patch is decided once per run; the whole history replays."""
-    harness = Harness(time_skipping_env, f"enrolment-test-{uuid.uuid4().hex}")
+async def _deployed_mid_case(
+    env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch, *patches_off: str
+) -> tuple[Case, WorkflowHistory]:
+    """A straight case started on the code before `patches_off` (turned off), deployed onto
+    today's after the placement, certified; its whole history."""
+    harness = Harness(env, f"enrolment-test-{uuid.uuid4().hex}")
     async with harness_worker(harness, max_cached_workflows=0):
-        monkeypatch.setattr(enrolment_case, "LOCAL_PROJECTIONS_PATCH", None)  # the code before
+        for name in patches_off:  # the code before
+            monkeypatch.setattr(enrolment_case, name, None)
         case = await harness.start()
         await case.approve()
         monkeypatch.undo()  # deployed
@@ -96,7 +103,77 @@ async def test_a_case_started_before_local_projections_keeps_activities_to_its_e
         await case.assess_due()
         final = await case.result()
     assert final.outcome is Outcome.CERTIFIED
-    history = await case.handle.fetch_history()
+    return case, await case.handle.fetch_history()
+
+
+async def test_a_case_started_before_local_projections_keeps_activities_to_its_end(
+    time_skipping_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment in the middle of a case: the case started on the code before the patch
+    (its projections were activities); the new code replays it (no worker cache: every task
+    replays the whole history, as the first one after a deployment does) and carries it on
+    with activities, since the patch is decided once per run; the whole history replays."""
+    case, history = await _deployed_mid_case(
+        time_skipping_env, monkeypatch, "LOCAL_PROJECTIONS_PATCH", "STAGE_WRITE_PATCH"
+    )
     assert _local(history) == 0
     assert _scheduled(history).count(RECORD_ENROLMENT_EVENT) == len(case.events())
+    await assert_replays(history, EnrolmentWorkflow)
+
+
+# ---------------------------------------------------------------- one write per stage change
+
+_STAGE_WRITE_PATCH = "enrolment-stage-write-v1"
+
+
+def _patches(history: WorkflowHistory) -> list[str]:
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+def _local_types(history: WorkflowHistory) -> list[str]:
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+async def test_a_stage_change_is_one_local_activity_where_it_was_up_to_five() -> None:
+    """The same straight path before (v5) and after (v6) the stage-write patch: v6 holds the
+    new patch's marker only (it implies local projections), writes each stage change and the
+    decision that caused it in one local activity, and is the lighter."""
+    v5 = WorkflowHistory.from_json(CERTIFIED_V5.workflow_id, CERTIFIED_V5.path.read_text())
+    v6 = WorkflowHistory.from_json(CERTIFIED_V6.workflow_id, CERTIFIED_V6.path.read_text())
+    assert _patches(v5) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
+    assert _patches(v6) == [_STAGE_WRITE_PATCH]
+    assert _STAGE_WRITE_PATCH == enrolment_case.STAGE_WRITE_PATCH
+    assert WRITE_ENROLMENT_STAGE not in _local_types(v5)
+    v6_types = _local_types(v6)
+    # Placement review, training, assessment, certification, closed: one write each; only
+    # the BNSP submission's event is written on its own (no stage change follows it).
+    assert v6_types.count(WRITE_ENROLMENT_STAGE) == 5, v6_types
+    assert set(v6_types) - {WRITE_ENROLMENT_STAGE} <= {RECORD_ENROLMENT_EVENT}
+    assert not set(v6_types) & {OPEN_TASK, CLOSE_TASK, COMPUTE_DUE_DATE}
+    assert len(_local_types(v5)) - len(v6_types) >= 12, (_local_types(v5), v6_types)
+    assert len(v6.events) < len(v5.events)
+
+
+async def test_a_case_started_before_the_stage_write_keeps_its_writes_apart_to_its_end(
+    time_skipping_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment in the middle of a case that projects locally (v5): the new code replays
+    it (no worker cache) and carries it on with one write per change, as it began; the
+    tasks and events are all written; the whole history replays."""
+    case, history = await _deployed_mid_case(time_skipping_env, monkeypatch, "STAGE_WRITE_PATCH")
+    assert _patches(history) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
+    types = _local_types(history)
+    assert WRITE_ENROLMENT_STAGE not in types
+    assert types.count(RECORD_ENROLMENT_EVENT) == len(case.events())
+    assert types.count(OPEN_TASK) == types.count(CLOSE_TASK) == 3
     await assert_replays(history, EnrolmentWorkflow)
