@@ -8,7 +8,6 @@ existing files to make this pass.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
@@ -23,7 +22,13 @@ from domain.enrolment import (
     Stage,
 )
 from domain.tasks import CLOSE_TASK, COMPUTE_DUE_DATE, ESCALATE_TASK, OPEN_TASK
-from tests.histories_support import assert_replays, completed_result
+from tests.histories_support import (
+    assert_replays,
+    completed_result,
+    local_activity_types,
+    patches,
+    scheduled_activities,
+)
 from tests.workflows.record_histories import (
     CERTIFIED_V4,
     CERTIFIED_V5,
@@ -53,21 +58,6 @@ async def test_recorded_enrolment_history_replays_deterministically(
 _PROJECTIONS = {RECORD_ENROLMENT_EVENT, OPEN_TASK, CLOSE_TASK, ESCALATE_TASK, COMPUTE_DUE_DATE}
 
 
-def _scheduled(history: WorkflowHistory) -> list[str]:
-    return [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
-
-
-def _local(history: WorkflowHistory) -> int:
-    return sum(
-        e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-        for e in history.events
-    )
-
-
 @pytest.mark.parametrize("recorded", [CERTIFIED_V4, CERTIFIED_V5], ids=lambda r: r.file)
 async def test_a_local_projection_leaves_one_marker_where_an_activity_left_three_events(
     recorded: RecordedHistory,
@@ -75,11 +65,11 @@ async def test_a_local_projection_leaves_one_marker_where_an_activity_left_three
     """The same straight path before and after the patch: the v5 fixture really holds local
     projections (it would prove nothing if it still scheduled them), and is the lighter."""
     history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
-    projections = [name for name in _scheduled(history) if name in _PROJECTIONS]
+    projections = [name for name in scheduled_activities(history) if name in _PROJECTIONS]
     if recorded is CERTIFIED_V4:
-        assert projections and _local(history) == 0
+        assert projections and len(local_activity_types(history)) == 0
         return
-    assert projections == [] and _local(history) > 0
+    assert projections == [] and len(local_activity_types(history)) > 0
     v4 = WorkflowHistory.from_json(CERTIFIED_V4.workflow_id, CERTIFIED_V4.path.read_text())
     # 3 events (scheduled, started, completed) and a workflow task became one marker each.
     assert len(history.events) < len(v4.events) * 0.6, (len(history.events), len(v4.events))
@@ -116,8 +106,8 @@ async def test_a_case_started_before_local_projections_keeps_activities_to_its_e
     case, history = await _deployed_mid_case(
         time_skipping_env, monkeypatch, "LOCAL_PROJECTIONS_PATCH", "STAGE_WRITE_PATCH"
     )
-    assert _local(history) == 0
-    assert _scheduled(history).count(RECORD_ENROLMENT_EVENT) == len(case.events())
+    assert len(local_activity_types(history)) == 0
+    assert scheduled_activities(history).count(RECORD_ENROLMENT_EVENT) == len(case.events())
     await assert_replays(history, EnrolmentWorkflow)
 
 
@@ -126,41 +116,23 @@ async def test_a_case_started_before_local_projections_keeps_activities_to_its_e
 _STAGE_WRITE_PATCH = "enrolment-stage-write-v1"
 
 
-def _patches(history: WorkflowHistory) -> list[str]:
-    return [
-        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
-        for e in history.events
-        if e.marker_recorded_event_attributes.marker_name == "core_patch"
-    ]
-
-
-def _local_types(history: WorkflowHistory) -> list[str]:
-    return [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
-            "activity_type"
-        ]
-        for e in history.events
-        if e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
-
-
 async def test_a_stage_change_is_one_local_activity_where_it_was_up_to_five() -> None:
     """The same straight path before (v5) and after (v6) the stage-write patch: v6 holds the
     new patch's marker only (it implies local projections), writes each stage change and the
     decision that caused it in one local activity, and is the lighter."""
     v5 = WorkflowHistory.from_json(CERTIFIED_V5.workflow_id, CERTIFIED_V5.path.read_text())
     v6 = WorkflowHistory.from_json(CERTIFIED_V6.workflow_id, CERTIFIED_V6.path.read_text())
-    assert _patches(v5) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
-    assert _patches(v6) == [_STAGE_WRITE_PATCH]
+    assert patches(v5) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
+    assert patches(v6) == [_STAGE_WRITE_PATCH]
     assert _STAGE_WRITE_PATCH == enrolment_case.STAGE_WRITE_PATCH
-    assert WRITE_ENROLMENT_STAGE not in _local_types(v5)
-    v6_types = _local_types(v6)
+    assert WRITE_ENROLMENT_STAGE not in local_activity_types(v5)
+    v6_types = local_activity_types(v6)
     # Placement review, training, assessment, certification, closed: one write each; only
     # the BNSP submission's event is written on its own (no stage change follows it).
     assert v6_types.count(WRITE_ENROLMENT_STAGE) == 5, v6_types
     assert set(v6_types) - {WRITE_ENROLMENT_STAGE} <= {RECORD_ENROLMENT_EVENT}
     assert not set(v6_types) & {OPEN_TASK, CLOSE_TASK, COMPUTE_DUE_DATE}
-    assert len(_local_types(v5)) - len(v6_types) >= 12, (_local_types(v5), v6_types)
+    assert len(local_activity_types(v5)) - len(v6_types) >= 12, (local_activity_types(v5), v6_types)
     assert len(v6.events) < len(v5.events)
 
 
@@ -171,9 +143,10 @@ async def test_a_case_started_before_the_stage_write_keeps_its_writes_apart_to_i
     it (no worker cache) and carries it on with one write per change, as it began; the
     tasks and events are all written; the whole history replays."""
     case, history = await _deployed_mid_case(time_skipping_env, monkeypatch, "STAGE_WRITE_PATCH")
-    assert _patches(history) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
-    types = _local_types(history)
+    assert patches(history) == [enrolment_case.LOCAL_PROJECTIONS_PATCH]
+    types = local_activity_types(history)
     assert WRITE_ENROLMENT_STAGE not in types
     assert types.count(RECORD_ENROLMENT_EVENT) == len(case.events())
     assert types.count(OPEN_TASK) == types.count(CLOSE_TASK) == 3
     await assert_replays(history, EnrolmentWorkflow)
+
