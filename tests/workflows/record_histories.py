@@ -125,6 +125,15 @@ APPEAL_REASSESS_V6 = RecordedHistory(
 ESCALATED_V6 = RecordedHistory(
     "enrolment_escalated_v6_stage_write.json", "history-escalated-v6", Outcome.CERTIFIED
 )
+# v7: a local write Postgres refuses goes on as a regular activity (patch
+# "local-projection-incident-v1"): the placement decided with a NUL in its reason (past the
+# API's text rule), its stage write refused once locally, then as an activity until the
+# case is repaired; then straight to the certificate. No other case records the patch.
+POISONED_REPAIRED_V7 = RecordedHistory(
+    "enrolment_poisoned_repaired_v7_local_incident.json",
+    "history-poisoned-repaired-v7",
+    Outcome.CERTIFIED,
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -141,6 +150,7 @@ RECORDED = (
     CERTIFIED_V6,
     APPEAL_REASSESS_V6,
     ESCALATED_V6,
+    POISONED_REPAIRED_V7,
 )
 
 
@@ -227,6 +237,21 @@ async def _placement_overdue_then_certified(harness: Harness, case: Case) -> Non
     await case.assess_due()
 
 
+async def _poisoned_placement_repaired(harness: Harness, case: Case) -> None:
+    """The placement's stage write refused (a NUL), retried as an activity, repaired; then
+    train, every unit K, certificate at the first lookup."""
+    await case.settled()
+    update = await case.place_poisoned()
+    await case.refused_as_activity()
+    await update.result()
+    await case.at(Stage.TRAINING)
+    await case.settled()
+    await case.train()
+    await case.complete_training()
+    await case.at(Stage.ASSESSMENT)
+    await case.assess_due()
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V1: _straight_to_certificate,
     APPEAL_REASSESS_V1: _appeal_then_reassessment,
@@ -239,6 +264,7 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V6: _straight_to_certificate,
     APPEAL_REASSESS_V6: _appeal_then_reassessment,
     ESCALATED_V6: _placement_overdue_then_certified,
+    POISONED_REPAIRED_V7: _poisoned_placement_repaired,
 }
 
 

@@ -25,6 +25,7 @@ from domain.tasks import CLOSE_TASK, COMPUTE_DUE_DATE, ESCALATE_TASK, OPEN_TASK
 from tests.histories_support import (
     assert_replays,
     completed_result,
+    local_activity_markers,
     local_activity_types,
     patches,
     scheduled_activities,
@@ -33,11 +34,13 @@ from tests.workflows.record_histories import (
     CERTIFIED_V4,
     CERTIFIED_V5,
     CERTIFIED_V6,
+    POISONED_REPAIRED_V7,
     RECORDED,
     RecordedHistory,
 )
 from tests.workflows.support import Case, Harness, harness_worker
 from workflows import enrolment_case
+from workflows.case_events import LOCAL_INCIDENT_PATCH
 from workflows.enrolment import EnrolmentWorkflow
 
 
@@ -150,3 +153,23 @@ async def test_a_case_started_before_the_stage_write_keeps_its_writes_apart_to_i
     assert types.count(OPEN_TASK) == types.count(CLOSE_TASK) == 3
     await assert_replays(history, EnrolmentWorkflow)
 
+
+# ---------------------------------------------------------------- a local write refused
+
+
+async def test_a_refused_local_write_went_on_as_an_activity_and_replays() -> None:
+    """The v7 fixture is what it claims: the placement's stage write failed once as a local
+    activity (Postgres refused its NUL), the incident patch's marker follows, the same write
+    was scheduled as a regular activity (retried until repaired), and the case went on to
+    its certificate; it replays on today's code. (A case that meets no poison records no
+    marker of the patch: test_enrolment_incidents.py.)"""
+    history = WorkflowHistory.from_json(
+        POISONED_REPAIRED_V7.workflow_id, POISONED_REPAIRED_V7.path.read_text()
+    )
+    assert LOCAL_INCIDENT_PATCH == "local-projection-incident-v1"
+    assert patches(history) == [enrolment_case.STAGE_WRITE_PATCH, LOCAL_INCIDENT_PATCH]
+    markers = local_activity_markers(history)
+    assert [m for m in markers if m[1]] == [(WRITE_ENROLMENT_STAGE, True)]
+    assert scheduled_activities(history).count(WRITE_ENROLMENT_STAGE) == 1
+    assert (await completed_result(history, EnrolmentState)).outcome is Outcome.CERTIFIED
+    await assert_replays(history, EnrolmentWorkflow)
