@@ -21,12 +21,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateStage
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 
 from db import incidents as incidents_db
 from domain.enrolment import (
     RECORD_ENROLMENT_EVENT,
     WRITE_ENROLMENT_STAGE,
+    EnrolmentState,
     PlacementChoice,
     PlacementDecision,
     enrolment_workflow_id,
@@ -88,16 +94,10 @@ async def cases(api: ApiStack) -> AsyncIterator[list[WorkflowHandle[Any, Any]]]:
         await terminate(handle)
 
 
-@pytest.mark.parametrize("path", PATHS)
-async def test_a_poisoned_case_is_an_incident_and_resumes_after_repair(
-    api: ApiStack,
-    cases: list[WorkflowHandle[Any, Any]],
-    monkeypatch: pytest.MonkeyPatch,
-    path: str,
-) -> None:
-    patches_off, poisoned_activities = PATHS[path]
-    for name in patches_off:  # the code the case started on
-        monkeypatch.setattr(enrolment_case, name, None)
+async def _poison(
+    api: ApiStack, cases: list[WorkflowHandle[Any, Any]]
+) -> tuple[WorkflowHandle[Any, Any], str, WorkflowUpdateHandle[EnrolmentState]]:
+    """A case waiting on its placement, decided with a NUL in the reason."""
     enrolment_id = await flows.request(api, DEMO_ELIGIBLE)
     handle = api_client(api).get_workflow_handle(enrolment_workflow_id(enrolment_id))
     cases.append(handle)
@@ -116,6 +116,20 @@ async def test_a_poisoned_case_is_an_incident_and_resumes_after_repair(
         poisoned,
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
     )
+    return handle, enrolment_id, update
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_poisoned_case_is_an_incident_and_resumes_after_repair(
+    api: ApiStack,
+    cases: list[WorkflowHandle[Any, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+) -> None:
+    patches_off, poisoned_activities = PATHS[path]
+    for name in patches_off:  # the code the case started on
+        monkeypatch.setattr(enrolment_case, name, None)
+    handle, enrolment_id, update = await _poison(api, cases)
 
     # Seen: an incident per activity that cannot store the decision, naming the case and the
     # error, not the text.
@@ -173,6 +187,26 @@ async def test_a_poisoned_case_is_an_incident_and_resumes_after_repair(
     )
     assert stored == "approved after review"
     assert await incidents_db.count_open(api.pool) == {}
+
+
+async def test_the_worker_stops_while_a_poisoned_case_waits(
+    api: ApiStack, cases: list[WorkflowHandle[Any, Any]]
+) -> None:
+    """A deployment while a case waits on an incident: its worker stops within seconds and the
+    case still waits, its write a regular activity the server keeps. (A local write retried
+    in the worker held the worker's shutdown for as long as the incident lasted.)"""
+    handle, _, _ = await _poison(api, cases)
+    await until(
+        lambda: _incidents(api),
+        lambda items: len(items) == 1 and items[0]["attempts"] >= 2,
+        "the poisoned stage write retried as an incident",
+        within=30,
+    )
+    assert api.worker is not None
+    async with asyncio.timeout(20):
+        await api.worker.shutdown()
+    assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+    assert await incidents_db.count_open(api.pool) == {"enrolment": 1}
 
 
 async def test_only_operators_see_and_retry_incidents(api: ApiStack) -> None:
