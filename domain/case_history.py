@@ -214,6 +214,8 @@ async def timeline(history: WorkflowHistory, decode: Decode) -> list[TimelineEnt
                 meta = await _first(decode, details["data"]) if "data" in details else None
                 did = await _first(decode, details["result"]) if "result" in details else None
                 kind = meta.get("activity_type") if isinstance(meta, dict) else None
+                if isinstance(did, dict):  # a combined write's answer (domain.enrolment)
+                    did = did.get("did")
                 detail = did if isinstance(did, str) else None
                 add(event, "activity_completed", name=kind, detail=detail)
         elif t == EventType.EVENT_TYPE_TIMER_STARTED:

@@ -16,6 +16,7 @@ from domain.dates import PlausibleDate
 from domain.identity import Actor, HumanInput, Role, Scope
 from domain.policy import EnrolmentPolicy
 from domain.reference import Programme
+from domain.tasks import DueDateRequest, TaskClosing, TaskOpening
 from domain.text import Code, Note, Reason, Subject
 
 WORKFLOW_KIND = "enrolment"
@@ -23,6 +24,8 @@ TASK_QUEUE = "sinergi-enrolment"
 
 # Activity names: workflows call activities by name so they never import the I/O code.
 RECORD_ENROLMENT_EVENT = "record_enrolment_event"
+# One stage change's writes in one local activity (issue 18; see `StageWrite`).
+WRITE_ENROLMENT_STAGE = "write_enrolment_stage"
 SUBMIT_CERTIFICATION = "submit_certification"
 LOOKUP_CERTIFICATE = "lookup_certificate"
 # Error type of a lookup BNSP could not match to a submission: the workflow resubmits.
@@ -354,3 +357,31 @@ class EnrolmentEvent(BaseModel):
     escalation: Escalation | None = None
     custody: CustodyEvent | None = None
     hold: Hold | None = None
+
+
+class StageWrite(BaseModel):
+    """A stage change's writes, in order, as one local activity: the events held for it, the
+    closing of the inbox task of the wait that ended, the change itself, then the next wait's
+    due date computed and its task opened. Every part is idempotent (keyed ids), so a retry of
+    the whole lands once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Events recorded since the last write, held for this one (the decision that ended the
+    # wait, the request): written first, in seq order.
+    earlier: list[EnrolmentEvent] = Field(default_factory=list)
+    closing: TaskClosing | None = None
+    event: EnrolmentEvent  # the stage change (or the event a plain record writes with `earlier`)
+    # The due date to compute first: it goes in the opening and the stage change's summary.
+    due: DueDateRequest | None = None
+    opening: TaskOpening | None = None
+
+
+class StageWritten(BaseModel):
+    """What a `StageWrite` did: the due date it computed, and what each write did (ids and
+    kinds, for the auditor's timeline: the local activity's marker keeps this answer)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    due_at: datetime | None = None
+    did: str

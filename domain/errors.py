@@ -14,6 +14,12 @@ class Refusal(StrEnum):
     INVALID = "Invalid"  # malformed or inconsistent content -> 422
 
 
+# The error type of an activity whose data Postgres refused (a NUL, text it cannot encode):
+# no retry cures it, the worker makes it an incident (workers/incidents.py), and a local
+# projection hands its write on to a regular activity (workflows/case_events.py).
+POISONED_INPUT = "PoisonedInput"
+
+
 HTTP_STATUS: dict[Refusal, int] = {
     Refusal.FORBIDDEN: 403,
     Refusal.NOT_FOUND: 404,

@@ -6,6 +6,7 @@ The files in `tests/histories/` are fixtures recorded by earlier code: never rew
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,3 +59,43 @@ async def assert_replays(history: WorkflowHistory, *workflows: type) -> None:
     replayer = Replayer(workflows=list(workflows), data_converter=CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
+
+
+# ---------------------------------------------------------------- what a history holds
+
+
+def scheduled_activities(history: WorkflowHistory) -> list[str]:
+    """The regular activities the history scheduled, by type, in order."""
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
+def patches(history: WorkflowHistory) -> list[str]:
+    """The patches the history recorded a marker of, in order."""
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+def local_activity_markers(history: WorkflowHistory) -> list[tuple[str, bool]]:
+    """The local activities the history recorded, by type, each with whether it failed."""
+    return [
+        (
+            json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+                "activity_type"
+            ],
+            e.marker_recorded_event_attributes.HasField("failure"),
+        )
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+def local_activity_types(history: WorkflowHistory) -> list[str]:
+    """The local activities the history recorded, by type, in order."""
+    return [kind for kind, _ in local_activity_markers(history)]

@@ -13,6 +13,7 @@ from activities.audit_anchor import AuditAnchoring
 from activities.certification import CertificationActivities
 from activities.daily_notices import DailyNotices
 from activities.enrolment_projection import EnrolmentProjection
+from activities.enrolment_stage import EnrolmentStageWrites
 from activities.journey_projection import JourneyProjection
 from activities.reference_lookup import ReferenceLookup
 from activities.tasks import TaskActivities
@@ -63,6 +64,12 @@ def enrolment_worker(
             tasks.close_task,
             tasks.escalate_task,
             due_dates.compute_due_date,
+            EnrolmentStageWrites(
+                projection.record_event,
+                tasks.close_task,
+                tasks.open_task,
+                due_dates.compute_due_date,
+            ).write_stage,
             AuditAnchoring(pool).anchor,
             DailyNotices(pool).write,
         ],

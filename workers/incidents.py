@@ -14,7 +14,9 @@ with the same retry policy, every workflow untouched, and this worker decides th
   incident row, and the next attempt only in `incident_retry` (10 s): the case waits visibly.
   `POST /incidents/{id}/retry` marks the incident for repair; the next attempt runs on the
   input repaired by `domain.text.sanitise` and, once it succeeds, the incident is resolved and
-  the case goes on from where it stood.
+  the case goes on from where it stood. A local write that Postgres refuses is no incident of
+  its own: it fails at once and its workflow runs it again as a regular activity, which is
+  (see `_handed_on` and workflows/case_events.py).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, 
 
 from db import incidents
 from db.failures import is_outage, is_permanent
+from domain.errors import POISONED_INPUT
 from domain.text import RECORDED_CONTEXT, sanitise
 
 log = structlog.get_logger(__name__)
 
-POISONED_INPUT = "PoisonedInput"
 POSTGRES_UNAVAILABLE = "PostgresUnavailable"
 INCIDENT_RETRY = timedelta(seconds=10)
 OUTAGE_RETRY = timedelta(seconds=1)
@@ -89,6 +91,16 @@ class _ClassifyFailures(ActivityInboundInterceptor):
         return result
 
     async def _classified(self, ref: incidents.ActivityRef, error: Exception) -> Exception:
+        if is_permanent(error) and _handed_on():
+            # A local write the workflow will run again as a regular activity (see
+            # workflows/case_events.py): that activity is the incident, not this attempt.
+            log.warning("local_activity_poisoned_handed_on", error_type=type(error).__name__)
+            return ApplicationError(
+                f"{type(error).__name__}: Postgres refused this local write's data; "
+                "the workflow runs it again as an activity",
+                type=POISONED_INPUT,
+                non_retryable=True,
+            )
         if is_permanent(error):
             kind = type(error).__name__
             try:
@@ -122,6 +134,19 @@ class _ClassifyFailures(ActivityInboundInterceptor):
             await incidents.resolve(self._pool, ref, "succeeded on retry")
         except (OSError, asyncpg.PostgresError) as error:
             log.error("incident_not_resolved", error=type(error).__name__)
+
+
+def _handed_on() -> bool:
+    """Whether this is a local activity whose workflow hands a poisoned write on to a regular
+    activity (it said so: its retry policy does not retry `PoisonedInput`). A local activity
+    that did not say so is retried in the worker and is an incident itself, as before."""
+    info = activity.info()
+    policy = info.retry_policy
+    return (
+        info.is_local
+        and policy is not None
+        and POISONED_INPUT in (policy.non_retryable_error_types or ())
+    )
 
 
 class IncidentInterceptor(Interceptor):

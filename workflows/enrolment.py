@@ -75,7 +75,8 @@ class EnrolmentWorkflow(EnrolmentDecisions):
             ]
         )
         self._case.events.shown(self._case.state.stage.value)
-        await self._case.record(
+        # With the first stage change (placement review), just below.
+        await self._case.record_with_next_stage(
             EventKind.REQUESTED,
             seq=1,
             actor=request.requested_by,
@@ -120,6 +121,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                 self._case.work(
                     "placement_review", Role.TPP_MEMBER, Scope(upt=self._case.state.upt_code)
                 ),
+                with_task=True,
             )
             await self._await_person(lambda: self._case.placement is not None)
             decision = self._case.placement
@@ -147,6 +149,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                 Scope(ministry=Ministry.KEMNAKER),
                 due=start_of(self._case.state.planned_end + timedelta(days=grace + 1)),
             ),
+            with_task=True,
         )
         await self._await_person(
             lambda: self._case.training_done,
@@ -168,6 +171,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                 self._case.work(
                     "assessment", Role.LSP_ASSESSOR, Scope(lsp=self._case.state.lsp_code)
                 ),
+                with_task=True,
             )
             await self._await_person(lambda: self._case.assessment_recorded)
             failed = self._case.state.attempts[-1].failed_units
@@ -218,6 +222,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
             self._case.work(
                 "appeal_review", Role.LSP_ASSESSOR, Scope(lsp=self._case.state.lsp_code)
             ),
+            with_task=True,
         )
         await self._await_person(lambda: self._case.appeal_decided is not None)
         assert self._case.appeal_decided is not None
@@ -268,7 +273,10 @@ class EnrolmentWorkflow(EnrolmentDecisions):
                     number=issued.number, issued_on=issued.issued_on, valid_until=issued.valid_until
                 )
                 self._case.state.certificate = certificate
-                await self._case.record(EventKind.CERTIFICATE_ISSUED, certificate=certificate)
+                # With the close, just after.
+                await self._case.record_with_next_stage(
+                    EventKind.CERTIFICATE_ISSUED, certificate=certificate
+                )
                 return certificate
             if not escalated and workflow.now() >= sla_at:
                 escalated = True
@@ -317,9 +325,16 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         once, and the wait goes on: a late decision is still a decision.
         """
         work = self._case.state.awaiting
-        self._case.task_id = None
+        # Under the stage-write patch the stage change opened the task (`enter`, `with_task`).
+        stage_writes = self._case.stage_writes()
+        if not stage_writes:
+            self._case.task_id = None
         # A lighter case has inbox tasks from its start: no need of the older patch's marker.
-        if work is not None and (self._case.events.local() or workflow.patched(INBOX_TASKS_PATCH)):
+        if (
+            not stage_writes
+            and work is not None
+            and (self._case.events.local() or workflow.patched(INBOX_TASKS_PATCH))
+        ):
             # No reset of `_settled_by` here: the decision may already have arrived.
             self._case.task_id = await self._case.tasks.open(work, self._case.state.stage.value)
         try:
@@ -336,7 +351,12 @@ class EnrolmentWorkflow(EnrolmentDecisions):
             raise
         settled, self._case.settled_by = self._case.settled_by, None  # consumed by this wait
         if self._case.task_id is not None:  # a hold or transfer may have replaced the task
-            await self._case.tasks.close(self._case.task_id, settled, "the case moved on")
+            if stage_writes:  # closed by the next stage change, in this workflow task
+                self._case.closing = self._case.tasks.closing(
+                    self._case.task_id, settled, "the case moved on"
+                )
+            else:
+                await self._case.tasks.close(self._case.task_id, settled, "the case moved on")
             self._case.task_id = None
 
     async def _wait_with_escalation(

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.enrolment import (
         RECORD_ENROLMENT_EVENT,
         WORKFLOW_KIND,
+        WRITE_ENROLMENT_STAGE,
         AppealDecisionInput,
         AwaitedWork,
         EnrolmentEvent,
@@ -28,19 +29,27 @@ with workflow.unsafe.imports_passed_through():
         EventKind,
         PlacementDecision,
         Stage,
+        StageWrite,
+        StageWritten,
         WithdrawalInput,
     )
     from domain.identity import Role, Scope
+    from domain.tasks import TaskClosing
 
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.case_events import CaseEvents
+    from workflows.case_events import CaseEvents, patched_any, project
     from workflows.reviewer_tasks import ReviewerTasks, Settlement
 
 
 # The case's projections and inbox-task writes run as local activities (one marker each,
 # no extra workflow task): issue 18. Cases started before it keep activities to their end.
 LOCAL_PROJECTIONS_PATCH = "enrolment-local-projections-v1"
+# A stage change's writes (the ended wait's task closed, the change recorded, the next wait's
+# task opened with its due date) run as one local activity, one marker instead of up to four;
+# the request rides with the first stage change, the certificate with the close. It implies
+# local projections (a case started under it records no marker of that patch): issue 18.
+STAGE_WRITE_PATCH = "enrolment-stage-write-v1"
 
 
 class EnrolmentCase:
@@ -60,6 +69,10 @@ class EnrolmentCase:
         )
         # Seq 1 is the request's: an update delivered with the start runs before `run` does.
         self.state.event_count = 1
+        # Asked in this order: see `case_events.patched_any`.
+        self._stage_patch = STAGE_WRITE_PATCH
+        local = tuple(p for p in (STAGE_WRITE_PATCH, LOCAL_PROJECTIONS_PATCH) if p is not None)
+        self._local = local
         self.events = CaseEvents(
             activity=RECORD_ENROLMENT_EVENT,
             event_type=EnrolmentEvent,
@@ -68,14 +81,14 @@ class EnrolmentCase:
             recorded=1,
             counted=self._counted,
             snapshot=lambda: {"summary": self._summary()},
-            local_patch=LOCAL_PROJECTIONS_PATCH,
+            local_patch=local,
         )
         self.tasks = ReviewerTasks(
             WORKFLOW_KIND,
             request.enrolment_id,
             request.policy.sla_working_days,
             events_seen=lambda: self.events.seq,
-            local_patch=LOCAL_PROJECTIONS_PATCH,
+            local_patch=local,
         )
         # Decisions received, for the flow to act on (set by `enrolment_decisions.py`).
         self.placement: PlacementDecision | None = None
@@ -87,6 +100,10 @@ class EnrolmentCase:
         self.withdrawal: WithdrawalInput | None = None
         self.settled_by: Settlement | None = None  # who settled the current wait on a person
         self.task_id: str | None = None  # the inbox task of the current wait, if any
+        # Under the stage-write patch: writes that go with the next stage change (in the same
+        # workflow task): the ended wait's task closing, events recorded meanwhile.
+        self.closing: TaskClosing | None = None
+        self.pending: list[EnrolmentEvent] = []
         # Custody (enrolment_custody.py): notices not yet applied, the release, and a counter
         # that moves whenever a hold changes (what a hold's wait wakes on).
         self.journey_id = request.journey_workflow_id
@@ -101,19 +118,82 @@ class EnrolmentCase:
     def work(self, kind: str, role: Role, scope: Scope, due: datetime | None = None) -> AwaitedWork:
         return AwaitedWork(kind=kind, role=role, scope=scope, since=workflow.now(), due=due)
 
+    def stage_writes(self) -> bool:
+        """Whether this run writes each stage change in one local activity (the patch)."""
+        return self._stage_patch is not None and patched_any(self._stage_patch)
+
     async def record(self, kind: EventKind, seq: int | None = None, **detail: object) -> None:
-        await self.events.record(kind, seq, **detail)
+        """Record a change now (with any change held for the next write, first)."""
+        if not self.pending:
+            await self.events.record(kind, seq, **detail)
+            return
+        await self._write(
+            StageWrite(earlier=self._take_pending(), event=self._event(kind, seq, **detail))
+        )
+
+    async def record_with_next_stage(
+        self, kind: EventKind, seq: int | None = None, **detail: object
+    ) -> None:
+        """Record a change the flow follows at once, in the same workflow task, with a write
+        of its own (a decision that ends the wait, the request before the first stage): under
+        the stage-write patch it is held for that write, else written now. Every write takes
+        what is held, so nothing held outlives the workflow task; an update that answers
+        once the flow has moved on answers after it (the task completes after its local
+        activities)."""
+        if not self.stage_writes():
+            await self.record(kind, seq, **detail)
+            return
+        self.pending.append(self._event(kind, seq, **detail))
+
+    def _event(self, kind: EventKind, seq: int | None = None, **detail: object) -> EnrolmentEvent:
+        event = self.events.event(kind, seq, **detail)
+        assert isinstance(event, EnrolmentEvent)
+        return event
+
+    def _take_pending(self) -> list[EnrolmentEvent]:
+        pending, self.pending = self.pending, []
+        return pending
+
+    async def _write(self, write: StageWrite) -> StageWritten:
+        written = await project(WRITE_ENROLMENT_STAGE, write, self._local, StageWritten)
+        assert written is not None
+        return written
 
     async def escalate(self, escalation: Escalation) -> None:
         self.state.escalations.append(escalation)
         await self.record(EventKind.ESCALATED, escalation=escalation)
 
-    async def enter(self, stage: Stage, work: AwaitedWork | None = None) -> None:
+    async def enter(
+        self, stage: Stage, work: AwaitedWork | None = None, *, with_task: bool = False
+    ) -> None:
+        """Enter `stage`, awaiting `work`. `with_task`: the flow waits on a person next, so
+        under the stage-write patch this change opens the wait's inbox task too."""
         # State changes happen before the first await so update handlers answer with them.
         self.state.stage = stage
         self.state.awaiting = work
         kind = EventKind.CLOSED if stage is Stage.CLOSED else EventKind.STAGE_CHANGED
-        await self.events.change_stage(stage.value, kind, reason=self.state.closed_reason)
+        if not self.stage_writes():
+            await self.events.change_stage(stage.value, kind, reason=self.state.closed_reason)
+            return
+        self.events.show_new_stage(stage.value)
+        change = self._event(kind, reason=self.state.closed_reason)
+        closing, self.closing = self.closing, None
+        opening, due = None, None
+        if with_task and work is not None:
+            opening, due = self.tasks.prepare(work, stage.value)
+        written = await self._write(
+            StageWrite(
+                earlier=self._take_pending(),
+                closing=closing,
+                event=change,
+                due=due,
+                opening=opening,
+            )
+        )
+        if work is not None and due is not None:
+            work.due = written.due_at
+        if opening is not None:
+            self.task_id = opening.task_id
 
     async def drop_task(self, why: str) -> None:
         """Cancel the open inbox task, if any: nobody is awaited for it any more."""

@@ -60,7 +60,7 @@ class EnrolmentDecisions:
         self.validate_placement(decision)  # two updates may pass validation in one task
         self._case.placement = decision
         self._case.settled_by = Settlement(decision.decision.value, decision.actor, decision.reason)
-        await self._case.record(
+        await self._case.record_with_next_stage(  # the flow moves on at once
             EventKind.PLACEMENT_DECIDED,
             actor=decision.actor,
             reason=decision.reason,
@@ -118,7 +118,7 @@ class EnrolmentDecisions:
         self._case.training_done = True
         self._case.settled_by = Settlement("complete_training", entry.actor, entry.reason)
         self._case.state.training_completed_at = workflow.now()
-        await self._case.record(
+        await self._case.record_with_next_stage(  # the flow moves on at once
             EventKind.TRAINING_COMPLETED,
             actor=entry.actor,
             reason=entry.reason,
@@ -152,7 +152,7 @@ class EnrolmentDecisions:
         self._case.assessment_recorded = True
         verdict = "competent" if not attempt.failed_units else "not_yet_competent"
         self._case.settled_by = Settlement(verdict, entry.actor, entry.reason)
-        await self._case.record(
+        await self._case.record_with_next_stage(  # the flow moves on at once
             EventKind.ASSESSMENT_RECORDED,
             actor=entry.actor,
             reason=entry.reason,
@@ -203,7 +203,7 @@ class EnrolmentDecisions:
         appeal.decided_at = workflow.now()
         self._case.appeal_decided = entry
         self._case.settled_by = Settlement(entry.outcome.value, entry.actor, entry.reason)
-        await self._case.record(
+        await self._case.record_with_next_stage(  # the flow moves on at once
             EventKind.APPEAL_DECIDED,
             actor=entry.actor,
             reason=entry.reason,

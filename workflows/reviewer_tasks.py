@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.case_events import project
+    from workflows.case_events import LocalPatches, project
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ class ReviewerTasks:
         opened: int = 0,
         *,
         events_seen: Callable[[], int],
-        local_patch: str | None = None,
+        local_patch: LocalPatches = None,
     ) -> None:
         """`local_patch`: run the task writes as local activities once that patch is on
         (see `case_events.project`)."""
@@ -84,35 +84,47 @@ class ReviewerTasks:
 
         With `key` the task's id is `{case_id}:{key}` (the caller keeps it unique, e.g. across
         continue-as-new) and the running count is left alone."""
-        if key is None:
-            self._seq += 1
-            task_id = f"{self._case_id}:task:{self._seq}"
-        else:
-            task_id = f"{self._case_id}:{key}"
-        days = self._sla.get(work.kind)
-        if work.due is None and days is not None:
-            due = await self._run(
-                COMPUTE_DUE_DATE, DueDateRequest(start=work.since, working_days=days), DueDate
-            )
+        task_id = self._next_id(key)
+        due_request = self.due_request(work)
+        if due_request is not None:
+            due = await self._run(COMPUTE_DUE_DATE, due_request, DueDate)
             assert due is not None
             work.due = due.due_at
-        await self._run(
-            OPEN_TASK,
-            TaskOpening(
-                task_id=task_id,
-                case_kind=self._case_kind,
-                case_id=self._case_id,
-                workflow_id=workflow.info().workflow_id,
-                kind=work.kind,
-                stage=stage,
-                required_role=work.role,
-                scope=work.scope,
-                opened_at=workflow.now(),
-                due_at=work.due,
-                follows_event=self._events_seen(),
-            ),
-        )
+        await self._run(OPEN_TASK, self._opening(task_id, work, stage))
         return task_id
+
+    def prepare(self, work: AwaitedWork, stage: str) -> tuple[TaskOpening, DueDateRequest | None]:
+        """The next task's opening, for a caller that writes it itself (with the stage change,
+        in one local activity): the due date to compute first, if any, goes in `due_at`."""
+        return self._opening(self._next_id(None), work, stage), self.due_request(work)
+
+    def _next_id(self, key: str | None) -> str:
+        if key is not None:
+            return f"{self._case_id}:{key}"
+        self._seq += 1
+        return f"{self._case_id}:task:{self._seq}"
+
+    def due_request(self, work: AwaitedWork) -> DueDateRequest | None:
+        """The due date to compute for `work` from the SLA, when it has none yet."""
+        days = self._sla.get(work.kind)
+        if work.due is None and days is not None:
+            return DueDateRequest(start=work.since, working_days=days)
+        return None
+
+    def _opening(self, task_id: str, work: AwaitedWork, stage: str) -> TaskOpening:
+        return TaskOpening(
+            task_id=task_id,
+            case_kind=self._case_kind,
+            case_id=self._case_id,
+            workflow_id=workflow.info().workflow_id,
+            kind=work.kind,
+            stage=stage,
+            required_role=work.role,
+            scope=work.scope,
+            opened_at=workflow.now(),
+            due_at=work.due,
+            follows_event=self._events_seen(),
+        )
 
     async def _run(
         self, activity: str, arg: object, result_type: type[T] | None = None
@@ -139,7 +151,11 @@ class ReviewerTasks:
         )
 
     async def close(self, task_id: str, settled: Settlement | None, why_cancelled: str) -> None:
-        closing = (
+        await self._run(CLOSE_TASK, self.closing(task_id, settled, why_cancelled))
+
+    def closing(self, task_id: str, settled: Settlement | None, why_cancelled: str) -> TaskClosing:
+        """The closing of `task_id`, for a caller that writes it itself (see `prepare`)."""
+        return (
             TaskClosing(
                 task_id=task_id,
                 state=TaskState.DECIDED,
@@ -158,4 +174,3 @@ class ReviewerTasks:
                 follows_event=self._events_seen(),
             )
         )
-        await self._run(CLOSE_TASK, closing)

@@ -45,6 +45,7 @@ class ApiStack:
     sdp: SdpSimulator
     bnsp: BnspSimulator
     app: FastAPI | None = None
+    worker: Worker | None = None  # the enrolment worker, for a test that stops it itself
 
     def headers(self, subject: str, role: Role, **scope: str | Ministry) -> dict[str, str]:
         token = mint_dev_token(self.settings, subject, [role], Scope.model_validate(scope))
@@ -109,7 +110,7 @@ class Wiring:
     imigrasi: Worker
 
     def stack(self, http: httpx.AsyncClient, pool: asyncpg.Pool) -> ApiStack:
-        return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app)
+        return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app, self.worker)
 
 
 def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:

@@ -110,6 +110,30 @@ RELEASED_V5_JOURNEY = RecordedHistory(
     "history-released-v5-journey",
     Outcome.UNFINISHED_AT_RELEASE,
 )
+# v6: one local activity per stage change (patch "enrolment-stage-write-v1", issue 18): the
+# ended wait's task closed, the decision that ended it, the change and the next task (with its
+# due date) written together; the request with the first change, the certificate with the
+# close. A straight certificate, an appeal that orders a reassessment, an overdue placement.
+CERTIFIED_V6 = RecordedHistory(
+    "enrolment_certified_v6_stage_write.json", "history-certified-v6", Outcome.CERTIFIED
+)
+APPEAL_REASSESS_V6 = RecordedHistory(
+    "enrolment_appeal_reassess_v6_stage_write.json",
+    "history-appeal-reassess-v6",
+    Outcome.CERTIFIED,
+)
+ESCALATED_V6 = RecordedHistory(
+    "enrolment_escalated_v6_stage_write.json", "history-escalated-v6", Outcome.CERTIFIED
+)
+# v7: a local write Postgres refuses goes on as a regular activity (patch
+# "local-projection-incident-v1"): the placement decided with a NUL in its reason (past the
+# API's text rule), its stage write refused once locally, then as an activity until the
+# case is repaired; then straight to the certificate. No other case records the patch.
+POISONED_REPAIRED_V7 = RecordedHistory(
+    "enrolment_poisoned_repaired_v7_local_incident.json",
+    "history-poisoned-repaired-v7",
+    Outcome.CERTIFIED,
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -123,6 +147,10 @@ RECORDED = (
     APPEAL_REASSESS_V5,
     RELEASED_V5,
     RELEASED_V5_JOURNEY,
+    CERTIFIED_V6,
+    APPEAL_REASSESS_V6,
+    ESCALATED_V6,
+    POISONED_REPAIRED_V7,
 )
 
 
@@ -209,6 +237,21 @@ async def _placement_overdue_then_certified(harness: Harness, case: Case) -> Non
     await case.assess_due()
 
 
+async def _poisoned_placement_repaired(harness: Harness, case: Case) -> None:
+    """The placement's stage write refused (a NUL), retried as an activity, repaired; then
+    train, every unit K, certificate at the first lookup."""
+    await case.settled()
+    update = await case.place_poisoned()
+    await case.refused_as_activity()
+    await update.result()
+    await case.at(Stage.TRAINING)
+    await case.settled()
+    await case.train()
+    await case.complete_training()
+    await case.at(Stage.ASSESSMENT)
+    await case.assess_due()
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V1: _straight_to_certificate,
     APPEAL_REASSESS_V1: _appeal_then_reassessment,
@@ -218,6 +261,10 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V5: _straight_to_certificate,
     ESCALATED_V5: _placement_overdue_then_certified,
     APPEAL_REASSESS_V5: _appeal_then_reassessment,
+    CERTIFIED_V6: _straight_to_certificate,
+    APPEAL_REASSESS_V6: _appeal_then_reassessment,
+    ESCALATED_V6: _placement_overdue_then_certified,
+    POISONED_REPAIRED_V7: _poisoned_placement_repaired,
 }
 
 

@@ -18,12 +18,19 @@ from typing import TypeVar
 import pytest
 from temporalio import activity
 from temporalio.api.testservice.v1 import SleepRequest
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.workflow import UpdateMethodMultiParam
 
+from activities.enrolment_stage import EnrolmentStageWrites
 from activities.working_calendar import CalendarActivities, WorkingCalendar
 from domain.clock import local_date
 from domain.enrolment import (
@@ -49,6 +56,7 @@ from domain.enrolment import (
     WithdrawalInput,
     enrolment_workflow_id,
 )
+from domain.errors import POISONED_INPUT
 from domain.identity import Actor, Ministry, Role, Scope
 from domain.journey import (
     PROGRAMMES_OFFERED,
@@ -80,6 +88,7 @@ from domain.tasks import (
     TaskOpening,
 )
 from tests.temporal_support import IN_FLIGHT, history_quiet, idle, quiet, terminate, until
+from workers.incidents import repaired
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 from workflows.placement import PlacementWorkflow
@@ -255,10 +264,20 @@ class ProjectionRecorder:
         self.hold: EventKind | None = None
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
+        # Postgres refuses text with a NUL: the write fails as the worker's incident
+        # interceptor makes it fail (tests/api/test_incidents.py has the real one) until the
+        # test repairs the case (`repaired`, by workflow id), as an operator's retry does.
+        self.repaired: set[str] = set()
+        self.refused: list[bool] = []  # each refused attempt: whether it was a local activity
 
     @activity.defn(name=RECORD_ENROLMENT_EVENT)
     async def record(self, event: EnrolmentEvent) -> None:
         with IN_FLIGHT.running():
+            if "\\u0000" in event.model_dump_json():
+                if event.workflow_id not in self.repaired:
+                    self.refused.append(activity.info().is_local)
+                    raise ApplicationError("Postgres refused a NUL", type=POISONED_INPUT)
+                event = repaired(event)
             if event in self.received:
                 self.redelivered += 1
             else:
@@ -553,6 +572,12 @@ def harness_worker(harness: Harness, max_cached_workflows: int = 1000) -> Worker
             harness.tasks.escalate_task,
             harness.tasks.close_task,
             _CountedCalendar(harness.calendar).compute_due_date,
+            EnrolmentStageWrites(
+                harness.projection.record,
+                harness.tasks.close_task,
+                harness.tasks.open_task,
+                _CountedCalendar(harness.calendar).compute_due_date,
+            ).write_stage,
         ],
     )
 
@@ -660,6 +685,32 @@ class Case:
         return await self.handle.execute_update(
             EnrolmentWorkflow.decide_placement, decision or placement()
         )
+
+    async def place_poisoned(self) -> WorkflowUpdateHandle[EnrolmentState]:
+        """Approve with a NUL in the reason, as a client could send it past the API's text
+        rule (`model_copy` validates nothing): the write that carries it is refused until
+        the test repairs the case (`ProjectionRecorder.repaired`)."""
+        return await self.handle.start_update(
+            EnrolmentWorkflow.decide_placement,
+            placement().model_copy(update={"reason": "approved\x00 after review"}),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+        )
+
+    async def refused_as_activity(self, attempts: int = 2) -> None:
+        """Wait until the poisoned write has been refused `attempts` times as a regular
+        activity (retried by the server), then repair the case."""
+
+        async def refused() -> list[bool]:
+            return list(self.harness.projection.refused)
+
+        await until(
+            refused,
+            lambda seen: seen.count(False) >= attempts,
+            "the poisoned write refused as an activity",
+            within=30,
+            called="refused (is local)",
+        )
+        self.harness.projection.repaired.add(self.handle.id)
 
     async def approve(self) -> EnrolmentState:
         await self.place()

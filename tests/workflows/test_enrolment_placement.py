@@ -11,13 +11,16 @@ from pydantic import ValidationError
 from domain.clock import local_date, start_of
 from domain.enrolment import EventKind, Outcome, PlacementChoice, Stage
 from domain.identity import Role
+from tests.temporal_support import until
 from tests.workflows.support import (
     CASEWORKER,
     TPP,
     TPP_OTHER_UPT,
+    Case,
     Harness,
     placement,
 )
+from workflows import enrolment_case
 from workflows.enrolment import EnrolmentWorkflow
 
 
@@ -137,17 +140,41 @@ async def test_placement_decision_needs_a_reason(harness: Harness) -> None:
     assert (await case.state()).stage is Stage.PLACEMENT_REVIEW
 
 
+async def _update_accepted(case: Case) -> bool:
+    history = await case.handle.fetch_history()
+    return any(e.HasField("workflow_execution_update_accepted_event_attributes")
+               for e in history.events)  # fmt: skip
+
+
+@pytest.mark.parametrize("stage_writes", [True, False], ids=["stage-write", "before-it"])
 async def test_decision_arriving_while_the_request_is_projected_is_not_lost(
-    harness: Harness,
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, stage_writes: bool
 ) -> None:
+    if not stage_writes:  # a case started before the stage-write patch
+        monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)
     harness.projection.hold = EventKind.REQUESTED
     case = await harness.start()
     await asyncio.wait_for(harness.projection.holding.wait(), timeout=10)
 
     deciding = asyncio.create_task(case.place())
-    await case.until(lambda _: bool(case.events_of(EventKind.PLACEMENT_DECIDED)), "the decision")
+    if stage_writes:
+        # The decision's event waits for the flow's next write (the stage change it causes),
+        # which waits for the held request: the update is accepted, nothing written yet.
+        await until(
+            lambda: _update_accepted(case), bool, "the decision", within=30, called="accepted"
+        )
+        assert not case.events_of(EventKind.PLACEMENT_DECIDED)
+    else:
+        await case.until(
+            lambda _: bool(case.events_of(EventKind.PLACEMENT_DECIDED)), "the decision"
+        )
     harness.projection.release.set()
     await deciding
 
     state = await case.at(Stage.TRAINING)
     assert state.outcome is None
+    await case.settled()
+    # The request, the decision, and the stage changes to placement review and training, by
+    # their keys (the held write was retried: the real projection lands it once by its key).
+    kinds = sorted({e.event_id: e.kind.value for e in case.events()}.values())
+    assert kinds == ["placement_decided", "requested", "stage_changed", "stage_changed"], kinds

@@ -137,6 +137,7 @@ async def test_no_decision_is_taken_on_a_closed_enrolment(
     # A local projection runs inside the workflow task; a decision sent while it runs is
     # delivered once that task ends (by the SDK's heartbeat of a long one), then refused.
     monkeypatch.setattr(enrolment_case, "LOCAL_PROJECTIONS_PATCH", None)
+    monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)
     case = await harness.start()
     await case.to_assessment()
     # Hold the CLOSED projection: the case is closed but its workflow not yet finished.
