@@ -14,13 +14,14 @@ from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import (
     JOURNEY_COHORT_V5,
     JOURNEY_CONTINUED_V2,
+    JOURNEY_REDELIVERY_V6,
     JOURNEY_RELEASED_V4,
     JOURNEYS,
     RecordedJourney,
 )
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
-from workflows.journey_decisions import COHORT_QUEUE_PATCH
+from workflows.journey_decisions import COHORT_QUEUE_PATCH, COHORT_REDELIVERY_PATCH
 
 
 @pytest.mark.parametrize("recorded", JOURNEYS, ids=lambda r: r.file)
@@ -84,3 +85,34 @@ async def test_the_cohort_queue_fixture_holds_its_signals_outcomes_and_patch() -
         m.details["patch-data"].payloads[0].data for m in markers if m.marker_name == "core_patch"
     ]
     assert any(COHORT_QUEUE_PATCH.encode() in data for data in patched), patched
+
+
+async def test_the_redelivery_fixture_holds_its_copies_one_start_one_refusal_and_patch() -> None:
+    """JOURNEY_REDELIVERY_V6 is what it claims: four cohort signals (the start's row, sent
+    again, and a second row, sent again), one enrolment started, one refusal recorded (the
+    copy of the refused row skipped, not refused again) and the redelivery patch's marker."""
+    recorded = JOURNEY_REDELIVERY_V6
+    history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert signals.count(COHORT_ENROLMENT_SIGNAL) == 4, signals  # one sent with the start
+    children = [
+        e.start_child_workflow_execution_initiated_event_attributes.workflow_type.name
+        for e in history.events
+        if e.HasField("start_child_workflow_execution_initiated_event_attributes")
+    ]
+    assert children.count("EnrolmentWorkflow") == 1, children
+    final = await completed_result(history, JourneyState)
+    assert len(final.refused_rows) == 1  # the copy was skipped, not refused a second time
+    markers = [
+        e.marker_recorded_event_attributes
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    patched = [
+        m.details["patch-data"].payloads[0].data for m in markers if m.marker_name == "core_patch"
+    ]
+    assert any(COHORT_REDELIVERY_PATCH.encode() in data for data in patched), patched
