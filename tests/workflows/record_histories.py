@@ -259,11 +259,16 @@ async def _release_journey(
     assert result.outcome is enrolment.outcome, result
     await write_history(enrolment.path, case.handle)
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
+    await _handed_over_and_ended(journey, journey_file.path)
+
+
+async def _handed_over_and_ended(journey: JourneyCase, path: Path) -> None:
+    """Both receivers acknowledge the handover; the journey ends and its history is kept."""
     await journey.quiet()
     await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
     await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
     await journey.handle.result()
-    await write_history(journey_file.path, journey.handle)
+    await write_history(path, journey.handle)
 
 
 async def _cohort_journey(harness: Harness, recorded: RecordedJourney) -> None:
@@ -279,11 +284,7 @@ async def _cohort_journey(harness: Harness, recorded: RecordedJourney) -> None:
     assert result.outcome is Outcome.UNFINISHED_AT_RELEASE, result
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
     await journey.outcome(await journey.queue(await harness.request()))  # released
-    await journey.quiet()
-    await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
-    await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
-    await journey.handle.result()
-    await write_history(recorded.path, journey.handle)
+    await _handed_over_and_ended(journey, recorded.path)
 
 
 async def _redelivered_journey(harness: Harness, recorded: RecordedJourney) -> None:
@@ -299,11 +300,7 @@ async def _redelivered_journey(harness: Harness, recorded: RecordedJourney) -> N
     result = await case.result()
     assert result.outcome is Outcome.UNFINISHED_AT_RELEASE, result
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
-    await journey.quiet()
-    await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
-    await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
-    await journey.handle.result()
-    await write_history(recorded.path, journey.handle)
+    await _handed_over_and_ended(journey, recorded.path)
 
 
 async def _continued_journey(harness: Harness, recorded: RecordedJourney) -> None:
