@@ -32,6 +32,10 @@ PLACEHOLDER = "CHANGE-ME"  # .env.example's values to replace; refused outside d
 DEV_SESSION_SECRET = "sinergi-development-session-key-change-me"  # refused outside development
 
 
+# How much longer than one signal a cohort row's lease must still run for a send to start.
+COHORT_LEASE_MARGIN_SECONDS = 2.0
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -404,6 +408,20 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"SINERGI_SCOPE_CLAIMS names unknown scope fields {unknown}")
         return claims
+
+    @model_validator(mode="after")
+    def _check_cohort_lease(self) -> Settings:
+        # The dispatcher starts a send only while the row's lease outlasts it by a margin
+        # (workers/cohort_dispatch.py): a shorter lease would never send anything.
+        room = self.cohort_dispatch_signal_timeout_seconds + COHORT_LEASE_MARGIN_SECONDS
+        if self.cohort_dispatch_lease_seconds <= room:
+            raise ValueError(
+                "SINERGI_COHORT_DISPATCH_LEASE_SECONDS must exceed "
+                f"SINERGI_COHORT_DISPATCH_SIGNAL_TIMEOUT_SECONDS by more than "
+                f"{COHORT_LEASE_MARGIN_SECONDS:g} s (a row is sent only while its lease "
+                "outlasts one signal)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_identity(self) -> Settings:

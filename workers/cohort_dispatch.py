@@ -44,7 +44,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.payload_encryption import PayloadKeyError
-from config.settings import Settings
+from config.settings import COHORT_LEASE_MARGIN_SECONDS, Settings
 from db import cohort_outbox as outbox_db
 from db.cohort_outbox import QueuedRow
 from db.cohort_rows import QUEUED_CHANNEL
@@ -54,8 +54,6 @@ from services.enrolment_requests import queue_in_journey
 log = structlog.get_logger(__name__)
 
 LANES = 2
-# A send starts only while its row's lease has this much longer to run than a signal may take.
-_LEASE_MARGIN_SECONDS = 2.0
 # Temporal's answers that no retry changes (a payload too large, say).
 _PERMANENT = frozenset({RPCStatusCode.INVALID_ARGUMENT})
 
@@ -96,7 +94,7 @@ class CohortDispatcher:
             time.monotonic()
             + s.cohort_dispatch_lease_seconds
             - s.cohort_dispatch_signal_timeout_seconds
-            - _LEASE_MARGIN_SECONDS
+            - COHORT_LEASE_MARGIN_SECONDS
         )
         sent = await asyncio.gather(*(self._send(row, send_by) for row in rows))
         handed = [row for row, outcome in zip(rows, sent, strict=True) if outcome is True]
