@@ -2,28 +2,33 @@
 the cohort as its rows settle.
 
 `POST /cohorts/enrolments` takes up to `MAX_ROWS` rows and answers 200 with one result per
-row, in order: `accepted` (the request is durably queued in the inmate's journey),
-`already_enrolled` (an active enrolment exists, or the same request is queued: a repeated
-batch is reported, never duplicated) or `rejected` with the reason. A bad row never stops the
-good ones. Batches of one cohort (a file sent in chunks) name the same `cohort_id`;
-`GET /cohorts/{cohort_id}` shows the cohort: rows settling, settled (enrolment row and
-placement task written), refused later by the journey (with the reason), already enrolled,
-rejected. `sinergi cohort enrol FILE.csv` and the workspace's upload send through here.
+row, in order: `accepted` (the request is durably queued in Postgres, to be handed to the
+inmate's journey), `already_enrolled` (an active enrolment exists, or the same request is
+queued: a repeated batch is reported, never duplicated) or `rejected` with the reason. A bad
+row never stops the good ones. Batches of one cohort (a file sent in chunks) name the same
+`cohort_id`; `GET /cohorts/{cohort_id}` shows the cohort: rows settling (queued, or handed to
+the journey and not yet written), settled (enrolment row and placement task written), refused
+later (by the journey, or never handed to it: with the reason), already enrolled, rejected.
+`sinergi cohort enrol FILE.csv` and the workspace's upload send through here.
 
 Each row passes the same rules as `POST /enrolments` (`services/enrolment_requests.py`,
 `checked_request`); what differs is the cost per row, which is what lets a 10,000-row cohort
-be accepted near the rate of bare workflow starts (issue 18):
+be accepted faster than bare workflow starts (issue 18):
 - reference data (programmes, the UPT's offerings) is read once per batch, and the active
   and in-flight enrolments of every row in one query each;
-- a row is answered once its request is in the journey (a signal-with-start,
-  `queue_in_journey`), not once the journey has started the child: the journey applies
-  queued rows under its lock by the rule of its `enrol` update, and projects each row's
-  outcome to the cohort-row table (V23, `db/cohort_rows.py`);
-- the row is claimed in that table before it is signalled, so a copy sent at the same
-  moment (a client retrying a request it thinks lost) is answered already enrolled; a copy
-  sent while the first settles is found there too. The journey refuses a second active
-  enrolment whatever reaches it, so a row is never enrolled twice;
-- the signals run concurrently, bounded by `START_CONCURRENCY`.
+- the batch's accepted rows are claimed in the cohort-row table (V23, V24,
+  `db/cohort_rows.py`) with their requests, sealed by the payload codec, and the batch's
+  other answers stored, in ONE transaction, and answered once it commits: no call to
+  Temporal on the way, so a batch is accepted while Temporal is away too;
+- the cohort dispatcher (`workers/cohort_dispatch.py`, woken by the commit) hands each
+  queued row to the inmate's journey with a signal-with-start, retries a failure with
+  backoff and refuses the row later, with the reason, once out of attempts. The journey
+  applies queued rows under its lock by the rule of its `enrol` update, skips a row handed
+  over twice, and projects each row's outcome to the cohort-row table;
+- the claim lets one queued request per inmate and programme exist, so a copy sent at the
+  same moment (a client retrying a request it thinks lost) is answered already enrolled; a
+  copy sent while the first settles is found there too. The journey refuses a second active
+  enrolment whatever reaches it, so a row is never enrolled twice.
 """
 
 from __future__ import annotations
@@ -36,16 +41,15 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, ValidationError
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import CurrentPrincipal
-from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.deps import PoolDep, SdpDep, SettingsDep, acting_as
 from api.paging import Offset
 from config.settings import Settings
 from db import cohort_rows as cohort_db
 from db import enrolments as enrolment_db
 from db import reference as reference_db
+from db.connect import Connection
 from domain.cohort import COHORT_ID_PATTERN, CohortEnrolment, RowAnswer, RowState
 from domain.enrolment import EnrolmentRequest
 from domain.enrolment_rules import check_no_active_enrolment
@@ -54,23 +58,17 @@ from domain.identity import Actor, Principal, Role
 from domain.reference import Offering, Programme
 from domain.registries import InmateRecord, SdpRegistry
 from domain.text import sanitise
-from services.enrolment_requests import EnrolmentCreate, checked_request, queue_in_journey
+from services.enrolment_requests import EnrolmentCreate, checked_request
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 log = structlog.get_logger(__name__)
 
 MAX_ROWS = 500
-# Concurrent signal-with-start calls per batch; the CLI runs a few batches at once.
-START_CONCURRENCY = 32
+# Concurrent SDP look-ups per batch (SDP over HTTP); the CLI runs a few batches at once.
+LOOKUP_CONCURRENCY = 32
 # A row's names are stored with its answer when they are this short (a malformed row's may
 # be anything); longer ones are answered in the batch only.
 _STORED_NAME_MAX = 100
-
-
-UNANSWERED = (
-    "the inmate's journey did not take the request in time (the system is busy): send this "
-    "row again; if it was enrolled meanwhile it is reported as already enrolled"
-)
 
 RowStatus = RowAnswer  # the answer to a row, as this endpoint has always called it
 
@@ -145,7 +143,7 @@ class _Batch:
         self.settle(index, RowStatus.REJECTED, reason)
 
     def answered_here(self) -> list[tuple[str, str, str | None, RowAnswer, str | None]]:
-        """The rows answered without a request to the journey, to store with the cohort."""
+        """The rows answered without a queued request, to store with the cohort."""
         return [
             (r.inmate_sdp_no, r.programme_code, r.enrolment_id, r.status, r.reason)
             for r in self.results.values()
@@ -175,7 +173,6 @@ async def enrol_cohort(
     actor: Annotated[Actor, Depends(acting_as(Role.CASEWORKER))],
     settings: SettingsDep,
     pool: PoolDep,
-    temporal: TemporalDep,
     sdp: SdpDep,
 ) -> CohortResult:
     """Enrol a cohort of the caller's UPT: one result per row, in order (see the module)."""
@@ -192,22 +189,19 @@ async def enrol_cohort(
     # Active in the read model, or accepted and still on its way there.
     active = await cohort_db.in_flight(pool, pairs)
     active |= await enrolment_db.active_enrolments(pool, pairs)
-    to_start: dict[int, tuple[EnrolmentRequest, InmateRecord]] = {}
+    to_queue: dict[int, EnrolmentRequest] = {}
     for index, row in parsed.items():
         checked = _check(
             batch, index, row, principal, settings, actor, programmes, offerings, inmates, active
         )
         if checked is not None:
-            to_start[index] = checked
-    await _claim(batch, to_start, pool)
-    gate = asyncio.Semaphore(START_CONCURRENCY)
-    await asyncio.gather(
-        *(
-            _queue(batch, index, request, inmate, settings, pool, temporal, gate)
-            for index, (request, inmate) in to_start.items()
-        )
-    )
-    await cohort_db.record_answers(pool, cohort_id, batch.answered_here())
+            to_queue[index] = checked
+    sealed = await _seal(settings, cohort_id, to_queue)
+    async with pool.acquire() as conn, conn.transaction():
+        await _claim(batch, to_queue, sealed, conn)
+        await cohort_db.record_answers(conn, cohort_id, batch.answered_here())
+        if to_queue:
+            await cohort_db.wake_dispatchers(conn)
     answer = batch.answer()
     log.info(
         "cohort_batch",
@@ -245,7 +239,7 @@ def _parse(batch: _Batch) -> dict[int, EnrolmentCreate]:
 
 
 async def _lookup(sdp: SdpRegistry, numbers: set[str]) -> dict[str, InmateRecord | None]:
-    gate = asyncio.Semaphore(START_CONCURRENCY)  # SDP over HTTP: bounded, like the starts
+    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
 
     async def one(sdp_no: str) -> tuple[str, InmateRecord | None]:
         async with gate:
@@ -265,7 +259,7 @@ def _check(
     offerings: dict[str, Offering],
     inmates: dict[str, InmateRecord | None],
     active: dict[tuple[str, str], str],
-) -> tuple[EnrolmentRequest, InmateRecord] | None:
+) -> EnrolmentRequest | None:
     """The rules of `POST /enrolments` for one row; settles the row unless it may start."""
     inmate = inmates[row.inmate_sdp_no]
     key = (row.inmate_sdp_no, row.programme_code)
@@ -286,61 +280,51 @@ def _check(
         else:
             batch.reject(index, refusal.message)
         return None
-    assert inmate is not None  # checked
-    return request, inmate
+    return request
+
+
+async def _seal(
+    settings: Settings, cohort_id: str, to_queue: dict[int, EnrolmentRequest]
+) -> dict[int, bytes]:
+    """Each row's request as the dispatcher will signal it, sealed by the payload codec (it
+    names the requester and holds the caseworker's reason): a Temporal payload, stored."""
+    if not to_queue:
+        return {}
+    rows = [CohortEnrolment(cohort_id=cohort_id, request=r) for r in to_queue.values()]
+    payloads = await settings.data_converter.encode(rows)
+    return {i: p.SerializeToString() for i, p in zip(to_queue, payloads, strict=True)}
 
 
 async def _claim(
-    batch: _Batch, to_start: dict[int, tuple[EnrolmentRequest, InmateRecord]], pool: asyncpg.Pool
+    batch: _Batch,
+    to_queue: dict[int, EnrolmentRequest],
+    sealed: dict[int, bytes],
+    conn: Connection,
 ) -> None:
-    """Claim the rows about to be queued; a row whose inmate and programme another request
-    holds (queued a moment ago by a copy of this batch) is settled already enrolled."""
+    """Claim the rows to queue, in the batch's transaction, and answer them accepted; a row
+    whose inmate and programme another request holds (queued a moment ago by a copy of this
+    batch) is settled already enrolled."""
     wanted = {
         index: (request.inmate_sdp_no, request.programme.code, request.enrolment_id)
-        for index, (request, _) in to_start.items()
+        for index, request in to_queue.items()
     }
-    async with pool.acquire() as conn:
-        claimed = await cohort_db.claim(conn, batch.cohort_id, list(wanted.values()))
+    claimed = await cohort_db.claim(
+        conn, batch.cohort_id, [(*row, sealed[index]) for index, row in wanted.items()]
+    )
     lost = {index: row[:2] for index, row in wanted.items() if row[:2] not in claimed}
+    for index, row in wanted.items():
+        if index not in lost:
+            batch.settle(index, RowStatus.ACCEPTED, None, row[2])
     if not lost:
         return
-    holders = await cohort_db.in_flight(pool, list(lost.values()))
-    holders |= await enrolment_db.active_enrolments(pool, list(lost.values()))
+    holders = await cohort_db.in_flight(conn, list(lost.values()))
+    holders |= await enrolment_db.active_enrolments(conn, list(lost.values()))
     for index, pair in lost.items():
-        del to_start[index]
+        del to_queue[index]
         try:
             check_no_active_enrolment(*pair, holders.get(pair, "(being started)"))
         except DomainError as refusal:
             batch.settle(index, RowStatus.ALREADY_ENROLLED, refusal.message, holders.get(pair))
-
-
-async def _queue(
-    batch: _Batch,
-    index: int,
-    request: EnrolmentRequest,
-    inmate: InmateRecord,
-    settings: Settings,
-    pool: asyncpg.Pool,
-    temporal: Client,
-    gate: asyncio.Semaphore,
-) -> None:
-    row = CohortEnrolment(cohort_id=batch.cohort_id, request=request)
-    async with gate:
-        try:
-            await queue_in_journey(temporal, settings, inmate, row)
-        except BaseException as error:
-            # Release the claim, or the row would hold its inmate and programme as queued.
-            await asyncio.shield(
-                cohort_db.unclaim(pool, batch.cohort_id, request.enrolment_id, UNANSWERED)
-            )
-            if isinstance(error, RPCError) and error.status is RPCStatusCode.DEADLINE_EXCEEDED:
-                # Whether the journey has the request is unknown here (most likely not): the
-                # row is rejected, to send again; should the journey have it after all, its
-                # outcome puts the row back as accepted.
-                batch.reject(index, UNANSWERED)
-                return
-            raise  # Temporal away (503), the request's deadline, the process stopping
-    batch.settle(index, RowStatus.ACCEPTED, None, request.enrolment_id)
 
 
 # ---------------------------------------------------------------- status

@@ -32,6 +32,10 @@ PLACEHOLDER = "CHANGE-ME"  # .env.example's values to replace; refused outside d
 DEV_SESSION_SECRET = "sinergi-development-session-key-change-me"  # refused outside development
 
 
+# How much longer than one signal a cohort row's lease must still run for a send to start.
+COHORT_LEASE_MARGIN_SECONDS = 2.0
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -228,6 +232,21 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     delivery_batch_size: int = Field(default=20, ge=1, le=500)
     delivery_poll_seconds: float = Field(default=2.0, gt=0)
+    # The cohort dispatcher (workers/cohort_dispatch.py, in the enrolment worker's process)
+    # hands accepted cohort rows to their journeys: batches of `batch_size` leased for
+    # `lease_seconds`, at most `concurrency` signals in flight, each given `signal_timeout`;
+    # a failure is retried after base x 2^(attempt-1) seconds (capped), and after
+    # `max_attempts` (about 25 minutes of Temporal away, with these) the row is refused
+    # later with the reason. A pass runs when the API says rows are queued, and every
+    # `sweep_seconds` whatever happens.
+    cohort_dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
+    cohort_dispatch_concurrency: int = Field(default=64, ge=1, le=512)
+    cohort_dispatch_lease_seconds: float = Field(default=60.0, gt=0)
+    cohort_dispatch_signal_timeout_seconds: float = Field(default=10.0, gt=0)
+    cohort_dispatch_max_attempts: int = Field(default=12, ge=1)
+    cohort_dispatch_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    cohort_dispatch_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    cohort_dispatch_sweep_seconds: float = Field(default=5.0, gt=0)
     # The daily notices (digests of open tasks, permits expiring) run once a day at this
     # hour, Jakarta time (a Temporal Schedule the worker keeps up to date when it starts);
     # permits are announced this many days before they end.
@@ -389,6 +408,20 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"SINERGI_SCOPE_CLAIMS names unknown scope fields {unknown}")
         return claims
+
+    @model_validator(mode="after")
+    def _check_cohort_lease(self) -> Settings:
+        # The dispatcher starts a send only while the row's lease outlasts it by a margin
+        # (workers/cohort_dispatch.py): a shorter lease would never send anything.
+        room = self.cohort_dispatch_signal_timeout_seconds + COHORT_LEASE_MARGIN_SECONDS
+        if self.cohort_dispatch_lease_seconds <= room:
+            raise ValueError(
+                "SINERGI_COHORT_DISPATCH_LEASE_SECONDS must exceed "
+                f"SINERGI_COHORT_DISPATCH_SIGNAL_TIMEOUT_SECONDS by more than "
+                f"{COHORT_LEASE_MARGIN_SECONDS:g} s (a row is sent only while its lease "
+                "outlasts one signal)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_identity(self) -> Settings:

@@ -1,12 +1,15 @@
-"""Cohort rows (V23): every row of a cohort with the API's answer and, for an accepted row,
-what the inmate's journey did with it later; read back as the cohort's status.
+"""Cohort rows (V23, V24): every row of a cohort with the API's answer and, for an accepted
+row, what became of it later; read back as the cohort's status.
 
-An accepted row is *claimed* before its request is signalled to the journey (`claim`): the
-partial unique index `cohort_rows_one_queued` lets one queued request per inmate and
-programme exist, so a copy sent at the same moment is answered already enrolled, never
-enrolled twice. The journey's projection writes the outcome (`record_outcome`, in the
-transaction of its journey event, so a retried write lands once). A row is settled once its
-enrolment's row and first inbox task are written; that is read, not stored (`status`).
+An accepted row is *claimed* with its sealed request in the transaction that answers its
+batch (`claim`): from then on it is durable, queued for the cohort dispatcher
+(`db/cohort_outbox.py`, `workers/cohort_dispatch.py`), which signals it to the inmate's
+journey. The partial unique index `cohort_rows_one_queued` lets one queued request per
+inmate and programme exist, so a copy sent at the same moment is answered already enrolled,
+never enrolled twice. The journey's projection writes the outcome (`record_outcome`, in the
+transaction of its journey event, so a retried write lands once); a row the dispatcher could
+not hand over is refused later by it, with the reason. A row is settled once its enrolment's
+row and first inbox task are written; that is read, not stored (`counts`, `rows`).
 
 A row is replaced by a later answer for the same inmate and programme in the same cohort
 only when it did not take (rejected, already enrolled, or refused later): a row still
@@ -28,6 +31,8 @@ Pair = tuple[str, str]  # (inmate_sdp_no, programme_code)
 
 # A row that did not take: a later answer for its inmate and programme may replace it.
 _NOT_TAKEN = "(cohort_rows.answer <> 'accepted' OR cohort_rows.outcome = 'refused')"
+# The channel the API notifies when it has queued rows (the dispatchers listen on it).
+QUEUED_CHANNEL = "cohort_rows_queued"
 
 
 class CohortRowRecord(BaseModel):
@@ -37,7 +42,8 @@ class CohortRowRecord(BaseModel):
     enrolment_id: str | None
     reason: str | None  # the answer's, or why the journey refused the row
     answered_at: datetime
-    applied_at: datetime | None  # when the journey started or refused it
+    signalled_at: datetime | None  # when the dispatcher handed it to the journey
+    applied_at: datetime | None  # when the journey started or refused it (or the dispatcher)
     settled_at: datetime | None  # when its placement task was opened
 
 
@@ -45,6 +51,7 @@ class CohortCounts(BaseModel):
     total: int
     accepted: int  # answered accepted, whatever happened later
     settling: int
+    queued: int  # of the settling rows, those not yet handed to the journey
     settled: int
     refused_later: int
     already_enrolled: int
@@ -92,51 +99,44 @@ async def in_flight(conn: Connection | asyncpg.Pool, pairs: Sequence[Pair]) -> d
 
 
 async def claim(
-    conn: Connection, cohort_id: str, rows: Sequence[tuple[str, str, str]]
+    conn: Connection, cohort_id: str, rows: Sequence[tuple[str, str, str, bytes]]
 ) -> set[Pair]:
-    """Claim (inmate, programme, enrolment_id) rows as accepted, before their requests are
-    signalled: the pairs claimed. A pair not claimed has a queued request already (in this
-    cohort or another): its row is answered already enrolled."""
+    """Claim (inmate, programme, enrolment_id, sealed request) rows as accepted and queued
+    for the dispatcher, in the caller's transaction: the pairs claimed. A pair not claimed
+    has a queued request already (in this cohort or another): its row is answered already
+    enrolled. Rows are written in one order (by pair), so two batches that share pairs wait
+    on each other rather than deadlock."""
     if not rows:
         return set()
-    async with conn.transaction():
-        await conn.execute(
-            f"""DELETE FROM cohort_rows
-                 WHERE cohort_id = $1 AND {_NOT_TAKEN}
-                   AND (inmate_sdp_no, programme_code) IN
-                       (SELECT * FROM unnest($2::text[], $3::text[]))""",  # noqa: S608 - constant
-            cohort_id,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-        )
-        found = await conn.fetch(
-            """INSERT INTO cohort_rows (cohort_id, inmate_sdp_no, programme_code, enrolment_id,
-                                        answer)
-               SELECT $1, i, p, e, 'accepted' FROM unnest($2::text[], $3::text[], $4::text[])
-                   AS r (i, p, e)
-               ON CONFLICT DO NOTHING
-               RETURNING inmate_sdp_no, programme_code""",
-            cohort_id,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-        )
+    ordered = sorted(rows)
+    await conn.execute(
+        f"""DELETE FROM cohort_rows
+             WHERE cohort_id = $1 AND {_NOT_TAKEN}
+               AND (inmate_sdp_no, programme_code) IN
+                   (SELECT * FROM unnest($2::text[], $3::text[]))""",  # noqa: S608 - constant
+        cohort_id,
+        [r[0] for r in ordered],
+        [r[1] for r in ordered],
+    )
+    found = await conn.fetch(
+        """INSERT INTO cohort_rows (cohort_id, inmate_sdp_no, programme_code, enrolment_id,
+                                    answer, request, next_attempt_at)
+           SELECT $1, i, p, e, 'accepted', q, now()
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS r (i, p, e, q)
+           ON CONFLICT DO NOTHING
+           RETURNING inmate_sdp_no, programme_code""",
+        cohort_id,
+        [r[0] for r in ordered],
+        [r[1] for r in ordered],
+        [r[2] for r in ordered],
+        [r[3] for r in ordered],
+    )
     return {(r["inmate_sdp_no"], r["programme_code"]) for r in found}
 
 
-async def unclaim(
-    conn: Connection | asyncpg.Pool, cohort_id: str, enrolment_id: str, reason: str
-) -> None:
-    """The request never reached its journey (as far as the API knows): the row is rejected
-    with `reason`. Should the journey apply it after all, its outcome puts it back."""
-    await conn.execute(
-        """UPDATE cohort_rows SET answer = 'rejected', reason = $3
-            WHERE cohort_id = $1 AND enrolment_id = $2 AND answer = 'accepted'
-              AND outcome IS NULL""",
-        cohort_id,
-        enrolment_id,
-        reason,
-    )
+async def wake_dispatchers(conn: Connection) -> None:
+    """Tell the cohort dispatchers rows are queued; delivered when the transaction commits."""
+    await conn.execute("SELECT pg_notify($1, '')", QUEUED_CHANNEL)
 
 
 async def record_answers(
@@ -153,7 +153,9 @@ async def record_answers(
             ON CONFLICT (cohort_id, inmate_sdp_no, programme_code) DO UPDATE
                SET enrolment_id = EXCLUDED.enrolment_id, answer = EXCLUDED.answer,
                    reason = EXCLUDED.reason, answered_at = now(), outcome = NULL,
-                   outcome_reason = NULL, applied_at = NULL
+                   outcome_reason = NULL, applied_at = NULL, request = NULL,
+                   signalled_at = NULL, attempts = 0, last_error = NULL,
+                   next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
              WHERE {_NOT_TAKEN}""",  # noqa: S608 - a constant
         [(cohort_id, i, p, e, a.value, r) for i, p, e, a, r in rows],
     )
@@ -163,7 +165,8 @@ async def record_outcome(
     conn: Connection, note: CohortRowNote, inmate_sdp_no: str, at: datetime
 ) -> None:
     """The journey started or refused the row (its projection, keyed by the row): a row
-    claimed for another request that took is left as it is."""
+    claimed for another request that took is left as it is. The journey has the row, so it
+    is not the dispatcher's any more (its sealed request is dropped)."""
     await conn.execute(
         f"""INSERT INTO cohort_rows (cohort_id, inmate_sdp_no, programme_code, enrolment_id,
                                      answer, answered_at, outcome, outcome_reason, applied_at)
@@ -171,7 +174,8 @@ async def record_outcome(
             ON CONFLICT (cohort_id, inmate_sdp_no, programme_code) DO UPDATE
                SET enrolment_id = EXCLUDED.enrolment_id, answer = 'accepted', reason = NULL,
                    outcome = EXCLUDED.outcome, outcome_reason = EXCLUDED.outcome_reason,
-                   applied_at = EXCLUDED.applied_at
+                   applied_at = EXCLUDED.applied_at, request = NULL, lease_owner = NULL,
+                   lease_until = NULL
              WHERE cohort_rows.enrolment_id = EXCLUDED.enrolment_id OR {_NOT_TAKEN}""",  # noqa: S608
         note.cohort_id,
         inmate_sdp_no,
@@ -185,6 +189,7 @@ async def record_outcome(
 
 _ROWS = """
     SELECT r.inmate_sdp_no, r.programme_code, r.enrolment_id, r.answered_at, r.applied_at,
+           r.signalled_at,
            t.opened_at AS settled_at, COALESCE(r.outcome_reason, r.reason) AS reason,
            CASE WHEN r.answer = 'rejected' THEN 'rejected'
                 WHEN r.answer = 'already_enrolled' THEN 'already_enrolled'
@@ -206,6 +211,8 @@ async def counts(conn: Connection | asyncpg.Pool, cohort_id: str) -> CohortCount
                    count(*) FILTER (WHERE state IN ('settling', 'settled', 'refused_later'))
                        AS accepted,
                    count(*) FILTER (WHERE state = 'settling') AS settling,
+                   count(*) FILTER (WHERE state = 'settling' AND signalled_at IS NULL
+                                      AND applied_at IS NULL) AS queued,
                    count(*) FILTER (WHERE state = 'settled') AS settled,
                    count(*) FILTER (WHERE state = 'refused_later') AS refused_later,
                    count(*) FILTER (WHERE state = 'already_enrolled') AS already_enrolled,

@@ -1,13 +1,14 @@
-"""Cohort enrolment: a row of a cohort, queued in the inmate's journey and settled there.
+"""Cohort enrolment: a row of a cohort, queued, handed to the inmate's journey and settled there.
 
 A cohort row (`POST /cohorts/enrolments`, the workspace's CSV upload) is answered as soon as
-its checked request is durably in the inmate's journey: a signal-with-start carrying a
-`CohortEnrolment`. The journey applies its queued requests in order, under the lock it applies
-custody events with, by the same rule as its `enrol` update (`journey_rules.check_enrolment_
-start`): it starts the enrolment or refuses it, and projects the row's outcome with the
-journey event that records it (`CohortRowNote`). The cohort-row table (V23) holds every row's
-answer and outcome; a row is *settled* once its enrolment's row and placement task are in the
-read model.
+its checked request is durably queued in Postgres: the cohort-row table (V23, V24) holds it,
+sealed, with the answer. The cohort dispatcher hands it to the inmate's journey with a
+signal-with-start carrying a `CohortEnrolment` (or refuses it later, with the reason, when it
+cannot). The journey applies its queued requests in order, under the lock it applies custody
+events with, by the same rule as its `enrol` update (`journey_rules.check_enrolment_start`):
+it starts the enrolment or refuses it, and projects the row's outcome with the journey event
+that records it (`CohortRowNote`). A row is *settled* once its enrolment's row and placement
+task are in the read model.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class CohortEnrolment(BaseModel):
 class RowAnswer(StrEnum):
     """What the API answered a row."""
 
-    ACCEPTED = "accepted"  # durably queued in the inmate's journey
+    ACCEPTED = "accepted"  # durably queued in Postgres, for the inmate's journey
     ALREADY_ENROLLED = "already_enrolled"
     REJECTED = "rejected"
 
@@ -45,15 +46,19 @@ class RowOutcome(StrEnum):
     """What the journey did with an accepted row."""
 
     STARTED = "started"
-    REFUSED = "refused"  # refused later, with the reason (e.g. transferred meanwhile)
+    # refused later, with the reason (e.g. transferred meanwhile; or by the dispatcher)
+    REFUSED = "refused"
 
 
 class RowState(StrEnum):
     """A row as the cohort status shows it."""
 
-    SETTLING = "settling"  # accepted; the enrolment's row or placement task not written yet
+    # accepted: queued, or handed to the journey, its enrolment's row or placement task not
+    # written yet
+    SETTLING = "settling"
     SETTLED = "settled"  # the enrolment's row and its placement task are written
-    REFUSED_LATER = "refused_later"  # accepted, then refused by the journey
+    # accepted, then refused by the journey (or never handed to it: the dispatcher's reason)
+    REFUSED_LATER = "refused_later"
     ALREADY_ENROLLED = "already_enrolled"
     REJECTED = "rejected"
 

@@ -203,6 +203,9 @@ class JourneyState(BaseModel):
     event_seq: int = 0
     task_seq: int = 0
     runs: int = 1  # runs of this journey so far (continue-as-new starts the next)
+    # The enrolment ids of the last cohort rows it refused (`REFUSED_ROWS_KEPT`): a row
+    # handed over again (the dispatcher died before it marked the row) is skipped.
+    refused_rows: list[str] = []
 
     def active_enrolments(self) -> list[EnrolmentLink]:
         return [e for e in self.enrolments if e.active]

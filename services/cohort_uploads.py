@@ -19,7 +19,6 @@ import secrets
 
 import asyncpg
 import structlog
-from temporalio.client import Client
 
 from api import cohorts as cohort_api
 from config.settings import Settings
@@ -57,7 +56,6 @@ async def run_upload(
     principal: Principal,
     settings: Settings,
     pool: asyncpg.Pool,
-    temporal: Client,
     sdp: SdpRegistry,
     lease_seconds: float = LEASE_SECONDS,
 ) -> None:
@@ -72,9 +70,7 @@ async def run_upload(
                 rows=[{"inmate_sdp_no": r.inmate_sdp_no, "programme_code": r.programme_code,
                        "reason": r.reason} for r in rows]
             )  # fmt: skip
-            answer = await cohort_api.enrol_cohort(
-                batch, principal, actor, settings, pool, temporal, sdp
-            )
+            answer = await cohort_api.enrol_cohort(batch, principal, actor, settings, pool, sdp)
             results = [
                 (row.line, result.status.value, result.reason)
                 for row, result in zip(rows, answer.results, strict=True)
@@ -99,11 +95,10 @@ def start_run(
     principal: Principal,
     settings: Settings,
     pool: asyncpg.Pool,
-    temporal: Client,
     sdp: SdpRegistry,
     holder: str,
 ) -> None:
-    task = asyncio.create_task(run_upload(job_id, holder, principal, settings, pool, temporal, sdp))
+    task = asyncio.create_task(run_upload(job_id, holder, principal, settings, pool, sdp))
     runs.start(task)
 
 
@@ -112,7 +107,6 @@ async def resume_if_abandoned(
     job: upload_db.UploadProgress,
     settings: Settings,
     pool: asyncpg.Pool,
-    temporal: Client,
     sdp: SdpRegistry,
 ) -> bool:
     """Take over a job whose run stopped with its process; True if this process did."""
@@ -122,7 +116,7 @@ async def resume_if_abandoned(
     if not await upload_db.take_lease(pool, job.job_id, holder, LEASE_SECONDS):
         return False  # another process took it first
     log.info("cohort_upload_resumed", job_id=job.job_id, done=job.done, total=job.total)
-    start_run(runs, job.job_id, uploader(job), settings, pool, temporal, sdp, holder)
+    start_run(runs, job.job_id, uploader(job), settings, pool, sdp, holder)
     return True
 
 

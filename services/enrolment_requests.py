@@ -4,8 +4,9 @@ the cohort endpoint (`POST /cohorts/enrolments`) and the workspace's pages alike
 The rules run in the order a caseworker should hear them (`checked_request`); the inmate's
 journey then starts the enrolment as its child, starting the journey first when the inmate
 has none, so there are never two journeys for one inmate: answered once the child started
-(`ask_journey`, an update-with-start), or, for a cohort row, once the request is durably
-queued in the journey (`queue_in_journey`, a signal-with-start).
+(`ask_journey`, an update-with-start). A cohort row is answered once it is durably queued in
+Postgres; the cohort dispatcher then hands it to the journey (`queue_in_journey`, a
+signal-with-start).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -189,18 +191,25 @@ async def _closed_after_ending(temporal: Client, workflow_id: str) -> bool:
 
 
 async def queue_in_journey(
-    temporal: Client, settings: Settings, inmate: InmateRecord, row: CohortEnrolment
+    temporal: Client,
+    settings: Settings,
+    upt_code: str,
+    row: CohortEnrolment,
+    rpc_timeout: timedelta | None = None,
 ) -> None:
-    """Queue a checked cohort row in the inmate's journey (starting the journey first if need
-    be): one signal-with-start, returned once it is durable. The journey starts the enrolment
-    or refuses it later, and projects the row's outcome (`domain/cohort.py`)."""
+    """Queue a checked cohort row in the inmate's journey (starting the journey, held at
+    `upt_code`, first if need be): one signal-with-start, returned once it is durable. The
+    journey starts the enrolment or refuses it later, and projects the row's outcome
+    (`domain/cohort.py`). The cohort dispatcher sends it (`workers/cohort_dispatch.py`)."""
+    sdp_no = row.request.inmate_sdp_no
     await temporal.start_workflow(
         InmateJourneyWorkflow.run,
-        _journey_input(settings, inmate),
-        id=journey_workflow_id(inmate.sdp_no),
+        _journey_input(settings, sdp_no, upt_code),
+        id=journey_workflow_id(sdp_no),
         task_queue=settings.enrolment_task_queue,
         start_signal=COHORT_ENROLMENT_SIGNAL,
         start_signal_args=[row],
+        rpc_timeout=rpc_timeout,
     )
 
 
@@ -210,18 +219,18 @@ def journey_start(
     """Start the inmate's journey with the update, or use the one already running."""
     return WithStartWorkflowOperation(
         InmateJourneyWorkflow.run,
-        _journey_input(settings, inmate),
+        _journey_input(settings, inmate.sdp_no, inmate.upt_code),
         id=journey_workflow_id(inmate.sdp_no),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_queue=settings.enrolment_task_queue,
     )
 
 
-def _journey_input(settings: Settings, inmate: InmateRecord) -> JourneyStart:
+def _journey_input(settings: Settings, sdp_no: str, upt_code: str) -> JourneyStart:
     return JourneyStart(
         journey_id=f"JRN-{uuid.uuid4().hex[:12].upper()}",
-        inmate_sdp_no=inmate.sdp_no,
-        upt_code=inmate.upt_code,
+        inmate_sdp_no=sdp_no,
+        upt_code=upt_code,
         # Job placement's follow-up starts on Kemnaker's queue, wherever it is set.
         policy=settings.journey_policy.model_copy(
             update={"placement_task_queue": settings.kemnaker_task_queue}

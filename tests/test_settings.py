@@ -150,3 +150,15 @@ def test_the_document_stores_example_secret_is_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="SINERGI_DOCUMENTS__S3_SECRET_ACCESS_KEY"):
         Settings(**live, documents=placeholder)
     assert Settings(**live, documents=DocumentSettings(s3_secret_access_key=SecretStr("x" * 40)))
+
+
+def test_a_cohort_lease_no_longer_than_one_signal_is_refused_at_start() -> None:
+    """The dispatcher sends a row only while its lease outlasts a signal: such a lease would
+    have it take rows and give them back for ever."""
+    with pytest.raises(ValidationError, match="LEASE_SECONDS must exceed"):
+        Settings(
+            environment=Environment.TEST,
+            cohort_dispatch_lease_seconds=11.0,
+            cohort_dispatch_signal_timeout_seconds=10.0,
+        )
+    Settings(environment=Environment.TEST, cohort_dispatch_lease_seconds=12.5)

@@ -9,7 +9,9 @@ row passes the same rules and answers the same way. The upload answers at once w
 progress page; htmx polls the progress fragment (without JavaScript, the page's "refresh"
 link does the same) until every row is answered and every accepted row has settled: a
 second bar counts the accepted rows settled (enrolment and placement task written) or
-refused later by the inmate's journey, which are listed with the reason.
+refused later (by the inmate's journey, or by the cohort dispatcher when it could not hand
+the row to the journey), which are listed with the reason; the rows still settling include
+those accepted (durably queued in Postgres) and not yet handed to the journey.
 
 Progress, results and the rejected rows are read from the database: any API process shows
 them, and they survive a restart; a run whose process stopped is taken over by the process
@@ -29,7 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from api import cohorts as cohort_api
-from api.deps import PoolDep, SdpDep, SettingsDep, TemporalDep, acting_as
+from api.deps import PoolDep, SdpDep, SettingsDep, acting_as
 from cli.cohort import (
     CohortFileError,
     CohortRow,
@@ -73,7 +75,7 @@ async def _job(
     ):
         raise not_found(f"there is no cohort upload {job_id} of your UPT")
     app = request.app.state
-    await runs.resume_if_abandoned(_runs(request), job, app.settings, pool, app.temporal, app.sdp)
+    await runs.resume_if_abandoned(_runs(request), job, app.settings, pool, app.sdp)
     return job
 
 
@@ -116,7 +118,6 @@ async def upload(
     principal: PagePrincipal,
     settings: SettingsDep,
     pool: PoolDep,
-    temporal: TemporalDep,
     sdp: SdpDep,
     _: Csrf,
 ) -> Response:
@@ -153,7 +154,7 @@ async def upload(
     async with pool.acquire() as conn:
         await upload_db.create_upload(conn, new_upload, _rows(rows, bad))
         await upload_db.take_lease(conn, job_id, holder, runs.LEASE_SECONDS)
-    runs.start_run(_runs(request), job_id, principal, settings, pool, temporal, sdp, holder)
+    runs.start_run(_runs(request), job_id, principal, settings, pool, sdp, holder)
     return RedirectResponse(f"{COHORT}/{job_id}", status_code=303)
 
 

@@ -399,12 +399,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{settled} of {accepted} accepted rows settled (enrolment and TPP placement task written)",
     ),
     "cohort.settling": (
-        "Masih diproses: {settling}. Ditolak kemudian: {refused}.",
-        "Still settling: {settling}. Refused later: {refused}.",
+        "Masih diproses: {settling} (belum diserahkan ke perjalanan warga binaan: {queued}). "
+        "Ditolak kemudian: {refused}.",
+        "Still settling: {settling} ({queued} not yet handed to the inmate's journey). "
+        "Refused later: {refused}.",
     ),
     "cohort.refused_later": (
-        "Baris yang diterima lalu ditolak oleh perjalanan warga binaan",
-        "Rows accepted, then refused by the inmate's journey",
+        "Baris yang diterima lalu ditolak kemudian (oleh perjalanan warga binaan, atau karena "
+        "tidak dapat diserahkan kepadanya)",
+        "Rows accepted, then refused later (by the inmate's journey, or because they could "
+        "not be handed to it)",
     ),
     # journey
     "journey.title": ("Perjalanan Warga Binaan", "Inmate journey"),

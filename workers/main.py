@@ -1,4 +1,5 @@
-"""Worker process entry point: `python -m workers.main`. Stops cleanly on SIGINT/SIGTERM."""
+"""Worker process entry point: `python -m workers.main`: the enrolment worker and the cohort
+dispatcher. Stops cleanly on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from db.connect import create_pool
 from notices.daily import DailyNoticesRequest
 from registries.factory import build_bnsp
 from workers.audit_schedule import ensure_anchor_schedule, ensure_daily_notices_schedule
+from workers.cohort_dispatch import CohortDispatcher
 from workers.enrolment import enrolment_worker
 from workers.process import exit_after
 from workers.temporal_client import connect_worker_client
@@ -49,9 +51,12 @@ async def run() -> None:
         temporal=settings.effective_temporal_address,
         metrics=settings.metrics_bind_address,
     )
+    # The cohort dispatcher runs beside the worker whose journeys its rows feed
+    # (workers/cohort_dispatch.py says why here).
+    dispatcher = CohortDispatcher(pool, client, settings)
     try:
         async with worker:
-            await stop.wait()
+            await dispatcher.run(stop)
     finally:
         await bnsp.aclose()
         await pool.close()

@@ -74,6 +74,7 @@ class JourneyCase:
         )
         self.pending: list[CustodyEvent] = []  # accepted, applied in order by `run`
         self.queued: list[CohortEnrolment] = []  # cohort rows, started or refused by `run`
+        self.applying: str | None = None  # the enrolment id of the cohort row `run` applies
         self.outcomes: dict[str, CustodyEventOutcome] = {}  # answers for their handlers
         self.inapplicable: dict[str, str] = {}  # or why their event was not applied
         self.acks: dict[str, Settlement] = {}  # handover id -> who acknowledged (to close)

@@ -50,6 +50,12 @@ with workflow.unsafe.imports_passed_through():
 # Cohort rows queued by a signal and applied by `run` (issue 18): a history without the
 # marker never had the signal handled.
 COHORT_QUEUE_PATCH = "journey-cohort-queue-v1"
+# A cohort row handed over again (the cohort dispatcher died between its signal and its mark)
+# is skipped when the journey refused it already or is applying it at that moment; before,
+# such a copy was checked again, and refused "already active" over its own start.
+COHORT_REDELIVERY_PATCH = "journey-cohort-redelivery-v1"
+# How many refused rows' ids a journey keeps (a copy comes within minutes of the first).
+REFUSED_ROWS_KEPT = 50
 
 
 def _note(row: CohortEnrolment, outcome: RowOutcome, reason: str | None = None) -> CohortRowNote:
@@ -131,6 +137,10 @@ class JourneyDecisions:
             q.request.enrolment_id == enrolment_id for q in self._case.queued
         ):
             return  # a redelivery
+        if (
+            enrolment_id == self._case.applying or enrolment_id in self._case.state.refused_rows
+        ) and workflow.patched(COHORT_REDELIVERY_PATCH):
+            return  # a redelivery of the row being applied, or of one refused
         self._case.queued.append(row)
         if self._case.state.release is not None:
             # `run` applies queued rows no more once released: refuse it here.
@@ -146,18 +156,28 @@ class JourneyDecisions:
             self._case.queued.clear()
         while self._case.queued:
             row = self._case.queued.pop(0)
-            request = row.request
+            self._case.applying = row.request.enrolment_id
             try:
-                rules.check_enrolment_start(self._case.state, request, workflow.info().workflow_id)
-            except DomainError as refusal:
-                await self._case.record(
-                    JourneyEventKind.ENROLMENT_REFUSED,
-                    actor=request.requested_by,
-                    reason=refusal.message,
-                    cohort_row=_note(row, RowOutcome.REFUSED, refusal.message),
-                )
-                continue
-            await self._start_enrolment(request, _note(row, RowOutcome.STARTED))
+                await self._apply_row(row)
+            finally:
+                self._case.applying = None
+
+    async def _apply_row(self, row: CohortEnrolment) -> None:
+        request = row.request
+        try:
+            rules.check_enrolment_start(self._case.state, request, workflow.info().workflow_id)
+        except DomainError as refusal:
+            refused = self._case.state.refused_rows
+            refused.append(request.enrolment_id)
+            del refused[:-REFUSED_ROWS_KEPT]
+            await self._case.record(
+                JourneyEventKind.ENROLMENT_REFUSED,
+                actor=request.requested_by,
+                reason=refusal.message,
+                cohort_row=_note(row, RowOutcome.REFUSED, refusal.message),
+            )
+            return
+        await self._start_enrolment(request, _note(row, RowOutcome.STARTED))
 
     @workflow.signal(name=ENROLMENT_CLOSED_SIGNAL)
     async def enrolment_closed(self, record: TrainingRecord) -> None:

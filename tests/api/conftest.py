@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
 import uuid
@@ -32,6 +33,7 @@ from registries.sdp import SdpSimulator
 from registries.simkim import SimkimSimulator
 from registries.simponi import SimponiSimulator
 from tests.temporal_support import SETTLE_SECONDS, terminate, until
+from workers.cohort_dispatch import CohortDispatcher
 from workers.enrolment import enrolment_worker
 from workers.imigrasi import imigrasi_worker
 from workers.kemnaker import kemnaker_worker
@@ -108,9 +110,26 @@ class Wiring:
     # Process B: each ministry's worker on a task queue of its own.
     kemnaker: Worker
     imigrasi: Worker
+    # Hands the accepted cohort rows to their journeys, as the worker process does.
+    dispatcher: CohortDispatcher
 
     def stack(self, http: httpx.AsyncClient, pool: asyncpg.Pool) -> ApiStack:
         return ApiStack(http, self.settings, pool, self.sdp, self.bnsp, self.app, self.worker)
+
+    def dispatching(self) -> contextlib.AbstractAsyncContextManager[CohortDispatcher]:
+        return dispatching(self.dispatcher)
+
+
+@contextlib.asynccontextmanager
+async def dispatching(dispatcher: CohortDispatcher) -> AsyncIterator[CohortDispatcher]:
+    """The dispatcher's loop while the block runs; a loop that failed says so at the end."""
+    stop = asyncio.Event()
+    loop = asyncio.create_task(dispatcher.run(stop))
+    try:
+        yield dispatcher
+    finally:
+        stop.set()
+        await loop
 
 
 def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
@@ -125,6 +144,8 @@ def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
         "documents": DocumentSettings(
             folder=Path(tempfile.gettempdir()) / f"sinergi-documents-{suffix}"
         ),
+        # A missed notification costs a test a second, not five.
+        "cohort_dispatch_sweep_seconds": 1.0,
     }
     settings = Settings(**(values | overrides))
     sdp, bnsp = SdpSimulator.default(), BnspSimulator()
@@ -145,6 +166,7 @@ def wire(pool: asyncpg.Pool, client: Client, **overrides: Any) -> Wiring:
         ),
         kemnaker_worker(client, pool, SimponiSimulator(), calendar, settings.kemnaker_task_queue),
         imigrasi_worker(client, SimkimSimulator(), settings.imigrasi_task_queue),
+        CohortDispatcher(pool, client, settings, owner=f"test-{suffix}"),
     )
 
 
@@ -177,13 +199,15 @@ async def end_journeys(client: Client, pool: asyncpg.Pool, task_queue: str) -> N
 async def running_api(
     pool: asyncpg.Pool, client: Client, documents: DocumentSettings | None = None
 ) -> AsyncIterator[ApiStack]:
-    """The API in-process (ASGI) with its workers, on this test's task queues."""
+    """The API in-process (ASGI) with its workers and cohort dispatcher, on this test's task
+    queues."""
     wired = wire(pool, client, **({"documents": documents} if documents else {}))
     transport = httpx.ASGITransport(app=wired.app)
     async with (
         wired.worker,
         wired.kemnaker,
         wired.imigrasi,
+        wired.dispatching(),
         wired.app.router.lifespan_context(wired.app),
         httpx.AsyncClient(transport=transport, base_url="http://sinergi.test") as http,
     ):

@@ -28,6 +28,7 @@ async def served(pool: asyncpg.Pool, dev_env: WorkflowEnvironment) -> AsyncItera
             await asyncio.sleep(0.02)
         async with (
             wired.worker,
+            wired.dispatching(),
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
         ):
             yield wired.stack(http, pool)

@@ -75,6 +75,7 @@ async def serve_workspace(
             wired.worker,
             wired.kemnaker,
             wired.imigrasi,
+            wired.dispatching(),
             httpx.AsyncClient(base_url=url, timeout=30) as http,
         ):
             yield Workspace(url, wired.stack(http, pool))

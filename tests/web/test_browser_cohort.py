@@ -42,7 +42,7 @@ async def test_a_caseworker_uploads_a_cohort_and_downloads_the_rejected_rows(
     await expect(settled).to_have_attribute("value", "1", timeout=30_000)
     await expect(settled).to_have_attribute("max", "1")
     await expect(page.get_by_test_id("cohort-settling")).to_have_text(
-        "Masih diproses: 0. Ditolak kemudian: 0."
+        "Masih diproses: 0 (belum diserahkan ke perjalanan warga binaan: 0). Ditolak kemudian: 0."
     )
     await expect(page.get_by_test_id("cohort-progress")).not_to_have_attribute(
         "hx-get", re.compile(".")

@@ -50,6 +50,7 @@ from tests.workflows.support import (
 )
 from workflows import journey_case
 from workflows.enrolment import EnrolmentWorkflow
+from workflows.journey import InmateJourneyWorkflow
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,14 @@ JOURNEY_CONTINUED_V2 = RecordedJourney(
 JOURNEY_COHORT_V5 = RecordedJourney(
     "journey_cohort_queue_v5.json", "journey-history-cohort-v5", continued_as_new=False
 )
+# v6: a cohort row handed over again (patch "journey-cohort-redelivery-v1"): one started
+# (sent with the start, then again: skipped as before), one refused as a second active
+# enrolment and then sent again (skipped, the patch's marker), then release and handovers.
+JOURNEY_REDELIVERY_V6 = RecordedJourney(
+    "journey_cohort_redelivery_v6.json", "journey-history-redelivery-v6", continued_as_new=False
+)
 JOURNEYS = (
+    JOURNEY_REDELIVERY_V6,
     JOURNEY_COHORT_V5,
     JOURNEY_RELEASED_V1,
     JOURNEY_CONTINUED_V1,
@@ -298,11 +306,16 @@ async def _release_journey(
     assert result.outcome is enrolment.outcome, result
     await write_history(enrolment.path, case.handle)
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
+    await _handed_over_and_ended(journey, journey_file.path)
+
+
+async def _handed_over_and_ended(journey: JourneyCase, path: Path) -> None:
+    """Both receivers acknowledge the handover; the journey ends and its history is kept."""
     await journey.quiet()
     await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
     await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
     await journey.handle.result()
-    await write_history(journey_file.path, journey.handle)
+    await write_history(path, journey.handle)
 
 
 async def _cohort_journey(harness: Harness, recorded: RecordedJourney) -> None:
@@ -318,11 +331,23 @@ async def _cohort_journey(harness: Harness, recorded: RecordedJourney) -> None:
     assert result.outcome is Outcome.UNFINISHED_AT_RELEASE, result
     await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
     await journey.outcome(await journey.queue(await harness.request()))  # released
+    await _handed_over_and_ended(journey, recorded.path)
+
+
+async def _redelivered_journey(harness: Harness, recorded: RecordedJourney) -> None:
+    first = cohort_row(await harness.request(), recorded.workflow_id)
+    journey = await JourneyCase.start(harness, workflow_id=recorded.workflow_id, queued=first)
+    case = await journey.started_case(first)
+    await journey.handle.signal(InmateJourneyWorkflow.queue_enrolment, first)  # again
+    second = await journey.queue(await harness.request())
+    await journey.outcome(second)  # refused: already active
+    await journey.handle.signal(InmateJourneyWorkflow.queue_enrolment, second)  # again
     await journey.quiet()
-    await journey.acknowledge(acknowledgement(HandoverReceiver.BAPAS))
-    await journey.acknowledge(acknowledgement(HandoverReceiver.JOB_PLACEMENT))
-    await journey.handle.result()
-    await write_history(recorded.path, journey.handle)
+    await journey.report(release(ReleaseKind.PB))
+    result = await case.result()
+    assert result.outcome is Outcome.UNFINISHED_AT_RELEASE, result
+    await journey.until(lambda s: s.status is JourneyStatus.HANDOVER, "the handover")
+    await _handed_over_and_ended(journey, recorded.path)
 
 
 async def _continued_journey(harness: Harness, recorded: RecordedJourney) -> None:
@@ -361,6 +386,9 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
         if not JOURNEY_COHORT_V5.path.exists():
             await _cohort_journey(harness, JOURNEY_COHORT_V5)
             written.append(JOURNEY_COHORT_V5.path)
+        if not JOURNEY_REDELIVERY_V6.path.exists():
+            await _redelivered_journey(harness, JOURNEY_REDELIVERY_V6)
+            written.append(JOURNEY_REDELIVERY_V6.path)
         for continued in (JOURNEY_CONTINUED_V1, JOURNEY_CONTINUED_V2):
             if not continued.path.exists():
                 await _continued_journey(harness, continued)

@@ -56,3 +56,28 @@ async def test_rows_are_checked_against_custody_applied_before_them(harness: Har
     assert late.cohort_row is not None and late.cohort_row.outcome is RowOutcome.REFUSED
     assert "was released" in (late.cohort_row.reason or "")
     assert (await journey.state()).enrolments == []
+
+
+async def test_a_refused_row_handed_over_again_is_skipped_not_refused_twice(
+    harness: Harness,
+) -> None:
+    """The cohort dispatcher may send a row again (it died before marking it sent): the
+    journey that refused it already records nothing more (patch journey-cohort-redelivery-v1)."""
+    journey = await JourneyCase.start(harness)
+    await journey.report(transfer(NO_PROGRAMME_UPT))
+    row = await journey.queue(await harness.request())
+    await journey.outcome(row)
+    await journey.handle.signal(InmateJourneyWorkflow.queue_enrolment, row)  # again
+    later = await journey.queue(await harness.request())  # a new row after the copy
+    await journey.outcome(later)
+    await journey.quiet()
+    refusals = [
+        e
+        for e in journey.events()
+        if e.cohort_row is not None and e.cohort_row.enrolment_id == row.request.enrolment_id
+    ]
+    assert [e.kind for e in refusals] == [JourneyEventKind.ENROLMENT_REFUSED]
+    assert (await journey.state()).refused_rows == [
+        row.request.enrolment_id,
+        later.request.enrolment_id,
+    ]

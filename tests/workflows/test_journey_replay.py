@@ -14,13 +14,14 @@ from tests.histories_support import assert_replays, completed_result
 from tests.workflows.record_histories import (
     JOURNEY_COHORT_V5,
     JOURNEY_CONTINUED_V2,
+    JOURNEY_REDELIVERY_V6,
     JOURNEY_RELEASED_V4,
     JOURNEYS,
     RecordedJourney,
 )
 from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
-from workflows.journey_decisions import COHORT_QUEUE_PATCH
+from workflows.journey_decisions import COHORT_QUEUE_PATCH, COHORT_REDELIVERY_PATCH
 
 
 @pytest.mark.parametrize("recorded", JOURNEYS, ids=lambda r: r.file)
@@ -57,30 +58,48 @@ async def test_a_journey_on_local_projections_schedules_none_of_them(
     assert markers.count("core_local_activity") > 0
 
 
-async def test_the_cohort_queue_fixture_holds_its_signals_outcomes_and_patch() -> None:
-    """JOURNEY_COHORT_V5 is what it claims: four cohort rows signalled (one with the start),
-    the patch's marker, one enrolment started and three refused (else its replay would prove
-    nothing about the new branch)."""
-    recorded = JOURNEY_COHORT_V5
+def _cohort_fixture(
+    recorded: RecordedJourney,
+) -> tuple[WorkflowHistory, list[str], list[str], list[bytes]]:
+    """A cohort fixture's history, its signals' names, its children's types and the data
+    of its patch markers."""
     history = WorkflowHistory.from_json(recorded.workflow_id, recorded.path.read_text())
     signals = [
         e.workflow_execution_signaled_event_attributes.signal_name
         for e in history.events
         if e.HasField("workflow_execution_signaled_event_attributes")
     ]
-    assert signals.count(COHORT_ENROLMENT_SIGNAL) == 4, signals
     children = [
         e.start_child_workflow_execution_initiated_event_attributes.workflow_type.name
         for e in history.events
         if e.HasField("start_child_workflow_execution_initiated_event_attributes")
     ]
-    assert children.count("EnrolmentWorkflow") == 1, children
-    markers = [
-        e.marker_recorded_event_attributes
+    patched = [
+        e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data
         for e in history.events
         if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
-    patched = [
-        m.details["patch-data"].payloads[0].data for m in markers if m.marker_name == "core_patch"
-    ]
+    return history, signals, children, patched
+
+
+async def test_the_cohort_queue_fixture_holds_its_signals_outcomes_and_patch() -> None:
+    """JOURNEY_COHORT_V5 is what it claims: four cohort rows signalled (one with the start),
+    the patch's marker, one enrolment started and three refused (else its replay would prove
+    nothing about the new branch)."""
+    _, signals, children, patched = _cohort_fixture(JOURNEY_COHORT_V5)
+    assert signals.count(COHORT_ENROLMENT_SIGNAL) == 4, signals
+    assert children.count("EnrolmentWorkflow") == 1, children
     assert any(COHORT_QUEUE_PATCH.encode() in data for data in patched), patched
+
+
+async def test_the_redelivery_fixture_holds_its_copies_one_start_one_refusal_and_patch() -> None:
+    """JOURNEY_REDELIVERY_V6 is what it claims: four cohort signals (the start's row, sent
+    again, and a second row, sent again), one enrolment started, one refusal recorded (the
+    copy of the refused row skipped, not refused again) and the redelivery patch's marker."""
+    history, signals, children, patched = _cohort_fixture(JOURNEY_REDELIVERY_V6)
+    assert signals.count(COHORT_ENROLMENT_SIGNAL) == 4, signals  # one sent with the start
+    assert children.count("EnrolmentWorkflow") == 1, children
+    final = await completed_result(history, JourneyState)
+    assert len(final.refused_rows) == 1  # the copy was skipped, not refused a second time
+    assert any(COHORT_REDELIVERY_PATCH.encode() in data for data in patched), patched
