@@ -179,11 +179,12 @@ class Settings(BaseSettings):
     metrics_bind_address: str | None = None
 
     # The workers that run workflows (`workers.main`, `workers.kemnaker`) run them without
-    # Temporal's sandbox by default: a third of the workflow side's CPU (issue 18,
-    # benchmarks/NOTES.md). What the sandbox checked at run time, tests check instead: every
-    # recorded history replays under both runners, tests/workflows run in the sandbox, and a
-    # static check refuses clock, randomness and state kept between runs in workflow code
-    # (tests/workers/test_determinism_check.py). `on` brings the sandbox back.
+    # Temporal's sandbox by default: about 15 % less CPU on the workflow side than the
+    # workers' sandboxed runner (issue 18, benchmarks/NOTES.md). What the sandbox checked
+    # at run time, tests check instead: every recorded history replays under both runners,
+    # tests/workflows run in the sandbox, and a static check refuses clock, randomness and
+    # state kept between runs in workflow code (tests/workers/test_determinism_check.py).
+    # `on` brings the sandbox back.
     workflow_sandbox: WorkflowSandbox = WorkflowSandbox.OFF
 
     # How often the audit trail's chain heads are anchored: the window in which cutting the
