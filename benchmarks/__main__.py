@@ -29,6 +29,8 @@ from benchmarks import cohort, journeys, latency, permits, scale, throughput
 from benchmarks.measure import machine, versions
 from benchmarks.report import Section, assemble
 from benchmarks.stack import Bench, bench_stack
+from config.settings import Settings
+from workers.workflow_runner import describe
 
 ALL = ("throughput", "latency", "cohort", "permits", "journeys", "scale", "read-side")
 CHOICES = (*ALL, "audit-chain")
@@ -118,10 +120,13 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
     facts = {**machine(), **versions(postgres)}
     lines = [f"_Run {when}; `python -m benchmarks {' '.join(sys.argv[1:])}`._", ""]
     lines += [f"- {k}: {v}" for k, v in facts.items()]
+    # The stack's processes inherit this environment: the worker reads the same setting.
+    runner = describe(Settings().workflow_sandbox)
     lines += [
         "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
         "(sticky cache 1,000 workflows, 100 concurrent workflow tasks and 100 activities) "
-        "and the workers' workflow runner (workers/workflow_runner.py), "
+        f"running workflows with {runner}; the floor's worker in the SDK's own sandbox "
+        "(benchmarks/floor.py), "
         "API `python -m api.main` (one uvicorn process), asyncpg pools of 1-10 connections "
         "(db/connect.py), "
         "Temporal dev server file-backed (SQLite, WAL, synchronous=normal), embedded Postgres",

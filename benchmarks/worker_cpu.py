@@ -4,7 +4,8 @@ enrolment (tests/histories) many times under a workflow runner and count the pro
 Replaying runs every activation of the case as a live worker does (sandbox, workflow code,
 the converter and the AES-GCM codec on every payload), minus the server, the activities
 and the gRPC traffic, so it measures a runner's cost on a shared machine far more steadily
-than the throughput run (issue 18, benchmarks/NOTES.md):
+than the throughput run (issue 18, benchmarks/NOTES.md). The runners: the SDK's sandbox as it
+comes, and the workers' two (workers/workflow_runner.py, SINERGI_WORKFLOW_SANDBOX on and off):
 
     python -m benchmarks.worker_cpu            # each runner, alternating, 3 rounds of 30
     python -m benchmarks.worker_cpu --rounds 5 --replays 50
@@ -14,14 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import time
 from collections.abc import AsyncIterator, Callable
 
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker import Replayer, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from config.settings import WorkflowSandbox
 from tests.temporal_support import CONVERTER
 from tests.workflows.record_histories import CERTIFIED_V5
 from workers.workflow_runner import workflow_runner
@@ -29,9 +32,13 @@ from workflows.enrolment import EnrolmentWorkflow
 from workflows.journey import InmateJourneyWorkflow
 
 RUNNERS: dict[str, Callable[[], WorkflowRunner]] = {
-    "sdk sandbox (before)": SandboxedWorkflowRunner,
-    "workers' runner (workers/workflow_runner.py)": lambda: workflow_runner(CONVERTER),
-    "no sandbox (for reference only)": UnsandboxedWorkflowRunner,
+    "sdk sandbox (as the SDK comes)": SandboxedWorkflowRunner,
+    "workers' sandbox (SINERGI_WORKFLOW_SANDBOX=on)": lambda: workflow_runner(
+        CONVERTER, WorkflowSandbox.ON
+    ),
+    "no sandbox (SINERGI_WORKFLOW_SANDBOX=off, the default)": lambda: workflow_runner(
+        CONVERTER, WorkflowSandbox.OFF
+    ),
 }
 
 
@@ -48,6 +55,9 @@ async def cpu_per_replay(runner: WorkflowRunner, history: WorkflowHistory, repla
         for _ in range(replays):
             yield history
 
+    # The runner measured before leaves garbage (the sandbox's module copies): collect it
+    # first, so that its collection is not counted against this runner.
+    gc.collect()
     began = time.process_time()
     await replayer.replay_workflows(histories(), raise_on_replay_failure=True)
     return (time.process_time() - began) / replays

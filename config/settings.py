@@ -51,6 +51,13 @@ class RegistryMode(StrEnum):
     HTTP = "http"  # the real service (or our HTTP simulator) at the configured URL
 
 
+class WorkflowSandbox(StrEnum):
+    """How a worker runs workflow code (workers/workflow_runner.py)."""
+
+    ON = "on"  # Temporal's sandbox: each run re-imports its workflow module, restricted
+    OFF = "off"  # in the worker's interpreter: cheaper; determinism guarded by tests
+
+
 class Settings(BaseSettings):
     # Nested values by double underscore, e.g. SINERGI_ENROLMENT_POLICY__REMEDIAL_DAYS=10.
     model_config = SettingsConfigDict(
@@ -174,6 +181,15 @@ class Settings(BaseSettings):
     # A worker exports the Temporal SDK's metrics in Prometheus format on this address
     # (host:port), e.g. 0.0.0.0:9464 in a container; unset: none.
     metrics_bind_address: str | None = None
+
+    # The workers that run workflows (`workers.main`, `workers.kemnaker`) run them without
+    # Temporal's sandbox by default: about 15 % less CPU on the workflow side than the
+    # workers' sandboxed runner (issue 18, benchmarks/NOTES.md). What the sandbox checked
+    # at run time, tests check instead: every recorded history replays under both runners,
+    # tests/workflows run in the sandbox, and a static check refuses clock, randomness and
+    # state kept between runs in workflow code (tests/workers/test_determinism_check.py).
+    # `on` brings the sandbox back.
+    workflow_sandbox: WorkflowSandbox = WorkflowSandbox.OFF
 
     # How often the audit trail's chain heads are anchored: the window in which cutting the
     # tail off a chain goes unnoticed.

@@ -14,6 +14,7 @@ from config.settings import (
     DEV_SIMPONI_SECRET,
     Environment,
     Settings,
+    WorkflowSandbox,
 )
 from documents.settings import DocumentSettings
 from tests.live_settings import live_settings, live_values
@@ -47,6 +48,18 @@ def test_policy_durations_are_configurable_with_domain_defaults(
     monkeypatch.setenv("SINERGI_ENROLMENT_POLICY__BNSP_SLA_DAYS", "45")
     policy = Settings().enrolment_policy
     assert (policy.remedial_days, policy.bnsp_sla_days, policy.appeal_window_days) == (10, 45, 14)
+
+
+def test_workers_run_workflows_unsandboxed_unless_the_sandbox_is_turned_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SINERGI_WORKFLOW_SANDBOX", raising=False)
+    assert Settings().workflow_sandbox is WorkflowSandbox.OFF
+    monkeypatch.setenv("SINERGI_WORKFLOW_SANDBOX", "on")
+    assert Settings().workflow_sandbox is WorkflowSandbox.ON
+    monkeypatch.setenv("SINERGI_WORKFLOW_SANDBOX", "sometimes")
+    with pytest.raises(ValidationError, match="workflow_sandbox"):
+        Settings()
 
 
 LIVE = [Environment.STAGING, Environment.PRODUCTION]

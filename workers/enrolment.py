@@ -18,6 +18,7 @@ from activities.journey_projection import JourneyProjection
 from activities.reference_lookup import ReferenceLookup
 from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
+from config.settings import WorkflowSandbox
 from domain.enrolment import TASK_QUEUE
 from domain.registries import BnspRegistry
 from workers.incidents import INCIDENT_RETRY, IncidentInterceptor
@@ -37,7 +38,10 @@ def enrolment_worker(
     task_queue: str = TASK_QUEUE,
     *,
     incident_retry: timedelta = INCIDENT_RETRY,
+    workflow_sandbox: WorkflowSandbox = WorkflowSandbox.ON,
 ) -> Worker:
+    """The worker; in Temporal's sandbox unless `workflow_sandbox` is off (the process passes
+    SINERGI_WORKFLOW_SANDBOX, workers/workflow_runner.py)."""
     projection = EnrolmentProjection(pool)
     certification = CertificationActivities(bnsp)
     tasks = TaskActivities(pool)
@@ -53,7 +57,7 @@ def enrolment_worker(
             AuditAnchorWorkflow,
             DailyNoticesWorkflow,
         ],
-        workflow_runner=workflow_runner(client.data_converter),
+        workflow_runner=workflow_runner(client.data_converter, workflow_sandbox),
         activities=[
             projection.record_event,
             JourneyProjection(pool).record_event,

@@ -20,7 +20,7 @@ from activities.permit_systems import KemnakerSystems
 from activities.placement_projection import PlacementProjection
 from activities.tasks import TaskActivities
 from activities.working_calendar import CalendarActivities, WorkingCalendar
-from config.settings import Settings
+from config.settings import Settings, WorkflowSandbox
 from db.connect import create_pool
 from domain.permit import KEMNAKER_TASK_QUEUE
 from domain.permit_registries import SimponiRegistry
@@ -39,7 +39,11 @@ def kemnaker_worker(
     simponi: SimponiRegistry,
     calendar: WorkingCalendar,
     task_queue: str = KEMNAKER_TASK_QUEUE,
+    *,
+    workflow_sandbox: WorkflowSandbox = WorkflowSandbox.ON,
 ) -> Worker:
+    """The worker; in Temporal's sandbox unless `workflow_sandbox` is off (the process passes
+    SINERGI_WORKFLOW_SANDBOX, workers/workflow_runner.py)."""
     projection = PermitProjection(pool)
     systems = KemnakerSystems(simponi, calendar)
     tasks = TaskActivities(pool)
@@ -47,7 +51,7 @@ def kemnaker_worker(
         client,
         task_queue=task_queue,
         workflows=[PermitWorkflow, PlacementWorkflow],
-        workflow_runner=workflow_runner(client.data_converter),
+        workflow_runner=workflow_runner(client.data_converter, workflow_sandbox),
         activities=[
             projection.record_event,
             PlacementProjection(pool).record_event,
@@ -71,7 +75,14 @@ async def _build(settings: Settings, client: Client, resources: AsyncExitStack) 
     simponi = build_simponi(settings)
     resources.push_async_callback(simponi.aclose)
     calendar = WorkingCalendar.from_settings(settings)
-    return kemnaker_worker(client, pool, simponi, calendar, settings.kemnaker_task_queue)
+    return kemnaker_worker(
+        client,
+        pool,
+        simponi,
+        calendar,
+        settings.kemnaker_task_queue,
+        workflow_sandbox=settings.workflow_sandbox,
+    )
 
 
 if __name__ == "__main__":

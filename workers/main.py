@@ -36,7 +36,14 @@ async def run() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     calendar = WorkingCalendar.from_settings(settings)
-    worker = enrolment_worker(client, pool, bnsp, calendar, settings.enrolment_task_queue)
+    worker = enrolment_worker(
+        client,
+        pool,
+        bnsp,
+        calendar,
+        settings.enrolment_task_queue,
+        workflow_sandbox=settings.workflow_sandbox,
+    )
     every = timedelta(seconds=settings.audit_anchor_interval_seconds)
     await ensure_anchor_schedule(client, settings.enrolment_task_queue, every)
     await ensure_daily_notices_schedule(
@@ -50,6 +57,7 @@ async def run() -> None:
         task_queue=worker.task_queue,
         temporal=settings.effective_temporal_address,
         metrics=settings.metrics_bind_address,
+        workflow_sandbox=settings.workflow_sandbox.value,
     )
     # The cohort dispatcher runs beside the worker whose journeys its rows feed
     # (workers/cohort_dispatch.py says why here).

@@ -38,6 +38,7 @@ async def serve(ministry: str, build: BuildWorker) -> None:
             task_queue=worker.task_queue,
             temporal=settings.effective_temporal_address,
             metrics=settings.metrics_bind_address,
+            workflow_sandbox=settings.workflow_sandbox.value,
         )
         async with worker:
             await stop.wait()

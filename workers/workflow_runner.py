@@ -1,5 +1,14 @@
-"""The workflow runner every Sinergi worker uses: Temporal's sandbox, without a trip into it
-for each payload the worker encodes or decodes.
+"""The workflow runner of Sinergi's workers, by `SINERGI_WORKFLOW_SANDBOX`:
+
+- `off` (the default of the worker processes): Temporal's `UnsandboxedWorkflowRunner`. Workflow
+  code runs in the worker's own interpreter: no module re-imported per run, no proxy on each
+  call: less CPU on the workflow side (issue 18, measured in benchmarks/NOTES.md). What the
+  sandbox refused at run time (the clock, randomness, files, state kept between runs) is then
+  kept out by tests: every recorded history replays under this runner and the sandbox
+  (tests/workers/test_workflow_runner.py), tests/workflows run their own workers in the
+  sandbox, and tests/workers/test_determinism_check.py reads every module workflows import.
+- `on`: Temporal's sandbox, without a trip into it for each payload the worker encodes or
+  decodes (below).
 
 For every payload of an activation and of its completion (three passes each way: codec,
 external storage, references) the SDK asks the workflow instance which serialization context
@@ -14,6 +23,9 @@ and their determinism checks) runs in the sandbox as before.
 
 `workflow_runner` checks that premise against the converter it is given and returns the plain
 sandbox when a converter does take context or stores payloads elsewhere.
+
+The worker factories (workers/enrolment.py, workers/kemnaker.py) default to the sandbox; the
+processes pass the setting. Tests that build a worker keep the sandbox unless they ask.
 """
 
 from __future__ import annotations
@@ -29,8 +41,15 @@ from temporalio.converter import (
     StorageDriverStoreContext,
     WorkflowSerializationContext,
 )
-from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
+from temporalio.worker import (
+    UnsandboxedWorkflowRunner,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from config.settings import WorkflowSandbox
 
 
 def takes_no_context(converter: DataConverter) -> bool:
@@ -39,10 +58,25 @@ def takes_no_context(converter: DataConverter) -> bool:
     return converter.external_storage is None and converter.with_context(probe) is converter
 
 
-def workflow_runner(converter: DataConverter) -> WorkflowRunner:
-    """The sandbox; answering the context questions outside it when `converter` has none."""
+def workflow_runner(
+    converter: DataConverter, sandbox_setting: WorkflowSandbox = WorkflowSandbox.ON
+) -> WorkflowRunner:
+    """No sandbox when the setting is off; otherwise the sandbox, answering the context
+    questions outside it when `converter` has none."""
+    if sandbox_setting is WorkflowSandbox.OFF:
+        return UnsandboxedWorkflowRunner()
     sandbox = SandboxedWorkflowRunner()
     return _ContextFreeRunner(sandbox) if takes_no_context(converter) else sandbox
+
+
+def describe(sandbox_setting: WorkflowSandbox) -> str:
+    """The runner in words, for logs and benchmark reports."""
+    if sandbox_setting is WorkflowSandbox.OFF:
+        return "no sandbox (SINERGI_WORKFLOW_SANDBOX=off: Temporal's UnsandboxedWorkflowRunner)"
+    return (
+        "the sandbox (SINERGI_WORKFLOW_SANDBOX=on: workers/workflow_runner.py, the codec's "
+        "context questions answered outside it)"
+    )
 
 
 class _ContextFreeRunner(WorkflowRunner):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -48,7 +49,9 @@ with workflow.unsafe.imports_passed_through():
 CUSTODY_PATCH = "custody-events-v1"
 
 # The inbox tasks of a hold decision, by hold kind.
-REVIEW_KINDS = {HoldKind.TRANSFER: "transfer_review", HoldKind.SANCTION: "sanction_review"}
+REVIEW_KINDS = MappingProxyType(
+    {HoldKind.TRANSFER: "transfer_review", HoldKind.SANCTION: "sanction_review"}
+)
 
 
 class Withdrawn(Exception):

@@ -10,6 +10,7 @@ every receiver has acknowledged.
 from __future__ import annotations
 
 from datetime import timedelta
+from types import MappingProxyType
 
 from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -41,10 +42,12 @@ _STOP_GRACE = timedelta(days=1)
 # running: histories from before it end without one).
 PLACEMENT_PATCH = "placement-follow-up-v1"
 
-_RECEIVER_WORK = {
-    HandoverReceiver.BAPAS: Role.BAPAS_OFFICER,
-    HandoverReceiver.JOB_PLACEMENT: Role.KEMNAKER_OFFICER,
-}
+_RECEIVER_WORK = MappingProxyType(
+    {
+        HandoverReceiver.BAPAS: Role.BAPAS_OFFICER,
+        HandoverReceiver.JOB_PLACEMENT: Role.KEMNAKER_OFFICER,
+    }
+)
 
 
 class JourneyHandover:

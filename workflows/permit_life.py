@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 
 from temporalio import workflow
 
@@ -59,10 +60,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reviewer_tasks import Settlement
 
 _CALL = timedelta(minutes=1)
-_TASK_ROLE = {
-    ExtensionStep.VERIFICATION: (EXTENSION_VERIFICATION_TASK, Role.KEMNAKER_VERIFIER),
-    ExtensionStep.APPROVAL: (EXTENSION_APPROVAL_TASK, Role.KEMNAKER_DIRECTOR),
-}
+_TASK_ROLE = MappingProxyType(
+    {
+        ExtensionStep.VERIFICATION: (EXTENSION_VERIFICATION_TASK, Role.KEMNAKER_VERIFIER),
+        ExtensionStep.APPROVAL: (EXTENSION_APPROVAL_TASK, Role.KEMNAKER_DIRECTOR),
+    }
+)
 Reminder = tuple[str, ReminderKind, date]
 
 

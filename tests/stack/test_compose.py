@@ -195,3 +195,10 @@ def test_workers_scale_per_ministry_and_prometheus_scrapes_each() -> None:
         assert jobs[name]["dns_sd_configs"][0]["port"] == int(address.rsplit(":", 1)[1])
     assert jobs["api"]["authorization"]["credentials_file"] == "metrics-token"
     assert "metrics-token" in " ".join(services["prometheus"]["command"])
+
+
+def test_the_workers_that_run_workflows_say_how_and_the_example_runs_them_unsandboxed() -> None:
+    services = _services()
+    for name in ("worker", "kemnaker-worker"):
+        assert _environment(services[name])["SINERGI_WORKFLOW_SANDBOX"] == "off", name
+    assert "${SINERGI_WORKFLOW_SANDBOX:-off}" in COMPOSE  # a .env without it: the default
