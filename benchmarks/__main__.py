@@ -213,10 +213,14 @@ time the same evening ("TKA permits", "An inmate's journey"), and the capacity m
 270,000 inmates and 100,000 TKA applications a year is computed from them ("Capacity model",
 `python -m benchmarks.capacity`, every input named with its source). The decision latency
 section was measured again that evening, with 500 samples a level, after the API's side of a
-decision was profiled and cut (notes: "decision latency, the API's side").
+decision was profiled and cut (notes: "decision latency, the API's side"). On 2026-12-03 08:31
+UTC throughput, decision latency and a 10,000-row cohort were run again, in one run on the
+merged `main` (stage write, cohort outbox, workers without the sandbox) with the machine
+otherwise idle (load 1 at its start; notes: "the merged main measured again").
 
 The committed figures come from several runs on a shared 2-CPU machine (each section's
-first line names its run; load averages of 7-28 during the evening's runs). 100,000 real open
+first line names its run; load averages of 7-28 during 2026-12-02's evening runs, 1-6 in
+2026-12-03's). 100,000 real open
 enrolments were **not** reached: the resumable load through the cohort endpoint ("Scale")
 reached the count it names in its time-box, at 1-4 enrolments/s on that machine; memory,
 CPU and disk are sampled every 1,000 rows and extrapolated (marked as such). The read side
