@@ -337,6 +337,7 @@ class EnrolmentWorkflow(EnrolmentDecisions):
         ):
             # No reset of `_settled_by` here: the decision may already have arrived.
             self._case.task_id = await self._case.tasks.open(work, self._case.state.stage.value)
+        self._case.waited_on_person = True  # decisions that came early go on now
         try:
             await self._wait_with_escalation(ready, work, overdue)
         except (Withdrawn, Released):

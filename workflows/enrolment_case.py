@@ -50,6 +50,13 @@ LOCAL_PROJECTIONS_PATCH = "enrolment-local-projections-v1"
 # the request rides with the first stage change, the certificate with the close. It implies
 # local projections (a case started under it records no marker of that patch): issue 18.
 STAGE_WRITE_PATCH = "enrolment-stage-write-v1"
+# A decision that reaches the case before the flow first waits on a person (in the first
+# workflow task, as when that task is retried after a worker died with its local writes
+# already stored) waits for that wait: the flow's first writes take the same event numbers in
+# every attempt, and the decision's come after them, instead of taking one of theirs (a stored
+# event under that number would keep it, the decision's lost). Consulted only then: a case
+# whose decisions come later records nothing of it. (None: as a worker without it, for tests.)
+DECISION_AFTER_FIRST_WAIT_PATCH: str | None = "enrolment-decision-after-first-wait-v1"
 
 
 class EnrolmentCase:
@@ -100,6 +107,7 @@ class EnrolmentCase:
         self.withdrawal: WithdrawalInput | None = None
         self.settled_by: Settlement | None = None  # who settled the current wait on a person
         self.task_id: str | None = None  # the inbox task of the current wait, if any
+        self.waited_on_person = False  # the flow reached its first wait on a person
         # Under the stage-write patch: writes that go with the next stage change (in the same
         # workflow task): the ended wait's task closing, events recorded meanwhile.
         self.closing: TaskClosing | None = None
@@ -111,6 +119,14 @@ class EnrolmentCase:
         self.release: CustodyEvent | None = None
         self.hold_version = 0
         self.held_total = timedelta(0)  # how long the case has stood still, all holds
+
+    async def after_first_wait(self) -> None:
+        """Where a decision starts: once the flow has reached its first wait on a person
+        (see DECISION_AFTER_FIRST_WAIT_PATCH). At once for every decision but one that arrives
+        in the case's first workflow task."""
+        patch = DECISION_AFTER_FIRST_WAIT_PATCH
+        if not self.waited_on_person and patch is not None and workflow.patched(patch):
+            await workflow.wait_condition(lambda: self.waited_on_person)
 
     def _counted(self, seq: int) -> None:
         self.state.event_count = seq

@@ -57,6 +57,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def decide_placement(self, decision: PlacementDecision) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_placement(decision)  # two updates may pass validation in one task
         self._case.placement = decision
         self._case.settled_by = Settlement(decision.decision.value, decision.actor, decision.reason)
@@ -79,6 +80,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def record_attendance(self, entry: AttendanceInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_attendance(entry)
         record = AttendanceEntry(
             session_no=entry.session_no,
@@ -98,6 +100,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def complete_module(self, entry: ModuleCompletionInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_module(entry)
         self._case.state.modules_completed.append(entry.module_code)
         await self._case.record(
@@ -114,6 +117,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def complete_training(self, entry: TrainingCompletionInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_training_completion(entry)
         self._case.training_done = True
         self._case.settled_by = Settlement("complete_training", entry.actor, entry.reason)
@@ -139,6 +143,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def record_assessment(self, entry: AssessmentInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_assessment(entry)
         attempt = AssessmentAttempt(
             attempt=len(self._case.state.attempts) + 1,
@@ -172,6 +177,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def file_appeal(self, entry: AppealFiling) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_appeal_filing(entry)
         appeal = Appeal(
             against_attempt=self._case.state.attempts[-1].attempt,
@@ -196,6 +202,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def decide_appeal(self, entry: AppealDecisionInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_appeal_decision(entry)
         appeal = self._case.state.appeals[-1]
         appeal.outcome = entry.outcome
@@ -223,6 +230,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def withdraw(self, entry: WithdrawalInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_withdrawal(entry)
         self._case.withdrawal = entry
         await self._case.record(
@@ -253,6 +261,7 @@ class EnrolmentDecisions:
 
     @workflow.update
     async def review_hold(self, entry: HoldReviewInput) -> EnrolmentState:
+        await self._case.after_first_wait()
         self.validate_hold_review(entry)
         hold = rules.hold_awaiting_review(self._case.state, workflow.now())
         assert hold is not None

@@ -46,6 +46,7 @@ from tests.workflows.support import (
     appeal_decision,
     attendance,
     enrolment_request,
+    placement,
     running_harness,
 )
 from workflows import journey_case
@@ -135,6 +136,13 @@ POISONED_REPAIRED_V7 = RecordedHistory(
     "history-poisoned-repaired-v7",
     Outcome.CERTIFIED,
 )
+# v8: a decision that reaches the case in its first workflow task waits for the flow's first
+# wait on a person (patch "enrolment-decision-after-first-wait-v1"): the placement approved
+# with the start (update with start, the shape of a retried first task), then training, every
+# unit K, certificate at the first lookup. A decision sent later records no marker of it.
+DECIDED_FIRST_TASK_V8 = RecordedHistory(
+    "enrolment_decided_first_task_v8.json", "history-decided-first-task-v8", Outcome.CERTIFIED
+)
 RECORDED = (
     CERTIFIED_V1,
     APPEAL_REASSESS_V1,
@@ -152,6 +160,7 @@ RECORDED = (
     APPEAL_REASSESS_V6,
     ESCALATED_V6,
     POISONED_REPAIRED_V7,
+    DECIDED_FIRST_TASK_V8,
 )
 
 
@@ -260,6 +269,15 @@ async def _poisoned_placement_repaired(harness: Harness, case: Case) -> None:
     await case.assess_due()
 
 
+async def _trained_then_certified(harness: Harness, case: Case) -> None:
+    """From training (the placement already approved): train, every unit K, certificate."""
+    await case.settled()
+    await case.train()
+    await case.complete_training()
+    await case.at(Stage.ASSESSMENT)
+    await case.assess_due()
+
+
 SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     CERTIFIED_V1: _straight_to_certificate,
     APPEAL_REASSESS_V1: _appeal_then_reassessment,
@@ -273,7 +291,10 @@ SCENARIOS: dict[RecordedHistory, Callable[[Harness, Case], Awaitable[None]]] = {
     APPEAL_REASSESS_V6: _appeal_then_reassessment,
     ESCALATED_V6: _placement_overdue_then_certified,
     POISONED_REPAIRED_V7: _poisoned_placement_repaired,
+    DECIDED_FIRST_TASK_V8: _trained_then_certified,
 }
+# Started with their placement decision in the first workflow task.
+STARTED_DECIDED = frozenset({DECIDED_FIRST_TASK_V8})
 
 
 async def _release_journey(
@@ -398,7 +419,10 @@ async def record(env: WorkflowEnvironment) -> list[Path]:
                 print(f"keeping {history.path}: recorded histories are never overwritten")
                 continue
             request = enrolment_request(await harness.now(), enrolment_id=history.enrolment_id)
-            case = await harness.start(request)
+            if history in STARTED_DECIDED:
+                case = await harness.start_decided(placement(), request)
+            else:
+                case = await harness.start(request)
             await drive(harness, case)
             result = await case.result()
             assert result.outcome is history.outcome, result

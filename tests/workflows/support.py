@@ -19,12 +19,14 @@ import pytest
 from temporalio import activity
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import (
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
     WorkflowUpdateStage,
 )
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -518,6 +520,28 @@ class Harness:
         case = Case(self, request, handle)
         self.cases.append(case)
         await case.until(lambda s: s.stage is Stage.PLACEMENT_REVIEW, "placement review")
+        return case
+
+    async def start_decided(
+        self, decision: PlacementDecision, request: EnrolmentRequest | None = None
+    ) -> Case:
+        """Start a case with its placement decision in its first workflow task (update with
+        start): what the first task's next attempt carries when a worker died after its writes
+        and the decision was sent meanwhile. Returns once the case is in training."""
+        request = request or await self.request()
+        start = WithStartWorkflowOperation(
+            EnrolmentWorkflow.run,
+            request,
+            id=enrolment_workflow_id(request.enrolment_id),
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            task_queue=self.task_queue,
+        )
+        await self.env.client.execute_update_with_start_workflow(
+            EnrolmentWorkflow.decide_placement, decision, start_workflow_operation=start
+        )
+        case = Case(self, request, await start.workflow_handle())
+        self.cases.append(case)
+        await case.at(Stage.TRAINING)
         return case
 
 

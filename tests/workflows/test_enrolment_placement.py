@@ -150,8 +150,10 @@ async def _update_accepted(case: Case) -> bool:
 async def test_decision_arriving_while_the_request_is_projected_is_not_lost(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, stage_writes: bool
 ) -> None:
-    if not stage_writes:  # a case started before the stage-write patch
+    if not stage_writes:  # a case started before the stage-write patch (and so before
+        # decisions in the first task waited for its first wait: test_enrolment_first_task.py)
         monkeypatch.setattr(enrolment_case, "STAGE_WRITE_PATCH", None)
+        monkeypatch.setattr(enrolment_case, "DECISION_AFTER_FIRST_WAIT_PATCH", None)
     harness.projection.hold = EventKind.REQUESTED
     case = await harness.start()
     await asyncio.wait_for(harness.projection.holding.wait(), timeout=10)

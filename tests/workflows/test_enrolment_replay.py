@@ -34,6 +34,7 @@ from tests.workflows.record_histories import (
     CERTIFIED_V4,
     CERTIFIED_V5,
     CERTIFIED_V6,
+    DECIDED_FIRST_TASK_V8,
     POISONED_REPAIRED_V7,
     RECORDED,
     RecordedHistory,
@@ -173,3 +174,23 @@ async def test_a_refused_local_write_went_on_as_an_activity_and_replays() -> Non
     assert scheduled_activities(history).count(WRITE_ENROLMENT_STAGE) == 1
     assert (await completed_result(history, EnrolmentState)).outcome is Outcome.CERTIFIED
     await assert_replays(history, EnrolmentWorkflow)
+
+
+# ---------------------------------------------------------------- a decision in the first task
+
+
+async def test_a_decision_in_the_first_task_waited_for_the_first_wait_and_replays() -> None:
+    """The v8 fixture is what it claims: the placement decision came with the start, the
+    patch's marker was recorded where the decision waited, the flow's first stage write
+    came first; the case went on to its certificate; it replays on today's code. A case whose
+    decisions come later (v6) records no marker of the patch."""
+    history = WorkflowHistory.from_json(
+        DECIDED_FIRST_TASK_V8.workflow_id, DECIDED_FIRST_TASK_V8.path.read_text()
+    )
+    patch = enrolment_case.DECISION_AFTER_FIRST_WAIT_PATCH
+    assert patch == "enrolment-decision-after-first-wait-v1"
+    assert patches(history) == [patch, enrolment_case.STAGE_WRITE_PATCH]
+    assert (await completed_result(history, EnrolmentState)).outcome is Outcome.CERTIFIED
+    await assert_replays(history, EnrolmentWorkflow)
+    later = WorkflowHistory.from_json(CERTIFIED_V6.workflow_id, CERTIFIED_V6.path.read_text())
+    assert patch not in patches(later)
