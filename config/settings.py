@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     cohort_dispatch_backoff_base_seconds: float = Field(default=2.0, gt=0)
     cohort_dispatch_backoff_max_seconds: float = Field(default=300.0, gt=0)
     cohort_dispatch_sweep_seconds: float = Field(default=5.0, gt=0)
-    cohort_dispatch_window: int = Field(default=200, ge=0, le=100_000)
+    cohort_dispatch_window: int = Field(default=50, ge=0, le=100_000)
     cohort_dispatch_window_poll_seconds: float = Field(default=0.5, gt=0)
     # The daily notices (digests of open tasks, permits expiring) run once a day at this
     # hour, Jakarta time (a Temporal Schedule the worker keeps up to date when it starts);
