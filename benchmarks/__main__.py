@@ -67,6 +67,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--cohort", type=int, default=10_000, help="rows in the cohort CSV")
     parser.add_argument(
+        "--cohort-phases", type=int, default=5, help="sent in this many parts, each settled first"
+    )
+    parser.add_argument(
         "--permits", type=int, default=20, help="TKA permits driven from submission to close"
     )
     parser.add_argument("--permit-lanes", type=int, default=4, help="permits in flight")
@@ -160,7 +163,9 @@ async def _main(args: argparse.Namespace) -> int:
                 "latency": lambda: latency.run(
                     bench, first["latency"], args.latency_decisions, args.latency_levels
                 ),
-                "cohort": lambda: cohort.run(bench, pool, first["cohort"], args.cohort),
+                "cohort": lambda: cohort.run(
+                    bench, pool, first["cohort"], args.cohort, args.cohort_phases
+                ),
                 "permits": lambda: permits.run(bench, pool, args.permits, args.permit_lanes),
                 "journeys": lambda: journeys.run(
                     bench, pool, first["journeys"], args.journeys, args.permit_lanes

@@ -23,18 +23,24 @@ The other reference, same count and concurrency: signal-with-start of the idle f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
+import httpx
 
 from benchmarks.floor import (
     TASK_QUEUE,
     FloorIdle,
 )
+from benchmarks.measure import percentile
 from benchmarks.report import Section, Target
 from benchmarks.stack import STATE_DIR, UPT, Bench
 from cli.cohort import CohortRow, read_cohort, send_cohort
+from config.settings import Settings
 from db import cohort_rows
 from domain.identity import Role
 from registries.sdp_seed import synthetic_sdp_no
@@ -75,14 +81,19 @@ async def open_counts(pool: asyncpg.Pool) -> tuple[int, int]:
 
 
 async def settle(
-    pool: asyncpg.Pool, before: tuple[int, int], added: int, within: float = 3600
+    pool: asyncpg.Pool,
+    before: tuple[int, int],
+    added: int,
+    within: float = 3600,
+    also: Callable[[], int] = lambda: 0,
 ) -> None:
-    """Until `added` more open enrolments than `before` have their row and their open
-    placement-review task."""
+    """Until `added` (and `also()`, read at each look: enrolments being added meanwhile) more
+    open enrolments than `before` have their row and their open placement-review task."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         cases, tasks = await open_counts(pool)
-        if cases >= before[0] + added and tasks >= before[1] + added:
+        more = added + also()
+        if cases >= before[0] + more and tasks >= before[1] + more:
             return
         await asyncio.sleep(0.5)
     raise TimeoutError(f"the read model did not reach {added} more open enrolments")
@@ -111,6 +122,53 @@ async def raw_starts(
     return time.perf_counter() - began
 
 
+PROBE_EVERY_SECONDS = 3.0
+
+
+class Probe:
+    """One caseworker enrolling one more inmate now and then while a cohort settles: how long
+    a single `POST /enrolments` takes with the cohort's rows ahead of it (each answer's
+    seconds and status; 202: not final within the API's answer wait)."""
+
+    def __init__(self, http: httpx.AsyncClient, first_inmate: int) -> None:
+        self.http = http
+        self.next_inmate = first_inmate
+        self.answers: list[tuple[float, int]] = []
+        self.started = 0
+        self.refused = 0
+
+    def expected(self) -> int:
+        """Enrolments it started that will be open (every one but those refused)."""
+        return self.started - self.refused
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            body = {
+                "inmate_sdp_no": synthetic_sdp_no(self.next_inmate),
+                "programme_code": "BARISTA",
+                "reason": "one more, while the cohort settles",
+            }
+            self.next_inmate += 1
+            began = time.perf_counter()
+            self.started += 1
+            response = await self.http.post("/enrolments", json=body)
+            self.answers.append((time.perf_counter() - began, response.status_code))
+            if response.status_code >= 400:
+                self.refused += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), PROBE_EVERY_SECONDS)
+
+    def summary(self) -> str:
+        if not self.answers:
+            return "no single enrolment was sent"
+        seconds = sorted(t for t, _ in self.answers)
+        statuses = Counter(str(code) for _, code in self.answers)
+        return (
+            f"{len(seconds)} sent, p50 {percentile(seconds, 50):.1f} s, "
+            f"max {seconds[-1]:.1f} s, answers {dict(sorted(statuses.items()))}"
+        )
+
+
 async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: int = 5) -> Section:
     section = Section("cohort-start", "Cohort start: 10,000 inmates from a CSV vs raw starts")
     path = write_cohort_csv(STATE_DIR / "cohort.csv", first, count)
@@ -123,7 +181,11 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     raw_count = 0
     cohort_id = f"BENCH-COHORT-{first}-{int(time.time())}"
     size = -(-len(rows) // phases)
-    async with bench.http(Role.CASEWORKER, upt=UPT) as http:
+    async with (
+        bench.http(Role.CASEWORKER, upt=UPT) as http,
+        bench.http(Role.CASEWORKER, upt=UPT) as single,
+    ):
+        probe = Probe(single, first + count + 100)
         for phase in range(phases):
             part: list[CohortRow] = rows[phase * size : (phase + 1) * size]
             began = time.perf_counter()
@@ -134,7 +196,11 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
             accepted += report.accepted
             already += report.already_enrolled
             rejected += [f"line {r.line}: {r.reason}" for r in report.rejected]
-            await settle(pool, before, accepted)
+            stop = asyncio.Event()
+            probing = asyncio.create_task(probe.run(stop))
+            await settle(pool, before, accepted, also=probe.expected)
+            stop.set()
+            await probing
             t_accept += answered - began
             t_settle += time.perf_counter() - began
             starts = report.accepted
@@ -194,6 +260,11 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
         f"({t_signalled:.1f} s; / raw "
         f"start {signalled_rate / raw_rate:.2f}; cohort / this floor "
         f"{accept_rate / signalled_rate:.2f})"
+    )
+    section.say(
+        f"- a single enrolment (`POST /enrolments`) every {PROBE_EVERY_SECONDS:.0f} s while "
+        f"the phases settled, behind the cohort's rows: {probe.summary()} (dispatch window "
+        f"{Settings().cohort_dispatch_window} rows)"
     )
     section.say("- rejected rows and their reasons:")
     section.lines += [f"  - {r}" for r in rejected]

@@ -254,7 +254,10 @@ class Settings(BaseSettings):
     # a failure is retried after base x 2^(attempt-1) seconds (capped), and after
     # `max_attempts` (about 25 minutes of Temporal away, with these) the row is refused
     # later with the reason. A pass runs when the API says rows are queued, and every
-    # `sweep_seconds` whatever happens.
+    # `sweep_seconds` whatever happens. At most `window` rows are with the journeys and not
+    # yet applied by them (0: no bound): the rest wait in Postgres, not as a backlog of
+    # workflow tasks that every other case's task would queue behind; while the window is
+    # full a pass is tried again every `window_poll_seconds`.
     cohort_dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
     cohort_dispatch_concurrency: int = Field(default=64, ge=1, le=512)
     cohort_dispatch_lease_seconds: float = Field(default=60.0, gt=0)
@@ -263,6 +266,8 @@ class Settings(BaseSettings):
     cohort_dispatch_backoff_base_seconds: float = Field(default=2.0, gt=0)
     cohort_dispatch_backoff_max_seconds: float = Field(default=300.0, gt=0)
     cohort_dispatch_sweep_seconds: float = Field(default=5.0, gt=0)
+    cohort_dispatch_window: int = Field(default=50, ge=0, le=100_000)
+    cohort_dispatch_window_poll_seconds: float = Field(default=0.5, gt=0)
     # The daily notices (digests of open tasks, permits expiring) run once a day at this
     # hour, Jakarta time (a Temporal Schedule the worker keeps up to date when it starts);
     # permits are announced this many days before they end.

@@ -125,3 +125,16 @@ async def release(conn: Connection | asyncpg.Pool, owner: str, rows: Sequence[Qu
         [r.cohort_id for r in rows],
         [r.enrolment_id for r in rows],
     )
+
+
+async def with_journeys(conn: Connection | asyncpg.Pool, within_seconds: float) -> int:
+    """Rows handed to their journeys in the last `within_seconds` and not yet applied by them:
+    the cohort dispatcher's window. A row older than that (its journey stuck on an incident,
+    say) no longer counts, so it cannot hold the window shut."""
+    found = await conn.fetchval(
+        """SELECT count(*) FROM cohort_rows
+            WHERE answer = 'accepted' AND outcome IS NULL AND signalled_at IS NOT NULL
+              AND signalled_at > now() - make_interval(secs => $1)""",
+        within_seconds,
+    )
+    return int(found)

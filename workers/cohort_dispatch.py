@@ -17,6 +17,13 @@ under a send. A failed send is retried with exponential backoff; after
 does not unseal, Temporal refuses it as invalid) the row is refused later with the reason,
 which the cohort's status and the workspace's bar show.
 
+It paces itself to the journeys: at most `cohort_dispatch_window` rows are handed over and
+not yet applied (counted in Postgres, plus this dispatcher's sends in flight). The rest of a
+large cohort waits in Postgres, where its status shows it queued, instead of as thousands of
+workflow tasks in the task queue that every reviewer's decision on an uncached case would
+wait behind. While the window is full a pass is tried every
+`cohort_dispatch_window_poll_seconds`.
+
 A pass runs as soon as the API commits queued rows (it NOTIFYs `cohort_rows_queued`, which
 this listens on), while the last pass found work, and every `cohort_dispatch_sweep_seconds`
 whatever happens (a lost notification, a backoff run out, a dead dispatcher's lease).
@@ -54,6 +61,9 @@ from services.enrolment_requests import queue_in_journey
 log = structlog.get_logger(__name__)
 
 LANES = 2
+# A row handed over longer ago than this and still not applied (its journey stuck on an
+# incident, say) no longer counts in the window, so it cannot hold the window shut.
+WINDOW_AGE_SECONDS = 600.0
 # Temporal's answers that no retry changes (a payload too large, say).
 _PERMANENT = frozenset({RPCStatusCode.INVALID_ARGUMENT})
 
@@ -79,17 +89,43 @@ class CohortDispatcher:
         self.wake = asyncio.Event()
         self._listening: asyncpg.pool.PoolConnectionProxy | None = None
         self._listen_lock = asyncio.Lock()  # the lanes share one listening connection
+        self._sending = 0  # rows taken by this dispatcher's passes and not yet marked
+        self._take_lock = asyncio.Lock()
+        self.window_full = False  # the last pass found the window full
 
     # ------------------------------------------------------------ one pass
 
     async def dispatch_once(self) -> int:
         """Take one batch of due rows and hand them to their journeys: how many were taken."""
         s = self.settings
-        rows = await outbox_db.take_due(
-            self.pool, self.owner, s.cohort_dispatch_batch_size, s.cohort_dispatch_lease_seconds
-        )
-        if not rows:
-            return 0
+        async with self._take_lock:  # the lanes measure the room and take, one at a time
+            limit = await self._room()
+            self.window_full = limit == 0
+            if self.window_full:
+                return 0
+            rows = await outbox_db.take_due(
+                self.pool, self.owner, limit, s.cohort_dispatch_lease_seconds
+            )
+            if not rows:
+                return 0
+            self._sending += len(rows)
+        try:
+            await self._hand_over(rows)
+        finally:
+            self._sending -= len(rows)
+        return len(rows)
+
+    async def _room(self) -> int:
+        """How many rows the next batch may take: the batch size, less what the window has
+        no room for (rows with the journeys and not yet applied, and this dispatcher's sends)."""
+        s = self.settings
+        if not s.cohort_dispatch_window:
+            return s.cohort_dispatch_batch_size
+        busy = self._sending + await outbox_db.with_journeys(self.pool, WINDOW_AGE_SECONDS)
+        return max(0, min(s.cohort_dispatch_batch_size, s.cohort_dispatch_window - busy))
+
+    async def _hand_over(self, rows: list[QueuedRow]) -> None:
+        s = self.settings
         send_by = (
             time.monotonic()
             + s.cohort_dispatch_lease_seconds
@@ -102,7 +138,6 @@ class CohortDispatcher:
         await outbox_db.mark_signalled(self.pool, handed)
         if late:
             await outbox_db.release(self.pool, self.owner, late)
-        return len(rows)
 
     async def _send(self, row: QueuedRow, send_by: float) -> bool | None:
         """Hand one row over: True once the journey has it, False if it failed (recorded),
@@ -193,10 +228,15 @@ class CohortDispatcher:
                 log.warning("cohort_dispatch_pass_failed", error_type=type(error).__name__)
             if taken:
                 continue
+            s = self.settings
             waits = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake)]
             await asyncio.wait(
                 waits,
-                timeout=self.settings.cohort_dispatch_sweep_seconds,
+                timeout=(
+                    s.cohort_dispatch_window_poll_seconds
+                    if self.window_full
+                    else s.cohort_dispatch_sweep_seconds
+                ),
                 return_when=asyncio.FIRST_COMPLETED,
             )
             for waiting in waits:

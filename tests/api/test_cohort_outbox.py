@@ -278,3 +278,67 @@ async def test_two_dispatchers_never_send_the_same_row_at_once(
         assert set(taken) == {"one", "other"} and all(taken.values()), taken
         assert taken["one"].isdisjoint(taken["other"])
         assert len(taken["one"] | taken["other"]) == 30
+
+
+async def test_the_dispatcher_keeps_at_most_its_window_with_the_journeys(
+    pool: asyncpg.Pool, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows handed over and not yet applied fill the window; the rest wait queued in Postgres
+    until the journeys apply some, or until the oldest have waited too long to count."""
+    sends: list[str] = []
+
+    async def held(client: Any, settings: Any, upt: str, row: CohortEnrolment,
+                   rpc_timeout: Any = None) -> None:  # fmt: skip
+        sends.append(row.request.enrolment_id)  # handed over; no journey applies it
+
+    passes = 0
+    real_count = cohort_outbox.with_journeys
+
+    async def counted(conn: Any, within: float) -> int:
+        nonlocal passes
+        passes += 1
+        return await real_count(conn, within)
+
+    async def sent() -> int:
+        return len(sends)
+
+    async def passed() -> int:
+        return passes
+
+    monkeypatch.setattr(cohort_dispatch, "queue_in_journey", held)
+    monkeypatch.setattr(cohort_outbox, "with_journeys", counted)
+    window: dict[str, Any] = {
+        "cohort_dispatch_window": 4,
+        "cohort_dispatch_window_poll_seconds": 0.05,
+        "cohort_dispatch_batch_size": 3,
+        **QUICK_RETRIES,
+    }
+    async with api_without_dispatcher(pool, dev_env.client, worker=False, **window) as (api, _):
+        inmates = new_inmates(api, 10)
+        cohort_id = (await accepted(api, inmates))["cohort_id"]
+        dispatcher = CohortDispatcher(pool, dev_env.client, api.settings, owner="paced")
+        async with dispatching(dispatcher):
+            await until(sent, lambda n: n >= 4, "the window filled")
+            seen = passes
+            await until(passed, lambda n: n >= seen + 5, "five more passes")
+            assert len(sends) == 4, sends
+            waiting = await status(api, cohort_id)
+            assert waiting["queued"] == 6, waiting
+            # The journeys apply two: two more go.
+            await pool.execute(
+                "UPDATE cohort_rows SET outcome = 'started', applied_at = now() "
+                "WHERE enrolment_id = ANY($1)",
+                sends[:2],
+            )
+            await until(sent, lambda n: n >= 6, "two more handed over")
+            seen = passes
+            await until(passed, lambda n: n >= seen + 5, "five more passes")
+            assert len(sends) == 6, sends
+            # Rows handed over long ago and never applied no longer hold the window shut.
+            await pool.execute(
+                "UPDATE cohort_rows SET signalled_at = now() - interval '11 minutes' "
+                "WHERE cohort_id = $1 AND signalled_at IS NOT NULL AND outcome IS NULL",
+                cohort_id,
+            )
+            await until(sent, lambda n: n >= 10, "the rest handed over")
+        assert sorted(sends) == sorted(set(sends)), "a row sent twice"
