@@ -40,7 +40,6 @@ from benchmarks.measure import percentile
 from benchmarks.report import Section, Target
 from benchmarks.stack import STATE_DIR, UPT, Bench
 from cli.cohort import CohortRow, read_cohort, send_cohort
-from config.settings import Settings
 from db import cohort_rows
 from domain.identity import Role
 from registries.sdp_seed import synthetic_sdp_no
@@ -264,7 +263,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     section.say(
         f"- a single enrolment (`POST /enrolments`) every {PROBE_EVERY_SECONDS:.0f} s while "
         f"the phases settled, behind the cohort's rows: {probe.summary()} (dispatch window "
-        f"{Settings().cohort_dispatch_window} rows)"
+        f"{bench.settings.cohort_dispatch_window} rows)"
     )
     section.say("- rejected rows and their reasons:")
     section.lines += [f"  - {r}" for r in rejected]

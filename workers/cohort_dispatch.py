@@ -91,7 +91,7 @@ class CohortDispatcher:
         self._listen_lock = asyncio.Lock()  # the lanes share one listening connection
         self._sending = 0  # rows taken by this dispatcher's passes and not yet marked
         self._take_lock = asyncio.Lock()
-        self.window_full = False  # the last pass found the window full
+        self._window_full = False  # the last pass found the window full
 
     # ------------------------------------------------------------ one pass
 
@@ -100,8 +100,8 @@ class CohortDispatcher:
         s = self.settings
         async with self._take_lock:  # the lanes measure the room and take, one at a time
             limit = await self._room()
-            self.window_full = limit == 0
-            if self.window_full:
+            self._window_full = limit == 0
+            if self._window_full:
                 return 0
             rows = await outbox_db.take_due(
                 self.pool, self.owner, limit, s.cohort_dispatch_lease_seconds
@@ -234,7 +234,7 @@ class CohortDispatcher:
                 waits,
                 timeout=(
                     s.cohort_dispatch_window_poll_seconds
-                    if self.window_full
+                    if self._window_full
                     else s.cohort_dispatch_sweep_seconds
                 ),
                 return_when=asyncio.FIRST_COMPLETED,
