@@ -7,17 +7,25 @@ Every projection write is keyed by the event's deterministic id: an event applie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
 
-from db import case_events
+from db import case_events, tasks
 from db.connect import Connection
 from db.decision_log import DecisionRecord
 from domain.audit_chain import AuditEntry, event_entry
-from domain.enrolment import WORKFLOW_KIND, EnrolmentEvent, EnrolmentRequest, Outcome, Stage
+from domain.enrolment import (
+    WORKFLOW_KIND,
+    EnrolmentEvent,
+    EnrolmentRequest,
+    EnrolmentSummary,
+    Outcome,
+    Stage,
+)
 from domain.reference import Offering
 
 _ENROLMENT_COLUMNS = """
@@ -113,6 +121,9 @@ async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | Non
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
 
+    async def take_back(stale: Sequence[case_events.Superseded]) -> None:
+        await _take_back(conn, event.enrolment_id, stale)
+
     return await case_events.write_once(
         conn,
         "enrolment_events",
@@ -122,11 +133,62 @@ async def apply_event(conn: Connection, event: EnrolmentEvent, run_id: str | Non
             event.enrolment_id,
             stage=event.summary.stage.value,
             decision=event.decision,
+            summary=event.summary.model_dump_json(),
         ),
         before=(lambda: _ensure_enrolment_row(conn, event)) if event.request else None,
         project=project,
         audit=audit_entry(event, run_id),
+        undo=("enrolment_id", take_back),
     )
+
+
+async def _take_back(
+    conn: Connection, enrolment_id: str, stale: Sequence[case_events.Superseded]
+) -> None:
+    """Take back what superseded events projected (db/case_events.py): their rows, the
+    appeal they filed or decided (stamped with the event's time), the inbox tasks their
+    workflow task opened, closed or escalated, and the case's summary, back to the one of
+    the latest event still standing."""
+    ids = [s.event_id for s in stale]
+    ats = sorted({s.at for s in stale})
+    for table in _EVENT_ROWS:
+        await conn.execute(
+            f"DELETE FROM {table} WHERE event_id = ANY($1::text[])",  # noqa: S608 - constants
+            ids,
+        )
+    await conn.execute(
+        "DELETE FROM appeals WHERE enrolment_id = $1 AND filed_at = ANY($2::timestamptz[])",
+        enrolment_id, ats,
+    )  # fmt: skip
+    await conn.execute(
+        """UPDATE appeals SET outcome = NULL, panel = '{}', decided_at = NULL
+            WHERE enrolment_id = $1 AND decided_at = ANY($2::timestamptz[])""",
+        enrolment_id, ats,
+    )  # fmt: skip
+    await tasks.take_back(conn, WORKFLOW_KIND, enrolment_id, ats)
+    latest = await conn.fetchrow(
+        """SELECT seq, at, reason, summary FROM enrolment_events
+            WHERE enrolment_id = $1 AND event_id <> ALL($2::text[])
+            ORDER BY seq DESC LIMIT 1""",
+        enrolment_id, ids,
+    )  # fmt: skip
+    if latest is None or latest["summary"] is None:
+        # Nothing stands, or only events written before their summary was kept: the next
+        # event's summary is taken, whatever its seq.
+        await conn.execute(
+            "UPDATE enrolments SET last_event_seq = $2 WHERE enrolment_id = $1",
+            enrolment_id, latest["seq"] if latest is not None else 0,
+        )  # fmt: skip
+        return
+    summary = EnrolmentSummary.model_validate_json(latest["summary"])
+    await _write_summary(
+        conn, enrolment_id, summary, latest["seq"], latest["at"], latest["reason"], newer=False
+    )
+
+
+# The rows projected from one event, keyed by its id.
+_EVENT_ROWS = ("attendance", "module_completions", "assessment_results", "certificates",
+               "escalations")  # fmt: skip
 
 
 def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:
@@ -235,16 +297,32 @@ async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
     # Events of one case can land out of order (an update handler's and the main flow's
     # activities run side by side): only a newer event may overwrite the summary, the case's
     # UPT included (None: the event leaves it where it is).
-    s = event.summary
+    await _write_summary(
+        conn, event.enrolment_id, event.summary, event.seq, event.at, event.reason, newer=True
+    )
+
+
+async def _write_summary(
+    conn: Connection,
+    enrolment_id: str,
+    s: EnrolmentSummary,
+    seq: int,
+    at: datetime,
+    reason: str | None,
+    *,
+    newer: bool,
+) -> None:
+    """The case's summary as of event `seq`: only over an older one (`newer`), or as it
+    stands (after events gave way); a closing event's reason is the case's closed reason."""
     await conn.execute(
         """UPDATE enrolments
               SET stage = $2, outcome = $3, attendance_present = $4, attendance_recorded = $5,
                   modules_completed = $6, reassessments_used = $7, exception_granted = $8,
                   awaiting_kind = $9, awaiting_role = $10, awaiting_due = $11,
-                  closed_reason = COALESCE($12, closed_reason), updated_at = $13,
-                  last_event_seq = $14, upt_code = COALESCE($15, upt_code)
-            WHERE enrolment_id = $1 AND last_event_seq < $14""",
-        event.enrolment_id,
+                  closed_reason = CASE WHEN $16 THEN COALESCE($12, closed_reason) ELSE $12 END,
+                  updated_at = $13, last_event_seq = $14, upt_code = COALESCE($15, upt_code)
+            WHERE enrolment_id = $1 AND (last_event_seq < $14 OR NOT $16)""",
+        enrolment_id,
         s.stage.value,
         s.outcome.value if s.outcome else None,
         s.attendance_present,
@@ -255,11 +333,12 @@ async def _apply_summary(conn: Connection, event: EnrolmentEvent) -> None:
         s.awaiting_kind,
         s.awaiting_role.value if s.awaiting_role else None,
         s.awaiting_due,
-        event.reason if s.outcome is not None else None,
-        event.at,
-        event.seq,
+        reason if s.outcome is not None else None,
+        at,
+        seq,
         # A transfer moves the case to the new UPT's case list and scope.
         s.upt_code,
+        newer,
     )
 
 

@@ -6,12 +6,23 @@ Every write here comes from a workflow activity and is idempotent: the transitio
 conditional UPDATE (or INSERT ... ON CONFLICT DO NOTHING) and the history row carries a
 deterministic key, so a retried activity changes nothing the second time. A closed task is
 never reopened. What people do to a task (claim, unclaim, reassign) is in `db/inbox.py`.
+
+One exception, for the cases whose workflows write through local activities (`LOCAL_WRITES`):
+a write stored by a workflow task that never completed (a local activity writes before its
+marker is in history; db/case_events.py, "superseded"). A workflow opens each task once, at
+its workflow task's start time, so an opening of a stored task with a *later* time comes from
+a later attempt of that workflow task: it replaces the stored one. A closing or escalation
+the same as the stored one, later, is re-stamped with the later time (a different one keeps
+the first, as always). A line re-stamped or replaced is logged again under a key with the new
+time (the audit trail keeps both). What such an attempt wrote and its retry did not write
+again is taken back with the events it went with (`take_back`), by the times it carries.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,8 +32,10 @@ from pydantic import BaseModel
 from db import audit_trail
 from db.connect import Connection
 from domain.audit_chain import FOLLOWS_EVENT, AuditEntry
+from domain.enrolment import WORKFLOW_KIND as ENROLMENT_KIND
 from domain.errors import invalid
 from domain.identity import ROLE_SCOPE, Role, Scope, ScopeKind
+from domain.journey import JOURNEY_KIND
 from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
 
 # The Scope field and tasks/outbox column of each scope kind.
@@ -42,6 +55,8 @@ TASK_COLUMNS = """
 """
 
 ESCALATION_TOPIC = "task.escalated"
+# The case kinds whose workflows write their tasks through local activities (module notes).
+LOCAL_WRITES = (ENROLMENT_KIND, JOURNEY_KIND)
 
 
 class HistoryAction(StrEnum):
@@ -200,14 +215,46 @@ async def open_task(conn: Connection, opening: TaskOpening, run_id: str | None =
             s.upt, s.lsp, s.bapas, s.ministry.value if s.ministry else None, s.employer_nib,
             opening.opened_at, opening.due_at,
         )  # fmt: skip
+        key = f"{opening.task_id}:opened"
         if not inserted:
-            return False
+            if not await _reopened_by_a_later_attempt(conn, opening):
+                return False
+            key = await _log_again(conn, key, opening.opened_at)
         await write_history(
             conn, opening.task_id, HistoryAction.OPENED, opening.opened_at,
-            detail=f"awaits {opening.required_role}", idempotency_key=f"{opening.task_id}:opened",
+            detail=f"awaits {opening.required_role}", idempotency_key=key,
             run_id=run_id, follows_event=opening.follows_event,
         )  # fmt: skip
         return True
+
+
+async def _reopened_by_a_later_attempt(conn: Connection, opening: TaskOpening) -> bool:
+    """The task stored under this id was opened by an earlier attempt of the workflow task
+    (module notes): it becomes this opening, open and unclaimed (its claim, escalation or
+    closing were that attempt's, or come again from this one)."""
+    s = opening.scope
+    reopened = await conn.fetchval(
+        """UPDATE tasks
+              SET kind = $2, stage = $3, required_role = $4, scope_upt = $5, scope_lsp = $6,
+                  scope_bapas = $7, scope_ministry = $8, scope_employer_nib = $9,
+                  opened_at = $10, due_at = $11, state = 'open', assignee = NULL,
+                  claimed_at = NULL, escalated_at = NULL, routed_to_role = NULL,
+                  closed_at = NULL, decision = NULL, decided_by = NULL, decided_role = NULL,
+                  reason = NULL
+            WHERE task_id = $1 AND opened_at < $10 AND case_kind = ANY($12::text[])
+        RETURNING true""",
+        opening.task_id, opening.kind, opening.stage, opening.required_role.value,
+        s.upt, s.lsp, s.bapas, s.ministry.value if s.ministry else None, s.employer_nib,
+        opening.opened_at, opening.due_at, list(LOCAL_WRITES),
+    )  # fmt: skip
+    return bool(reopened)
+
+
+async def _log_again(conn: Connection, key: str, at: datetime) -> str:
+    """A log line an earlier attempt wrote under `key` goes (the audit trail keeps its entry);
+    the key of the line written in its place, with this attempt's time."""
+    await conn.execute("DELETE FROM task_history WHERE idempotency_key = $1", key)
+    return f"{key}@{at.astimezone(UTC).isoformat(timespec='microseconds')}"
 
 
 async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None = None) -> bool:
@@ -229,8 +276,23 @@ async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None 
             actor.subject if actor else None, actor.role.value if actor else None,
             closing.reason,
         )  # fmt: skip
+        key = f"{closing.task_id}:closed"
         if not closed:
-            return False
+            # The same closing by an earlier attempt of the workflow task (module notes).
+            closed = await conn.fetchval(
+                """UPDATE tasks SET closed_at = $3
+                    WHERE task_id = $1 AND state = $2 AND closed_at < $3
+                      AND decision IS NOT DISTINCT FROM $4 AND decided_by IS NOT DISTINCT FROM $5
+                      AND decided_role IS NOT DISTINCT FROM $6
+                      AND reason IS NOT DISTINCT FROM $7 AND case_kind = ANY($8::text[])
+                RETURNING true""",
+                closing.task_id, closing.state.value, closing.closed_at, closing.decision,
+                actor.subject if actor else None, actor.role.value if actor else None,
+                closing.reason, list(LOCAL_WRITES),
+            )  # fmt: skip
+            if not closed:
+                return False
+            key = await _log_again(conn, key, closing.closed_at)
         decided = closing.state is TaskState.DECIDED
         detail = " - ".join(p for p in (closing.decision, closing.reason) if p) or None
         await write_history(
@@ -238,7 +300,7 @@ async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None 
             HistoryAction.DECIDED if decided else HistoryAction.CANCELLED, closing.closed_at,
             actor_subject=actor.subject if actor else None,
             actor_role=actor.role if actor else None,
-            detail=detail, idempotency_key=f"{closing.task_id}:closed", run_id=run_id,
+            detail=detail, idempotency_key=key, run_id=run_id,
             follows_event=closing.follows_event,
         )  # fmt: skip
         return True
@@ -260,8 +322,22 @@ async def escalate_task(
             escalation.escalated_at,
             escalation.routed_to.value,
         )
+        key = f"{escalation.task_id}:escalated"
         if row is None:
-            return False
+            # The same escalation by an earlier attempt of the workflow task (module notes).
+            row = await conn.fetchrow(
+                f"""UPDATE tasks t SET escalated_at = $2
+                     WHERE t.task_id = $1 AND t.state = 'escalated' AND t.escalated_at < $2
+                       AND t.routed_to_role = $3 AND t.case_kind = ANY($4::text[])
+                 RETURNING {TASK_COLUMNS}""",  # noqa: S608 - fixed column list, values bound
+                escalation.task_id,
+                escalation.escalated_at,
+                escalation.routed_to.value,
+                list(LOCAL_WRITES),
+            )
+            if row is None:
+                return False
+            key = await _log_again(conn, key, escalation.escalated_at)
         task = row_to_task(row)
         payload = {
             "task_id": task.task_id,
@@ -289,10 +365,56 @@ async def escalate_task(
         await write_history(
             conn, task.task_id, HistoryAction.ESCALATED, escalation.escalated_at,
             detail=f"overdue; routed to {escalation.routed_to}",
-            idempotency_key=f"{task.task_id}:escalated", run_id=run_id,
+            idempotency_key=key, run_id=run_id,
             follows_event=escalation.follows_event,
         )  # fmt: skip
         return True
+
+
+# What a task cancelled by `take_back` says (a later attempt that opens it again revives it).
+TAKEN_BACK = "taken back: opened by a workflow task that never completed"
+
+
+async def take_back(
+    conn: Connection, case_kind: str, case_id: str, ats: Sequence[datetime]
+) -> None:
+    """Take back what workflow tasks that never completed, started at `ats`, did to the
+    case's tasks (their events gave way: db/case_events.py): an escalation is lifted, a
+    closing reopens the task, an opening cancels it; their log lines go (the audit trail
+    keeps them). Run before the attempt that replaces them writes again."""
+    args = (case_kind, case_id, list(ats))
+    await conn.execute(
+        """DELETE FROM task_history h USING tasks t
+            WHERE h.task_id = t.task_id AND t.case_kind = $1 AND t.case_id = $2
+              AND h.idempotency_key IS NOT NULL AND h.at = ANY($3::timestamptz[])""",
+        *args,
+    )
+    await conn.execute(
+        """UPDATE tasks
+              SET escalated_at = NULL, routed_to_role = NULL,
+                  state = CASE WHEN state <> 'escalated' THEN state
+                               WHEN assignee IS NULL THEN 'open' ELSE 'claimed' END
+            WHERE case_kind = $1 AND case_id = $2 AND escalated_at = ANY($3::timestamptz[])""",
+        *args,
+    )
+    await conn.execute(
+        """UPDATE tasks
+              SET state = CASE WHEN escalated_at IS NOT NULL THEN 'escalated'
+                               WHEN assignee IS NULL THEN 'open' ELSE 'claimed' END,
+                  closed_at = NULL, decision = NULL, decided_by = NULL, decided_role = NULL,
+                  reason = NULL
+            WHERE case_kind = $1 AND case_id = $2 AND closed_at = ANY($3::timestamptz[])
+              AND state IN ('decided', 'cancelled')""",
+        *args,
+    )
+    await conn.execute(
+        """UPDATE tasks
+              SET state = 'cancelled', closed_at = opened_at, reason = $4, assignee = NULL,
+                  claimed_at = NULL, escalated_at = NULL, routed_to_role = NULL,
+                  decision = NULL, decided_by = NULL, decided_role = NULL
+            WHERE case_kind = $1 AND case_id = $2 AND opened_at = ANY($3::timestamptz[])""",
+        *args, TAKEN_BACK,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- reads

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
@@ -16,9 +16,6 @@ from domain.enrolment import (
     AssessmentAttempt,
     AttendanceEntry,
     Certificate,
-    EnrolmentEvent,
-    EnrolmentRequest,
-    EnrolmentSummary,
     Escalation,
     EventKind,
     Outcome,
@@ -28,62 +25,10 @@ from domain.enrolment import (
 from domain.enrolment_rules import check_no_active_enrolment
 from domain.errors import DomainError, Refusal
 from domain.identity import Actor, Role, Scope
+from tests.enrolment_rows import CASEWORKER, barista_request, event, summary
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-CASEWORKER = Actor(subject="cw-1", role=Role.CASEWORKER, scope=Scope(upt="LP-CIPINANG"))
 ASSESSOR = Actor(subject="as-1", role=Role.LSP_ASSESSOR, scope=Scope(lsp="LSP-PARIWISATA"))
-
-
-async def _request(
-    pool: asyncpg.Pool, enrolment_id: str = "ENR-1", sdp: str = "CPN-1"
-) -> EnrolmentRequest:
-    programme = await reference_db.get_programme(pool, "BARISTA")
-    assert programme is not None
-    return EnrolmentRequest(
-        enrolment_id=enrolment_id,
-        inmate_sdp_no=sdp,
-        programme=programme,
-        upt_code="LP-CIPINANG",
-        lsp_code="LSP-PARIWISATA",
-        planned_start=date(2026, 12, 8),
-        planned_end=date(2027, 3, 8),
-        expected_release=None,
-        release_flagged=False,
-        requested_by=CASEWORKER,
-        reason="motivated, long sentence",
-    )
-
-
-def _summary(stage: Stage, outcome: Outcome | None = None, present: int = 0) -> EnrolmentSummary:
-    return EnrolmentSummary(
-        stage=stage,
-        outcome=outcome,
-        attendance_present=present,
-        attendance_recorded=present,
-        modules_completed=0,
-        reassessments_used=0,
-        exception_granted=False,
-        awaiting_kind=None,
-        awaiting_role=None,
-        awaiting_due=None,
-    )
-
-
-def _event(
-    seq: int, kind: EventKind, summary: EnrolmentSummary, **detail: object
-) -> EnrolmentEvent:
-    return EnrolmentEvent.model_validate(
-        {
-            "event_id": f"ENR-1:{seq}",
-            "enrolment_id": "ENR-1",
-            "workflow_id": "enrolment-ENR-1",
-            "seq": seq,
-            "kind": kind,
-            "at": T0 + timedelta(minutes=seq),
-            "summary": summary,
-            **detail,
-        }
-    )
 
 
 async def _count(pool: asyncpg.Pool, table: str) -> int:
@@ -95,20 +40,20 @@ async def _count(pool: asyncpg.Pool, table: str) -> int:
 async def test_same_projection_activity_run_twice_writes_once(pool: asyncpg.Pool) -> None:
     activity = EnrolmentProjection(pool)
     env = ActivityEnvironment()
-    request = await _request(pool)
-    requested = _event(1, EventKind.REQUESTED, _summary(Stage.PLACEMENT_REVIEW),
+    request = await barista_request(pool)
+    requested = event(1, EventKind.REQUESTED, summary(Stage.PLACEMENT_REVIEW),
                        request=request, actor=CASEWORKER, reason=request.reason)  # fmt: skip
-    attended = _event(
+    attended = event(
         2,
         EventKind.ATTENDANCE_RECORDED,
-        _summary(Stage.TRAINING, present=1),
+        summary(Stage.TRAINING, present=1),
         actor=CASEWORKER,
         attendance=AttendanceEntry(session_no=1, session_date=date(2026, 12, 8), present=True,
                                    recorded_by="cw-1"),
     )  # fmt: skip
-    for event in (requested, attended):
-        await env.run(activity.record_event, event)
-        await env.run(activity.record_event, event)  # a retry after a lost reply
+    for written in (requested, attended):
+        await env.run(activity.record_event, written)
+        await env.run(activity.record_event, written)  # a retry after a lost reply
 
     assert await _count(pool, "enrolments") == 1
     assert await _count(pool, "enrolment_events") == 2
@@ -119,16 +64,16 @@ async def test_same_projection_activity_run_twice_writes_once(pool: asyncpg.Pool
     assert record.attendance_present == 1
 
 
-async def test_an_older_event_landing_late_does_not_overwrite_the_summary(
+async def test_an_older_event_landing_late_does_not_overwrite_thesummary(
     pool: asyncpg.Pool,
 ) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, await _request(pool), "enrolment-ENR-1")
+        await enrolment_db.record_started(conn, await barista_request(pool), "enrolment-ENR-1")
         await enrolment_db.apply_event(
-            conn, _event(3, EventKind.STAGE_CHANGED, _summary(Stage.ASSESSMENT))
+            conn, event(3, EventKind.STAGE_CHANGED, summary(Stage.ASSESSMENT))
         )
         await enrolment_db.apply_event(
-            conn, _event(2, EventKind.STAGE_CHANGED, _summary(Stage.TRAINING))
+            conn, event(2, EventKind.STAGE_CHANGED, summary(Stage.TRAINING))
         )
     record = await enrolment_db.get_enrolment(pool, "ENR-1")
     assert record is not None
@@ -139,7 +84,9 @@ async def test_an_older_event_landing_late_does_not_overwrite_the_summary(
 
 async def test_second_active_enrolment_in_the_same_programme_is_refused(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
+        await enrolment_db.record_started(
+            conn, await barista_request(pool, "ENR-1"), "enrolment-ENR-1"
+        )
     pair = ("CPN-1", "BARISTA")
     active = await enrolment_db.active_enrolments(pool, [pair, ("CPN-2", "BARISTA")])
     assert active == {pair: "ENR-1"}
@@ -150,19 +97,25 @@ async def test_second_active_enrolment_in_the_same_programme_is_refused(pool: as
     assert "(ENR-1)" in refused.value.message
     # Behind the rule, the partial unique index keeps a second active row out regardless.
     async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
+        await enrolment_db.record_started(
+            conn, await barista_request(pool, "ENR-2"), "enrolment-ENR-2"
+        )
     assert await _count(pool, "enrolments") == 1
 
 
 async def test_a_closed_enrolment_allows_a_new_one(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, await _request(pool, "ENR-1"), "enrolment-ENR-1")
+        await enrolment_db.record_started(
+            conn, await barista_request(pool, "ENR-1"), "enrolment-ENR-1"
+        )
         await enrolment_db.apply_event(
             conn,
-            _event(1, EventKind.CLOSED, _summary(Stage.CLOSED, Outcome.NOT_COMPETENT),
+            event(1, EventKind.CLOSED, summary(Stage.CLOSED, Outcome.NOT_COMPETENT),
                    reason="attempts exhausted"),
         )  # fmt: skip
-        await enrolment_db.record_started(conn, await _request(pool, "ENR-2"), "enrolment-ENR-2")
+        await enrolment_db.record_started(
+            conn, await barista_request(pool, "ENR-2"), "enrolment-ENR-2"
+        )
     closed = await enrolment_db.get_enrolment(pool, "ENR-1")
     assert closed is not None and closed.outcome is Outcome.NOT_COMPETENT
     assert closed.closed_reason == "attempts exhausted"
@@ -171,20 +124,20 @@ async def test_a_closed_enrolment_allows_a_new_one(pool: asyncpg.Pool) -> None:
 
 async def test_assessment_certificate_and_escalation_rows_are_projected(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await enrolment_db.record_started(conn, await _request(pool), "enrolment-ENR-1")
+        await enrolment_db.record_started(conn, await barista_request(pool), "enrolment-ENR-1")
         attempt = AssessmentAttempt(
             attempt=1, counted=True, assessor="as-1", tuk_code="TUK-CPN", decided_at=T0,
             results={"I.56BAR00.001.1": UnitResult.K, "I.56BAR00.002.1": UnitResult.BK},
         )  # fmt: skip
         await enrolment_db.apply_event(
             conn,
-            _event(1, EventKind.ASSESSMENT_RECORDED, _summary(Stage.ASSESSMENT),
+            event(1, EventKind.ASSESSMENT_RECORDED, summary(Stage.ASSESSMENT),
                    actor=ASSESSOR, reason="observed", decision="not_yet_competent",
                    attempt=attempt),
         )  # fmt: skip
         await enrolment_db.apply_event(
             conn,
-            _event(2, EventKind.ESCALATED, _summary(Stage.CERTIFICATION),
+            event(2, EventKind.ESCALATED, summary(Stage.CERTIFICATION),
                    escalation=Escalation(kind="bnsp_sla", routed_to=Role.KEMNAKER_OFFICER,
                                          raised_at=T0, detail="no answer in 30 days")),
         )  # fmt: skip
@@ -193,7 +146,7 @@ async def test_assessment_certificate_and_escalation_rows_are_projected(pool: as
         )
         await enrolment_db.apply_event(
             conn,
-            _event(3, EventKind.CERTIFICATE_ISSUED, _summary(Stage.CERTIFICATION),
+            event(3, EventKind.CERTIFICATE_ISSUED, summary(Stage.CERTIFICATION),
                    certificate=certificate),
         )  # fmt: skip
     results = await pool.fetch(
@@ -220,7 +173,7 @@ async def test_case_list_filters_by_scope_stage_and_pages(pool: asyncpg.Pool) ->
     async with pool.acquire() as conn:
         for n in range(3):
             await enrolment_db.record_started(
-                conn, await _request(pool, f"ENR-{n}", sdp=f"CPN-{n}"), f"enrolment-ENR-{n}"
+                conn, await barista_request(pool, f"ENR-{n}", sdp=f"CPN-{n}"), f"enrolment-ENR-{n}"
             )
     everything = await enrolment_db.list_enrolments(pool, EnrolmentFilter(upt_code="LP-CIPINANG"))
     assert len(everything) == 3

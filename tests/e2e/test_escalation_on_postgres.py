@@ -13,37 +13,19 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
 from activities.working_calendar import WorkingCalendar
-from db import reference as reference_db
 from db import tasks as task_db
 from db.inbox import Grant, InboxQuery, list_inbox
 from db.tasks import TaskRecord
-from domain.enrolment import EnrolmentRequest, enrolment_workflow_id
-from domain.identity import Actor, Role, Scope
+from domain.enrolment import enrolment_workflow_id
+from domain.identity import Role, Scope
 from domain.tasks import TaskState
 from registries.bnsp import BnspSimulator
+from tests.enrolment_rows import barista_request
 from tests.temporal_support import terminate, until
 from workers.enrolment import enrolment_worker
 from workflows.enrolment import EnrolmentWorkflow
 
 UPT = "LP-CIPINANG"
-
-
-async def _request(pool: asyncpg.Pool, start: datetime) -> EnrolmentRequest:
-    programme = await reference_db.get_programme(pool, "BARISTA")
-    assert programme is not None
-    return EnrolmentRequest(
-        enrolment_id=f"ENR-{uuid.uuid4().hex[:8].upper()}",
-        inmate_sdp_no="CPN-2024-00123",
-        programme=programme,
-        upt_code=UPT,
-        lsp_code="LSP-PARIWISATA",
-        planned_start=start.date(),
-        planned_end=start.date() + timedelta(days=90),
-        expected_release=None,
-        release_flagged=False,
-        requested_by=Actor(subject="cw-1", role=Role.CASEWORKER, scope=Scope(upt=UPT)),
-        reason="wants to work",
-    )
 
 
 async def test_an_overdue_review_reaches_the_supervisors_inbox_and_the_outbox(
@@ -53,7 +35,13 @@ async def test_an_overdue_review_reaches_the_supervisors_inbox_and_the_outbox(
     queue = f"escalation-{uuid.uuid4().hex[:8]}"
     worker = enrolment_worker(env.client, pool, BnspSimulator(), WorkingCalendar(), queue)
     async with worker:
-        request = await _request(pool, await env.get_current_time())
+        request = await barista_request(
+            pool,
+            f"ENR-{uuid.uuid4().hex[:8].upper()}",
+            "CPN-2024-00123",
+            start=(await env.get_current_time()).date(),
+            reason="wants to work",
+        )
         handle = await env.client.start_workflow(
             EnrolmentWorkflow.run,
             request,
