@@ -12,13 +12,14 @@ the detail rows are upserts that never lose what an earlier event wrote.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
 
-from db import case_events, cohort_rows, custody_events, handovers
+from db import case_events, cohort_rows, custody_events, handovers, tasks
 from db.connect import Connection
 from domain.audit_chain import AuditEntry, event_entry
 from domain.custody import CustodyEventKind, ReleaseKind
@@ -86,6 +87,9 @@ async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None 
         await _apply_details(conn, event)
         await _apply_summary(conn, event)
 
+    async def take_back(stale: Sequence[case_events.Superseded]) -> None:
+        await _take_back(conn, event.journey_id, stale)
+
     return await case_events.write_once(
         conn,
         "journey_events",
@@ -95,7 +99,56 @@ async def apply_event(conn: Connection, event: JourneyEvent, run_id: str | None 
         before=lambda: _ensure_journey_row(conn, event),
         project=project,
         audit=audit_entry(event, run_id),
+        undo=("journey_id", take_back),
     )
+
+
+async def _take_back(
+    conn: Connection, journey_id: str, stale: Sequence[case_events.Superseded]
+) -> None:
+    """Take back what superseded events projected (db/case_events.py), by the time they
+    carry: the custody events they applied, the enrolments they linked, the handovers they
+    sent, escalated or saw acknowledged, the inbox tasks their workflow task touched, and
+    the journey's UPT and status, back to those of the latest event still standing. A
+    cohort row's outcome is not: the retry applies the row again (its signal is in history)
+    and writes the outcome it finds. Facts a journey sets once (released, ended) stay."""
+    ats = sorted({s.at for s in stale})
+    for statement in _TAKE_BACK:
+        await conn.execute(statement, journey_id, ats)
+    await tasks.take_back(conn, JOURNEY_KIND, journey_id, ats)
+    latest = await conn.fetchrow(
+        """SELECT seq, at, detail FROM journey_events
+            WHERE journey_id = $1 AND event_id <> ALL($2::text[])
+            ORDER BY seq DESC LIMIT 1""",
+        journey_id, [s.event_id for s in stale],
+    )  # fmt: skip
+    detail = json.loads(latest["detail"]) if latest is not None else {}
+    if latest is None or not {"upt_code", "status"} <= detail.keys():
+        # Nothing stands, or an event that does not say: the next event's summary is taken.
+        await conn.execute(
+            "UPDATE journeys SET last_event_seq = $2 WHERE journey_id = $1",
+            journey_id, latest["seq"] if latest is not None else 0,
+        )  # fmt: skip
+        return
+    await conn.execute(
+        """UPDATE journeys SET upt_code = $2, status = $3, updated_at = $4, last_event_seq = $5
+            WHERE journey_id = $1""",
+        journey_id, detail["upt_code"], detail["status"], latest["at"], latest["seq"],
+    )  # fmt: skip
+
+
+_TAKE_BACK = (
+    "DELETE FROM custody_events WHERE journey_id = $1 AND recorded_at = ANY($2::timestamptz[])",
+    """DELETE FROM journey_enrolments
+        WHERE journey_id = $1 AND started_at = ANY($2::timestamptz[])""",
+    "DELETE FROM handovers WHERE journey_id = $1 AND sent_at = ANY($2::timestamptz[])",
+    """UPDATE handovers SET escalated_at = NULL
+        WHERE journey_id = $1 AND escalated_at = ANY($2::timestamptz[])""",
+    """UPDATE handovers
+          SET acknowledged_by = NULL, acknowledged_role = NULL, acknowledged_at = NULL,
+              ack_reason = NULL
+        WHERE journey_id = $1 AND acknowledged_at = ANY($2::timestamptz[])""",
+)
 
 
 def audit_entry(event: JourneyEvent, run_id: str | None) -> AuditEntry:

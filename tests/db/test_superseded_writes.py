@@ -18,9 +18,11 @@ import pytest
 
 from db import audit_trail, tasks
 from db import enrolments as enrolment_db
+from db import journeys as journey_db
 from db.audit_search import CaseKind
 from db.trail_decisions import trail_of
 from domain.audit_chain import chain_id
+from domain.custody import CustodyEventKind
 from domain.enrolment import (
     AttendanceEntry,
     EnrolmentEvent,
@@ -30,7 +32,9 @@ from domain.enrolment import (
     Stage,
 )
 from domain.identity import Actor, Ministry, Role, Scope
+from domain.journey import EnrolmentLink, JourneyEventKind
 from domain.tasks import TaskClosing, TaskEscalation, TaskOpening, TaskState
+from tests.db import test_journey_read_model as journey_rows
 from tests.enrolment_rows import CASEWORKER, UPT, barista_request, event, summary
 
 TPP = Actor(subject="tpp-1", role=Role.TPP_MEMBER, scope=Scope(upt=UPT))
@@ -274,3 +278,38 @@ async def test_a_task_opened_by_a_superseded_attempt_and_not_again_is_cancelled(
     assert review_task is not None
     expected = TaskState.OPEN if opened_again else TaskState.CANCELLED
     assert review_task.state is expected
+
+
+async def test_a_journeys_superseded_custody_event_is_taken_back(pool: asyncpg.Pool) -> None:
+    """The journey's attempt that died applied a transfer (event 2); its retry started an
+    enrolment under that number first (a row and the transfer came together)."""
+    transfer = journey_rows._custody("SDP-EV-1", CustodyEventKind.TRANSFER, to_upt="LP-SALEMBA")
+    started = journey_rows._event(1, JourneyEventKind.STARTED)
+    moved = journey_rows._event(
+        2, JourneyEventKind.CUSTODY_EVENT, upt="LP-SALEMBA", custody=transfer
+    ).model_copy(update={"at": FIRST})
+    link = EnrolmentLink(
+        enrolment_id="ENR-1", workflow_id="enrolment-ENR-1", programme_code="BARISTA",
+        started_at=RETRY,
+    )  # fmt: skip
+    enrolled = journey_rows._event(2, JourneyEventKind.ENROLMENT_STARTED, enrolment=link)
+    async with pool.acquire() as conn:
+        for write in (started, moved, enrolled.model_copy(update={"at": RETRY})):
+            await journey_db.apply_event(conn, write, "run-1")
+
+    log = await journey_db.list_journey_events(pool, "JRN-1")
+    assert [(e.seq, e.kind) for e in log] == [
+        (1, JourneyEventKind.STARTED), (2, JourneyEventKind.ENROLMENT_STARTED)
+    ]  # fmt: skip
+    assert await pool.fetchval("SELECT count(*) FROM custody_events") == 0
+    journey = await journey_db.current_journey(pool, journey_rows.SDP)
+    assert journey is not None
+    assert journey.upt_code == "LP-CIPINANG"
+    seen = await pool.fetchval("SELECT last_event_seq FROM journeys WHERE journey_id = 'JRN-1'")
+    assert seen == 2
+    assert await pool.fetchval("SELECT count(*) FROM journey_enrolments") == 1
+    trail = await audit_trail.case_trail(pool, chain_id("journey", "JRN-1"))
+    assert [(e.detail.get("event_seq"), e.kind) for e in trail][1:] == [
+        (2, "custody_event"), (2, "superseded"), (2, "enrolment_started")
+    ]  # fmt: skip
+    assert (await audit_trail.verify(pool, chain=chain_id("journey", "JRN-1"))).ok
