@@ -156,6 +156,14 @@ async def _take_back(
             f"DELETE FROM {table} WHERE event_id = ANY($1::text[])",  # noqa: S608 - constants
             ids,
         )
+    # An escalation with no task was announced (db/notices.py): unless already sent, no more.
+    escalated = await conn.fetch(
+        "DELETE FROM escalations WHERE event_id = ANY($1::text[]) RETURNING kind", ids
+    )
+    await conn.execute(
+        "DELETE FROM outbox WHERE message_id = ANY($1::text[]) AND delivered_at IS NULL",
+        [f"escalation:{enrolment_id}:{r['kind']}" for r in escalated],
+    )
     await conn.execute(
         "DELETE FROM appeals WHERE enrolment_id = $1 AND filed_at = ANY($2::timestamptz[])",
         enrolment_id, ats,
@@ -186,9 +194,8 @@ async def _take_back(
     )
 
 
-# The rows projected from one event, keyed by its id.
-_EVENT_ROWS = ("attendance", "module_completions", "assessment_results", "certificates",
-               "escalations")  # fmt: skip
+# The rows projected from one event, keyed by its id (and `escalations`).
+_EVENT_ROWS = ("attendance", "module_completions", "assessment_results", "certificates")
 
 
 def audit_entry(event: EnrolmentEvent, run_id: str | None) -> AuditEntry:

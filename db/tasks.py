@@ -379,9 +379,10 @@ async def take_back(
     conn: Connection, case_kind: str, case_id: str, ats: Sequence[datetime]
 ) -> None:
     """Take back what workflow tasks that never completed, started at `ats`, did to the
-    case's tasks (their events gave way: db/case_events.py): an escalation is lifted, a
-    closing reopens the task, an opening cancels it; their log lines go (the audit trail
-    keeps them). Run before the attempt that replaces them writes again."""
+    case's tasks (their events gave way: db/case_events.py): an escalation is lifted (its
+    notification dropped unless sent), a closing reopens the task, an opening cancels it;
+    their log lines go (the audit trail keeps them). Run before the attempt that replaces
+    them writes again."""
     args = (case_kind, case_id, list(ats))
     await conn.execute(
         """DELETE FROM task_history h USING tasks t
@@ -389,13 +390,19 @@ async def take_back(
               AND h.idempotency_key IS NOT NULL AND h.at = ANY($3::timestamptz[])""",
         *args,
     )
-    await conn.execute(
+    lifted = await conn.fetch(
         """UPDATE tasks
               SET escalated_at = NULL, routed_to_role = NULL,
                   state = CASE WHEN state <> 'escalated' THEN state
                                WHEN assignee IS NULL THEN 'open' ELSE 'claimed' END
-            WHERE case_kind = $1 AND case_id = $2 AND escalated_at = ANY($3::timestamptz[])""",
+            WHERE case_kind = $1 AND case_id = $2 AND escalated_at = ANY($3::timestamptz[])
+        RETURNING task_id""",
         *args,
+    )
+    # Its notification, unless already sent (`escalate_task` wrote it).
+    await conn.execute(
+        "DELETE FROM outbox WHERE message_id = ANY($1::text[]) AND delivered_at IS NULL",
+        [f"escalation:{r['task_id']}" for r in lifted],
     )
     await conn.execute(
         """UPDATE tasks

@@ -99,6 +99,15 @@ async def _trail_kinds(pool: asyncpg.Pool) -> list[tuple[int | None, str]]:
     return [(e.detail.get("event_seq"), e.kind) for e in trail]
 
 
+async def _escalation_notices(pool: asyncpg.Pool) -> int:
+    """The training task's escalation notification, waiting in the outbox."""
+    count = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE message_id = 'escalation:ENR-1:2'"
+    )
+    assert isinstance(count, int)
+    return count
+
+
 async def _chain_intact(pool: asyncpg.Pool) -> bool:
     verdict = await audit_trail.verify(pool, chain=chain_id("enrolment", "ENR-1"))
     return verdict.ok
@@ -225,6 +234,8 @@ async def test_what_the_superseded_writes_projected_is_taken_back(pool: asyncpg.
             "run-1",
         )
 
+    assert await _escalation_notices(pool) == 1
+
     overrun = Escalation(
         kind="training_overrun", routed_to=Role.KEMNAKER_OFFICER, raised_at=RETRY,
         detail="training is still open",
@@ -247,6 +258,8 @@ async def test_what_the_superseded_writes_projected_is_taken_back(pool: asyncpg.
     assert (training_task.state, training_task.escalated_at) == (TaskState.OPEN, None)
     log = await tasks.task_history(pool, "ENR-1:2")
     assert [h.action.value for h in log] == ["opened"]
+    # Its notification had not gone out: it does not now.
+    assert await _escalation_notices(pool) == 0
     assert await _chain_intact(pool)
     # The trail keeps the attendance it stored; the decision check reads it as no decision.
     assert (3, "attendance_recorded") in await _trail_kinds(pool)
