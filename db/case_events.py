@@ -158,10 +158,11 @@ async def _superseded_by(
 
 
 async def _entry_of(conn: Connection, chain: str, stale: Superseded) -> str | None:
-    """The key of `stale`'s own entry in the case's audit trail."""
+    """The key of `stale`'s own entry in the case's audit trail (not a note about it)."""
     key = await conn.fetchval(
         f"""SELECT entry_key FROM audit_entries
-             WHERE chain_id = $1 AND at = $2 AND detail->>'{EVENT_SEQ}' = $3""",  # noqa: S608
+             WHERE chain_id = $1 AND at = $2 AND detail->>'{EVENT_SEQ}' = $3
+               AND kind <> '{SUPERSEDED}'""",  # noqa: S608 - constants
         chain,
         stale.at,
         str(stale.seq),

@@ -11,6 +11,8 @@ event 2 kept its place and the decision was lost from the read model and the aud
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -326,3 +328,69 @@ async def test_a_journeys_superseded_custody_event_is_taken_back(pool: asyncpg.P
         (2, "custody_event"), (2, "superseded"), (2, "enrolment_started")
     ]  # fmt: skip
     assert (await audit_trail.verify(pool, chain=chain_id("journey", "JRN-1"))).ok
+
+
+def _retried_placement() -> list[EnrolmentEvent]:
+    """The incident's retry: the decision numbered 2, the review's stage 3, training 4."""
+    return [
+        event(
+            2, EventKind.PLACEMENT_DECIDED, _summary(Stage.PLACEMENT_REVIEW), RETRY,
+            actor=TPP, reason="fits the plan", decision="approve",
+        ),
+        event(3, EventKind.STAGE_CHANGED,
+              _summary(Stage.PLACEMENT_REVIEW, "placement_review"), RETRY),
+        event(4, EventKind.STAGE_CHANGED, _summary(Stage.TRAINING, "training"), RETRY),
+    ]  # fmt: skip
+
+
+async def _converged(pool: asyncpg.Pool) -> None:
+    """The read model and the trail hold the retry's history, whatever order it landed in."""
+    assert await _events(pool) == [
+        (1, "requested"), (2, "placement_decided"), (3, "stage_changed"), (4, "stage_changed")
+    ]  # fmt: skip
+    record = await enrolment_db.get_enrolment(pool, "ENR-1")
+    assert record is not None
+    assert (record.stage, record.awaiting_kind) == (Stage.TRAINING, "training")
+    kinds = await _trail_kinds(pool)
+    assert kinds.count((2, "superseded")) == 1
+    assert await _chain_intact(pool)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+async def test_the_retrys_writes_landing_in_any_order_give_its_history(
+    pool: asyncpg.Pool, order: tuple[int, ...]
+) -> None:
+    """A retry's local writes run side by side (a decision's and the flow's): any order."""
+    await _write(pool, await _requested(pool, FIRST), _review(FIRST))
+    retried = _retried_placement()
+    await _write(pool, await _requested(pool, RETRY), *(retried[i] for i in order))
+    await _converged(pool)
+
+
+async def test_the_retrys_writes_landing_at_once_give_its_history(pool: asyncpg.Pool) -> None:
+    """The same, each write in its own transaction at the same moment: no deadlock, and
+    the same history."""
+    await _write(pool, await _requested(pool, FIRST), _review(FIRST))
+    await _write(pool, await _requested(pool, RETRY))
+    await asyncio.gather(*(_write(pool, retried) for retried in _retried_placement()))
+    await _converged(pool)
+
+
+async def test_a_third_attempt_supersedes_the_second(pool: asyncpg.Pool) -> None:
+    """The retry died too: each superseded entry is named once, by its own note."""
+    third = RETRY + timedelta(seconds=10)
+    await _write(pool, await _requested(pool, FIRST), _review(FIRST))
+    await _write(pool, _retried_placement()[0])  # the second attempt's decision, event 2
+    withdrawn = event(
+        2, EventKind.WITHDRAWN, _summary(Stage.PLACEMENT_REVIEW), third,
+        actor=TPP, reason="inmate asked to leave", decision="withdraw",
+    )  # fmt: skip
+    await _write(pool, withdrawn)
+
+    assert await _events(pool) == [(1, "requested"), (2, "withdrawn")]
+    trail = await audit_trail.case_trail(pool, chain_id("enrolment", "ENR-1"))
+    named = [e.detail["superseded_entry"] for e in trail if e.kind == "superseded"]
+    assert named == ["ENR-1:2", f"ENR-1:2@{RETRY.isoformat(timespec='microseconds')}"]
+    read = await trail_of(pool, CaseKind.ENROLMENT, "ENR-1")
+    assert [r.decision for r in read if r.decision] == ["withdraw"]
+    assert await _chain_intact(pool)
