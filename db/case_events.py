@@ -25,9 +25,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
+
 from db import audit_trail
 from db.connect import Connection
 from domain.audit_chain import EVENT_SEQ, AuditEntry, ProjectedEvent
+
+log = structlog.get_logger(__name__)
 
 Step = Callable[[], Awaitable[None]]
 
@@ -108,6 +112,14 @@ async def write_once(
             ]
             # The superseded event's entry keeps its key: this one is keyed by its time too.
             audit = audit.model_copy(update={"entry_key": _keyed_by_time(audit)})
+            # Ids, seqs and kinds only. Rare (a worker died mid-task): operators may ask why.
+            log.warning(
+                "case_events_superseded",
+                table=table,
+                case_id=row[case_column],
+                by_seq=row["seq"],
+                superseded=[f"{s.seq}:{s.kind}" for s in stale],
+            )
         await project()
         # Last: the chain's head lock is the last lock this transaction takes.
         for note in notes:
