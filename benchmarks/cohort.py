@@ -178,6 +178,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
     rejected: list[str] = []
     t_accept = t_settle = t_raw = t_signalled = 0.0
     raw_count = 0
+    phase_rates: list[float] = []  # each phase's rows settled per second, in order
     cohort_id = f"BENCH-COHORT-{first}-{int(time.time())}"
     size = -(-len(rows) // phases)
     async with (
@@ -202,6 +203,7 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
             await probing
             t_accept += answered - began
             t_settle += time.perf_counter() - began
+            phase_rates.append(report.accepted / (time.perf_counter() - began))
             starts = report.accepted
             tag = f"{first}-{phase}"
             t_raw += await raw_starts(bench, tag, starts, in_flight)
@@ -240,7 +242,9 @@ async def run(bench: Bench, pool: asyncpg.Pool, first: int, count: int, phases: 
         f"- cohort, settled (read model row and placement task written): "
         f"**{settle_rate:.1f} enrolments/s**; settle time, all rows settled: "
         f"**{t_settle:.1f} s** for {accepted} rows (summed over the phases, from each "
-        f"phase's first row sent to its last row settled)"
+        f"phase's first row sent to its last row settled); by phase, in order: "
+        + ", ".join(f"{r:.1f}" for r in phase_rates)
+        + " rows/s (the raw starts between phases leave their workflows on the dev server)"
     )
     section.say(
         f"- the cohort's status at the end (`GET /cohorts/{{id}}`): {status.total} rows, "
