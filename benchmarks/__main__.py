@@ -125,9 +125,11 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
     lines += [f"- {k}: {v}" for k, v in facts.items()]
     # The stack's processes inherit this environment: the worker reads the same setting.
     runner = describe(Settings().workflow_sandbox)
+    cached = Settings().worker_cached_workflows
     lines += [
         "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
-        "(sticky cache 1,000 workflows, 100 concurrent workflow tasks and 100 activities) "
+        f"(100 concurrent workflow tasks and 100 activities) but a sticky cache of {cached:,} "
+        "workflows (SINERGI_WORKER_CACHED_WORKFLOWS; the SDK's default 1,000) "
         f"running workflows with {runner}; the floor's worker in the SDK's own sandbox "
         "(benchmarks/floor.py), "
         "API `python -m api.main` (one uvicorn process), asyncpg pools of 1-10 connections "

@@ -190,6 +190,11 @@ class Settings(BaseSettings):
     # state kept between runs in workflow code (tests/workers/test_determinism_check.py).
     # `on` brings the sandbox back.
     workflow_sandbox: WorkflowSandbox = WorkflowSandbox.OFF
+    # Workflows the enrolment worker keeps in memory between their workflow tasks (the
+    # SDK's sticky cache; its default). One not in it replays its whole history on its next
+    # task: fewer means less memory, more means fewer replays when many cases are busy at
+    # once (a cohort loading). 0: none, every task replays.
+    worker_cached_workflows: int = Field(default=1000, ge=0, le=1_000_000)
 
     # How often the audit trail's chain heads are anchored: the window in which cutting the
     # tail off a chain goes unnoticed.

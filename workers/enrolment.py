@@ -39,9 +39,11 @@ def enrolment_worker(
     *,
     incident_retry: timedelta = INCIDENT_RETRY,
     workflow_sandbox: WorkflowSandbox = WorkflowSandbox.ON,
+    cached_workflows: int = 1000,
 ) -> Worker:
     """The worker; in Temporal's sandbox unless `workflow_sandbox` is off (the process passes
-    SINERGI_WORKFLOW_SANDBOX, workers/workflow_runner.py)."""
+    SINERGI_WORKFLOW_SANDBOX, workers/workflow_runner.py), with a sticky cache of
+    `cached_workflows` (SINERGI_WORKER_CACHED_WORKFLOWS)."""
     projection = EnrolmentProjection(pool)
     certification = CertificationActivities(bnsp)
     tasks = TaskActivities(pool)
@@ -49,6 +51,7 @@ def enrolment_worker(
     return Worker(
         client,
         task_queue=task_queue,
+        max_cached_workflows=cached_workflows,
         # The audit trail's anchoring (every process's chains) and the daily notices (every
         # person's digest, the permits ending) run here too.
         workflows=[

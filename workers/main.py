@@ -43,6 +43,7 @@ async def run() -> None:
         calendar,
         settings.enrolment_task_queue,
         workflow_sandbox=settings.workflow_sandbox,
+        cached_workflows=settings.worker_cached_workflows,
     )
     every = timedelta(seconds=settings.audit_anchor_interval_seconds)
     await ensure_anchor_schedule(client, settings.enrolment_task_queue, every)
