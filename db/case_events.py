@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+import asyncpg
 import structlog
 
 from db import audit_trail
 from db.connect import Connection
-from domain.audit_chain import EVENT_SEQ, AuditEntry, ProjectedEvent
+from domain.audit_chain import EVENT_SEQ, AuditEntry, ProjectedEvent, timestamp
 
 log = structlog.get_logger(__name__)
 
@@ -111,7 +112,7 @@ async def write_once(
                 _superseded_entry(audit, s, await _entry_of(conn, audit.chain_id, s)) for s in stale
             ]
             # The superseded event's entry keeps its key: this one is keyed by its time too.
-            audit = audit.model_copy(update={"entry_key": _keyed_by_time(audit)})
+            audit = audit.model_copy(update={"entry_key": _keyed_bytimestamp(audit)})
             # Ids, seqs and kinds only. Rare (a worker died mid-task): operators may ask why.
             log.warning(
                 "case_events_superseded",
@@ -126,6 +127,25 @@ async def write_once(
             await audit_trail.append(conn, note)
         await audit_trail.append(conn, audit)
         return True
+
+
+async def latest_standing(
+    conn: Connection,
+    table: str,
+    case_column: str,
+    case_id: str,
+    stale: Sequence[Superseded],
+    columns: str,
+) -> asyncpg.Record | None:
+    """The case's latest event that does not give way (`seq` and `columns`): what an `undo`
+    puts the case's summary back to (the stale rows are still there while it runs)."""
+    return await conn.fetchrow(
+        f"""SELECT seq, {columns} FROM {table}
+             WHERE {case_column} = $1 AND event_id <> ALL($2::text[])
+             ORDER BY seq DESC LIMIT 1""",  # noqa: S608 - the caller's constant columns
+        case_id,
+        [s.event_id for s in stale],
+    )
 
 
 async def _insert(conn: Connection, table: str, row: Mapping[str, object]) -> bool:
@@ -186,7 +206,7 @@ def _superseded_entry(by: AuditEntry, stale: Superseded, stale_entry: str | None
     """The audit trail's note that `stale` gave way to the event `by` records (read at the
     stale event's place in the case's order), naming the stale event's own entry."""
     return AuditEntry(
-        entry_key=f"{stale.event_id}@{_time(stale.at)}:{SUPERSEDED}",
+        entry_key=f"{stale.event_id}@{timestamp(stale.at)}:{SUPERSEDED}",
         case_kind=by.case_kind,
         case_id=by.case_id,
         workflow_id=by.workflow_id,
@@ -201,15 +221,11 @@ def _superseded_entry(by: AuditEntry, stale: Superseded, stale_entry: str | None
         detail={
             EVENT_SEQ: stale.seq,
             "superseded_kind": stale.kind,
-            "superseded_at": _time(stale.at),
+            "superseded_at": timestamp(stale.at),
             SUPERSEDED_ENTRY: stale_entry,
         },
     )
 
 
-def _keyed_by_time(entry: AuditEntry) -> str:
-    return f"{entry.entry_key}@{_time(entry.at)}"
-
-
-def _time(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+def _keyed_bytimestamp(entry: AuditEntry) -> str:
+    return f"{entry.entry_key}@{timestamp(entry.at)}"

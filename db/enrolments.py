@@ -174,12 +174,9 @@ async def _take_back(
         enrolment_id, ats,
     )  # fmt: skip
     await tasks.take_back(conn, WORKFLOW_KIND, enrolment_id, ats)
-    latest = await conn.fetchrow(
-        """SELECT seq, at, reason, summary FROM enrolment_events
-            WHERE enrolment_id = $1 AND event_id <> ALL($2::text[])
-            ORDER BY seq DESC LIMIT 1""",
-        enrolment_id, ids,
-    )  # fmt: skip
+    latest = await case_events.latest_standing(
+        conn, "enrolment_events", "enrolment_id", enrolment_id, stale, "at, reason, summary"
+    )
     if latest is None or latest["summary"] is None:
         # Nothing stands, or only events written before their summary was kept: the next
         # event's summary is taken, whatever its seq.

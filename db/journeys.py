@@ -116,12 +116,9 @@ async def _take_back(
     for statement in _TAKE_BACK:
         await conn.execute(statement, journey_id, ats)
     await tasks.take_back(conn, JOURNEY_KIND, journey_id, ats)
-    latest = await conn.fetchrow(
-        """SELECT seq, at, detail FROM journey_events
-            WHERE journey_id = $1 AND event_id <> ALL($2::text[])
-            ORDER BY seq DESC LIMIT 1""",
-        journey_id, [s.event_id for s in stale],
-    )  # fmt: skip
+    latest = await case_events.latest_standing(
+        conn, "journey_events", "journey_id", journey_id, stale, "at, detail"
+    )
     detail = json.loads(latest["detail"]) if latest is not None else {}
     if latest is None or not {"upt_code", "status"} <= detail.keys():
         # Nothing stands, or an event that does not say: the next event's summary is taken.

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from db import audit_trail
 from db.connect import Connection
-from domain.audit_chain import FOLLOWS_EVENT, AuditEntry
+from domain.audit_chain import FOLLOWS_EVENT, AuditEntry, timestamp
 from domain.enrolment import WORKFLOW_KIND as ENROLMENT_KIND
 from domain.errors import invalid
 from domain.identity import ROLE_SCOPE, Role, Scope, ScopeKind
@@ -254,7 +254,7 @@ async def _log_again(conn: Connection, key: str, at: datetime) -> str:
     """A log line an earlier attempt wrote under `key` goes (the audit trail keeps its entry);
     the key of the line written in its place, with this attempt's time."""
     await conn.execute("DELETE FROM task_history WHERE idempotency_key = $1", key)
-    return f"{key}@{at.astimezone(UTC).isoformat(timespec='microseconds')}"
+    return f"{key}@{timestamp(at)}"
 
 
 async def close_task(conn: Connection, closing: TaskClosing, run_id: str | None = None) -> bool:

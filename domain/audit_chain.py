@@ -122,8 +122,9 @@ class ChainedEntry(AuditEntry):
     hash: str
 
 
-def _timestamp(value: datetime) -> str:
-    # Postgres keeps microseconds in UTC: the same text whichever zone the value came in.
+def timestamp(value: datetime) -> str:
+    """A time as the audit trail writes it in hashes and keys. Postgres keeps microseconds
+    in UTC: the same text whichever zone the value came in."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -138,14 +139,14 @@ def canonical_content(entry: AuditEntry, seq: int, recorded_at: datetime) -> str
         "workflow_id": entry.workflow_id,
         "run_id": entry.run_id,
         "kind": entry.kind,
-        "at": _timestamp(entry.at),
+        "at": timestamp(entry.at),
         "stage": entry.stage,
         "actor_subject": entry.actor_subject,
         "actor_role": entry.actor_role,
         "decision": entry.decision,
         "reason": entry.reason,
         "detail": entry.detail,
-        "recorded_at": _timestamp(recorded_at),
+        "recorded_at": timestamp(recorded_at),
     }
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -181,7 +182,7 @@ def heads_digest(heads: Iterable[AnchoredHead]) -> str:
 
 def anchor_hash(anchor_no: int, at: datetime, head_count: int, digest: str, prev_hash: str) -> str:
     content = json.dumps(
-        {"anchor_no": anchor_no, "at": _timestamp(at), "head_count": head_count, "heads": digest},
+        {"anchor_no": anchor_no, "at": timestamp(at), "head_count": head_count, "heads": digest},
         sort_keys=True,
         separators=(",", ":"),
     )

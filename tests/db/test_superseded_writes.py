@@ -115,6 +115,19 @@ async def _chain_intact(pool: asyncpg.Pool) -> bool:
     return verdict.ok
 
 
+def _retried_placement() -> list[EnrolmentEvent]:
+    """The incident's retry: the decision numbered 2, the review's stage 3, training 4."""
+    return [
+        event(
+            2, EventKind.PLACEMENT_DECIDED, _summary(Stage.PLACEMENT_REVIEW), RETRY,
+            actor=TPP, reason="fits the plan", decision="approve",
+        ),
+        event(3, EventKind.STAGE_CHANGED,
+              _summary(Stage.PLACEMENT_REVIEW, "placement_review"), RETRY),
+        event(4, EventKind.STAGE_CHANGED, _summary(Stage.TRAINING, "training"), RETRY),
+    ]  # fmt: skip
+
+
 async def test_a_retry_that_numbered_a_decision_differently_supersedes_the_stored_writes(
     pool: asyncpg.Pool,
 ) -> None:
@@ -122,14 +135,7 @@ async def test_a_retry_that_numbered_a_decision_differently_supersedes_the_store
     await _write(pool, await _requested(pool, FIRST), _review(FIRST),
                  _opening(1, "placement_review", FIRST))  # fmt: skip
     # The retry, as its stage writes send them: the decision took number 2.
-    decided = event(
-        2, EventKind.PLACEMENT_DECIDED, _summary(Stage.PLACEMENT_REVIEW), RETRY,
-        actor=TPP, reason="fits the plan", decision="approve",
-    )  # fmt: skip
-    review = event(
-        3, EventKind.STAGE_CHANGED, _summary(Stage.PLACEMENT_REVIEW, "placement_review"), RETRY
-    )
-    training = event(4, EventKind.STAGE_CHANGED, _summary(Stage.TRAINING, "training"), RETRY)
+    decided, review, training = _retried_placement()
     await _write(pool, await _requested(pool, RETRY), decided, review,
                  _opening(1, "placement_review", RETRY))  # fmt: skip
     await _write(
@@ -328,19 +334,6 @@ async def test_a_journeys_superseded_custody_event_is_taken_back(pool: asyncpg.P
         (2, "custody_event"), (2, "superseded"), (2, "enrolment_started")
     ]  # fmt: skip
     assert (await audit_trail.verify(pool, chain=chain_id("journey", "JRN-1"))).ok
-
-
-def _retried_placement() -> list[EnrolmentEvent]:
-    """The incident's retry: the decision numbered 2, the review's stage 3, training 4."""
-    return [
-        event(
-            2, EventKind.PLACEMENT_DECIDED, _summary(Stage.PLACEMENT_REVIEW), RETRY,
-            actor=TPP, reason="fits the plan", decision="approve",
-        ),
-        event(3, EventKind.STAGE_CHANGED,
-              _summary(Stage.PLACEMENT_REVIEW, "placement_review"), RETRY),
-        event(4, EventKind.STAGE_CHANGED, _summary(Stage.TRAINING, "training"), RETRY),
-    ]  # fmt: skip
 
 
 async def _converged(pool: asyncpg.Pool) -> None:
