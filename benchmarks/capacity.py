@@ -2,7 +2,7 @@
 what 270,000 inmates and 100,000 TKA applications a year need in history, storage, peak rates,
 workers and a Temporal cluster on Postgres.
 
-    python -m benchmarks.capacity                       # the figures measured on 2026-12-02
+    python -m benchmarks.capacity                       # the figures measured on 2026-12-02/03
     python -m benchmarks.capacity --enrolment-events 200 --enrolment-cpu 0.25   # after a change
 
 Every input is a flag whose help names where its default comes from (a benchmark section, or an
@@ -31,8 +31,8 @@ class Inputs:
     releases_per_year: float = 135_000
     permits_per_year: float = 100_000
     # -- per case, measured (see the sources below)
-    enrolment_events: float = 213
-    enrolment_kb: float = 74.9
+    enrolment_events: float = 200
+    enrolment_kb: float = 68.8
     enrolment_updates: float = 27
     enrolment_cpu: float = 0.45
     journey_events: float = 66
@@ -46,13 +46,13 @@ class Inputs:
     permit_updates: float = 11
     kemnaker_cpu: float = 1.55
     imigrasi_cpu: float = 0.02
-    row_events: float = 28
-    row_kb: float = 9.4
-    row_worker_cpu: float = 0.18
-    row_server_cpu: float = 0.145
-    row_sinergi_kb: float = 12
+    row_events: float = 26
+    row_kb: float = 7.9
+    row_worker_cpu: float = 0.041
+    row_server_cpu: float = 0.058
+    row_sinergi_kb: float = 14
     server_cpu_per_event: float = 0.003
-    store_overhead: float = 6
+    store_overhead: float = 6.7
     # -- assumptions
     enrolment_months_open: float = 4
     permit_months_open: float = 18
@@ -78,12 +78,12 @@ SOURCES: dict[str, str] = {
     "released (journey handed over and closed, follow-up started) each year, and as many "
     "journeys start",
     "permits_per_year": "issue 18: 100,000 TKA applications a year",
-    "enrolment_events": "throughput section (12:36 UTC run): 213 events on the demo path "
-    "(213-219 in four runs; another branch works towards <= 200)",
-    "enrolment_kb": "throughput section: 74.9 KB stored",
+    "enrolment_events": "throughput section (2026-12-03 run): 200 events on the demo path",
+    "enrolment_kb": "throughput section: 68.8 KB stored",
     "enrolment_updates": "throughput section: 27 Updates (human decisions) per enrolment",
     "enrolment_cpu": "throughput section: 0.38-0.47 worker CPU-s per certified enrolment "
-    "(0.45 taken; another branch works on halving it)",
+    "on 2026-12-02 (0.45 taken; 0.32 in the 2026-12-03 run, on a quieter machine: kept at "
+    "0.45, the journeys' 0.82 was measured beside it)",
     "journey_events": "journeys section: the journey of one certified inmate, released (PB) "
     "and handed over to Bapas and job placement",
     "journey_kb": "journeys section",
@@ -104,19 +104,20 @@ SOURCES: dict[str, str] = {
     "kemnaker_cpu": "permits section: Kemnaker worker CPU-s per permit (20 permits, 4 in "
     "flight, load average 9-11)",
     "imigrasi_cpu": "permits section: Imigrasi worker CPU-s per permit",
-    "row_events": "scale section: journey (16) + enrolment (12) events of one cohort row "
-    "waiting for its placement review (33 in a row whose first task timed out under load)",
-    "row_kb": "scale section: the same row's stored KB (5.2 + 4.2)",
+    "row_events": "scale section (83,000 rows, 2026-12-03): journey (17) + enrolment (9) "
+    "events of one cohort row waiting for its placement review",
+    "row_kb": "scale section: the same row's stored KB (5.1 + 2.8)",
     "row_worker_cpu": "scale section: worker CPU-s per row between samples of the same run "
-    "(load average 9-24, with the retries of failed batches: an upper bound)",
+    "(83,000 rows, load average 2.6-5.2; the cohort dispatcher included)",
     "row_server_cpu": "scale section: dev-server CPU-s per row, the same way (SQLite)",
     "row_sinergi_kb": "scale section: growth of Sinergi's own Postgres data folder per loaded "
     "row (read model, task, audit trail, indexes, WAL) while the case waits",
     "server_cpu_per_event": "permits and journeys sections: dev-server CPU-s per history "
     "event (1.37 s / 450 events per permit, 0.67 s / 291 per inmate; one process on "
     "SQLite: an indication, not a cluster's figure)",
-    "store_overhead": "scale section: the dev server's SQLite file grew by 56 KiB per loaded "
-    "row whose histories are 9.4 KB (mutable state, visibility, task queues, indexes): 6x; "
+    "store_overhead": "scale section: the dev server's SQLite file grew by 51.4 KiB per "
+    "loaded row whose histories are 7.9 KB (mutable state, visibility, task queues, "
+    "indexes): 6.7x; "
     "taken for Postgres and for whole cases too, an assumption (a young history carries "
     "relatively more of the fixed per-workflow rows, so likely high for whole cases)",
     "enrolment_months_open": "assumption: training of about 3 months, assessment and "
@@ -325,8 +326,9 @@ def model(i: Inputs) -> str:
     say(
         f"- Together: about {_n(peak_events)} events/s, **about {_n(writes)} Temporal "
         f"persistence writes a second** at {_n(i.events_per_write)} events a write. For "
-        "scale: the dev server on this shared 2-CPU machine (SQLite) settled 1-13 cohort "
-        "rows a second in the runs of the day, i.e. tens of events a second."
+        "scale: the dev server on this shared 2-CPU machine (SQLite), beside the worker, "
+        "settled 12-21 cohort rows a second in the 2026-12-03 runs, i.e. hundreds of events "
+        "a second."
     )
     say("")
     say("### 3. Workers")
