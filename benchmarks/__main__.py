@@ -231,11 +231,11 @@ first line names its run; load averages of 7-28 during 2026-12-02's evening runs
 the same code (8.1 min, committed; 10.7 and 11.8 before): a row needs about 80 ms of CPU
 across the dev server, the worker and Postgres, and the rate follows what the shared machine
 gives (notes: "where a cohort row's settling time goes"). 100,000 real open enrolments were
-**not** reached: the resumable load through the cohort endpoint ("Scale") loaded 83,000 in
-its 92-minute time-box (15 rows/s), measured there; memory, CPU and disk are sampled every
-1,000 rows and extrapolated to 100,000 (marked as such). The read side (case list, inbox,
-workspace inbox page) was also measured at 100,000 open cases with the read model topped up
-by copies ("Scale, read side"); issue 7's 13,000-case run is kept beside it. See the notes.
+loaded through the cohort endpoint ("Scale", two runs of a resumable load, 113.6 min at 14.7
+rows/s) and measured there; memory, CPU and disk are sampled every 1,000 rows. The read side
+(case list, inbox, workspace inbox page) was also measured at 100,000 open cases with the
+read model topped up by copies ("Scale, read side"); issue 7's 13,000-case run is kept beside
+it. See the notes.
 """
 
 
