@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from benchmarks import cohort, journeys, latency, permits, scale, throughput
+from benchmarks import cohort, floor, journeys, latency, permits, scale, throughput
 from benchmarks.measure import machine, versions
 from benchmarks.report import Section, assemble
 from benchmarks.stack import Bench, bench_stack
@@ -115,7 +115,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-_RUN_ENVIRONMENT = ("SINERGI_ANSWER_WAIT_SECONDS", "SINERGI_BENCH_PORT_OFFSET")
+_RUN_ENVIRONMENT = (
+    "SINERGI_ANSWER_WAIT_SECONDS",
+    "SINERGI_BENCH_PORT_OFFSET",
+    floor.SANDBOX_VARIABLE,
+)
 
 
 def _header(args: argparse.Namespace, postgres: str) -> str:
@@ -126,12 +130,17 @@ def _header(args: argparse.Namespace, postgres: str) -> str:
     # The stack's processes inherit this environment: the worker reads the same setting.
     runner = describe(Settings().workflow_sandbox)
     cached = Settings().worker_cached_workflows
+    floor_runner = (
+        f"without a sandbox ({floor.SANDBOX_VARIABLE}=off: UnsandboxedWorkflowRunner)"
+        if floor.unsandboxed()
+        else "in the SDK's own sandbox"
+    )
     lines += [
         "- settings: worker `python -m workers.main` with the SDK's default Worker settings "
         f"(100 concurrent workflow tasks and 100 activities) but a sticky cache of {cached:,} "
         "workflows (SINERGI_WORKER_CACHED_WORKFLOWS; the SDK's default 1,000) "
-        f"running workflows with {runner}; the floor's worker in the SDK's own sandbox "
-        "(benchmarks/floor.py), "
+        f"running workflows with {runner}; the floor's worker "
+        f"{floor_runner} (benchmarks/floor.py), "
         "API `python -m api.main` (one uvicorn process), asyncpg pools of 1-10 connections "
         "(db/connect.py), "
         "Temporal dev server file-backed (SQLite, WAL, synchronous=normal), embedded Postgres",

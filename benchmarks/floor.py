@@ -24,7 +24,8 @@ from typing import Any
 from temporalio import activity, workflow
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -38,6 +39,9 @@ SECOND_TASK_QUEUE = "sinergi-bench-floor-2"
 QUEUE_VARIABLE = "SINERGI_BENCH_FLOOR_QUEUE"
 _TIMEOUT = timedelta(seconds=30)
 CLOSED_SIGNAL = "floor_closed"
+# `off`: the floor's workflows without a sandbox (Temporal's UnsandboxedWorkflowRunner), as
+# ours run by default: what the SDK alone costs for our shape (issue 18's worker CPU).
+SANDBOX_VARIABLE = "SINERGI_BENCH_FLOOR_SANDBOX"
 
 
 class Shape(BaseModel):
@@ -256,13 +260,19 @@ class FloorEcho:
 
 def floor_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
     # Worker settings as in workers/enrolment.py (the SDK defaults), but the SDK's own sandbox
-    # runner: the floor stays the platform as shipped (workers/workflow_runner.py).
+    # runner: the floor stays the platform as shipped (workers/workflow_runner.py), unless the
+    # run asks for none (SANDBOX_VARIABLE).
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[FloorJourney, FloorEnrolment, FloorIdle, FloorEcho],
         activities=[noop],
+        workflow_runner=UnsandboxedWorkflowRunner() if unsandboxed() else SandboxedWorkflowRunner(),
     )
+
+
+def unsandboxed() -> bool:
+    return os.environ.get(SANDBOX_VARIABLE) == "off"
 
 
 async def _serve() -> None:

@@ -18,7 +18,7 @@ from registries.factory import build_bnsp
 from workers.audit_schedule import ensure_anchor_schedule, ensure_daily_notices_schedule
 from workers.cohort_dispatch import CohortDispatcher
 from workers.enrolment import enrolment_worker
-from workers.process import exit_after
+from workers.process import exit_after, freeze_startup_objects
 from workers.temporal_client import connect_worker_client
 
 log = structlog.get_logger(__name__)
@@ -63,6 +63,7 @@ async def run() -> None:
     # The cohort dispatcher runs beside the worker whose journeys its rows feed
     # (workers/cohort_dispatch.py says why here).
     dispatcher = CohortDispatcher(pool, client, settings)
+    freeze_startup_objects()
     try:
         async with worker:
             await dispatcher.run(stop)

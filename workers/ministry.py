@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 
 from config.log import configure_logging
 from config.settings import Settings, get_settings
-from workers.process import exit_after
+from workers.process import exit_after, freeze_startup_objects
 from workers.temporal_client import connect_worker_client
 
 log = structlog.get_logger(__name__)
@@ -40,6 +40,7 @@ async def serve(ministry: str, build: BuildWorker) -> None:
             metrics=settings.metrics_bind_address,
             workflow_sandbox=settings.workflow_sandbox.value,
         )
+        freeze_startup_objects()
         async with worker:
             await stop.wait()
     log.info("worker_stopped", ministry=ministry)

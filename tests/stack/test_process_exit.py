@@ -36,3 +36,22 @@ def test_the_exit_code_is_kept_and_buffered_output_is_not_lost(
     assert done.returncode == code, done.stderr
     assert done.stdout == "served until stopped\n"
     assert stderr in done.stderr
+
+
+def test_start_up_objects_are_frozen_and_later_garbage_is_still_collected() -> None:
+    done = _run(
+        "import gc, weakref\n"
+        "from workers.process import freeze_startup_objects\n"
+        "class Node: pass\n"
+        "kept = Node()\n"
+        "freeze_startup_objects()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "later = Node(); later.me = later; gone = weakref.ref(later); del later\n"
+        "gc.collect()\n"
+        "print(frozen, gone() is None, not any(o is kept for o in gc.get_objects()))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, later_collected, kept_not_walked = done.stdout.split()
+    assert int(frozen) > 1000  # the interpreter's and the imports' objects
+    assert later_collected == "True"  # a cycle made after the freeze is freed as before
+    assert kept_not_walked == "True"  # alive at the freeze: no longer in the collector's lists
