@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -131,3 +132,39 @@ async def test_a_simulator_with_a_state_file_remembers_across_a_restart(tmp_path
     forgetful = BnspSimulator(today=Clock(TODAY))
     with pytest.raises(UnknownSubmission):
         await forgetful.lookup(CertificateLookup(submission_ref=receipt.submission_ref))
+
+
+async def test_each_change_is_one_line_appended_and_a_line_cut_by_a_crash_is_skipped(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "bnsp-simulator.json"
+    bnsp = BnspSimulator(today=Clock(TODAY), state_file=state)
+    first = await bnsp.submit(submission("enr-1:bnsp"))
+    second = await bnsp.submit(submission("enr-2:bnsp"))
+    await bnsp.lookup(CertificateLookup(submission_ref=first.submission_ref))
+    lines = state.read_bytes().splitlines()
+    assert len(lines) == 3  # two registrations, one certificate: nothing rewritten
+    with state.open("ab") as cut:
+        cut.write(lines[-1][:40])  # a third change, cut off mid-write
+
+    after = BnspSimulator(today=Clock(TODAY), state_file=state)
+    assert after.submission_count == 2
+    issued = await after.lookup(CertificateLookup(submission_ref=first.submission_ref))
+    assert issued.certificate is not None  # the later line of a reference wins
+    assert after.submission(second.submission_ref) == submission("enr-2:bnsp")
+
+
+async def test_a_state_file_in_the_earlier_form_is_read_and_rewritten_as_lines(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "bnsp-simulator.json"
+    ref = submission_ref_for("enr-1:bnsp")
+    earlier = {ref: {"submission": submission().model_dump(mode="json"), "certificate": None}}
+    state.write_text(json.dumps(earlier))
+
+    bnsp = BnspSimulator(today=Clock(TODAY), state_file=state)
+    assert bnsp.submission(ref) == submission()
+    assert len(state.read_bytes().splitlines()) == 1
+    issued = await bnsp.lookup(CertificateLookup(submission_ref=ref))
+    again = BnspSimulator(today=Clock(TODAY + timedelta(days=1)), state_file=state)
+    assert await again.lookup(CertificateLookup(submission_ref=ref)) == issued
