@@ -176,8 +176,9 @@ class BnspSimulator:
 
 def _load(state_file: Path) -> dict[str, _Registered]:
     """The state file's submissions, a line each, the last line of a reference winning. A
-    line that does not read (the last one, cut by a crash mid-write) is skipped and logged.
-    A file in the earlier form (one JSON object) is read, then rewritten as lines."""
+    line that does not read (the last one, cut by a crash mid-write) is skipped and logged,
+    and ended, so that the next line appended starts a line of its own. A file in the
+    earlier form (one JSON object) is read, then rewritten as lines."""
     content = state_file.read_bytes()
     try:
         whole = _WHOLE_FILE.validate_json(content)
@@ -207,6 +208,9 @@ def _load(state_file: Path) -> dict[str, _Registered]:
             log.error("bnsp_simulator_state_line_skipped", file=str(state_file), line=number)
             continue
         registered[saved.ref] = _Registered(saved.submission, saved.certificate)
+    if content and not content.endswith(b"\n"):
+        with state_file.open("ab") as state:
+            state.write(b"\n")
     return registered
 
 

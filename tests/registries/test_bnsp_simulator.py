@@ -152,6 +152,8 @@ async def test_each_change_is_one_line_appended_and_a_line_cut_by_a_crash_is_ski
     issued = await after.lookup(CertificateLookup(submission_ref=first.submission_ref))
     assert issued.certificate is not None  # the later line of a reference wins
     assert after.submission(second.submission_ref) == submission("enr-2:bnsp")
+    third = await after.submit(submission("enr-3:bnsp"))  # appended after the cut line
+    assert BnspSimulator(state_file=state).submission(third.submission_ref) is not None
 
 
 async def test_a_state_file_in_the_earlier_form_is_read_and_rewritten_as_lines(
