@@ -63,11 +63,13 @@ async def test_the_api_docs_render_offline_with_nothing_fetched_from_another_hos
     )
     await page.goto(f"{workspace.url}/redoc")
     # ReDoc has drawn the spec: its side menu lists the operations, its footer link is there.
-    await expect(page.get_by_role("link", name="API docs by Redocly")).to_be_visible()
-    await expect(page.get_by_role("menuitem").first).to_be_visible()
+    # It parses the whole spec first ("Loading ..."): past the 5 s default on a loaded machine.
+    drawn = 30_000
+    await expect(page.get_by_role("link", name="API docs by Redocly")).to_be_visible(timeout=drawn)
+    await expect(page.get_by_role("menuitem").first).to_be_visible(timeout=drawn)
     await page.wait_for_load_state("networkidle")
     await page.goto(f"{workspace.url}/docs")
-    await expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    await expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=drawn)
     await page.wait_for_load_state("networkidle")
     assert not refused, refused
     assert not elsewhere, elsewhere
