@@ -116,14 +116,10 @@ class BnspSimulator:
         in the worker's event loop)."""
         if self._state_file is None:
             return
-        registered = self._registered[ref]
-        line = _SavedLine(
-            ref=ref, submission=registered.submission, certificate=registered.certificate
-        )
         try:
             self._state_file.parent.mkdir(parents=True, exist_ok=True)
             with self._state_file.open("ab") as state:
-                state.write(line.model_dump_json().encode() + b"\n")
+                state.write(_line(ref, self._registered[ref]))
         except OSError as error:
             log.error("bnsp_simulator_state_not_saved", error=str(error))
 
@@ -174,6 +170,14 @@ class BnspSimulator:
         """Nothing to release; present so every adapter closes the same way."""
 
 
+def _line(ref: str, registered: _Registered) -> bytes:
+    """A submission as it stands, as one line of the state file."""
+    saved = _SavedLine(
+        ref=ref, submission=registered.submission, certificate=registered.certificate
+    )
+    return saved.model_dump_json().encode() + b"\n"
+
+
 def _load(state_file: Path) -> dict[str, _Registered]:
     """The state file's submissions, a line each, the last line of a reference winning. A
     line that does not read (the last one, cut by a crash mid-write) is skipped and logged,
@@ -187,15 +191,7 @@ def _load(state_file: Path) -> dict[str, _Registered]:
     else:
         registered = {ref: _Registered(s.submission, s.certificate) for ref, s in whole.items()}
         rewritten = state_file.with_suffix(".tmp")
-        rewritten.write_bytes(
-            b"".join(
-                _SavedLine(ref=ref, submission=r.submission, certificate=r.certificate)
-                .model_dump_json()
-                .encode()
-                + b"\n"
-                for ref, r in registered.items()
-            )
-        )
+        rewritten.write_bytes(b"".join(_line(ref, r) for ref, r in registered.items()))
         os.replace(rewritten, state_file)  # a crash leaves the old or the new file
         return registered
     registered = {}

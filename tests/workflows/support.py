@@ -263,7 +263,7 @@ def redelivered(event: Recorded, received: list[Recorded]) -> bool:
     (db/case_events.py, "the same change from a later attempt"); another change under the
     same id is kept here, and the tests' uniqueness checks catch it."""
     again = event.model_dump(exclude={"at"})
-    return event in received or any(
+    return any(
         e.event_id == event.event_id and e.model_dump(exclude={"at"}) == again for e in received
     )
 
@@ -271,9 +271,9 @@ def redelivered(event: Recorded, received: list[Recorded]) -> bool:
 class ProjectionRecorder:
     """Stands in for the Postgres projection: keeps every event exactly as it arrives. An
     activity runs at least once: a local one runs again when its workflow task did not
-    complete (a timeout on a loaded machine). The same event again is what the read model's
-    `ON CONFLICT (event_id) DO NOTHING` drops, so it is counted, not kept; another event under
-    the same id is kept, and the tests' uniqueness checks catch it."""
+    complete (a timeout on a loaded machine). The same change again is counted, not kept
+    (`redelivered`); another event under the same id is kept, and the tests' uniqueness
+    checks catch it."""
 
     def __init__(self) -> None:
         self.received: list[EnrolmentEvent] = []
